@@ -1,0 +1,223 @@
+"""Scores from response data: reverse keys, missing-item rules, transforms and bands.
+
+Never drops or reorders respondents: the result has the input's index and row order, and
+every score comes with the number of items it used and a status saying why it may be empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from psychometrics import __version__
+from psychometrics.schema import Instrument
+from psychometrics.validation import Columns, PreparedItems, prepare_items, validate
+
+STATUS = ["ok", "too few items answered", "no items answered"]
+
+
+def _as_instrument(instrument: Instrument | str) -> Instrument:
+    if isinstance(instrument, Instrument):
+        return instrument
+    from psychometrics.catalog import load_instrument
+
+    return load_instrument(instrument)
+
+
+def keyed_values(prep: PreparedItems) -> np.ndarray:
+    """The item matrix with reverse-keyed items recoded as min + max - x on their own scale."""
+    inst = prep.instrument
+    values = prep.values.copy()
+    for j, iid in enumerate(inst.item_ids):
+        if inst.item_map[iid].reverse:
+            rs = inst.item_scale(iid)
+            values[:, j] = rs.min + rs.max - values[:, j]
+    return values
+
+
+def item_data(
+    data: pd.DataFrame,
+    instrument: Instrument | str,
+    scale: str | None = None,
+    *,
+    columns: Columns = None,
+    reverse: bool = False,
+    on_invalid: Literal["raise", "nan"] = "raise",
+) -> pd.DataFrame:
+    """The items of an instrument (or of one scale) as a float DataFrame named by item id.
+
+    Missing-value codes become NaN; so do unusable cells when ``on_invalid="nan"`` (with
+    ``"raise"`` they raise :class:`~psychometrics.errors.DataValidationError`). With
+    ``reverse=True`` reverse-keyed items are recoded as min + max - x. The index and row
+    order of ``data`` are kept. This is what the statistics (alpha, EFA, CFA) are given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from psychometrics import item_data
+    >>> df = pd.DataFrame({"Q1": [4, 2], "Q2": [1, -99], "Q3": [3, 3], "Q4": [2, 1],
+    ...                    "Q5": [5, 4], "Q6": [4, 4], "Q7": [6, 7], "Q8": [2, 2]})
+    >>> item_data(df, "acs", columns="Q{n}", reverse=True)[["acs_1", "acs_2", "acs_4"]]
+       acs_1  acs_2  acs_4
+    0    4.0    1.0    6.0
+    1    2.0    NaN    7.0
+    """
+    inst = _as_instrument(instrument)
+    prep = _prepared(data, inst, columns, on_invalid)
+    values = keyed_values(prep) if reverse else prep.values
+    ids = inst.item_ids
+    if scale is not None:
+        if scale not in inst.scales:
+            raise KeyError(f"unknown scale '{scale}' of '{inst.id}' "
+                           f"(scales: {', '.join(inst.scales)})")
+        ids = inst.scales[scale].items
+    pos = [inst.item_ids.index(i) for i in ids]
+    return pd.DataFrame(values[:, pos], index=data.index, columns=ids)
+
+
+def _prepared(data: pd.DataFrame, inst: Instrument, columns: Columns,
+              on_invalid: str) -> PreparedItems:
+    if on_invalid not in ("raise", "nan"):
+        raise ValueError(f"on_invalid must be 'raise' or 'nan', not {on_invalid!r}")
+    prep = prepare_items(data, inst, columns)
+    if not all(prep.present) or (on_invalid == "raise" and prep.invalid.any()):
+        # Build the full report only on the failure path: it names every bad cell.
+        report = validate(data, inst, columns=columns)
+        errors = report.errors
+        if on_invalid == "nan":
+            errors = errors[errors["rule"] == "missing_column"]
+        hint = "" if on_invalid == "nan" else (
+            "\n(set on_invalid='nan' to score with unusable cells treated as missing)")
+        shown = "\n".join(errors["message"].head(20))
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        from psychometrics.errors import DataValidationError
+
+        raise DataValidationError(
+            f"{inst.id}: {len(errors)} problem(s) prevent scoring\n{shown}{more}{hint}",
+            errors=errors,
+        )
+    return prep
+
+
+def score(
+    data: pd.DataFrame,
+    instrument_or_list: Instrument | str | Sequence[Instrument | str],
+    *,
+    columns: Columns | dict[str, Columns] = None,
+    on_invalid: Literal["raise", "nan"] = "raise",
+    id_column: str | None = None,
+) -> pd.DataFrame:
+    r"""Score every scale of one or more instruments.
+
+    For a scale of :math:`k` items with keyed answers :math:`x_{ij}` (reverse-keyed items
+    recoded :math:`x' = \min + \max - x` on the item's own response scale) and
+    :math:`m_i` answered items of respondent :math:`i`:
+
+    * ``mean``: :math:`\bar x_i = \sum_j x_{ij} / m_i`
+    * ``sum`` with ``prorate``: :math:`k\,\bar x_i`; without: :math:`\sum_j x_{ij}`
+
+    The score is missing when :math:`m_i` is below the scale's ``min_answered`` (or above
+    ``max_missing`` missing); then the transform ``score * multiply + add`` and the bands.
+
+    Parameters
+    ----------
+    data
+        One row per respondent.
+    instrument_or_list
+        An Instrument, a built-in id, or a list of them.
+    columns
+        Item id -> data column (dict or format string such as ``"GSE_{n}"``); with several
+        instruments, a dict ``{instrument_id: columns}``.
+    on_invalid
+        ``"raise"`` (default): unusable cells (non-numeric, out of scale) raise
+        :class:`~psychometrics.errors.DataValidationError` naming them. ``"nan"``: treat
+        them as missing. Missing item columns always raise.
+    id_column
+        A column to carry into the result (e.g. respondent ids), placed first.
+
+    Returns
+    -------
+    DataFrame
+        Same index and row order as ``data``. For each scale ``<instrument>_<scale>``:
+        the score, ``..._answered`` (items used), ``..._status`` (``ok``, ``too few items
+        answered``, ``no items answered``) and ``..._band`` where the scale has bands.
+        ``attrs["psychometrics"]`` records the package version and each instrument's id,
+        definition version and SHA-256.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from psychometrics import score
+    >>> df = pd.DataFrame({f"who5_{j}": [5, 1, 3] for j in range(1, 6)}, index=["a", "b", "c"])
+    >>> df.loc["c", "who5_5"] = None
+    >>> score(df, "who5")[["who5_raw", "who5_percentage", "who5_percentage_band"]]
+       who5_raw  who5_percentage              who5_percentage_band
+    a      25.0            100.0  no indication of poor well-being
+    b       5.0             20.0  likely depression, screen further
+    c       NaN              NaN                               NaN
+    """
+    many = isinstance(instrument_or_list, Sequence) and not isinstance(instrument_or_list, str)
+    instruments = [_as_instrument(i) for i in (instrument_or_list if many else
+                                                [instrument_or_list])]  # type: ignore[list-item]
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    parts: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
+    if id_column is not None:
+        if id_column not in data.columns:
+            raise KeyError(f"id column '{id_column}' is not in the data")
+        parts[id_column] = data[id_column].to_numpy()
+    for inst in instruments:
+        cols = columns.get(inst.id) if (many and isinstance(columns, dict)
+                                         and inst.id in columns) else (None if many else columns)
+        prep = _prepared(data, inst, cols, on_invalid)  # type: ignore[arg-type]
+        parts.update(_score_prepared(prep))
+    out = pd.DataFrame(parts, index=data.index)
+    out.attrs["psychometrics"] = {
+        "package_version": __version__,
+        "instruments": [inst.provenance() for inst in instruments],
+    }
+    return out
+
+
+def _score_prepared(prep: PreparedItems) -> dict[str, np.ndarray | pd.Categorical]:
+    inst = prep.instrument
+    keyed = keyed_values(prep)
+    position = {iid: j for j, iid in enumerate(inst.item_ids)}
+    out: dict[str, np.ndarray | pd.Categorical] = {}
+    for name, scale in inst.scales.items():
+        block = keyed[:, [position[i] for i in scale.items]]
+        answered = np.count_nonzero(~np.isnan(block), axis=1)
+        total = np.nansum(block, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / answered
+        k = len(scale.items)
+        if scale.method == "mean":
+            value = mean
+        else:
+            value = mean * k if scale.prorate else total
+        enough = answered >= scale.required_answers()
+        value = np.where(enough, value, np.nan)
+        if scale.transform is not None:
+            value = scale.transform.apply(value)
+        prefix = f"{inst.id}_{name}"
+        out[prefix] = value
+        out[f"{prefix}_answered"] = answered
+        status = np.where(enough, 0, np.where(answered == 0, 2, 1))
+        out[f"{prefix}_status"] = pd.Categorical.from_codes(status, categories=STATUS)
+        if scale.bands:
+            out[f"{prefix}_band"] = _bands(value, scale.bands)
+    return out
+
+
+def _bands(value: np.ndarray, bands: list) -> pd.Categorical:
+    edges = np.array([b.max for b in bands[:-1]], dtype=float)
+    labels = [b.label for b in bands]
+    codes = np.searchsorted(edges, value, side="left")
+    codes = np.where(np.isnan(value), -1, codes)
+    # A label may repeat across bands; categories must be unique.
+    categories = list(dict.fromkeys(labels))
+    remap = np.array([categories.index(lbl) for lbl in labels] + [-1])
+    return pd.Categorical.from_codes(remap[codes], categories=categories)

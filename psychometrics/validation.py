@@ -1,0 +1,344 @@
+"""Response data against an instrument: every problem as a row, vectorised over respondents.
+
+:func:`prepare_items` turns the item columns into one float matrix (missing-value codes and
+unusable cells set to NaN) with masks saying why; :func:`validate` reports from those masks
+and :mod:`psychometrics.scoring` scores from the same matrix, so both agree on every cell.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.errors import DataValidationError
+from psychometrics.schema import Instrument
+
+Columns = Mapping[str, str] | str | None
+
+PROBLEM_COLUMNS = ["row", "id", "column", "item", "value", "rule", "severity", "message"]
+
+RULES = {
+    "missing_column": "an item's column is not in the data",
+    "missing_id_column": "the respondent id column is not in the data",
+    "non_numeric": "a cell is not a number",
+    "out_of_scale": "a number is not one of the item's response values",
+    "missing_code": "cells hold a declared missing-value code (counted, then treated as missing)",
+    "duplicate_id": "a respondent id occurs more than once",
+    "no_answers": "a respondent answered none of the instrument's items",
+}
+
+
+def resolve_columns(instrument: Instrument, columns: Columns = None) -> dict[str, str]:
+    """Map each item id to its column name in the data.
+
+    ``columns`` is ``None`` (columns are named by item id), a dict ``{item_id: column}``
+    (unlisted items keep their id), or a format string with ``{n}`` (the item's 1-based
+    position) and/or ``{id}``, e.g. ``"GSE_{n}"`` or ``"T1_{id}"``.
+
+    >>> from psychometrics import load_instrument
+    >>> resolve_columns(load_instrument("who5"), "WHO{n}")["who5_2"]
+    'WHO2'
+    """
+    ids = instrument.item_ids
+    if columns is None:
+        return {i: i for i in ids}
+    if isinstance(columns, str):
+        if "{n}" not in columns and "{id}" not in columns:
+            raise ValueError(f"columns format {columns!r} must contain {{n}} or {{id}}")
+        return {i: columns.format(n=n, id=i) for n, i in enumerate(ids, start=1)}
+    if isinstance(columns, Mapping):
+        unknown = [k for k in columns if k not in instrument.item_map]
+        if unknown:
+            raise ValueError(f"columns maps unknown item id(s) {', '.join(map(str, unknown))} "
+                             f"(items of '{instrument.id}' are {', '.join(ids)})")
+        return {i: str(columns.get(i, i)) for i in ids}
+    raise TypeError(f"columns must be None, a dict or a format string, not {type(columns)}")
+
+
+@dataclass(frozen=True)
+class PreparedItems:
+    """The item columns as numbers, with a mask for every reason a cell is unusable."""
+
+    instrument: Instrument
+    column_map: dict[str, str]
+    values: np.ndarray  # (n, k) float; NaN where missing, coded missing or unusable
+    present: list[bool]  # per item: is its column in the data
+    code: np.ndarray  # (n, k) bool: a declared missing-value code
+    non_numeric: np.ndarray  # (n, k) bool
+    out_of_scale: np.ndarray  # (n, k) bool
+    raw: dict[str, pd.Series] = field(repr=False)  # original columns, for messages
+
+    @property
+    def item_ids(self) -> list[str]:
+        return self.instrument.item_ids
+
+    @property
+    def invalid(self) -> np.ndarray:
+        return self.non_numeric | self.out_of_scale
+
+
+def prepare_items(data: pd.DataFrame, instrument: Instrument, columns: Columns = None
+                  ) -> PreparedItems:
+    """Read the instrument's item columns from ``data`` into a checked float matrix."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    cmap = resolve_columns(instrument, columns)
+    n, ids = len(data), instrument.item_ids
+    k = len(ids)
+    values = np.full((n, k), np.nan)
+    non_numeric = np.zeros((n, k), dtype=bool)
+    present = [cmap[i] in data.columns for i in ids]
+    raw: dict[str, pd.Series] = {}
+    for j, iid in enumerate(ids):
+        if not present[j]:
+            continue
+        col = data[cmap[iid]]
+        if isinstance(col, pd.DataFrame):
+            raise DataValidationError(f"column '{cmap[iid]}' occurs more than once in the data")
+        raw[iid] = col
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            values[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            blank = col.astype("string").str.strip().replace("", pd.NA)
+            num = pd.to_numeric(blank, errors="coerce")
+            values[:, j] = num.to_numpy(dtype=float, na_value=np.nan)
+            non_numeric[:, j] = blank.notna().to_numpy() & np.isnan(values[:, j])
+
+    code = np.zeros((n, k), dtype=bool)
+    if instrument.missing_codes:
+        code = np.isin(values, np.asarray(instrument.missing_codes, dtype=float))
+    out_of_scale = np.zeros((n, k), dtype=bool)
+    for name, rs in instrument.response_scales.items():
+        cols = [j for j, i in enumerate(ids) if instrument.item_scale(i) is rs and present[j]]
+        if not cols:
+            continue
+        block = values[:, cols]
+        if rs.is_contiguous:
+            ok = (block >= rs.min) & (block <= rs.max) & (block == np.floor(block))
+        else:
+            ok = np.isin(block, np.asarray(rs.values, dtype=float))
+        out_of_scale[:, cols] = ~ok & ~np.isnan(block) & ~code[:, cols]
+        del name
+    values[code | out_of_scale] = np.nan
+    return PreparedItems(instrument, cmap, values, present, code, non_numeric, out_of_scale, raw)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of :func:`validate`: every problem as a row of ``problems``.
+
+    Attributes
+    ----------
+    problems : DataFrame
+        One row per problem: ``row`` (0-based position in the data), ``id`` (respondent id,
+        or the index label), ``column``, ``item``, ``value``, ``rule``, ``severity``
+        (``error``, ``warning`` or ``info``) and ``message``.
+    n_rows : int
+        Rows checked.
+    missing : Series
+        Per item, the number of empty cells after missing-value codes were removed.
+    """
+
+    instrument: str
+    n_rows: int
+    problems: pd.DataFrame
+    missing: pd.Series
+    provenance: dict[str, str]
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The rows of ``problems`` with severity ``error``."""
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error (warnings and info do not count)."""
+        return bool((self.problems["severity"] != "error").all())
+
+    def counts(self) -> pd.DataFrame:
+        """Problems by rule and severity, with what each rule means."""
+        if self.problems.empty:
+            return pd.DataFrame(columns=["rule", "severity", "count", "meaning"])
+        info = self.problems["rule"] == "missing_code"
+        codes = self.problems[info].assign(n=lambda d: d["value"].astype(int))
+        rest = self.problems[~info].assign(n=1)
+        both = pd.concat([codes, rest]) if not codes.empty else rest
+        out = both.groupby(["rule", "severity"], sort=False)["n"].sum().rename("count")
+        out = out.reset_index()
+        out["meaning"] = out["rule"].map(RULES)
+        return out
+
+    def summary(self, max_rows: int = 10) -> str:
+        """A short human-readable account: verdict, counts by rule, the first problems."""
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        head = (f"{self.instrument}: {self.n_rows} rows checked; "
+                f"{n_err} error(s), {n_warn} warning(s)")
+        lines = [head + (" - OK" if self.ok else " - NOT OK")]
+        counts = self.counts()
+        for rec in counts.itertuples(index=False):
+            lines.append(f"  {rec.severity:<7} {rec.rule:<16} {rec.count:>8}  {rec.meaning}")
+        shown = self.problems[self.problems["severity"] != "info"].head(max_rows)
+        if len(shown):
+            lines.append("first problems:")
+            lines.extend(f"  {m}" for m in shown["message"])
+        return "\n".join(lines)
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`DataValidationError` listing the errors, if there are any."""
+        if self.ok:
+            return
+        err = self.errors
+        shown = "\n".join(err["message"].head(20))
+        more = f"\n... and {len(err) - 20} more" if len(err) > 20 else ""
+        raise DataValidationError(
+            f"{self.instrument}: {len(err)} error(s) in the data\n{shown}{more}", errors=err
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        verdict = "OK" if self.ok else "NOT OK"
+        table = self.counts().to_html(index=False)
+        first = self.problems.head(50).to_html(index=False, na_rep="")
+        return (f"<div><h4>Validation: {html.escape(self.instrument)} "
+                f"({self.n_rows} rows) - {verdict}</h4>{table}<h5>Problems (first 50)</h5>"
+                f"{first}</div>")
+
+
+def validate(
+    data: pd.DataFrame,
+    instrument: Instrument | str,
+    *,
+    columns: Columns = None,
+    id_column: str | None = None,
+) -> ValidationReport:
+    """Check response data against an instrument; report every problem with its place.
+
+    Parameters
+    ----------
+    data
+        One row per respondent; item columns named by item id unless ``columns`` maps them.
+    instrument
+        An :class:`~psychometrics.schema.Instrument` or a built-in id.
+    columns
+        Item id -> column name: a dict, or a format string such as ``"GSE_{n}"``.
+    id_column
+        Column of respondent ids (checked for duplicates; shown in every message).
+        Without it the data's index labels identify respondents.
+
+    Returns
+    -------
+    ValidationReport
+        ``.ok``, ``.problems`` / ``.errors`` (DataFrames), ``.summary()``,
+        ``.raise_for_errors()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from psychometrics import validate
+    >>> df = pd.DataFrame({"who5_1": [3, 5, 9], "who5_2": [2, -99, 1], "who5_3": [1, 2, 3],
+    ...                    "who5_4": [0, 1, "x"], "who5_5": [4, 4, 4]})
+    >>> report = validate(df, "who5")
+    >>> report.ok
+    False
+    >>> print(report.errors["message"].to_string(index=False))
+    row 2 (id 2), column who5_1: value 9 is not a response value of 'who5_1' (0-5)
+    row 2 (id 2), column who5_4: value 'x' is not a number
+    """
+    from psychometrics.catalog import load_instrument
+
+    inst = load_instrument(instrument) if isinstance(instrument, str) else instrument
+    prep = prepare_items(data, inst, columns)
+    frames: list[pd.DataFrame] = []
+
+    ids: pd.Series | pd.Index = data.index
+    if id_column is not None:
+        if id_column in data.columns:
+            ids = data[id_column]
+        else:
+            frames.append(_rows(None, None, id_column, None, None, "missing_id_column", "error",
+                                [f"id column '{id_column}' is not in the data"]))
+    id_values = np.asarray(ids, dtype=object)
+
+    for j, iid in enumerate(inst.item_ids):
+        col = prep.column_map[iid]
+        if not prep.present[j]:
+            frames.append(_rows(None, None, col, iid, None, "missing_column", "error",
+                                [f"column '{col}' for item '{iid}' is not in the data"]))
+            continue
+        rs = inst.item_scale(iid)
+        for mask, rule, what in ((prep.non_numeric, "non_numeric", "is not a number"),
+                                 (prep.out_of_scale, "out_of_scale",
+                                  f"is not a response value of '{iid}' ({_scale_text(rs)})")):
+            rows = np.flatnonzero(mask[:, j])
+            if rows.size:
+                vals = prep.raw[iid].to_numpy(dtype=object)[rows]
+                msgs = [f"row {r} (id {id_values[r]}), column {col}: value {_show(v)} {what}"
+                        for r, v in zip(rows, vals, strict=True)]
+                frames.append(_rows(rows, id_values[rows], col, iid, vals, rule, "error", msgs))
+        n_codes = int(prep.code[:, j].sum())
+        if n_codes:
+            frames.append(_rows(None, None, col, iid, n_codes, "missing_code", "info",
+                                [f"column {col}: {n_codes} missing-value code(s) "
+                                 f"{_codes(inst.missing_codes)} treated as missing"]))
+
+    if id_column is not None and id_column in data.columns:
+        dup = np.flatnonzero(data[id_column].duplicated(keep=False).to_numpy())
+        if dup.size:
+            msgs = [f"row {r}, column {id_column}: respondent id {id_values[r]!r} occurs more "
+                    "than once" for r in dup]
+            frames.append(_rows(dup, id_values[dup], id_column, None, id_values[dup],
+                                "duplicate_id", "error", msgs))
+
+    if any(prep.present):
+        empty = np.flatnonzero(np.isnan(prep.values).all(axis=1) & ~prep.invalid.any(axis=1))
+        if empty.size:
+            msgs = [f"row {r} (id {id_values[r]}): no item of '{inst.id}' answered"
+                    for r in empty]
+            frames.append(_rows(empty, id_values[empty], None, None, None, "no_answers",
+                                "warning", msgs))
+
+    problems = (pd.concat(frames, ignore_index=True) if frames
+                else pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}))
+    missing = pd.Series(np.isnan(prep.values).sum(axis=0) - prep.invalid.sum(axis=0),
+                        index=inst.item_ids, name="missing")
+    return ValidationReport(inst.id, len(data), problems, missing, inst.provenance())
+
+
+def _rows(rows: np.ndarray | None, ids: Any, column: str | None, item: str | None, values: Any,
+          rule: str, severity: str, messages: Sequence[str]) -> pd.DataFrame:
+    n = len(messages)
+    return pd.DataFrame({
+        "row": pd.array(rows if rows is not None else [None] * n, dtype="Int64"),
+        "id": list(ids) if ids is not None else [None] * n,
+        "column": [column] * n,
+        "item": [item] * n,
+        "value": list(values) if isinstance(values, np.ndarray | list) else [values] * n,
+        "rule": [rule] * n,
+        "severity": [severity] * n,
+        "message": list(messages),
+    }, columns=PROBLEM_COLUMNS)
+
+
+def _scale_text(rs: Any) -> str:
+    return f"{rs.min}-{rs.max}" if rs.is_contiguous else ", ".join(map(str, rs.values))
+
+
+def _codes(codes: list[int]) -> str:
+    return ", ".join(map(str, codes))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
