@@ -24,6 +24,7 @@ MAX_ALIASES = 64
 MAX_NODES = 200_000
 
 _Marks = dict[NodePath, tuple[int, int]]
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def instruments_dir() -> Path:
@@ -197,6 +198,10 @@ def _construct(node: yaml.Node, path: NodePath, marks: _Marks, problems: list[Pr
     if count[0] > MAX_NODES:
         raise DefinitionError(f"more than {MAX_NODES:,} YAML nodes", file=file)
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        problems.append(Problem(file, *marks[path], _dot(path),
+                                f"YAML tag {node.tag} is not allowed (plain data only)"))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         loader = yaml.SafeLoader("")
@@ -212,12 +217,20 @@ def _construct(node: yaml.Node, path: NodePath, marks: _Marks, problems: list[Pr
                                         key_node.start_mark.column + 1, _dot((*path, str(key))),
                                         f"duplicate key '{key}'"))
                 continue
-            out[key] = _construct(value_node, (*path, _key(key)), marks, problems, file, count)
+            child = (*path, _key(key))
+            out[key] = _construct(value_node, child, marks, problems, file, count)
+            if not isinstance(value_node, yaml.ScalarNode):
+                # A block's problems read best at its key (`  css_9:`), a scalar's at its value.
+                marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, (*path, i), marks, problems, file, count)
                 for i, v in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node)
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except yaml.constructor.ConstructorError as exc:
+        problems.append(Problem(file, *marks[path], _dot(path), f"YAML: {exc.problem}"))
+        return None
 
 
 def _key(key: Any) -> str | int:

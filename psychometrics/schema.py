@@ -309,7 +309,9 @@ class Instrument(_Strict):
             if scale.transform is not None and scale.transform.multiply == 0:
                 out.append((("scales", sname, "transform", "multiply"),
                             "multiply must not be 0 (every score would be the same)"))
-            if all(i in seen for i in scale.items) and self.response_scale in scales:
+            scored = [self.item_map[i] for i in scale.items if i in seen]
+            if len(scored) == k and all((it.response_scale or self.response_scale) in scales
+                                        for it in scored):
                 out.extend(self._band_problems(sname, scale))
 
         for i, rel in enumerate(self.published.reliability):

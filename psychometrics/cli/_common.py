@@ -1,0 +1,97 @@
+"""Argument helpers shared by the command modules (no statistics here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from psychometrics import __version__
+
+MAPPING_HELP = (
+    "how data columns are named: a format string with {n} (item number) or {id} "
+    "(e.g. 'GSE_{n}'), 'item=column' pairs separated by commas, or a YAML/JSON file "
+    "mapping item ids to columns (default: columns are named by item id)"
+)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    what = "instrument id(s), comma-separated, or YAML file(s)" if several else \
+        "instrument id or YAML file"
+    parser.add_argument("instrument", metavar="ID", help=what)
+    parser.add_argument("data", metavar="DATA", help="CSV, TSV, Excel, SPSS (.sav) or Stata")
+    parser.add_argument("--columns", metavar="MAP", help=MAPPING_HELP)
+    parser.add_argument("--overlay", metavar="YAML", help="overlay with licensed item text")
+    parser.add_argument("--sheet", default=0, help="Excel sheet name or number (default 0)")
+
+
+def instruments(arg: str, overlay: str | None = None) -> list[Any]:
+    from psychometrics.catalog import load_instrument
+
+    names = [a.strip() for a in arg.split(",") if a.strip()]
+    return [load_instrument(n, overlay=overlay) for n in names]
+
+
+def read(args: argparse.Namespace) -> pd.DataFrame:
+    from psychometrics.io import read_data
+
+    sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
+    return read_data(args.data, sheet=sheet)
+
+
+def columns(arg: str | None) -> Any:
+    if arg is None:
+        return None
+    if "{" in arg:
+        return arg
+    path = Path(arg)
+    if path.suffix.lower() in {".yaml", ".yml", ".json"} and path.is_file():
+        import yaml
+
+        mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(mapping, dict):
+            raise ValueError(f"'{arg}' must map item ids to column names")
+        return {str(k): str(v) for k, v in mapping.items()}
+    pairs = [p.split("=", 1) for p in arg.split(",") if p.strip()]
+    if not all(len(p) == 2 for p in pairs):
+        raise ValueError(f"--columns {arg!r}: expected a format string, item=column pairs "
+                         "or a YAML/JSON file")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def provenance_lines(provenance: list[dict[str, str]]) -> list[str]:
+    lines = [f"psychometrics {__version__}"]
+    lines += [f"instrument {p['instrument']} definition {p['version']} sha256:{p['sha256']} "
+              f"(follows: {p['follows']})" for p in provenance]
+    return lines
+
+
+def write_table(frame: pd.DataFrame, out: str | None, provenance: list[dict[str, str]]) -> None:
+    """Write a result table with its provenance: '#' header lines in CSV/TSV, a sheet in
+    Excel, a field in JSON. Without ``out`` the table goes to stdout as CSV."""
+    head = provenance_lines(provenance)
+    if out is None or out == "-":
+        sys.stdout.write("".join(f"# {line}\n" for line in head))
+        frame.to_csv(sys.stdout)
+        return
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt"}:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write("".join(f"# {line}\n" for line in head))
+            frame.to_csv(handle, sep="," if suffix == ".csv" else "\t")
+    elif suffix == ".json":
+        payload = {"provenance": provenance, "package_version": __version__,
+                   "data": json.loads(frame.to_json(orient="records", date_format="iso"))}
+        path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(path) as writer:
+            frame.to_excel(writer, sheet_name="scores")
+            pd.DataFrame({"provenance": head}).to_excel(writer, sheet_name="provenance",
+                                                        index=False)
+    else:
+        raise ValueError(f"unknown output format '{suffix}' (use .csv, .tsv, .json or .xlsx)")

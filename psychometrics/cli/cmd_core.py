@@ -1,0 +1,187 @@
+"""Core commands: list, show, schema, validate, score, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from psychometrics.cli import _common
+
+ORDER = 10
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="list the built-in instruments")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("show", help="show an instrument: items, scales, keys, citation, licence")
+    p.add_argument("instrument", metavar="ID", help="instrument id or YAML file")
+    p.add_argument("--overlay", metavar="YAML", help="overlay with licensed item text")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the instrument format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(handler=cmd_schema)
+
+    p = sub.add_parser("validate", help="check response data against instrument(s)")
+    _common.add_data_arguments(p, several=True)
+    p.add_argument("--id-column", metavar="COL", help="column of respondent ids")
+    p.add_argument("--format", choices=["text", "csv", "json"], default="text",
+                   help="text summary (default), or every problem as CSV/JSON")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("score", help="score response data")
+    _common.add_data_arguments(p, several=True)
+    p.add_argument("-o", "--output", metavar="OUT", help="CSV, TSV, JSON or XLSX (default stdout)")
+    p.add_argument("--id-column", metavar="COL", help="column to carry into the scores")
+    p.add_argument("--on-invalid", choices=["raise", "nan"], default="raise",
+                   help="unusable cells: stop with an error (default) or treat as missing")
+    p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser("demo", help="validate and score the bundled (synthetic) example data")
+    p.add_argument("-o", "--output", metavar="DIR", help="also write scores.csv into DIR")
+    p.set_defaults(handler=cmd_demo)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from psychometrics.catalog import list_instruments, load_instrument
+
+    for iid in list_instruments():
+        inst = load_instrument(iid)
+        text = "text shipped" if not inst.text_is_restricted else "text licensed: paraphrases"
+        print(f"{iid:<8} {inst.name} ({len(inst.items)} items; {text})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    (inst,) = _common.instruments(args.instrument, args.overlay)
+    wrap = textwrap.TextWrapper(width=96, subsequent_indent="    ")
+    out = [f"{inst.name} [{inst.id}] definition {inst.version}", f"follows: {inst.follows}",
+           f"construct: {inst.construct}", f"language: {inst.language}"]
+    if inst.adaptation:
+        out.append(f"adaptation: {inst.adaptation}")
+    if inst.instructions:
+        out.append(wrap.fill(f"instructions: {inst.instructions}"))
+    out.append(f"licence: item text {inst.licence.item_text} - {inst.licence.note.strip()}")
+    for name, rs in inst.response_scales.items():
+        labels = "; ".join(f"{v} {rs.labels[v]}" for v in rs.values)
+        out.append(wrap.fill(f"response scale {name}: {labels}"))
+    if inst.missing_codes:
+        out.append(f"missing-value codes: {', '.join(map(str, inst.missing_codes))}")
+    out.append("items:")
+    for item in inst.items:
+        words = item.text if item.text is not None else f"[paraphrase] {item.paraphrase}"
+        key = " (reversed)" if item.reverse else ""
+        out.append(wrap.fill(f"  {item.id}{key}: {words}"))
+    out.append("scales:")
+    for name, sc in inst.scales.items():
+        lo, hi = inst.score_range(name)
+        rule = f"at least {sc.required_answers()} of {len(sc.items)} answered"
+        tr = (f", x{sc.transform.multiply:g}{sc.transform.add:+g}" if sc.transform else "")
+        out.append(f"  {inst.id}_{name}: {sc.name} = {sc.method}{tr} of "
+                   f"{', '.join(sc.items)}; range {lo:g}-{hi:g}; {rule}")
+        for band in sc.bands:
+            upper = f"<= {band.max:g}" if band.max is not None else "above"
+            out.append(f"      band {upper}: {band.label}")
+    out.append("citation:")
+    out.extend(wrap.fill(f"  {c.text.strip()}" + (f" doi:{c.doi}" if c.doi else ""))
+               for c in inst.citations)
+    for rel in inst.published.reliability:
+        val = f"{rel.value:.2f}" if rel.value is not None else f"{rel.low:.2f}-{rel.high:.2f}"
+        out.append(wrap.fill(f"published {rel.statistic} ({rel.scale}): {val}; {rel.sample}; "
+                             f"{rel.source}"))
+    if inst.published.structure is not None:
+        out.append(f"published structure: {inst.published.structure.description} "
+                   f"({inst.published.structure.source})")
+    out.append(f"sha256: {inst.definition_hash}")
+    print("\n".join(out))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from psychometrics.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from psychometrics.validation import validate
+
+    data = _common.read(args)
+    reports = [validate(data, inst, columns=_common.columns(args.columns),
+                        id_column=args.id_column)
+               for inst in _common.instruments(args.instrument, args.overlay)]
+    if args.format == "text":
+        print("\n".join(r.summary() for r in reports))
+    else:
+        table = pd.concat([r.problems.assign(instrument=r.instrument) for r in reports],
+                          ignore_index=True)
+        if args.format == "csv":
+            table.to_csv(sys.stdout, index=False)
+        else:
+            print(table.to_json(orient="records", indent=2))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from psychometrics.scoring import score
+
+    data = _common.read(args)
+    insts = _common.instruments(args.instrument, args.overlay)
+    cols = _common.columns(args.columns)
+    if len(insts) > 1 and cols is not None:
+        cols = {inst.id: cols for inst in insts}
+    scores = score(data, insts, columns=cols, on_invalid=args.on_invalid,
+                   id_column=args.id_column)
+    _common.write_table(scores, args.output, scores.attrs["psychometrics"]["instruments"])
+    if args.output:
+        print(f"wrote {len(scores)} rows x {scores.shape[1]} columns to {args.output}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from psychometrics.datasets import load_mentorship
+    from psychometrics.scoring import score
+    from psychometrics.validation import validate
+
+    data = load_mentorship()
+    ids = ["acs", "gse", "css", "who5"]
+    print("psychometrics demo: the bundled mentorship-network example.")
+    print("THE DATA ARE SYNTHETIC (seeded simulation); no conclusions about mentorship.")
+    print(f"{len(data)} responses: "
+          + ", ".join(f"{k[1]} {k[0]} {v}" for k, v in
+                      data.groupby(["wave", "role"]).size().items()) + "\n")
+    print("1. Validation")
+    for iid in ids:
+        print(validate(data, iid, id_column="response_id").summary(max_rows=3))
+    print("\n2. Scores (unusable cells treated as missing)")
+    scores = score(data, ids, on_invalid="nan", id_column="response_id")
+    main = ["acs_affective", "gse_total", "css_satisfaction", "who5_percentage"]
+    groups = scores[main].join(data[["role", "wave"]]).groupby(["role", "wave"])
+    means, counts = groups.mean(), groups.count()
+    table = means.round(2).astype(str) + " (" + counts.astype(str) + ")"
+    print("mean (n scored) by role and wave")
+    print(table.to_string())
+    status = scores[[f"{m}_status" for m in main]].apply(lambda c: (c != "ok").sum())
+    print("\nunscored (too few items answered): "
+          + ", ".join(f"{k.removesuffix('_status')} {v}" for k, v in status.items()))
+    band = scores["who5_percentage_band"].value_counts().to_dict()
+    print("WHO-5 bands: " + "; ".join(f"{k}: {v}" for k, v in band.items()))
+    if args.output:
+        out = Path(args.output)
+        out.mkdir(parents=True, exist_ok=True)
+        _common.write_table(scores, str(out / "scores.csv"),
+                            scores.attrs["psychometrics"]["instruments"])
+        print(f"\nwrote {out / 'scores.csv'}")
+    return 0

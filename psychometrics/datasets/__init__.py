@@ -1,0 +1,49 @@
+"""Bundled example data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+_HERE = Path(__file__).resolve().parent
+
+
+def load_mentorship() -> pd.DataFrame:
+    """A SYNTHETIC data set mirroring a mentorship-network programme evaluation.
+
+    Residents (mentees) and faculty (mentors) of an internal-medicine programme, female and
+    male, surveyed at baseline and after one year (``wave``), answering the items of the
+    ``acs``, ``gse``, ``css`` and ``who5`` instruments (columns named by item id). Made by
+    the seeded script :mod:`psychometrics.datasets.generate_mentorship` from one-factor
+    models with roughly each instrument's published reliability. It contains planted
+    problems (missing answers, the missing-value code -99, one out-of-range answer, one
+    respondent who skipped the WHO-5) so that validation has something to find.
+
+    No real person's answers are in it: use it to learn the package, not to draw
+    conclusions about mentorship.
+
+    Returns
+    -------
+    DataFrame
+        One row per response: ``response_id`` (unique), ``participant_id`` (repeated across
+        waves), ``role``, ``gender``, ``mentor_gender`` (residents only), ``wave``, then
+        the items.
+
+    Examples
+    --------
+    >>> from psychometrics.datasets import load_mentorship
+    >>> df = load_mentorship()
+    >>> df.groupby(["wave", "role"]).size()
+    wave      role
+    baseline  faculty      60
+              resident    120
+    one_year  faculty      53
+              resident    109
+    dtype: int64
+    """
+    frame = pd.read_csv(_HERE / "mentorship.csv")
+    items = [c for c in frame.columns if c[-1].isdigit()]
+    frame[items] = frame[items].apply(pd.to_numeric, errors="coerce").astype("Int64")
+    frame.attrs["synthetic"] = True
+    return frame
