@@ -14,7 +14,13 @@ import pandas as pd
 
 from psychometrics import __version__
 from psychometrics.schema import Instrument
-from psychometrics.validation import Columns, PreparedItems, prepare_items, validate
+from psychometrics.validation import (
+    CHUNK_ROWS,
+    Columns,
+    PreparedItems,
+    prepare_items,
+    validate,
+)
 
 STATUS = ["ok", "too few items answered", "no items answered"]
 
@@ -30,7 +36,7 @@ def _as_instrument(instrument: Instrument | str) -> Instrument:
 def keyed_values(prep: PreparedItems) -> np.ndarray:
     """The item matrix with reverse-keyed items recoded as min + max - x on their own scale."""
     inst = prep.instrument
-    values = prep.values.copy()
+    values = prep.values.astype(np.float64)
     for j, iid in enumerate(inst.item_ids):
         if inst.item_map[iid].reverse:
             rs = inst.item_scale(iid)
@@ -67,7 +73,7 @@ def item_data(
     """
     inst = _as_instrument(instrument)
     prep = _prepared(data, inst, columns, on_invalid)
-    values = keyed_values(prep) if reverse else prep.values
+    values = keyed_values(prep) if reverse else prep.values.astype(np.float64)
     ids = inst.item_ids
     if scale is not None:
         if scale not in inst.scales:
@@ -83,13 +89,14 @@ def _prepared(data: pd.DataFrame, inst: Instrument, columns: Columns,
     if on_invalid not in ("raise", "nan"):
         raise ValueError(f"on_invalid must be 'raise' or 'nan', not {on_invalid!r}")
     prep = prepare_items(data, inst, columns)
-    if not all(prep.present) or (on_invalid == "raise" and prep.invalid.any()):
+    if not all(prep.present) or (on_invalid == "raise" and prep.has_invalid):
         # Build the full report only on the failure path: it names every bad cell.
         report = validate(data, inst, columns=columns)
         errors = report.errors
         if on_invalid == "nan":
             errors = errors[errors["rule"] == "missing_column"]
-        hint = "" if on_invalid == "nan" else (
+        only_columns = (errors["rule"] == "missing_column").all()
+        hint = "" if on_invalid == "nan" or only_columns else (
             "\n(set on_invalid='nan' to score with unusable cells treated as missing)")
         shown = "\n".join(errors["message"].head(20))
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
@@ -129,8 +136,8 @@ def score(
     instrument_or_list
         An Instrument, a built-in id, or a list of them.
     columns
-        Item id -> data column (dict or format string such as ``"GSE_{n}"``); with several
-        instruments, a dict ``{instrument_id: columns}``.
+        Item id -> data column (dict or format string such as ``"GSE_{n}"``), applied to
+        every instrument; or a dict ``{instrument_id: columns}`` for one mapping each.
     on_invalid
         ``"raise"`` (default): unusable cells (non-numeric, out of scale) raise
         :class:`~psychometrics.errors.DataValidationError` naming them. ``"nan"``: treat
@@ -164,14 +171,15 @@ def score(
                                                 [instrument_or_list])]  # type: ignore[list-item]
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    ids = {inst.id for inst in instruments}
+    per_instrument = isinstance(columns, dict) and bool(columns) and set(columns) <= ids
     parts: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
     if id_column is not None:
         if id_column not in data.columns:
             raise KeyError(f"id column '{id_column}' is not in the data")
         parts[id_column] = data[id_column].to_numpy()
     for inst in instruments:
-        cols = columns.get(inst.id) if (many and isinstance(columns, dict)
-                                         and inst.id in columns) else (None if many else columns)
+        cols = columns.get(inst.id) if per_instrument else columns  # type: ignore[union-attr]
         prep = _prepared(data, inst, cols, on_invalid)  # type: ignore[arg-type]
         parts.update(_score_prepared(prep))
     out = pd.DataFrame(parts, index=data.index)
@@ -184,16 +192,36 @@ def score(
 
 def _score_prepared(prep: PreparedItems) -> dict[str, np.ndarray | pd.Categorical]:
     inst = prep.instrument
-    keyed = keyed_values(prep)
+    values = prep.values
+    n = values.shape[0]
     position = {iid: j for j, iid in enumerate(inst.item_ids)}
     out: dict[str, np.ndarray | pd.Categorical] = {}
     for name, scale in inst.scales.items():
-        block = keyed[:, [position[i] for i in scale.items]]
-        answered = np.count_nonzero(~np.isnan(block), axis=1)
-        total = np.nansum(block, axis=1)
+        idx = np.array([position[i] for i in scale.items], dtype=np.intp)
+        whole = np.array_equal(idx, np.arange(values.shape[1]))
+        # Reversed items enter as (min + max) - x: add (min + max) per answered reversed
+        # item and subtract 2x, grouped by min + max, instead of copying the matrix.
+        flips: dict[int, list[int]] = {}
+        for p, iid in enumerate(scale.items):
+            if inst.item_map[iid].reverse:
+                rs = inst.item_scale(iid)
+                flips.setdefault(rs.min + rs.max, []).append(p)
+        total = np.empty(n)
+        answered = np.empty(n, dtype=np.int64)
+        k = len(idx)
+        for start in range(0, n, CHUNK_ROWS):
+            sl = slice(start, start + CHUNK_ROWS)
+            sub = values[sl] if whole else values[sl][:, idx]
+            missing = np.isnan(sub)
+            filled = np.where(missing, np.float32(0), sub)
+            tot = filled.sum(axis=1, dtype=np.float64)
+            for pivot, cols in flips.items():
+                tot += (pivot * np.count_nonzero(~missing[:, cols], axis=1)
+                        - 2 * filled[:, cols].sum(axis=1, dtype=np.float64))
+            total[sl] = tot
+            answered[sl] = k - np.count_nonzero(missing, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / answered
-        k = len(scale.items)
         if scale.method == "mean":
             value = mean
         else:
@@ -205,7 +233,7 @@ def _score_prepared(prep: PreparedItems) -> dict[str, np.ndarray | pd.Categorica
         prefix = f"{inst.id}_{name}"
         out[prefix] = value
         out[f"{prefix}_answered"] = answered
-        status = np.where(enough, 0, np.where(answered == 0, 2, 1))
+        status = np.where(enough, 0, np.where(answered == 0, 2, 1)).astype(np.int8)
         out[f"{prefix}_status"] = pd.Categorical.from_codes(status, categories=STATUS)
         if scale.bands:
             out[f"{prefix}_band"] = _bands(value, scale.bands)

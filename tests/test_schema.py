@@ -146,7 +146,7 @@ def test_alias_bomb_and_size_are_refused(write_yaml, tmp_path):
 
 def test_python_objects_are_not_constructed(write_yaml):
     text = MINIMAL.replace("name: Demo scale", "name: !!python/object/apply:os.system ['true']")
-    with pytest.raises(pm.DefinitionError, match="python/object/apply:os.system is not allowed"):
+    with pytest.raises(pm.DefinitionError, match=r"python/object/apply:os\.system is not allowed"):
         pm.load_instrument(write_yaml(text))
 
 

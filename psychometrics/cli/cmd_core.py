@@ -138,10 +138,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     data = _common.read(args)
     insts = _common.instruments(args.instrument, args.overlay)
-    cols = _common.columns(args.columns)
-    if len(insts) > 1 and cols is not None:
-        cols = {inst.id: cols for inst in insts}
-    scores = score(data, insts, columns=cols, on_invalid=args.on_invalid,
+    scores = score(data, insts, columns=_common.columns(args.columns), on_invalid=args.on_invalid,
                    id_column=args.id_column)
     _common.write_table(scores, args.output, scores.attrs["psychometrics"]["instruments"])
     if args.output:
