@@ -1,0 +1,328 @@
+"""Correlation-matrix helpers shared by the factor-analysis modules (EFA, omega, CFA).
+
+Everything here follows R's conventions so that results match psych exactly:
+``cor(x, use="pairwise")`` for pairwise-complete correlations, ``psych::smc`` (squared
+multiple correlations through a pseudo-inverse, clipped to [0, 1]), ``psych::cor.smooth``
+(eigenvalue smoothing of a non-positive-definite matrix) and ``psych::Pinv``.
+
+The API is kept stable because other modules import it read-only:
+
+- :func:`pairwise_correlation` / :func:`listwise_correlation` (raw data -> R, counts)
+- :func:`prepare_correlation` (DataFrame or matrix + ``n_obs`` -> :class:`CorrelationInput`)
+- :func:`smc`, :func:`pinv`, :func:`cor_smooth`, :func:`cov2cor`,
+  :func:`is_correlation_matrix`, :func:`is_symmetric_matrix`, :func:`min_eigenvalue`
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.errors import DataValidationError, NumericalWarning
+
+__all__ = [
+    "CorrelationInput",
+    "cor_smooth",
+    "cov2cor",
+    "is_correlation_matrix",
+    "is_symmetric_matrix",
+    "listwise_correlation",
+    "min_eigenvalue",
+    "pairwise_correlation",
+    "pinv",
+    "prepare_correlation",
+    "smc",
+]
+
+_EPS = float(np.finfo(float).eps)
+
+
+@dataclass(frozen=True)
+class CorrelationInput:
+    """A correlation matrix with what is known about where it came from.
+
+    Attributes
+    ----------
+    r : ndarray (p, p)
+        The correlation matrix.
+    names : list of str
+        Item names, in the order of ``r``.
+    n_obs : int or None
+        Number of observations: rows of the data (all rows for pairwise deletion, as psych
+        uses) or the ``n_obs`` given with a matrix.
+    np_obs : ndarray (p, p) or None
+        Pairwise counts of complete observations (raw data only; psych's ``np.obs``).
+    data : ndarray (n, p) or None
+        The raw data (NaN for missing) the matrix was computed from, after listwise deletion
+        when that was asked for; ``None`` for matrix input.
+    """
+
+    r: np.ndarray
+    names: list[str]
+    n_obs: int | None
+    np_obs: np.ndarray | None
+    data: np.ndarray | None
+
+    @property
+    def is_raw(self) -> bool:
+        return self.data is not None
+
+    @property
+    def n_items(self) -> int:
+        return int(self.r.shape[0])
+
+    def frame(self) -> pd.DataFrame:
+        """The correlation matrix as a labelled DataFrame."""
+        return pd.DataFrame(self.r, index=self.names, columns=self.names)
+
+
+# --------------------------------------------------------------------------------------------
+# matrix predicates and small transforms
+# --------------------------------------------------------------------------------------------
+
+
+def is_symmetric_matrix(x: np.ndarray, tol: float = 100 * _EPS) -> bool:
+    """R's ``isSymmetric`` (relative tolerance ~ 100 eps) for a square numeric matrix."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        return False
+    if np.isnan(x).any():
+        return bool(np.array_equal(np.isnan(x), np.isnan(x.T))) and np.allclose(
+            np.nan_to_num(x), np.nan_to_num(x.T), rtol=0, atol=tol * max(1.0, np.nanmax(abs(x)))
+        )
+    scale = max(1.0, float(np.max(np.abs(x)))) if x.size else 1.0
+    return bool(np.max(np.abs(x - x.T), initial=0.0) <= tol * scale)
+
+
+def is_correlation_matrix(x: np.ndarray) -> bool:
+    """psych's ``isCorrelation``: square, symmetric, unit diagonal, entries in [-1, 1]."""
+    x = np.asarray(x, dtype=float)
+    if not is_symmetric_matrix(x) or np.isnan(x).any():
+        return False
+    if not np.allclose(np.prod(np.diag(x)), 1.0, rtol=1.5e-8, atol=0):
+        return False
+    return bool(x.min() >= -1 and x.max() <= 1)
+
+
+def cov2cor(x: np.ndarray) -> np.ndarray:
+    """R's ``cov2cor``: scale a covariance matrix to a correlation matrix (diagonal set to 1)."""
+    x = np.asarray(x, dtype=float)
+    d = 1.0 / np.sqrt(np.diag(x))
+    r = x * d[:, None] * d[None, :]
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def pinv(x: np.ndarray, tol: float = float(np.sqrt(_EPS))) -> np.ndarray:
+    """psych's ``Pinv``: Moore-Penrose inverse dropping singular values <= tol * d[0]."""
+    u, d, vt = np.linalg.svd(np.asarray(x, dtype=float))
+    keep = d > max(tol * d[0], 0.0)
+    return (vt[keep].T / d[keep]) @ u[:, keep].T
+
+
+def min_eigenvalue(r: np.ndarray) -> float:
+    """Smallest eigenvalue of a symmetric matrix."""
+    return float(np.linalg.eigvalsh(np.asarray(r, dtype=float))[0])
+
+
+def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
+    """psych's ``cor.smooth``: make a correlation matrix positive definite.
+
+    When the smallest eigenvalue is below machine epsilon, eigenvalues under ``eig_tol`` are
+    set to ``100 * eig_tol``, rescaled to sum to ``p``, and the matrix is rebuilt and scaled
+    back to unit diagonal. Returns ``(matrix, smoothed)``; the input is returned unchanged
+    when it is positive definite.
+    """
+    r = np.asarray(r, dtype=float)
+    values, vectors = np.linalg.eigh(r)
+    if values.min() >= _EPS:
+        return r, False
+    values = np.where(values < eig_tol, 100 * eig_tol, values)
+    values = values * r.shape[0] / values.sum()
+    smoothed = cov2cor((vectors * values) @ vectors.T)
+    return smoothed, True
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations as ``psych::smc``: ``1 - 1/diag(Pinv(R))``, clipped.
+
+    The pseudo-inverse makes it defined for singular matrices; values above 1 are set to 1
+    and below 0 to 0, as psych does.
+    """
+    r = cov2cor(np.asarray(r, dtype=float))
+    out = 1.0 - 1.0 / np.diag(pinv(r))
+    out = np.where(out > 1, 1.0, out)
+    return np.where(out < 0, 0.0, out)
+
+
+# --------------------------------------------------------------------------------------------
+# correlations from data
+# --------------------------------------------------------------------------------------------
+
+
+def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson correlations on pairwise-complete observations, as R's ``cor(use="pairwise")``.
+
+    Each pair uses the rows where both items are observed, with that subset's means and
+    standard deviations. Returns ``(r, counts)`` where ``counts[i, j]`` is the number of
+    pairwise-complete rows. Entries without at least two complete pairs, or with zero
+    variance in the subset, are NaN.
+
+    The work is a few matrix products (no loop over rows or pairs): with ``M`` the
+    observed-mask and ``X0`` the data with missing set to 0,
+    ``n = M'M``, ``Sx = X0'M``, ``Sxx = (X0^2)'M``, ``Sxy = X0'X0``.
+    """
+    x = np.asarray(x, dtype=float)
+    mask = ~np.isnan(x)
+    # Shifting each column by its mean does not change any pairwise correlation and avoids
+    # cancellation in the sums-of-products formulas.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(x, axis=0)
+    centre = np.where(np.isnan(centre), 0.0, centre)
+    x0 = np.where(mask, x - centre, 0.0)
+    m = mask.astype(float)
+    n = m.T @ m
+    sx = x0.T @ m  # sx[i, j]: sum of x_i over rows where i and j are observed
+    sxx = (x0 * x0).T @ m
+    sxy = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / n
+        var_i = sxx - sx * sx / n
+        var_j = var_i.T
+        r = cov / np.sqrt(var_i * var_j)
+    bad = (n < 2) | ~(var_i > 0) | ~(var_j > 0)
+    r[bad] = np.nan
+    diag = np.diag(var_i) > 0
+    r[np.diag_indices_from(r)] = np.where(diag & (np.diag(n) >= 2), 1.0, np.nan)
+    r = np.clip(r, -1.0, 1.0)
+    return r, n.astype(int)
+
+
+def listwise_correlation(x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Correlations on complete cases. Returns ``(r, n_complete, complete_rows_mask)``."""
+    x = np.asarray(x, dtype=float)
+    keep = ~np.isnan(x).any(axis=1)
+    r, _ = pairwise_correlation(x[keep])
+    return r, int(keep.sum()), keep
+
+
+def _numeric_frame(data: pd.DataFrame) -> pd.DataFrame:
+    bad = [str(c) for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        raise DataValidationError(
+            f"items must be numeric; non-numeric column(s): {', '.join(bad)}"
+        )
+    return data
+
+
+def prepare_correlation(
+    data: Any,
+    *,
+    n_obs: int | None = None,
+    missing: str = "pairwise",
+    min_items: int = 2,
+    what: str = "this analysis",
+) -> CorrelationInput:
+    """Turn the user's input into a correlation matrix with its sample size.
+
+    Parameters
+    ----------
+    data : DataFrame or array-like
+        Either items (rows are respondents, NaN for missing) or a square correlation or
+        covariance matrix. A square symmetric input is taken as a matrix when ``n_obs`` is
+        given or when it is a correlation matrix (psych's ``isCorrelation``); a covariance
+        matrix is scaled to a correlation matrix.
+    n_obs : int, optional
+        Sample size for a matrix. Ignored (with a warning) for raw data.
+    missing : {"pairwise", "listwise"}
+        Pairwise: ``cor(x, use="pairwise")`` with ``n_obs`` the number of rows, as psych.
+        Listwise: incomplete rows are dropped first.
+    min_items : int
+        Fewest items the caller can work with.
+    what : str
+        Name of the analysis, for error messages.
+
+    Items with zero variance (or fewer than two observations) are dropped with a
+    :class:`~psychometrics.errors.NumericalWarning` naming them.
+    """
+    if missing not in ("pairwise", "listwise"):
+        raise ValueError(f"missing must be 'pairwise' or 'listwise', not {missing!r}")
+    if n_obs is not None:
+        if isinstance(n_obs, bool) or not isinstance(n_obs, int | np.integer) or n_obs < 2:
+            raise ValueError(f"n_obs must be an integer >= 2, not {n_obs!r}")
+        n_obs = int(n_obs)
+
+    if isinstance(data, pd.DataFrame):
+        frame = _numeric_frame(data)
+        names = [str(c) for c in frame.columns]
+        values = frame.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        values = np.asarray(data, dtype=float)
+        if values.ndim != 2:
+            raise ValueError(f"{what} needs a 2-D table of items or a square matrix")
+        names = [f"V{i + 1}" for i in range(values.shape[1])]
+
+    square = values.shape[0] == values.shape[1] and is_symmetric_matrix(values)
+    if square and (n_obs is not None or is_correlation_matrix(values)):
+        if np.isnan(values).any():
+            raise DataValidationError(f"the matrix given to {what} contains missing values")
+        if np.any(np.diag(values) <= 0):
+            raise DataValidationError(f"the matrix given to {what} has a non-positive diagonal")
+        r = cov2cor(values)
+        if values.shape[0] < min_items:
+            raise DataValidationError(f"{what} needs at least {min_items} items")
+        return CorrelationInput(r=r, names=names, n_obs=n_obs, np_obs=None, data=None)
+
+    if n_obs is not None:
+        warnings.warn(
+            "n_obs is ignored for raw data: the number of rows is used",
+            NumericalWarning,
+            stacklevel=3,
+        )
+    if missing == "listwise":
+        keep = ~np.isnan(values).any(axis=1)
+        values = values[keep]
+    values = _drop_degenerate_items(values, names)
+    names = [n for n, k in zip(names, values.keep, strict=True) if k]
+    x = values.data
+    if x.shape[1] < min_items:
+        raise DataValidationError(f"{what} needs at least {min_items} items with variance")
+    if x.shape[0] < 3:
+        raise DataValidationError(f"{what} needs at least 3 rows of data, got {x.shape[0]}")
+    r, counts = pairwise_correlation(x)
+    if np.isnan(r).any():
+        i, j = np.argwhere(np.isnan(r))[0]
+        raise DataValidationError(
+            f"items {names[i]!r} and {names[j]!r} have too few jointly observed responses "
+            f"({counts[i, j]}) for a correlation"
+        )
+    return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    data: np.ndarray
+    keep: Sequence[bool]
+
+
+def _drop_degenerate_items(x: np.ndarray, names: list[str]) -> _Kept:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        var = np.nanvar(x, axis=0)
+    n_obs = (~np.isnan(x)).sum(axis=0)
+    keep = (n_obs >= 2) & (var > 0)
+    if not keep.all():
+        dropped = [n for n, k in zip(names, keep, strict=True) if not k]
+        warnings.warn(
+            f"item(s) with zero variance or fewer than two responses were dropped: "
+            f"{', '.join(dropped)}",
+            NumericalWarning,
+            stacklevel=4,
+        )
+    return _Kept(data=x[:, keep], keep=list(keep))

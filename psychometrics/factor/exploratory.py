@@ -1,0 +1,565 @@
+"""Exploratory factor analysis matching ``psych::fa`` (psych 2.2.9 with GPArotation).
+
+The pipeline is psych's: correlations (pairwise by default), unrotated extraction
+(:mod:`~psychometrics.factor.extraction`), column signs made positive, rotation
+(:mod:`~psychometrics.factor.rotation`), signs made positive again, factors ordered by the
+variance they account for while keeping the names of the unrotated order (``MR2 MR1 MR3``),
+and psych's ``factor.stats`` for the fit.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from psychometrics.errors import NumericalWarning
+from psychometrics.factor._matrix import CorrelationInput, cor_smooth, prepare_correlation
+from psychometrics.factor.extraction import METHODS, Extraction, extract
+from psychometrics.factor.rotation import ROTATIONS, rotate
+from psychometrics.results import ResultMixin, format_number
+
+__all__ = ["EFAResult", "efa"]
+
+_ROTATION_ALIASES = {"none": None, "geominq": "geomin"}
+_SCORES = (None, "regression", "bartlett")
+
+
+# --------------------------------------------------------------------------------------------
+# result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EFAResult(ResultMixin):
+    """Result of :func:`efa`.
+
+    Attributes
+    ----------
+    loadings : DataFrame
+        Pattern loadings (items x factors), columns in psych's order and names.
+    structure : DataFrame
+        Structure matrix ``loadings @ phi`` (equal to the loadings when orthogonal).
+    phi : DataFrame or None
+        Factor correlations (oblique rotations only).
+    communalities, uniquenesses, complexity : Series
+        ``h2``, ``u2 = 1 - h2`` and Hoffman's complexity ``(sum l^2)^2 / sum l^4`` per item.
+    variance : DataFrame
+        psych's ``Vaccounted``: SS loadings, Proportion Var, Cumulative Var, Proportion
+        Explained, Cumulative Proportion (the last three only with several factors). For an
+        oblique solution the SS loadings are ``diag(Phi L'L)``.
+    eigenvalues : DataFrame
+        Eigenvalues of the correlation matrix (``R``) and of the reduced matrix with the
+        communalities on its diagonal (``reduced``; psych's ``values``).
+    residuals : DataFrame
+        ``R - L Phi L'`` (diagonal: the uniquenesses).
+    scores, score_weights : DataFrame or None
+        Factor scores (raw data and ``scores`` given) and their weights.
+    objective : float
+        psych's ``objective``: ``tr(M^-1 R) - log det(M^-1 R) - p``.
+    chi2, chi2_p, dof : float
+        Likelihood chi-square (psych's ``STATISTIC``), its p value and degrees of freedom.
+    chi2_empirical, chi2_empirical_p : float
+        psych's empirical chi-square from the residuals (``chi``, ``EPVAL``).
+    rmsea, rmsea_lower, rmsea_upper : float
+        RMSEA with its 90% confidence interval.
+    tli, bic, sabic : float
+        Tucker-Lewis index, BIC and sample-size adjusted BIC (likelihood chi-square).
+    rmsr, rmsr_corrected : float
+        Root mean square of the off-diagonal residuals and its df-corrected version.
+    null_chi2, null_dof : float
+        The independence model.
+    n_obs : int or None
+        Rows of the data (pairwise deletion keeps them all) or the ``n_obs`` given.
+    """
+
+    loadings: pd.DataFrame
+    structure: pd.DataFrame
+    phi: pd.DataFrame | None
+    communalities: pd.Series
+    uniquenesses: pd.Series
+    complexity: pd.Series
+    variance: pd.DataFrame
+    eigenvalues: pd.DataFrame
+    residuals: pd.DataFrame
+    scores: pd.DataFrame | None
+    score_weights: pd.DataFrame | None
+    method: str
+    rotation: str | None
+    n_factors: int
+    n_obs: int | None
+    objective: float
+    chi2: float
+    chi2_p: float
+    dof: float
+    chi2_empirical: float
+    chi2_empirical_p: float
+    rmsea: float
+    rmsea_lower: float
+    rmsea_upper: float
+    tli: float
+    bic: float
+    sabic: float
+    rmsr: float
+    rmsr_corrected: float
+    null_chi2: float
+    null_dof: float
+    fit: float
+    fit_off: float
+    n_iter: int
+    converged: bool
+    _notes: tuple[str, ...] = field(default=(), repr=False)
+
+    _title: ClassVar[str] = "Exploratory factor analysis"
+
+    def summary(self, digits: int = 2, cut: float = 0.3) -> str:
+        """psych-like printout; loadings with ``|l| < cut`` are blank."""
+        rot = self.rotation or "no"
+        n = "n unknown" if self.n_obs is None else f"n = {self.n_obs}"
+        head = (f"{self._title}: {self.method} extraction, {rot} rotation, "
+                f"{self.n_factors} factor{'s' if self.n_factors > 1 else ''} ({n})")
+        lines = [head, "=" * len(head), ""]
+        table = self.loadings.copy()
+        width = digits + 3
+
+        def cell(v: float) -> str:
+            return " " * width if abs(v) < cut else f"{v:{width}.{digits}f}"
+
+        shown = table.map(cell)
+        shown["h2"] = self.communalities.map(lambda v: f"{v:.{digits}f}")
+        shown["u2"] = self.uniquenesses.map(lambda v: f"{v:.{digits}f}")
+        shown["com"] = self.complexity.map(lambda v: f"{v:.1f}")
+        lines.append(f"Pattern loadings (|loading| < {cut:g} blank)")
+        lines.append(shown.to_string())
+        lines += ["", self.variance.round(digits).to_string()]
+        if self.phi is not None:
+            lines += ["", "Factor correlations", self.phi.round(digits).to_string()]
+        lines += ["", "Fit"]
+        f = format_number
+
+        def pv(v: float) -> str:
+            return "< .001" if v < 0.001 else f"= {v:.3f}"
+
+        if self.n_obs is not None and not math.isnan(self.chi2):
+            lines.append(f"  chi-square (likelihood) = {f(self.chi2, 2)} on {f(self.dof, 0)} df, "
+                         f"p {pv(self.chi2_p)}")
+            lines.append(f"  empirical chi-square    = {f(self.chi2_empirical, 2)}, "
+                         f"p {pv(self.chi2_empirical_p)}")
+            lines.append(f"  RMSEA = {f(self.rmsea, 3)}, 90% CI [{f(self.rmsea_lower, 3)}, "
+                         f"{f(self.rmsea_upper, 3)}]")
+            lines.append(f"  TLI = {f(self.tli, 3)}, BIC = {f(self.bic, 2)}")
+        else:
+            lines.append(f"  objective = {f(self.objective, 4)} on {f(self.dof, 0)} df "
+                         "(give n_obs for chi-square, RMSEA, TLI and BIC)")
+        lines.append(f"  RMSR = {f(self.rmsr, 3)}, df-corrected RMSR = "
+                     f"{f(self.rmsr_corrected, 3)}")
+        lines.append(f"  fit of the off-diagonal values = {f(self.fit_off, 3)}")
+        for note in self._notes:
+            lines += ["", f"Note: {note}"]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# the core, shared with omega
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Solution:
+    loadings: np.ndarray  # sorted, signed pattern
+    phi: np.ndarray | None
+    names: list[str]
+    extraction: Extraction
+    n_iter: int
+    converged: bool
+
+
+def _solve(
+    r: np.ndarray,
+    n_factors: int,
+    method: str,
+    rotation: str | None,
+    items: list[str],
+    max_iter: int | None = None,
+) -> _Solution:
+    """psych's ``fac`` from the correlation matrix to the sorted, named pattern matrix."""
+    ext = extract(r, n_factors, method, names=items, max_iter=max_iter)
+    load = ext.loadings
+    phi: np.ndarray | None = None
+    n_iter, converged = ext.n_iter, ext.converged
+    if rotation is not None and n_factors > 1:
+        rot = rotate(load, rotation)
+        load, phi = rot.loadings, rot.phi
+        converged = converged and rot.converged
+    signs = np.sign(load.sum(axis=0))
+    signs[signs == 0] = 1.0
+    load = load * signs
+    if phi is not None:
+        phi = phi * signs[:, None] * signs[None, :]
+    names = [f"{ext.prefix}{j + 1}" for j in range(n_factors)]
+    if n_factors > 1:
+        ss = np.sum(load * load, axis=0) if phi is None else np.diag(phi @ load.T @ load)
+        order = np.argsort(-ss, kind="stable")
+        load = load[:, order]
+        names = [names[j] for j in order]
+        if phi is not None:
+            phi = phi[np.ix_(order, order)]
+    return _Solution(load, phi, names, ext, n_iter, converged)
+
+
+def _rmsea_bound(stat: float, dof: float, target: float, upper: float) -> float:
+    """Non-centrality ``x`` with ``P(chi2(dof, x) <= stat) = target`` (R's uniroot)."""
+    from scipy.optimize import brentq
+
+    def fun(x: float) -> float:
+        cdf = stats.chi2.cdf(stat, dof) if x == 0 else stats.ncx2.cdf(stat, dof, x)
+        return float(cdf) - target
+
+    return float(brentq(fun, 0.0, upper, xtol=1e-12, rtol=1e-14, maxiter=500))
+
+
+def _fit_statistics(
+    r: np.ndarray,
+    f: np.ndarray,
+    phi: np.ndarray | None,
+    n_obs: int | None,
+    np_obs: np.ndarray | None,
+    alpha: float = 0.1,
+) -> dict[str, Any]:
+    """psych's ``factor.stats`` (alias ``fa.stats``) for a correlation matrix."""
+    p, k = f.shape
+    model = f @ f.T if phi is None else f @ phi @ f.T
+    residual = r - model
+    r2 = float(np.sum(r * r))
+    rstar2 = float(np.sum(residual * residual))
+    dof = p * (p - 1) / 2 - p * k + k * (k - 1) / 2
+    r2_off = r2 - float(np.trace(r))
+    off = residual.copy()
+    np.fill_diagonal(off, 0.0)
+    nan = float("nan")
+    out: dict[str, Any] = {"dof": dof}
+    if np_obs is None:
+        rstar_off = float(np.sum(off * off))
+        n_ = float(n_obs) if n_obs is not None else nan
+        out["chi2_empirical"] = rstar_off * n_
+        out["rmsr"] = math.sqrt(rstar_off / (p * (p - 1)))
+        nh = n_
+    else:
+        w = np_obs.astype(float)
+        rstar_off = float(np.sum(off * off * w))
+        rr = r * r * w
+        r2_off = float(np.sum(rr) - np.trace(rr))
+        out["chi2_empirical"] = rstar_off
+        nh = 1.0 / float(np.mean(1.0 / w))
+        out["rmsr"] = math.sqrt(rstar_off / (nh * p * (p - 1)))
+    if dof > 0:
+        chi = out["chi2_empirical"]
+        out["chi2_empirical_p"] = float(stats.chi2.sf(chi, dof)) if not math.isnan(chi) else nan
+        denom = nh if np_obs is not None else 1.0
+        out["rmsr_corrected"] = math.sqrt(rstar_off / (2 * denom * dof))
+    else:
+        out["chi2_empirical_p"] = nan
+        out["rmsr_corrected"] = nan
+    out["fit"] = 1 - rstar2 / r2
+    out["fit_off"] = 1 - rstar_off / r2_off
+
+    mdl = model.copy()
+    np.fill_diagonal(mdl, np.diag(r))
+    mdl, _ = cor_smooth(mdl)
+    rs, smoothed = cor_smooth(r)
+    try:
+        m_inv_r = np.linalg.solve(mdl, rs)
+    except np.linalg.LinAlgError:
+        warnings.warn("the model matrix is singular; fit statistics are wrong",
+                      NumericalWarning, stacklevel=4)
+        m_inv_r = np.eye(p)
+    sign, logdet = np.linalg.slogdet(m_inv_r)
+    objective = float(np.trace(m_inv_r) - (logdet if sign > 0 else np.inf) - p)
+    if not math.isfinite(objective):
+        objective = rstar2
+    out["objective"] = objective
+    sign0, logdet0 = np.linalg.slogdet(rs)
+    f0 = float(np.trace(rs) - logdet0 - p) if sign0 > 0 else r2
+    out["null_dof"] = p * (p - 1) / 2
+    for key in ("chi2", "chi2_p", "rmsea", "rmsea_lower", "rmsea_upper", "tli", "bic", "sabic",
+                "null_chi2"):
+        out[key] = nan
+    if n_obs is not None:
+        n = float(n_obs)
+        nm = (n - 1) - (2 * p + 5) / 6 - (2 * k) / 3
+        chisq = objective * nm
+        stat = max(chisq, 0.0)
+        out["chi2"] = stat
+        out["chi2_p"] = float(stats.chi2.sf(stat, dof)) if dof > 0 else nan
+        out["null_chi2"] = f0 * ((n - 1) - (2 * p + 5) / 6)
+        mm = objective / dof if dof != 0 else nan
+        m0 = f0 * 2 / (p * (p - 1))
+        out["tli"] = (m0 - mm) / (m0 - 1 / nm)
+        if dof > 0:
+            # psych uses the unclipped statistic here
+            out["rmsea"] = math.sqrt(max(chisq / (dof * n) - 1 / (n - 1), 0.0))
+            tail = alpha / 2
+            upper = max(n, chisq) + 2 * n
+            p_stat = float(stats.chi2.cdf(stat, dof))
+            lo = hi = 0.0
+            if p_stat > tail:
+                try:
+                    hi = math.sqrt(_rmsea_bound(stat, dof, tail, upper) / (n - 1) / dof)
+                except ValueError:
+                    hi = 0.0 if out["rmsea"] <= 0 else nan
+            if p_stat > 1 - tail:
+                try:
+                    lo = math.sqrt(_rmsea_bound(stat, dof, 1 - tail, upper) / (n - 1) / dof)
+                except ValueError:
+                    lo = nan
+            if not math.isnan(hi) and hi < out["rmsea"]:
+                hi = nan
+            if not math.isnan(lo) and lo > out["rmsea"]:
+                lo = nan
+            out["rmsea_lower"], out["rmsea_upper"] = lo, hi
+            out["bic"] = chisq - dof * math.log(n)
+            out["sabic"] = chisq - dof * math.log((n + 2) / 24)
+    out["_smoothed"] = smoothed
+    out["complexity"] = np.sum(f * f, axis=1) ** 2 / np.sum(f**4, axis=1)
+    out["residual"] = residual
+    return out
+
+
+def _score_weights(
+    r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, method: str
+) -> np.ndarray:
+    """psych's ``factor.scores`` weights: Thurstone regression or Bartlett."""
+    k = f.shape[1]
+    phi_ = np.eye(k) if phi is None else phi
+    if method == "regression":
+        s = f @ phi_
+        try:
+            return np.linalg.solve(r, s)
+        except np.linalg.LinAlgError:
+            warnings.warn("the correlation matrix is singular; factor loadings are used as "
+                          "score weights", NumericalWarning, stacklevel=4)
+            return f.copy()
+    h2 = np.diag(f @ phi_ @ f.T)
+    inv_u2 = 1.0 / (1.0 - h2)
+    fu = f * inv_u2[:, None]
+    return fu @ np.linalg.inv(f.T @ fu)
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    """R's ``scale(x)``: column means and SDs (n - 1) over the observed values."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (x - np.nanmean(x, axis=0)) / np.nanstd(x, axis=0, ddof=1)
+
+
+# --------------------------------------------------------------------------------------------
+# public
+# --------------------------------------------------------------------------------------------
+
+
+def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str | None,
+                n_items: int) -> str | None:
+    if isinstance(n_factors, bool) or not isinstance(n_factors, int | np.integer):
+        raise TypeError(f"n_factors must be an integer, not {type(n_factors).__name__}")
+    if not 1 <= int(n_factors) < n_items:
+        raise ValueError(f"n_factors must be between 1 and {n_items - 1} for {n_items} items; "
+                         f"got {n_factors}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if isinstance(rotation, str):
+        rotation = _ROTATION_ALIASES.get(rotation.lower(), rotation.lower())
+    if rotation is not None and rotation not in ROTATIONS:
+        raise ValueError(f"rotation must be one of {', '.join(ROTATIONS)} or None; "
+                         f"got {rotation!r}")
+    if scores not in _SCORES:
+        raise ValueError(f"scores must be None, 'regression' or 'bartlett'; got {scores!r}")
+    return rotation
+
+
+def efa(
+    data: pd.DataFrame | np.ndarray,
+    n_factors: int,
+    *,
+    method: str = "minres",
+    rotation: str | None = "oblimin",
+    missing: str = "pairwise",
+    n_obs: int | None = None,
+    scores: str | None = None,
+    max_iter: int | None = None,
+) -> EFAResult:
+    """Exploratory factor analysis, matching ``psych::fa``.
+
+    The correlation matrix ``R`` (pairwise-complete Pearson correlations by default) is
+    factored as ``R ~ L Phi L' + U`` by minimum residual (``minres``: minimise the sum of
+    squared off-diagonal residuals), maximum likelihood (``ml``: minimise
+    ``tr(S^-1 R) - log|S^-1 R| - p``) or iterated principal axes (``pa``). The unrotated
+    solution is rotated (``oblimin``/``quartimin``/``geomin`` by gradient projection,
+    ``varimax``, or Kaiser-normalised ``promax`` with ``m = 4``), each factor's loadings
+    are made to sum positive, and the factors are ordered by the variance they account for
+    (``diag(Phi L'L)``), keeping the names of the unrotated order (``MR2 MR1 MR3`` ...).
+
+    Fit follows psych's ``factor.stats``: the likelihood chi-square
+    ``F (n - 1 - (2p + 5)/6 - 2k/3)`` with ``F = tr(M^-1 R) - log|M^-1 R| - p`` and
+    ``M`` the (smoothed) model correlation matrix, ``df = p(p-1)/2 - pk + k(k-1)/2``,
+    RMSEA ``sqrt(max(chi2/(df n) - 1/(n-1), 0))`` with a 90% interval, TLI against the
+    independence model, ``BIC = chi2 - df log n``; the empirical chi-square is the sum of
+    squared off-diagonal residuals times the pairwise counts; RMSR their root mean square.
+
+    Parameters
+    ----------
+    data : DataFrame or array
+        Items (rows are respondents; NaN for missing), or a correlation/covariance matrix
+        with ``n_obs``.
+    n_factors : int
+        Number of factors.
+    method : {"minres", "ml", "pa"}
+        Extraction method (psych's ``fm``).
+    rotation : {"oblimin", "varimax", "promax", "geomin", "quartimin"} or None
+        Rotation. ``oblimin`` is GPArotation's (``gam = 0``, not normalised) as psych uses
+        it; ``geomin`` is GPArotation's oblique ``geominQ`` (``delta = 0.01``); ``promax``
+        is psych's Kaiser-normalised ``Promax``; ``varimax`` is ``stats::varimax``.
+    missing : {"pairwise", "listwise"}
+        Pairwise-complete correlations (psych's default; ``n_obs`` is the number of rows) or
+        complete cases only.
+    n_obs : int, optional
+        Sample size when ``data`` is a matrix (needed for the chi-square, RMSEA, TLI, BIC).
+    scores : {None, "regression", "bartlett"}
+        Factor scores from the standardised data (rows with a missing value get NaN) and
+        their weights: Thurstone regression ``W = R^-1 L Phi`` or Bartlett
+        ``W = U^-2 L (L' U^-2 L)^-1``. For a matrix input only the weights are returned.
+    max_iter : int, optional
+        Iteration limit of the extraction (100 optimiser iterations for minres/ml, 50
+        principal-axis iterations).
+
+    Returns
+    -------
+    EFAResult
+
+    Warns
+    -----
+    NumericalWarning
+        Non-convergence, Heywood cases (naming the items), a non-positive-definite
+        correlation matrix (smoothed as psych's ``cor.smooth`` for the fit).
+
+    References
+    ----------
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research (2.2.9), function ``fa``.
+    Bernaards, C. A. & Jennrich, R. I. (2005). Gradient projection algorithms and software
+    for arbitrary rotation criteria in factor analysis. EPM, 65, 676-696.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import psychometrics as pm
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.standard_normal((500, 2))
+    >>> lam = np.array([[.8, 0], [.7, 0], [.6, 0], [0, .8], [0, .7], [0, .6]])
+    >>> x = pd.DataFrame(f @ lam.T + rng.standard_normal((500, 6)) * .6,
+    ...                  columns=[f"i{j}" for j in range(1, 7)])
+    >>> res = pm.efa(x, 2)
+    >>> res.loadings.round(1).abs()
+        MR1  MR2
+    i1  0.0  0.8
+    i2  0.0  0.7
+    i3  0.0  0.7
+    i4  0.8  0.0
+    i5  0.8  0.0
+    i6  0.7  0.0
+    >>> round(res.rmsea, 2) < 0.05
+    True
+    """
+    ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
+    rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
+    k = int(n_factors)
+    return _efa_from_input(ci, k, method, rotation, scores, max_iter)
+
+
+def _efa_from_input(
+    ci: CorrelationInput,
+    k: int,
+    method: str,
+    rotation: str | None,
+    scores: str | None,
+    max_iter: int | None,
+) -> EFAResult:
+    r = ci.r
+    items = ci.names
+    sol = _solve(r, k, method, rotation, items, max_iter)
+    load, phi, names = sol.loadings, sol.phi, sol.names
+    st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
+    notes: list[str] = []
+    if st["_smoothed"]:
+        warnings.warn(
+            "the correlation matrix is not positive definite (singular); it was smoothed as "
+            "psych::cor.smooth does for the fit statistics",
+            NumericalWarning,
+            stacklevel=3,
+        )
+        notes.append("the correlation matrix is not positive definite; fit uses a smoothed "
+                     "matrix")
+    h2 = sol.extraction.communalities
+    loadings = pd.DataFrame(load, index=items, columns=names)
+    structure_m = load if phi is None else load @ phi
+    if phi is None:
+        vx = np.sum(load * load, axis=0)
+    else:
+        vx = np.diag(phi @ load.T @ load)
+    vtotal = float(np.trace(r))
+    rows = {"SS loadings": vx, "Proportion Var": vx / vtotal}
+    if k > 1:
+        rows["Cumulative Var"] = np.cumsum(vx / vtotal)
+        rows["Proportion Explained"] = vx / vx.sum()
+        rows["Cumulative Proportion"] = np.cumsum(vx / vx.sum())
+    variance = pd.DataFrame(rows, index=names).T
+    score_df = weights_df = None
+    if scores is not None:
+        w = _score_weights(r, load, phi, scores)
+        weights_df = pd.DataFrame(w, index=items, columns=names)
+        if ci.data is not None:
+            score_df = pd.DataFrame(_standardise(ci.data) @ w, columns=names)
+    eig = pd.DataFrame({"R": sol.extraction.e_values, "reduced": sol.extraction.values},
+                       index=pd.RangeIndex(1, len(items) + 1, name="number"))
+    return EFAResult(
+        loadings=loadings,
+        structure=pd.DataFrame(structure_m, index=items, columns=names),
+        phi=None if phi is None else pd.DataFrame(phi, index=names, columns=names),
+        communalities=pd.Series(h2, index=items, name="h2"),
+        uniquenesses=pd.Series(np.diag(r) - h2, index=items, name="u2"),
+        complexity=pd.Series(st["complexity"], index=items, name="com"),
+        variance=variance,
+        eigenvalues=eig,
+        residuals=pd.DataFrame(st["residual"], index=items, columns=items),
+        scores=score_df,
+        score_weights=weights_df,
+        method=method,
+        rotation=rotation if k > 1 else None,
+        n_factors=k,
+        n_obs=ci.n_obs,
+        objective=st["objective"],
+        chi2=st["chi2"],
+        chi2_p=st["chi2_p"],
+        dof=st["dof"],
+        chi2_empirical=st["chi2_empirical"],
+        chi2_empirical_p=st["chi2_empirical_p"],
+        rmsea=st["rmsea"],
+        rmsea_lower=st["rmsea_lower"],
+        rmsea_upper=st["rmsea_upper"],
+        tli=st["tli"],
+        bic=st["bic"],
+        sabic=st["sabic"],
+        rmsr=st["rmsr"],
+        rmsr_corrected=st["rmsr_corrected"],
+        null_chi2=st["null_chi2"],
+        null_dof=st["null_dof"],
+        fit=st["fit"],
+        fit_off=st["fit_off"],
+        n_iter=sol.n_iter,
+        converged=sol.converged,
+        _notes=tuple(notes),
+    )

@@ -1,0 +1,294 @@
+"""Horn's parallel analysis, as ``psych::fa.parallel``.
+
+Observed eigenvalues are compared with those of random data of the same size: principal
+components use the eigenvalues of ``R``; factors use psych's default, the eigenvalues of
+``R`` with the communalities of a one-factor minres solution on the diagonal
+(``fa(R, 1, fm="minres")$values``). A factor or component is retained while its observed
+eigenvalue exceeds the chosen quantile of the simulated ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.errors import DataValidationError
+from psychometrics.factor._matrix import pairwise_correlation, prepare_correlation
+from psychometrics.factor.extraction import extract
+from psychometrics.progress import ProgressCallback, resolve_progress
+from psychometrics.results import ResultMixin
+
+__all__ = ["ParallelAnalysisResult", "parallel_analysis"]
+
+_KINDS = ("fa", "pc", "both")
+_BATCH_ELEMENTS = 2_000_000  # random numbers drawn per batch (16 MB of float64)
+
+
+@dataclass(frozen=True)
+class ParallelAnalysisResult(ResultMixin):
+    """Result of :func:`parallel_analysis`.
+
+    Attributes
+    ----------
+    n_factors : int or None
+        Suggested number of factors (``None`` when ``kind="pc"``).
+    n_components : int or None
+        Suggested number of components (``None`` when ``kind="fa"``).
+    eigenvalues : DataFrame
+        One row per eigenvalue (``number`` 1..p). Columns ``pc_observed``,
+        ``pc_simulated_mean``, ``pc_simulated_quantile`` (and ``pc_resampled_*`` when
+        resampling), and the same for ``fa_*``, depending on ``kind``.
+    kind : str
+        ``"fa"``, ``"pc"`` or ``"both"``.
+    n_iter : int
+        Number of simulated data sets.
+    quantile : float
+        Quantile of the simulated eigenvalues used by the retention rule.
+    n_obs : int
+        Rows of each simulated data set.
+    seed : int or None
+        Seed of the random generator.
+    """
+
+    n_factors: int | None
+    n_components: int | None
+    eigenvalues: pd.DataFrame
+    kind: str
+    n_iter: int
+    quantile: float
+    n_obs: int
+    seed: int | None
+
+    _title: ClassVar[str] = "Parallel analysis"
+
+    def summary(self, digits: int = 3) -> str:
+        parts = []
+        if self.n_factors is not None:
+            parts.append(f"the number of factors = {self.n_factors}")
+        if self.n_components is not None:
+            parts.append(f"the number of components = {self.n_components}")
+        lines = [self._title, "=" * len(self._title),
+                 "Parallel analysis suggests that " + " and ".join(parts),
+                 f"({self.n_iter} simulated normal data sets of {self.n_obs} rows; observed "
+                 f"eigenvalues compared with the {self.quantile:g} quantile)", "",
+                 self.eigenvalues.round(digits).to_string()]
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Scree plot of the observed eigenvalues with the simulated quantile lines.
+
+        Requires matplotlib. Returns the matplotlib ``Axes``.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        x = self.eigenvalues.index.to_numpy()
+        tab = self.eigenvalues
+        q = f"{self.quantile:g} quantile"
+        if self.kind in ("pc", "both"):
+            ax.plot(x, tab["pc_observed"], "x-", color="tab:blue", label="PC observed")
+            ax.plot(x, tab["pc_simulated_quantile"], ":", color="tab:red",
+                    label=f"PC simulated ({q})")
+            if "pc_resampled_quantile" in tab:
+                ax.plot(x, tab["pc_resampled_quantile"], "--", color="tab:red",
+                        label=f"PC resampled ({q})")
+        if self.kind in ("fa", "both"):
+            ax.plot(x, tab["fa_observed"], "^-", color="tab:blue", label="FA observed",
+                    markerfacecolor="none")
+            ax.plot(x, tab["fa_simulated_quantile"], ":", color="tab:orange",
+                    label=f"FA simulated ({q})")
+            if "fa_resampled_quantile" in tab:
+                ax.plot(x, tab["fa_resampled_quantile"], "--", color="tab:orange",
+                        label=f"FA resampled ({q})")
+        if self.kind != "pc":
+            ax.axhline(1.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("Factor/component number")
+        ax.set_ylabel("Eigenvalue")
+        ax.set_title("Parallel analysis scree plot")
+        ax.legend()
+        return ax
+
+
+def _fa_values(r: np.ndarray) -> np.ndarray:
+    """psych: ``fa(r, nfactors = 1, fm = "minres", rotate = "none")$values``."""
+    return extract(r, 1, "minres", warn=False).values
+
+
+def _retained(observed: np.ndarray, threshold: np.ndarray) -> int:
+    """psych's rule ``which(!(observed > threshold))[1] - 1``: the leading run of
+    eigenvalues above the threshold (all of them when none falls below)."""
+    below = np.flatnonzero(~(observed > threshold))
+    return int(below[0]) if below.size else int(observed.size)
+
+
+def _simulated_correlations(rng: np.random.Generator, count: int, n: int,
+                            p: int) -> np.ndarray:
+    """``count`` correlation matrices of ``n x p`` standard normal data, as one array."""
+    x = rng.standard_normal((count, n, p))
+    x -= x.mean(axis=1, keepdims=True)
+    c = np.matmul(x.transpose(0, 2, 1), x)
+    d = 1.0 / np.sqrt(np.einsum("bii->bi", c))
+    return c * d[:, :, None] * d[:, None, :]
+
+
+def _resampled_correlation(rng: np.random.Generator, data: np.ndarray) -> np.ndarray:
+    """psych's bootstrap: each column resampled independently, pairwise correlations;
+    redrawn while any correlation is undefined."""
+    n, p = data.shape
+    for _ in range(100):
+        idx = rng.integers(0, n, size=(n, p))
+        sample = np.take_along_axis(data, idx, axis=0)
+        r, _ = pairwise_correlation(sample)
+        if not np.isnan(r).any():
+            return r
+    raise DataValidationError("resampling kept producing undefined correlations; "
+                              "too many missing values for resampled parallel analysis")
+
+
+def parallel_analysis(
+    data: pd.DataFrame | np.ndarray,
+    *,
+    n_iter: int = 100,
+    quantile: float = 0.95,
+    kind: str = "both",
+    seed: int | None = None,
+    progress: bool | ProgressCallback | None = None,
+    n_obs: int | None = None,
+    missing: str = "pairwise",
+    resample: bool = False,
+) -> ParallelAnalysisResult:
+    """Horn's parallel analysis with psych's eigenvalues and retention rule.
+
+    Observed eigenvalues: for components, of the correlation matrix ``R``; for factors,
+    of ``R`` with the communalities of a one-factor minres solution on its diagonal
+    (``psych::fa.parallel``'s default, ``SMC = FALSE``). Each of ``n_iter`` data sets of
+    standard normal variables with the same numbers of rows and items gives the same two
+    sets of eigenvalues. The suggested number of factors (components) is the number of
+    leading observed eigenvalues greater than the ``quantile`` of the simulated ones
+    (psych: ``which(!(observed > simulated))[1] - 1``).
+
+    Parameters
+    ----------
+    data : DataFrame or array
+        Items, or a correlation matrix with ``n_obs``.
+    n_iter : int
+        Number of simulated data sets (psych's default is 20; more gives a steadier
+        threshold).
+    quantile : float
+        Quantile of the simulated eigenvalues (psych's ``quant``, 0.95).
+    kind : {"both", "fa", "pc"}
+        Factors, components or both (psych's ``fa``).
+    seed : int, optional
+        Seed for :func:`numpy.random.default_rng`.
+    progress : None, True or callable
+        Progress reporting ``progress(done, total)``; ``True`` draws a bar on stderr.
+    n_obs : int, optional
+        Number of observations when ``data`` is a matrix.
+    missing : {"pairwise", "listwise"}
+        How raw data with missing values are correlated.
+    resample : bool
+        Also bootstrap the data (each item resampled independently, as psych) and report
+        the resampled eigenvalues. They are shown, not used by the rule, as in psych.
+
+    Returns
+    -------
+    ParallelAnalysisResult
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    Psychometrika, 30, 179-185.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import psychometrics as pm
+    >>> rng = np.random.default_rng(2)
+    >>> f = rng.standard_normal((400, 2))
+    >>> lam = np.kron(np.eye(2), np.full((4, 1), .7))
+    >>> x = pd.DataFrame(f @ lam.T + rng.standard_normal((400, 8)) * .7)
+    >>> res = pm.parallel_analysis(x, n_iter=50, seed=1)
+    >>> res.n_factors, res.n_components
+    (2, 2)
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {', '.join(_KINDS)}; got {kind!r}")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, int | np.integer) or n_iter < 1:
+        raise ValueError(f"n_iter must be a positive integer, not {n_iter!r}")
+    if not 0 < quantile < 1:
+        raise ValueError(f"quantile must be between 0 and 1, not {quantile!r}")
+    ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3,
+                             what="parallel analysis")
+    if ci.n_obs is None:
+        raise ValueError("parallel_analysis needs n_obs, the sample size, with a matrix")
+    if resample and ci.data is None:
+        raise ValueError("resample=True needs raw data, not a correlation matrix")
+    n, p = ci.n_obs, ci.n_items
+    want_fa = kind in ("fa", "both")
+    want_pc = kind in ("pc", "both")
+    rng = np.random.default_rng(seed)
+    report = resolve_progress(progress, "parallel analysis")
+
+    sim_pc = np.empty((n_iter, p))
+    sim_fa = np.empty((n_iter, p)) if want_fa else None
+    res_pc = np.empty((n_iter, p)) if resample else None
+    res_fa = np.empty((n_iter, p)) if resample and want_fa else None
+    batch = max(1, min(n_iter, _BATCH_ELEMENTS // (n * p)))
+    done = 0
+    report(0, n_iter)
+    while done < n_iter:
+        count = min(batch, n_iter - done)
+        corr = _simulated_correlations(rng, count, n, p)
+        sim_pc[done:done + count] = np.linalg.eigvalsh(corr)[:, ::-1]
+        if sim_fa is not None:
+            for b in range(count):
+                sim_fa[done + b] = _fa_values(corr[b])
+        if res_pc is not None:
+            for b in range(count):
+                rb = _resampled_correlation(rng, ci.data)
+                res_pc[done + b] = np.linalg.eigvalsh(rb)[::-1]
+                if res_fa is not None:
+                    res_fa[done + b] = _fa_values(rb)
+        done += count
+        report(done, n_iter)
+
+    table: dict[str, np.ndarray] = {}
+    n_factors = n_components = None
+    if want_pc:
+        observed = np.linalg.eigvalsh(ci.r)[::-1]
+        threshold = np.quantile(sim_pc, quantile, axis=0)
+        table["pc_observed"] = observed
+        table["pc_simulated_mean"] = sim_pc.mean(axis=0)
+        table["pc_simulated_quantile"] = threshold
+        if res_pc is not None:
+            table["pc_resampled_mean"] = res_pc.mean(axis=0)
+            table["pc_resampled_quantile"] = np.quantile(res_pc, quantile, axis=0)
+        n_components = _retained(observed, threshold)
+    if sim_fa is not None:
+        observed = _fa_values(ci.r)
+        threshold = np.quantile(sim_fa, quantile, axis=0)
+        table["fa_observed"] = observed
+        table["fa_simulated_mean"] = sim_fa.mean(axis=0)
+        table["fa_simulated_quantile"] = threshold
+        if res_fa is not None:
+            table["fa_resampled_mean"] = res_fa.mean(axis=0)
+            table["fa_resampled_quantile"] = np.quantile(res_fa, quantile, axis=0)
+        n_factors = _retained(observed, threshold)
+    eigen = pd.DataFrame(table, index=pd.RangeIndex(1, p + 1, name="number"))
+    if not math.isfinite(float(eigen.to_numpy().sum())):
+        raise DataValidationError("parallel analysis produced undefined eigenvalues")
+    return ParallelAnalysisResult(
+        n_factors=n_factors,
+        n_components=n_components,
+        eigenvalues=eigen,
+        kind=kind,
+        n_iter=int(n_iter),
+        quantile=float(quantile),
+        n_obs=int(n),
+        seed=seed,
+    )

@@ -1,0 +1,75 @@
+# Reference results for psychometrics.omega / ordinal_omega (psych::omega, psych 2.2.9).
+#
+# Run from the repository root:  Rscript tests/reference/omega.R
+# Writes the public data sets to tests/reference/data/ (only when missing) and R's results
+# as JSON to tests/reference/omega/. CI has no R: the outputs are committed.
+
+suppressPackageStartupMessages({
+  library(psych)
+  library(GPArotation)
+  library(jsonlite)
+})
+
+data_dir <- "tests/reference/data"
+out_dir <- "tests/reference/omega"
+dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
+dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
+
+export <- function(df, name) {
+  path <- file.path(data_dir, paste0(name, ".csv"))
+  if (!file.exists(path)) write.csv(df, path, row.names = FALSE)
+}
+export(psych::bfi, "bfi")
+export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
+harman <- datasets::Harman74.cor$cov
+export(as.data.frame(harman), "Harman74_cor")
+
+bfi_items <- psych::bfi[, 1:25]
+hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]
+
+mat <- function(m) {
+  if (is.null(m)) return(NULL)
+  m <- unclass(as.matrix(m))
+  list(rows = rownames(m), cols = colnames(m), data = unname(m))
+}
+
+omega_record <- function(om, data_name, nfactors, rotate) {
+  list(
+    data = data_name, nfactors = nfactors, rotate = rotate,
+    omega_h = om$omega_h, omega.lim = om$omega.lim, alpha = om$alpha,
+    omega.tot = om$omega.tot, G6 = om$G6, ECV = unname(om$ECV),
+    sl = mat(om$schmid$sl), oblique = mat(om$schmid$oblique),
+    phi = mat(om$schmid$phi), gloading = unname(as.vector(om$schmid$gloading)),
+    key = unname(om$key), omega.group = mat(om$omega.group)
+  )
+}
+
+recs <- list()
+run <- function(x, name, nf, rotate = "oblimin", ...) {
+  om <- suppressMessages(suppressWarnings(
+    omega(x, nfactors = nf, rotate = rotate, plot = FALSE, ...)))
+  recs[[length(recs) + 1]] <<- omega_record(om, name, nf, rotate)
+}
+run(hs, "hs", 3)
+run(hs, "hs", 1)
+run(hs, "hs", 2)
+run(hs, "hs", 3, rotate = "promax")
+run(hs, "hs", 3, rotate = "geominQ")
+run(bfi_items, "bfi", 5)
+run(bfi_items, "bfi", 3)
+run(harman, "harman74", 4, n.obs = 145)
+
+# ordinal omega: psych's polychoric correlations of the first ten bfi items; the matrix is
+# saved too so that omega on it can be checked without a polychoric implementation.
+bfi10 <- bfi_items[, 1:10]
+pc <- polychoric(bfi10)
+om <- suppressMessages(suppressWarnings(
+  omega(bfi10, nfactors = 2, poly = TRUE, plot = FALSE)))
+rec <- omega_record(om, "bfi10_poly", 2, "oblimin")
+rec$rho <- mat(pc$rho)
+rec$n.obs <- nrow(bfi10)
+recs[[length(recs) + 1]] <- rec
+
+write_json(recs, file.path(out_dir, "omega.json"), digits = NA, auto_unbox = TRUE,
+           null = "null", na = "null", matrix = "rowmajor")
+cat("omega reference written to", out_dir, "\n")

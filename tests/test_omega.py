@@ -1,0 +1,130 @@
+"""omega / ordinal_omega against psych::omega 2.2.9 (fixtures from tests/reference/omega.R)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import psychometrics as pm
+from psychometrics.errors import NumericalWarning
+
+REF = Path(__file__).parent / "reference"
+# omega rests on iterative steps (minres by L-BFGS-B following R's optim path, oblimin by
+# GPA with GPArotation's stopping rule): agreement is ~1e-12; 1e-6 leaves room for
+# BLAS/LAPACK differences between machines. The brief asks for 1e-3/1e-4.
+TOL = 1e-6
+
+RECS = json.loads((REF / "omega" / "omega.json").read_text())
+ROT = {"geominQ": "geomin"}
+
+
+def _cols(x: str | list[str]) -> list[str]:
+    return [x] if isinstance(x, str) else list(x)
+
+
+def _mat(m: dict) -> np.ndarray:
+    return np.asarray(m["data"], dtype=float).reshape(len(_cols(m["rows"])), -1)
+
+
+@pytest.fixture(scope="module")
+def datasets() -> dict[str, tuple[pd.DataFrame, dict]]:
+    bfi = pd.read_csv(REF / "data" / "bfi.csv").iloc[:, :25]
+    hs = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")[[f"x{i}" for i in range(1, 10)]]
+    h74 = pd.read_csv(REF / "data" / "Harman74_cor.csv")
+    poly = next(r for r in RECS if r["data"] == "bfi10_poly")
+    rho = pd.DataFrame(_mat(poly["rho"]), index=_cols(poly["rho"]["rows"]),
+                       columns=_cols(poly["rho"]["cols"]))
+    return {"bfi": (bfi, {}), "hs": (hs, {}), "harman74": (h74, {"n_obs": 145}),
+            "bfi10_poly": (rho, {"n_obs": poly["n.obs"]})}
+
+
+@pytest.mark.parametrize("rec", RECS, ids=[f"{r['data']}-{r['nfactors']}f-{r['rotate']}"
+                                           for r in RECS])
+def test_omega_matches_psych(rec: dict, datasets) -> None:
+    data, kw = datasets[rec["data"]]
+    k = rec["nfactors"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericalWarning)
+        res = pm.omega(data, n_factors=k, rotation=ROT.get(rec["rotate"], rec["rotate"]), **kw)
+    assert res.omega_total == pytest.approx(rec["omega.tot"], abs=TOL)
+    assert res.alpha == pytest.approx(rec["alpha"], abs=TOL)
+    assert res.g6 == pytest.approx(rec["G6"], abs=TOL)
+    sl = _mat(rec["sl"])
+    assert list(res.loadings.columns) == ["g", *[f"F{j + 1}*" for j in range(k)],
+                                          "h2", "u2", "p2"]
+    np.testing.assert_allclose(res.loadings.to_numpy(), sl, atol=TOL)
+    if k == 1:
+        # psych reports omega_h for one factor but warns it is meaningless: we do not
+        assert math.isnan(res.omega_hierarchical) and math.isnan(res.omega_limit)
+        assert res.groups is None
+        assert "not meaningful" in res.summary()
+        return
+    assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=TOL)
+    assert res.omega_limit == pytest.approx(rec["omega.lim"], abs=TOL)
+    assert res.ecv == pytest.approx(rec["ECV"], abs=TOL)
+    np.testing.assert_allclose(res.oblique_loadings.to_numpy(), _mat(rec["oblique"]), atol=TOL)
+    np.testing.assert_allclose(res.phi.to_numpy(), _mat(rec["phi"]), atol=TOL)
+    np.testing.assert_allclose(res.g_loadings.to_numpy(), rec["gloading"], atol=TOL)
+    np.testing.assert_array_equal(res.keys.to_numpy(), rec["key"])
+    groups = _mat(rec["omega.group"])
+    assert list(res.groups.index) == _cols(rec["omega.group"]["rows"])
+    np.testing.assert_allclose(res.groups.to_numpy(), groups, atol=TOL)
+
+
+def test_omega_flips_items_that_load_negatively_on_g(datasets) -> None:
+    bfi, _ = datasets["bfi"]
+    res = pm.omega(bfi, n_factors=5)
+    reversed_items = list(res.keys[res.keys < 0].index)
+    assert "A1" in reversed_items and "C4" in reversed_items
+    assert (res.loadings["g"][res.keys < 0] > -0.3).all()
+    assert "A1-" in res.summary()
+
+
+def test_omega_two_factors_note_and_summary(datasets) -> None:
+    hs, _ = datasets["hs"]
+    res = pm.omega(hs, n_factors=2)
+    assert res.g_loadings.iloc[0] == pytest.approx(res.g_loadings.iloc[1])
+    text = res.summary()
+    assert "not identified" in text and "Omega hierarchical" in text
+    json.dumps(res.to_dict())
+    assert "<table>" in res._repr_html_()
+
+
+def test_omega_argument_checks(datasets) -> None:
+    hs, _ = datasets["hs"]
+    with pytest.raises(ValueError, match="n_factors"):
+        pm.omega(hs, n_factors=9)
+    with pytest.raises(ValueError, match="rotation"):
+        pm.omega(hs, rotation="varimax")
+    with pytest.raises(TypeError):
+        pm.omega(hs, n_factors="3")
+
+
+def test_omega_on_a_matrix_equals_raw_data(datasets) -> None:
+    hs, _ = datasets["hs"]
+    a = pm.omega(hs)
+    b = pm.omega(hs.corr(), n_obs=len(hs))
+    assert a.omega_hierarchical == pytest.approx(b.omega_hierarchical, abs=1e-10)
+
+
+HAS_POLYCHORIC = importlib.util.find_spec("psychometrics.correlation") is not None
+
+
+@pytest.mark.skipif(not HAS_POLYCHORIC, reason="psychometrics.correlation (polychoric) "
+                    "is not there yet")
+def test_ordinal_omega_matches_psych_poly(datasets) -> None:
+    rec = next(r for r in RECS if r["data"] == "bfi10_poly")
+    bfi, _ = datasets["bfi"]
+    res = pm.ordinal_omega(bfi.iloc[:, :10], n_factors=2)
+    # the polychoric estimates are the other module's (psych parity checked there); omega
+    # on R's own polychoric matrix is checked to 1e-6 above
+    assert res.omega_total == pytest.approx(rec["omega.tot"], abs=1e-3)
+    assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=1e-3)
+    assert res.n_obs == rec["n.obs"]
