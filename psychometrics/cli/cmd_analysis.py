@@ -1,0 +1,133 @@
+"""Analysis commands: reliability, efa, cfa (thin: they call the Python API and print)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from psychometrics.cli import _common
+
+ORDER = 30
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reliability", help="alpha (with CI), omega, G6 per scale, beside the "
+                                           "published values")
+    _common.add_data_arguments(p)
+    p.add_argument("--group", metavar="COL", help="also per group of this column")
+    p.add_argument("--ci", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--ci-method", choices=["feldt", "duhachek", "bootstrap"], default="feldt")
+    p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--seed", type=int, help="seed of the bootstrap")
+    p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise")
+    p.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    p.set_defaults(handler=cmd_reliability)
+
+    p = sub.add_parser("efa", help="exploratory factor analysis (parallel analysis picks the "
+                                   "number of factors when --factors is omitted)")
+    _common.add_data_arguments(p)
+    p.add_argument("--factors", type=int, help="number of factors")
+    p.add_argument("--method", choices=["minres", "ml", "pa"], default="minres")
+    p.add_argument("--rotation", default="oblimin",
+                   help="oblimin (default), varimax, promax, geomin, quartimin or none")
+    p.add_argument("--n-iter", type=int, default=100, help="parallel analysis iterations")
+    p.add_argument("--seed", type=int, help="seed of the parallel analysis")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(handler=cmd_efa)
+
+    p = sub.add_parser("cfa", help="confirmatory factor analysis of the instrument's structure")
+    _common.add_data_arguments(p)
+    p.add_argument("--model", help="lavaan model syntax instead of the instrument's structure")
+    p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
+    p.add_argument("--std-lv", action="store_true", help="identify by factor variances = 1")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(handler=cmd_cfa)
+
+
+def _items(args: argparse.Namespace) -> tuple[Any, pd.DataFrame]:
+    from psychometrics.scoring import item_data
+
+    (inst,) = _common.instruments(args.instrument, args.overlay)
+    data = _common.read(args)
+    items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
+                      on_invalid="nan")
+    return inst, items
+
+
+def cmd_reliability(args: argparse.Namespace) -> int:
+    from psychometrics.analysis import reliability
+
+    (inst,) = _common.instruments(args.instrument, args.overlay)
+    data = _common.read(args)
+    table = reliability(data, inst, columns=_common.columns(args.columns), group=args.group,
+                        ci=args.ci, ci_method=args.ci_method, n_boot=args.n_boot,
+                        seed=args.seed, missing=args.missing,
+                        progress=args.ci_method == "bootstrap" or None)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        payload = {"provenance": [inst.provenance()],
+                   "reliability": json.loads(table.to_json(orient="records"))}
+        print(json.dumps(payload, indent=2))
+    else:
+        print(f"Reliability of {inst.name} [{inst.id}], keyed items "
+              f"(reversed: {', '.join(inst.reversed_items) or 'none'})")
+        shown = table.drop(columns=["instrument", "published_source"]).copy()
+        shown["alpha (CI)"] = [f"{a:.3f} [{lo:.3f}, {hi:.3f}]" for a, lo, hi in
+                               zip(shown.pop("alpha"), shown.pop("alpha_lower"),
+                                   shown.pop("alpha_upper"), strict=True)]
+        front = ["scale"] + (["group"] if args.group else []) + ["n", "items", "alpha (CI)"]
+        shown = shown[front + [c for c in shown.columns if c not in front]]
+        print(shown.round(3).to_string(index=False))
+        print(f"CI: {args.ci:.0%} {args.ci_method}; published: "
+              + "; ".join(sorted(set(table["published_source"].dropna()) - {""})))
+    return 0
+
+
+def cmd_efa(args: argparse.Namespace) -> int:
+    from psychometrics.factor import efa, parallel_analysis
+    from psychometrics.progress import ProgressBar
+
+    inst, items = _items(args)
+    n_factors = args.factors
+    pa = None
+    if n_factors is None:
+        pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, kind="fa",
+                               progress=ProgressBar("parallel analysis"))
+        n_factors = max(1, int(pa.n_factors))
+    rotation = None if args.rotation == "none" else args.rotation
+    result = efa(items, n_factors, method=args.method, rotation=rotation)
+    if args.format == "json":
+        payload = {"provenance": [inst.provenance()], "efa": result.to_dict()}
+        if pa is not None:
+            payload["parallel_analysis"] = pa.to_dict()
+        print(json.dumps(payload, indent=2, default=str))
+        return 0
+    print(f"Exploratory factor analysis of {inst.name} [{inst.id}] (keyed items)")
+    if pa is not None:
+        print(pa.summary())
+        print(f"-> {n_factors} factor(s) retained by parallel analysis\n")
+    print(result.summary())
+    return 0
+
+
+def cmd_cfa(args: argparse.Namespace) -> int:
+    from psychometrics.factor import cfa
+
+    inst, items = _items(args)
+    model = args.model if args.model else inst
+    result = cfa(items, model, missing=args.missing, std_lv=args.std_lv)
+    if args.format == "json":
+        print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
+                         indent=2, default=str))
+        return 0
+    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (keyed items)")
+    structure = inst.published.structure
+    if structure is not None and not args.model:
+        print(f"published structure: {structure.description} ({structure.source})")
+    print(result.summary())
+    return 0
