@@ -175,6 +175,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
           + ", ".join(f"{k.removesuffix('_status')} {v}" for k, v in status.items()))
     band = scores["who5_percentage_band"].value_counts().to_dict()
     print("WHO-5 bands: " + "; ".join(f"{k}: {v}" for k, v in band.items()))
+    print("\n3. Reliability (Cronbach's alpha, 95% Feldt CI) beside the published values")
+    from psychometrics.analysis import reliability
+
+    for iid in ids:
+        row = reliability(data, iid).iloc[0]
+        ci = f"[{row['alpha_lower']:.3f}, {row['alpha_upper']:.3f}]"
+        print(f"  {iid:<5} {row['scale']:<13} alpha {row['alpha']:.3f} {ci}  "
+              f"omega {row['omega_total']:.3f}  published {row['published_alpha']}  "
+              f"(n = {row['n']})")
+    print("\nNext: psychometrics reliability|efa|cfa ID DATA; psychometrics report ID DATA")
     if args.output:
         out = Path(args.output)
         out.mkdir(parents=True, exist_ok=True)
