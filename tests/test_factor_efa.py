@@ -382,3 +382,27 @@ def test_smc_and_smoothing() -> None:
     sm, smoothed = cor_smooth(r)
     assert smoothed == (np.linalg.eigvalsh(r)[0] < np.finfo(float).eps)
     assert is_correlation_matrix(sm)
+
+
+def test_listwise_scores_keep_row_labels(datasets) -> None:
+    bfi, _ = datasets["bfi"]
+    res = pm.efa(bfi, 5, missing="listwise", scores="bartlett")
+    complete = bfi.dropna().index
+    assert res.n_obs == len(complete)
+    assert res.scores.index.equals(complete)
+    assert not res.scores.isna().any().any()
+    pairwise = pm.efa(bfi, 5, scores="regression")
+    assert pairwise.scores.index.equals(bfi.index)
+    assert pairwise.scores.isna().any(axis=1).sum() == bfi.isna().any(axis=1).sum()
+
+
+def test_ml_on_a_singular_matrix_is_smoothed_with_warning(datasets) -> None:
+    hs, _ = datasets["hs"]
+    dup = hs.assign(x10=hs["x1"])
+    with pytest.warns(NumericalWarning) as record:
+        res = pm.efa(dup, 3, method="ml")
+    messages = " | ".join(str(w.message) for w in record)
+    assert "maximum likelihood needs a positive definite" in messages
+    assert "singular or not positive definite" in messages
+    assert "Heywood case" in messages and "x10" in messages  # x1 and its copy
+    assert np.isfinite(res.loadings.to_numpy()).all()

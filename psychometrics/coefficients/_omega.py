@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.errors import NumericalWarning
-from psychometrics.factor._matrix import CorrelationInput, prepare_correlation, smc
+from psychometrics.factor._matrix import (
+    CorrelationInput,
+    prepare_correlation,
+    small_matrix_blas,
+    smc,
+)
 from psychometrics.factor.exploratory import _solve
 from psychometrics.factor.extraction import METHODS, extract
 from psychometrics.factor.rotation import _vgq_geomin, _vgq_oblimin, gpa_oblique, promax
@@ -99,7 +104,7 @@ class OmegaResult(ResultMixin):
         width = digits + 3
         load_cols = [c for c in self.loadings.columns if c not in ("h2", "u2", "p2")]
         shown = self.loadings[load_cols].map(
-            lambda v: " " * width if abs(v) < cut else f"{v:{width}.{digits}f}")
+            lambda v: " " * width if round(abs(v), digits) < cut else f"{v:{width}.{digits}f}")
         for col in ("h2", "u2", "p2"):
             shown[col] = self.loadings[col].map(lambda v: f"{v:.{digits}f}")
         shown.index = [f"{i}-" if k < 0 else str(i) for i, k in self.keys.items()]
@@ -326,7 +331,8 @@ def omega(
     if k == 2:
         notes.append("with two group factors the general factor is not identified; as in "
                      "psych (option='equal') both group factors load equally on g")
-    return _omega_from_input(ci, k, method, rotation, notes)
+    with small_matrix_blas():
+        return _omega_from_input(ci, k, method, rotation, notes)
 
 
 def ordinal_omega(data: pd.DataFrame, **kwargs: Any) -> OmegaResult:

@@ -11,12 +11,14 @@ The API is kept stable because other modules import it read-only:
 - :func:`prepare_correlation` (DataFrame or matrix + ``n_obs`` -> :class:`CorrelationInput`)
 - :func:`smc`, :func:`pinv`, :func:`cor_smooth`, :func:`cov2cor`,
   :func:`is_correlation_matrix`, :func:`is_symmetric_matrix`, :func:`min_eigenvalue`
+- :func:`small_matrix_blas`: a context limiting BLAS to one thread for small-matrix work
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,7 @@ __all__ = [
     "pairwise_correlation",
     "pinv",
     "prepare_correlation",
+    "small_matrix_blas",
     "smc",
 ]
 
@@ -60,6 +63,8 @@ class CorrelationInput:
     data : ndarray (n, p) or None
         The raw data (NaN for missing) the matrix was computed from, after listwise deletion
         when that was asked for; ``None`` for matrix input.
+    row_index : pandas Index or None
+        Labels of the rows of ``data`` (the DataFrame's index, or positions).
     """
 
     r: np.ndarray
@@ -67,6 +72,7 @@ class CorrelationInput:
     n_obs: int | None
     np_obs: np.ndarray | None
     data: np.ndarray | None
+    row_index: pd.Index | None = None
 
     @property
     def is_raw(self) -> bool:
@@ -79,6 +85,34 @@ class CorrelationInput:
     def frame(self) -> pd.DataFrame:
         """The correlation matrix as a labelled DataFrame."""
         return pd.DataFrame(self.r, index=self.names, columns=self.names)
+
+
+_CONTROLLER: Any = None
+
+
+@contextlib.contextmanager
+def small_matrix_blas() -> Iterator[None]:
+    """Run BLAS/LAPACK single-threaded inside the block.
+
+    Factor analysis does hundreds of eigendecompositions of p x p matrices (p ~ 10-100).
+    Multithreaded OpenBLAS spends more time waking and synchronising threads than
+    computing on matrices that small, and on a busy machine it can be 10x slower. Uses
+    threadpoolctl (installed with scikit-learn, which factor-analyzer requires) when
+    present; otherwise does nothing.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            _CONTROLLER = False
+        else:
+            _CONTROLLER = ThreadpoolController()
+    if _CONTROLLER is False:
+        yield
+        return
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,17 +164,19 @@ def min_eigenvalue(r: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(np.asarray(r, dtype=float))[0])
 
 
-def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
+def cor_smooth(
+    r: np.ndarray, eig_tol: float = 1e-12, *, threshold: float = _EPS
+) -> tuple[np.ndarray, bool]:
     """psych's ``cor.smooth``: make a correlation matrix positive definite.
 
-    When the smallest eigenvalue is below machine epsilon, eigenvalues under ``eig_tol`` are
-    set to ``100 * eig_tol``, rescaled to sum to ``p``, and the matrix is rebuilt and scaled
-    back to unit diagonal. Returns ``(matrix, smoothed)``; the input is returned unchanged
-    when it is positive definite.
+    When the smallest eigenvalue is below ``threshold`` (psych: machine epsilon),
+    eigenvalues under ``eig_tol`` are set to ``100 * eig_tol``, rescaled to sum to ``p``,
+    and the matrix is rebuilt and scaled back to unit diagonal. Returns
+    ``(matrix, smoothed)``; the input is returned unchanged when it is positive definite.
     """
     r = np.asarray(r, dtype=float)
     values, vectors = np.linalg.eigh(r)
-    if values.min() >= _EPS:
+    if values.min() >= threshold:
         return r, False
     values = np.where(values < eig_tol, 100 * eig_tol, values)
     values = values * r.shape[0] / values.sum()
@@ -179,6 +215,8 @@ def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     x = np.asarray(x, dtype=float)
     mask = ~np.isnan(x)
+    if mask.all():
+        return _complete_correlation(x)
     # Shifting each column by its mean does not change any pairwise correlation and avoids
     # cancellation in the sums-of-products formulas.
     with warnings.catch_warnings():
@@ -202,6 +240,23 @@ def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r[np.diag_indices_from(r)] = np.where(diag & (np.diag(n) >= 2), 1.0, np.nan)
     r = np.clip(r, -1.0, 1.0)
     return r, n.astype(int)
+
+
+def _complete_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """No missing values: one cross-product of the centred data."""
+    n = x.shape[0]
+    xc = x - x.mean(axis=0)
+    c = xc.T @ xc
+    d = np.diag(c).copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = 1.0 / np.sqrt(d)
+        r = c * s[:, None] * s[None, :]
+    bad = ~(d > 0) | (n < 2)
+    r[bad, :] = np.nan
+    r[:, bad] = np.nan
+    np.fill_diagonal(r, np.where(bad, np.nan, 1.0))
+    r = np.clip(r, -1.0, 1.0)
+    return r, np.full((x.shape[1], x.shape[1]), n, dtype=int)
 
 
 def listwise_correlation(x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
@@ -262,11 +317,13 @@ def prepare_correlation(
         frame = _numeric_frame(data)
         names = [str(c) for c in frame.columns]
         values = frame.to_numpy(dtype=float, na_value=np.nan)
+        row_index = frame.index
     else:
         values = np.asarray(data, dtype=float)
         if values.ndim != 2:
             raise ValueError(f"{what} needs a 2-D table of items or a square matrix")
         names = [f"V{i + 1}" for i in range(values.shape[1])]
+        row_index = pd.RangeIndex(values.shape[0])
 
     square = values.shape[0] == values.shape[1] and is_symmetric_matrix(values)
     if square and (n_obs is not None or is_correlation_matrix(values)):
@@ -286,43 +343,36 @@ def prepare_correlation(
             stacklevel=3,
         )
     if missing == "listwise":
-        keep = ~np.isnan(values).any(axis=1)
-        values = values[keep]
-    values = _drop_degenerate_items(values, names)
-    names = [n for n, k in zip(names, values.keep, strict=True) if k]
-    x = values.data
+        complete = ~np.isnan(values).any(axis=1)
+        values = values[complete]
+        row_index = row_index[complete]
+    if values.shape[0] < 3:
+        raise DataValidationError(f"{what} needs at least 3 rows of data, got {values.shape[0]}")
+    r, counts = pairwise_correlation(values)
+    # zero variance or fewer than two responses leave a NaN diagonal; other items' pairwise
+    # correlations do not depend on these columns, so dropping them is enough
+    degenerate = np.isnan(np.diag(r))
+    if degenerate.any():
+        dropped = [n for n, d in zip(names, degenerate, strict=True) if d]
+        warnings.warn(
+            f"item(s) with zero variance or fewer than two responses were dropped: "
+            f"{', '.join(dropped)}",
+            NumericalWarning,
+            stacklevel=3,
+        )
+        keep = ~degenerate
+        names = [n for n, k in zip(names, keep, strict=True) if k]
+        values = values[:, keep]
+        r = r[np.ix_(keep, keep)]
+        counts = counts[np.ix_(keep, keep)]
+    x = values
     if x.shape[1] < min_items:
         raise DataValidationError(f"{what} needs at least {min_items} items with variance")
-    if x.shape[0] < 3:
-        raise DataValidationError(f"{what} needs at least 3 rows of data, got {x.shape[0]}")
-    r, counts = pairwise_correlation(x)
     if np.isnan(r).any():
         i, j = np.argwhere(np.isnan(r))[0]
         raise DataValidationError(
             f"items {names[i]!r} and {names[j]!r} have too few jointly observed responses "
             f"({counts[i, j]}) for a correlation"
         )
-    return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x)
-
-
-@dataclass(frozen=True)
-class _Kept:
-    data: np.ndarray
-    keep: Sequence[bool]
-
-
-def _drop_degenerate_items(x: np.ndarray, names: list[str]) -> _Kept:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        var = np.nanvar(x, axis=0)
-    n_obs = (~np.isnan(x)).sum(axis=0)
-    keep = (n_obs >= 2) & (var > 0)
-    if not keep.all():
-        dropped = [n for n, k in zip(names, keep, strict=True) if not k]
-        warnings.warn(
-            f"item(s) with zero variance or fewer than two responses were dropped: "
-            f"{', '.join(dropped)}",
-            NumericalWarning,
-            stacklevel=4,
-        )
-    return _Kept(data=x[:, keep], keep=list(keep))
+    return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x,
+                            row_index=row_index)

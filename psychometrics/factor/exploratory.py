@@ -19,7 +19,12 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics.errors import NumericalWarning
-from psychometrics.factor._matrix import CorrelationInput, cor_smooth, prepare_correlation
+from psychometrics.factor._matrix import (
+    CorrelationInput,
+    cor_smooth,
+    prepare_correlation,
+    small_matrix_blas,
+)
 from psychometrics.factor.extraction import METHODS, Extraction, extract
 from psychometrics.factor.rotation import ROTATIONS, rotate
 from psychometrics.results import ResultMixin, format_number
@@ -352,9 +357,15 @@ def _score_weights(
 
 def _standardise(x: np.ndarray) -> np.ndarray:
     """R's ``scale(x)``: column means and SDs (n - 1) over the observed values."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return (x - np.nanmean(x, axis=0)) / np.nanstd(x, axis=0, ddof=1)
+    mask = ~np.isnan(x)
+    if mask.all():
+        xc = x - x.mean(axis=0)
+        return xc / np.sqrt(np.einsum("ij,ij->j", xc, xc) / (x.shape[0] - 1))
+    n = mask.sum(axis=0)
+    x0 = np.where(mask, x, 0.0)
+    xc = x - x0.sum(axis=0) / n  # NaN stays NaN: psych gives NA scores for those rows
+    xc0 = np.where(mask, xc, 0.0)
+    return xc / np.sqrt(np.einsum("ij,ij->j", xc0, xc0) / (n - 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,7 +488,8 @@ def efa(
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
     rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
     k = int(n_factors)
-    return _efa_from_input(ci, k, method, rotation, scores, max_iter)
+    with small_matrix_blas():
+        return _efa_from_input(ci, k, method, rotation, scores, max_iter)
 
 
 def _efa_from_input(
@@ -494,10 +506,12 @@ def _efa_from_input(
     load, phi, names = sol.loadings, sol.phi, sol.names
     st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
     notes: list[str] = []
-    if st["_smoothed"]:
+    min_eig = float(np.linalg.eigvalsh(r)[0])
+    if st["_smoothed"] or min_eig < 1e-12:
         warnings.warn(
-            "the correlation matrix is not positive definite (singular); it was smoothed as "
-            "psych::cor.smooth does for the fit statistics",
+            f"the correlation matrix is singular or not positive definite (smallest "
+            f"eigenvalue {min_eig:.2g}): items may be linearly dependent; the fit statistics "
+            f"use psych::cor.smooth's smoothed matrix",
             NumericalWarning,
             stacklevel=3,
         )
@@ -522,7 +536,8 @@ def _efa_from_input(
         w = _score_weights(r, load, phi, scores)
         weights_df = pd.DataFrame(w, index=items, columns=names)
         if ci.data is not None:
-            score_df = pd.DataFrame(_standardise(ci.data) @ w, columns=names)
+            score_df = pd.DataFrame(_standardise(ci.data) @ w, columns=names,
+                                    index=ci.row_index)
     eig = pd.DataFrame({"R": sol.extraction.e_values, "reduced": sol.extraction.values},
                        index=pd.RangeIndex(1, len(items) + 1, name="number"))
     return EFAResult(

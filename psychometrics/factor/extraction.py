@@ -43,6 +43,7 @@ _EPS = float(np.finfo(float).eps)
 _LOWER = 0.005  # psych's lower bound on the uniquenesses
 _PARSCALE = 0.01
 _FACTR = 1e7
+_SINGULAR = 1e-10  # smallest eigenvalue below which the likelihood's logs are unreliable
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def extract(
     k = int(n_factors)
     criterion = float("nan")
     pa_values: np.ndarray | None = None
-    if method == "ml" and np.linalg.eigvalsh(r)[0] < _EPS:
+    if method == "ml" and np.linalg.eigvalsh(r)[0] < _SINGULAR:
         # the likelihood needs log-eigenvalues; psych's optim call fails here
         if warn:
             warnings.warn(
@@ -258,7 +259,7 @@ def extract(
                 NumericalWarning,
                 stacklevel=3,
             )
-        r = cor_smooth(r)[0]
+        r = cor_smooth(r, 1e-12, threshold=_SINGULAR)[0]
     if method == "pa":
         load, pa_values, n_iter, converged = _principal_axis(r, k, min_err, max_iter or 50)
         psi = np.diag(r) - np.sum(load * load, axis=1)

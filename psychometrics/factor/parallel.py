@@ -17,7 +17,11 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.errors import DataValidationError
-from psychometrics.factor._matrix import pairwise_correlation, prepare_correlation
+from psychometrics.factor._matrix import (
+    pairwise_correlation,
+    prepare_correlation,
+    small_matrix_blas,
+)
 from psychometrics.factor.extraction import extract
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin
@@ -246,8 +250,9 @@ def parallel_analysis(
         corr = _simulated_correlations(rng, count, n, p)
         sim_pc[done:done + count] = np.linalg.eigvalsh(corr)[:, ::-1]
         if sim_fa is not None:
-            for b in range(count):
-                sim_fa[done + b] = _fa_values(corr[b])
+            with small_matrix_blas():
+                for b in range(count):
+                    sim_fa[done + b] = _fa_values(corr[b])
         if res_pc is not None:
             for b in range(count):
                 rb = _resampled_correlation(rng, ci.data)
@@ -270,7 +275,8 @@ def parallel_analysis(
             table["pc_resampled_quantile"] = np.quantile(res_pc, quantile, axis=0)
         n_components = _retained(observed, threshold)
     if sim_fa is not None:
-        observed = _fa_values(ci.r)
+        with small_matrix_blas():
+            observed = _fa_values(ci.r)
         threshold = np.quantile(sim_fa, quantile, axis=0)
         table["fa_observed"] = observed
         table["fa_simulated_mean"] = sim_fa.mean(axis=0)
