@@ -1,0 +1,280 @@
+"""The analysis report: content, honesty about what is missing, self-containment, CLI."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import psychometrics as pm
+from psychometrics.cli import main
+from psychometrics.datasets import load_mentorship
+from psychometrics.reporting import builder, plots
+from psychometrics.reporting.builder import SECTIONS, Unavailable
+
+SECTION_IDS = [sid for sid, _ in SECTIONS]
+MENTORSHIP_CSV = Path(pm.__file__).parent / "datasets" / "mentorship.csv"
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return load_mentorship()
+
+
+@pytest.fixture(scope="module")
+def gse_report(data: pd.DataFrame) -> pm.reporting.Report:  # type: ignore[name-defined]
+    return pm.report(data, "gse", group="role", id_column="response_id", n_iter=20)
+
+
+def _section(html: str, sid: str) -> str:
+    match = re.search(rf'<section id="{sid}"[^>]*>(.*?)</section>', html, re.S)
+    assert match, f"section {sid} missing"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("iid", ["acs", "gse", "css", "who5"])
+def test_every_section_renders_for_each_bundled_instrument(data: pd.DataFrame, iid: str) -> None:
+    rep = pm.report(data, iid, n_iter=20)
+    assert [s.id for s in rep.sections] == SECTION_IDS
+    assert all(s.status == "ok" for s in rep.sections), rep.summary()
+    for sid in SECTION_IDS:
+        assert f'<section id="{sid}" data-status="ok">' in rep.html
+    inst = pm.load_instrument(iid)
+    assert inst.definition_hash in rep.html
+    assert f"definition {inst.version}" in rep.html
+
+
+def test_report_is_self_contained(gse_report) -> None:
+    html = gse_report.html
+    assert 'http-equiv="Content-Security-Policy"' in html
+    assert "default-src 'none'" in html
+    # no scripts, no external stylesheets, images or fonts: nothing to fetch when opened
+    assert "<script" not in html
+    assert "<link" not in html
+    assert not re.search(r'\ssrc=', html)
+    assert "@import" not in html and "url(" not in html
+    # the only URLs are citation links (navigation, not loading)
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert all(h.startswith("#") or h.startswith("https://doi.org/") for h in hrefs), hrefs
+
+
+def test_svg_plots_are_well_formed_and_titled(gse_report) -> None:
+    svgs = re.findall(r"<svg.*?</svg>", gse_report.html, re.S)
+    assert len(svgs) >= 4  # histogram, alpha intervals, answers, scree
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.get("role") == "img"
+        ns = "{http://www.w3.org/2000/svg}"
+        assert root.find(f"{ns}title") is not None and root.find(f"{ns}desc") is not None
+
+
+def test_validation_section_lists_the_problem_rows(gse_report) -> None:
+    section = _section(gse_report.html, "validation")
+    assert "NOT OK: 1 error(s)" in section
+    # the planted out-of-range answer of the bundled data
+    assert "R018-B" in section and "out_of_scale" in section
+    assert "value 5 is not a response value of &#x27;gse_3&#x27;" in section
+
+
+def test_reliability_per_group_matches_alpha(data: pd.DataFrame, gse_report) -> None:
+    section = _section(gse_report.html, "reliability")
+    items = pm.item_data(data, "gse", "total", reverse=True, on_invalid="nan")
+    for label in ["faculty", "resident"]:
+        res = pm.alpha(items[data["role"] == label])
+        assert f"{res.raw_alpha:.3f}" in section
+        assert f"{res.ci.lower:.3f} – {res.ci.upper:.3f}" in section
+    # the published range of the GSE is shown beside the sample's values
+    assert "alpha 0.76–0.90" in section
+
+
+def test_scores_per_group(data: pd.DataFrame, gse_report) -> None:
+    section = _section(gse_report.html, "scores")
+    scores = pm.score(data, "gse", on_invalid="nan")["gse_total"]
+    for label in ["faculty", "resident"]:
+        assert f"{scores[data['role'] == label].mean():.2f}" in section
+    assert section.count("<svg") == 1
+    assert "faculty</tspan>" in section and "resident</tspan>" in section
+
+
+def test_item_statistics_come_from_alpha(data: pd.DataFrame, gse_report) -> None:
+    section = _section(gse_report.html, "items")
+    res = pm.alpha(pm.item_data(data, "gse", "total", reverse=True, on_invalid="nan"))
+    for item in ["gse_1", "gse_10"]:
+        assert f"{res.item_stats.loc[item, 'r_drop']:.3f}" in section
+        assert f"{res.alpha_if_deleted.loc[item, 'raw_alpha']:.3f}" in section
+
+
+def test_miskeyed_item_is_flagged(data: pd.DataFrame) -> None:
+    bad = data.copy()
+    bad["css_2"] = 6 - bad["css_2"]  # answers recorded on the reversed scale
+    rep = pm.report(bad, "css", n_iter=10)
+    section = _section(rep.html, "items")
+    assert "negative item-total r: check the key" in section
+    assert "Flagged items:</strong> 1 of 5" in section
+
+
+def test_structure_and_cfa_sections(data: pd.DataFrame, gse_report) -> None:
+    structure = _section(gse_report.html, "structure")
+    assert "Scree plot with parallel analysis" in structure
+    assert "Parallel analysis suggests 1 factor(s)" in structure
+    cfa = _section(gse_report.html, "cfa")
+    res = pm.cfa(pm.item_data(data, "gse", reverse=True, on_invalid="nan"),
+                 pm.load_instrument("gse").cfa_model(), missing="fiml")
+    assert f"{res.fit['cfi']:.3f}" in cfa
+    assert f"{res.fit['rmsea']:.3f}" in cfa
+    assert f"{res.standardized.loc['gse_1'].iloc[0]:.3f}" in cfa
+
+
+def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    real = builder._api
+
+    def fake(name: str):
+        if name == "cfa":
+            raise Unavailable("psychometrics.cfa is not available in this installation "
+                              "(module psychometrics.factor.confirmatory is missing)")
+        return real(name)
+
+    monkeypatch.setattr(builder, "_api", fake)
+    rep = pm.report(data, "who5", n_iter=10)
+    status = {s.id: s.status for s in rep.sections}
+    assert status["cfa"] == "unavailable"
+    assert all(v == "ok" for k, v in status.items() if k != "cfa")
+    section = _section(rep.html, "cfa")
+    assert 'class="notice unavailable"' in section
+    assert "psychometrics.cfa is not available" in section
+    assert "(not available)" in rep.html  # also in the table of contents
+    assert "psychometrics.cfa is not available" in rep.summary()
+
+
+def test_a_failing_statistic_is_reported_visibly(data: pd.DataFrame,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    real = builder._api
+
+    def fake(name: str):
+        if name == "parallel_analysis":
+            def broken(*args, **kwargs):
+                raise np.linalg.LinAlgError("matrix is singular")
+            return broken
+        return real(name)
+
+    monkeypatch.setattr(builder, "_api", fake)
+    rep = pm.report(data, "css", n_iter=10)
+    section = _section(rep.html, "structure")
+    assert {s.id: s.status for s in rep.sections}["structure"] == "error"
+    assert 'class="notice error"' in section and "matrix is singular" in section
+    # the rest of the section still rendered
+    assert "KMO overall MSA" in section
+
+
+def test_numerical_warnings_are_shown(data: pd.DataFrame) -> None:
+    flat = data.copy()
+    flat["css_3"] = 3  # a zero-variance item
+    rep = pm.report(flat, "css", n_iter=10)
+    assert "Warnings raised while computing this section" in rep.html
+
+
+def test_missing_item_column_skips_item_sections(data: pd.DataFrame) -> None:
+    rep = pm.report(data.drop(columns=["who5_4"]), "who5", n_iter=10)
+    status = {s.id: s.status for s in rep.sections}
+    assert status["instrument"] == status["validation"] == "ok"
+    for sid in ["scores", "reliability", "items", "structure", "cfa"]:
+        assert status[sid] == "skipped"
+        assert "item column(s) missing from the data: who5_4" in _section(rep.html, sid)
+
+
+def test_licensed_text_is_not_printed_even_with_an_overlay(tmp_path: Path,
+                                                           data: pd.DataFrame) -> None:
+    overlay = tmp_path / "acs-text.yaml"
+    overlay.write_text("instrument: acs\nitems:\n  acs_1:\n    text: SECRET LICENSED WORDING\n",
+                       encoding="utf-8")
+    inst = pm.load_instrument("acs", overlay=overlay)
+    rep = pm.report(data, inst, n_iter=10)
+    assert "SECRET LICENSED WORDING" not in rep.html
+    assert html.escape(inst.item_map["acs_1"].paraphrase) in rep.html
+
+
+def test_free_text_is_printed(gse_report) -> None:
+    assert "I can always manage to solve difficult problems" in gse_report.html
+
+
+def test_synthetic_data_are_labelled(data: pd.DataFrame, gse_report) -> None:
+    assert "SYNTHETIC" in gse_report.html
+    plain = pd.DataFrame(data.to_dict("list"))  # no attrs
+    rep = pm.report(plain, "css", n_iter=10, note="Pilot data, not for publication")
+    assert "SYNTHETIC" not in rep.html
+    assert "Pilot data, not for publication" in rep.html
+
+
+def test_report_is_reproducible_with_a_seed(data: pd.DataFrame) -> None:
+    strip = lambda h: re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", h)  # noqa: E731
+    a = pm.report(data, "css", n_iter=10, seed=3).html
+    b = pm.report(data, "css", n_iter=10, seed=3).html
+    assert strip(a) == strip(b)
+
+
+def test_columns_mapping(data: pd.DataFrame) -> None:
+    renamed = data.rename(columns={f"css_{j}": f"CS{j}" for j in range(1, 6)})
+    rep = pm.report(renamed, "css", columns="CS{n}", n_iter=10)
+    assert all(s.status == "ok" for s in rep.sections), rep.summary()
+
+
+def test_bad_arguments(data: pd.DataFrame) -> None:
+    with pytest.raises(KeyError, match="group column 'nope'"):
+        pm.report(data, "css", group="nope")
+    with pytest.raises(TypeError, match="DataFrame"):
+        pm.report(data.to_numpy(), "css")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="cfa_missing"):
+        pm.report(data, "css", cfa_missing="pairwise")
+
+
+def test_save_and_repr(tmp_path: Path, gse_report) -> None:
+    out = gse_report.save(tmp_path / "r.html")
+    assert out.read_text(encoding="utf-8") == gse_report.html
+    frame = gse_report._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "<section" not in frame  # escaped
+    assert "ok" in str(gse_report)
+
+
+def test_cli_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "gse.html"
+    code = main(["report", "gse", str(MENTORSHIP_CSV), "-o", str(out), "--group", "role",
+                 "--n-iter", "10", "--title", "GSE, both waves"])
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<title>GSE, both waves</title>" in html
+    assert "mentorship.csv" in html  # the data file is named in the provenance
+    assert f"wrote {out}" in capsys.readouterr().err
+
+
+def test_cli_report_bad_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["report", "gse", str(MENTORSHIP_CSV), "-o", str(tmp_path / "x.html"),
+                 "--group", "nope"])
+    assert code == 2
+    assert "group column 'nope'" in capsys.readouterr().err
+
+
+def test_plots_are_deterministic_and_colour_blind_safe() -> None:
+    series = [plots.Series("a", [3.0, 1.0, 0.5]),
+              plots.Series("b", [1.2, 1.1, 1.0], plots.OKABE_ITO["vermillion"], "triangle",
+                           dash="6 4", filled=False)]
+    one = plots.line_chart(series, title="t", xlabel="x", ylabel="y")
+    two = plots.line_chart(series, title="t", xlabel="x", ylabel="y")
+    assert one == two
+    colours = set(re.findall(r'(?:stroke|fill)="(#[0-9A-Fa-f]{6})"', one))
+    allowed = {c.upper() for c in plots.OKABE_ITO.values()} | {
+        c.upper() for c in (plots.INK, plots.GRID, "#ffffff", "#777777")}
+    assert {c.upper() for c in colours} <= allowed
+    # series differ by marker and dash as well as colour (readable in greyscale print)
+    assert "<polygon" in one and 'stroke-dasharray="6 4"' in one
+
+
+def test_sequential_palette_gets_darker() -> None:
+    cols = plots.sequential_colours(7)
+    lum = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in cols]
+    assert lum == sorted(lum, reverse=True)
