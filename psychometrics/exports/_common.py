@@ -1,0 +1,119 @@
+"""What every exchange format shares: item wording or its licence placeholder, provenance,
+the record of what an import could not carry, and writing an instrument back as YAML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from psychometrics.schema import Instrument, Item
+
+PLACEHOLDER_RE = re.compile(
+    r"^\[Licensed text of item (?P<id>[A-Za-z][A-Za-z0-9_]*) goes here\. .*?"
+    r"(?: Content: (?P<paraphrase>.*))?\]$",
+    re.DOTALL,
+)
+
+
+def as_instrument(instrument: Instrument | str) -> Instrument:
+    """An Instrument as given, or a built-in one (or a YAML file) loaded by id or path."""
+    if isinstance(instrument, Instrument):
+        return instrument
+    from psychometrics.catalog import load_instrument
+
+    return load_instrument(instrument)
+
+
+def placeholder(instrument: Instrument, item: Item) -> str:
+    """Where the licensed wording of a restricted item goes, and what the item is about.
+
+    >>> from psychometrics import load_instrument
+    >>> css = load_instrument("css")
+    >>> print(placeholder(css, css.items[0]))  # doctest: +NORMALIZE_WHITESPACE
+    [Licensed text of item css_1 goes here. The CSS item wording is restricted (Academy of
+    Management (journal copyright)): add it from your licensed copy, or export with an
+    overlay. Content: Satisfaction with the success achieved in one's career.]
+    """
+    short = instrument.abbreviation or instrument.name
+    holder = f" ({instrument.licence.holder})" if instrument.licence.holder else ""
+    content = f" Content: {item.paraphrase}" if item.paraphrase else ""
+    return (f"[Licensed text of item {item.id} goes here. The {short} item wording is "
+            f"restricted{holder}: add it from your licensed copy, or export with an overlay."
+            f"{content}]")
+
+
+def parse_placeholder(label: str) -> tuple[str, str | None] | None:
+    """``(item id, paraphrase)`` if ``label`` is a placeholder written by :func:`placeholder`."""
+    match = PLACEHOLDER_RE.match(label.strip())
+    if match is None:
+        return None
+    return match.group("id"), match.group("paraphrase")
+
+
+def item_prompt(instrument: Instrument, item: Item) -> str:
+    """The wording shown for an item: its text, else the licence placeholder.
+
+    Restricted instruments ship no text, so their items get the placeholder; an overlay that
+    supplies the licensed text puts it in ``item.text`` and then that text is exported.
+    """
+    return item.text if item.text is not None else placeholder(instrument, item)
+
+
+def provenance_text(instrument: Instrument) -> str:
+    """One line naming the definition an export was generated from."""
+    from psychometrics import __version__
+
+    return (f"psychometrics {__version__}: instrument {instrument.id} definition "
+            f"{instrument.version} sha256:{instrument.definition_hash}")
+
+
+def number(x: float) -> str:
+    """A number as short text: 4.0 -> '4', 0.25 -> '0.25'."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Something an import could not carry into the instrument definition.
+
+    ``where`` names the source (a field, a column), ``what`` the property, ``reason`` why it
+    was not mapped and what was done instead.
+    """
+
+    where: str
+    what: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}: {self.reason}"
+
+
+def instrument_to_yaml(instrument: Instrument, header: list[str] | None = None) -> str:
+    """The definition as YAML that :func:`psychometrics.load_instrument` reads back equal.
+
+    Fields left at their defaults are omitted; ``header`` lines become ``#`` comments.
+
+    >>> from psychometrics import load_instrument
+    >>> text = instrument_to_yaml(load_instrument("who5"))
+    >>> text.splitlines()[0]
+    'id: who5'
+    """
+    import yaml
+
+    data = instrument.model_dump(mode="python", by_alias=True, exclude_none=True,
+                                 exclude_defaults=True, exclude={"schema_"})
+    body = yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=96,
+                          default_flow_style=False)
+    head = "".join(f"# {line}\n" if line else "#\n" for line in (header or []))
+    return head + body
+
+
+def _plain(value: Any) -> Any:
+    # model_dump keeps tuples and numpy-free python types; YAML needs lists and dicts only.
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
