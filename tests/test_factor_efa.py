@@ -406,3 +406,10 @@ def test_ml_on_a_singular_matrix_is_smoothed_with_warning(datasets) -> None:
     assert "singular or not positive definite" in messages
     assert "Heywood case" in messages and "x10" in messages  # x1 and its copy
     assert np.isfinite(res.loadings.to_numpy()).all()
+
+
+def test_too_many_factors_for_a_fit_test_is_noted(datasets) -> None:
+    hs, _ = datasets["hs"]
+    res = pm.efa(hs, 6, rotation="varimax")
+    assert res.dof < 0 and np.isnan(res.rmsea) and np.isnan(res.chi2_p)
+    assert "degrees of freedom" in res.summary()

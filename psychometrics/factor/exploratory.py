@@ -517,6 +517,9 @@ def _efa_from_input(
         )
         notes.append("the correlation matrix is not positive definite; fit uses a smoothed "
                      "matrix")
+    if st["dof"] <= 0:
+        notes.append(f"the model has {st['dof']:g} degrees of freedom: too many factors for "
+                     f"{len(items)} items to test its fit (p values, RMSEA and BIC are NA)")
     h2 = sol.extraction.communalities
     loadings = pd.DataFrame(load, index=items, columns=names)
     structure_m = load if phi is None else load @ phi
