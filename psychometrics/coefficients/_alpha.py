@@ -1,0 +1,1089 @@
+"""Cronbach's alpha with every table of ``psych::alpha`` (psych 2.2.9), computed from one pass.
+
+The data are read once into sufficient statistics (column sums and the cross-product matrix
+``X'X``; with missing values the pairwise counts, sums and cross-products from masked matrix
+products). Everything else, including alpha-if-item-deleted, comes in closed form from the
+k x k covariance matrix, so a million respondents cost little more than one ``X'X``.
+
+The helpers here (item matrix, keys, pairwise moments, psych's ``smc``) are shared by
+``_split_half`` and ``_ordinal``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from psychometrics.errors import NumericalWarning
+from psychometrics.progress import ProgressCallback, resolve_progress
+from psychometrics.results import ResultMixin, format_number
+
+__all__ = ["AlphaResult", "ConfidenceInterval", "alpha"]
+
+_EPS = np.finfo(float).eps
+# psych::Pinv drops singular values below sqrt(.Machine$double.eps) times the largest one
+_PINV_TOL = math.sqrt(_EPS)
+# psych::alpha(max = 10): response frequencies only for at most this many distinct values
+_MAX_CATEGORIES = 10
+
+
+# --------------------------------------------------------------------------------------------
+# input handling shared by the reliability coefficients
+# --------------------------------------------------------------------------------------------
+
+
+def _item_matrix(data: Any) -> tuple[np.ndarray, list[str]]:
+    """Items as a float64 matrix (rows = respondents) and their names.
+
+    DataFrame columns must be numeric (nullable integer columns are fine: ``pd.NA`` becomes
+    NaN). A 2-D array gets psych's names ``V1 ... Vk``. No copy is made when the DataFrame
+    already holds one float64 block.
+    """
+    if isinstance(data, pd.DataFrame):
+        for name, dtype in data.dtypes.items():
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+                raise ValueError(
+                    f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
+                )
+        names = [str(c) for c in data.columns]
+        X = data.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        try:
+            X = np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"items must be numeric: {exc}") from None
+        if X.ndim != 2:
+            raise ValueError(f"items must be a 2-D table (respondents x items), got {X.ndim}-D")
+        names = [f"V{j + 1}" for j in range(X.shape[1])]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"item names must be unique; repeated: {dup}")
+    return X, names
+
+
+def _parse_keys(keys: Any, names: Sequence[str]) -> np.ndarray:
+    """Keys as a +1/-1 float vector: a list of +1/-1 per item, or the names to reverse."""
+    k = len(names)
+    if keys is None:
+        return np.ones(k)
+    if isinstance(keys, str):
+        keys = [keys]
+    keys = list(keys)
+    if all(isinstance(key, str) for key in keys):
+        signs = np.ones(k)
+        index = {name: j for j, name in enumerate(names)}
+        unknown = []
+        for key in keys:
+            # psych writes reversed items as "-A1" in key lists; accept that and "A1-"
+            name = key if key in index else key.strip("-")
+            if name not in index:
+                unknown.append(key)
+            else:
+                signs[index[name]] = -1.0
+        if unknown:
+            raise ValueError(f"keys name items that are not in the data: {unknown}")
+        return signs
+    try:
+        signs = np.asarray(keys, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("keys must be item names to reverse or one +1/-1 per item") from None
+    if signs.shape != (k,):
+        raise ValueError(f"keys has {signs.size} entries but there are {k} items")
+    if not np.isin(signs, (-1.0, 1.0)).all():
+        raise ValueError(f"keys must be +1 or -1, got {sorted(set(signs.tolist()))}")
+    return signs
+
+
+def _keyed_names(names: Sequence[str], signs: np.ndarray) -> list[str]:
+    """psych's labels: a reversed item gets a trailing '-'."""
+    return [f"{n}-" if s < 0 else n for n, s in zip(names, signs, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# one pass over the data: sufficient statistics
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Moments:
+    """Pairwise sufficient statistics of the items (no reversal applied).
+
+    ``count[i, j]`` rows where items i and j are both answered, ``sums[i, j]`` the sum of
+    item i over those rows, ``cross[i, j]`` the sum of x_i * x_j over them. Complete data
+    have ``count`` constant. ``values``/``counts`` are the response frequencies when every
+    answer is one of few values. ``x0``/``mask`` are kept for the row-wise total score when
+    values are missing.
+    """
+
+    n_rows: int
+    complete: bool
+    count: np.ndarray
+    sums: np.ndarray
+    cross: np.ndarray
+    values: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    x0: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    first_row: np.ndarray | None = None
+    data: np.ndarray | None = None
+
+    @property
+    def n_obs(self) -> np.ndarray:
+        return np.diag(self.count).copy()
+
+    @property
+    def means(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diag(self.sums) / np.diag(self.count)
+
+    def covariance(self) -> np.ndarray:
+        """``cov(x, use = "pairwise")``: each pair over the rows where both are answered."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            num = self.cross - self.sums * self.sums.T / self.count
+            cov = num / (self.count - 1.0)
+        cov[self.count < 2] = np.nan
+        return cov
+
+    def pairwise_correlation(self) -> np.ndarray:
+        """``cor(x, use = "pairwise")``: each pair standardised on its own rows.
+
+        With missing data this differs from ``cov2cor(covariance())``, which is what
+        psych's alpha uses; psych uses this one only to check the item signs.
+        """
+        if self.complete:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return _cov2cor(self.covariance())
+        assert self.x0 is not None and self.mask is not None
+        sq = (self.x0 * self.x0).T @ self.mask  # sum of x_i^2 over rows where j is answered
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = self.cross - self.sums * self.sums.T / self.count
+            var_i = sq - self.sums**2 / self.count
+            r = cov / np.sqrt(var_i * var_i.T)
+        np.fill_diagonal(r, 1.0)
+        return r
+
+
+def _count_true(B: np.ndarray) -> np.ndarray:
+    """Per-column number of True values of a 2-D boolean array, fast for either layout."""
+    k = B.shape[1]
+    if B.flags.f_contiguous:
+        return np.array([np.count_nonzero(B[:, j]) for j in range(k)], dtype=np.int64)
+    if not B.flags.c_contiguous:
+        return B.sum(axis=0, dtype=np.int64)
+    # Row-major: add 255 rows at a time as bytes (no overflow), then widen. The row width is a
+    # multiple of k so each byte lane always belongs to the same column.
+    flat = B.reshape(-1).view(np.uint8)
+    width = max(1, 1024 // k) * k
+    chunk = width * 255
+    full = flat.size // chunk
+    out = np.zeros(k, dtype=np.int64)
+    if full:
+        lanes = flat[: full * chunk].reshape(full, 255, width).sum(axis=1, dtype=np.uint8)
+        out += lanes.sum(axis=0, dtype=np.int64).reshape(-1, k).sum(axis=0)
+    tail = flat[full * chunk :]
+    if tail.size:
+        out += tail.reshape(-1, k).sum(axis=0, dtype=np.int64)
+    return out
+
+
+def _small_integer_counts(
+    X: np.ndarray, mask: np.ndarray | None, n_obs: np.ndarray, sq_sums: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Counts of each value per item when all answers are integers in [-127, 127].
+
+    One cast to int8 and a byte compare per value. The cast is verified exactly: the counts
+    must add up to the answers and sum(v^2 * count) must equal sum(x^2) of the data. Casting
+    truncates towards zero and an out-of-range value lands on some int8 of smaller magnitude,
+    so |code| <= |x| everywhere, with equality only for integers; equal sums of squares
+    therefore prove every answer was read exactly (code -128, the only ambiguous one, marks
+    missing and is never counted).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        codes = X.astype(np.int8)
+    if mask is not None:
+        np.putmask(codes, ~mask, np.int8(-128))
+        observed = np.where(codes == -128, np.int8(127), codes)
+        lo = int(observed.min())
+    else:
+        lo = int(codes.min())
+    hi = int(codes.max())
+    if lo == -128 or hi - lo + 1 > 64 or hi < lo:
+        return None
+    values = np.arange(lo, hi + 1, dtype=np.int64)
+    counts = np.empty((X.shape[1], values.size), dtype=np.int64)
+    for i, v in enumerate(range(lo, hi + 1)):
+        counts[:, i] = _count_true(codes == v)  # a Python int keeps the compare in int8
+    return _verify_counts((values, counts), n_obs, sq_sums)
+
+
+def _general_counts(X: np.ndarray, max_values: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Counts per value when there are few distinct values that are not small integers."""
+    sample = X[:2048]
+    if np.unique(sample[~np.isnan(sample)]).size > max_values:
+        return None  # continuous data: psych reports no frequencies
+    per_item = []
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        per_item.append(np.unique(col[~np.isnan(col)], return_counts=True))
+    values = np.unique(np.concatenate([v for v, _ in per_item]))
+    if values.size > max_values:
+        return None
+    counts = np.zeros((X.shape[1], values.size), dtype=np.int64)
+    for j, (v, c) in enumerate(per_item):
+        counts[j, np.searchsorted(values, v)] = c
+    return values, counts
+
+
+def _few_distinct(X: np.ndarray, max_values: int) -> bool:
+    """Cheap test on the first rows: more distinct values there means more overall."""
+    sample = X[:2048]
+    return np.unique(sample[~np.isnan(sample)]).size <= max_values
+
+
+def _complete_pass(X: np.ndarray, count_values: bool) -> tuple[np.ndarray, Any] | None:
+    """One blocked pass over complete data: X'X and, while possible, counts per value.
+
+    Blocks of about 1.3 MB stay in cache between the cross-product and the int8 copy used
+    for counting. Counting stops (None) as soon as a block holds values that are not small
+    integers; the counts are verified afterwards by :func:`_verify_counts`. Returns None
+    when a missing or infinite value is met, for the caller to switch to the pairwise path.
+    """
+    n, k = X.shape
+    rows = max(1024, 163840 // k)
+    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    P = np.zeros((k, k))
+    codes = np.empty((rows, k), dtype=np.int8, order=order)
+    equal = np.empty((rows, k), dtype=bool, order=order)
+    acc: dict[int, np.ndarray] = {}
+    totals: dict[int, np.ndarray] = {}
+    since_flush = 0
+
+    def flush() -> None:
+        for v, a in acc.items():
+            totals[v] = totals.get(v, 0) + a.sum(axis=0, dtype=np.int64)
+            a[:] = 0
+
+    counting = count_values
+    for start in range(0, n, rows):
+        Xb = X[start : start + rows]
+        m = Xb.shape[0]
+        Pb = Xb.T @ Xb
+        if not np.isfinite(np.diag(Pb)).all():  # NaN or inf propagates into the diagonal
+            return None
+        P += Pb
+        if not counting:
+            continue
+        c = codes[:m]
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(c, Xb, casting="unsafe")
+        lo, hi = int(c.min()), int(c.max())
+        if lo == -128 or len(set(range(lo, hi + 1)) | acc.keys()) > 64:
+            counting = False
+            continue
+        e = equal[:m]
+        for v in range(lo, hi + 1):  # Python ints keep the compare in int8
+            np.equal(c, v, out=e)
+            a = acc.get(v)
+            if a is None:
+                a = acc[v] = np.zeros((rows, k), dtype=np.uint8, order=order)
+            np.add(a[:m], e.view(np.uint8), out=a[:m])
+        since_flush += 1
+        if since_flush == 255:  # uint8 accumulators hold at most 255 blocks
+            flush()
+            since_flush = 0
+    if not counting:
+        return P, None
+    flush()
+    values = np.array(sorted(totals), dtype=np.int64)
+    counts = np.stack([totals[int(v)] for v in values], axis=1) if values.size else None
+    return P, (values, counts) if counts is not None else None
+
+
+def _verify_counts(vc: tuple[np.ndarray, np.ndarray] | None, n_obs: np.ndarray,
+                   sq_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keep integer-cast counts only if they reproduce the data exactly.
+
+    Casting to int8 truncates towards zero and puts an out-of-range value on some int8 of
+    smaller magnitude, so |code| <= |x| with equality only for integers in range: equal sums
+    of squares (and all answers counted) prove every answer was read exactly. The code -128,
+    the one ambiguous cast, is never counted.
+    """
+    if vc is None:
+        return None
+    values, counts = vc
+    if not np.array_equal(counts.sum(axis=1), n_obs.astype(np.int64)):
+        return None
+    if not np.array_equal((counts @ (values * values)).astype(float), sq_sums):
+        return None
+    present = counts.sum(axis=0) > 0
+    return values[present], counts[:, present]
+
+
+def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
+    """Read the data once into pairwise sums, counts and cross-products."""
+    n, k = X.shape
+    first_row = X[0].copy()
+    few = frequencies and _few_distinct(X, _MAX_CATEGORIES)
+    done = _complete_pass(X, few)
+    if done is not None:
+        cross, vc = done
+        n_obs = np.full(k, n)
+        vc = _verify_counts(vc, n_obs, np.diag(cross))
+        if vc is not None:
+            col_sums = (vc[1] @ vc[0]).astype(float)  # exact: the answers are integers
+        else:
+            col_sums = np.ones(n) @ X
+            if few:
+                vc = _general_counts(X, _MAX_CATEGORIES)
+        count = np.full((k, k), float(n))
+        sums = np.broadcast_to(col_sums[:, None], (k, k)).copy()
+        return _Moments(n, True, count, sums, cross, *(vc or (None, None)),
+                        first_row=first_row, data=X)
+    mask = ~np.isnan(X)
+    if np.isinf(X).any():
+        bad = [j for j in range(k) if np.isinf(X[:, j]).any()]
+        raise ValueError(f"items at positions {bad} contain infinite values")
+    x0 = np.where(mask, X, 0.0)
+    m = mask.astype(np.float64)
+    count = m.T @ m
+    sums = x0.T @ m
+    cross = x0.T @ x0
+    vc = None
+    if few:
+        vc = _small_integer_counts(X, mask, np.diag(count), np.diag(cross))
+        if vc is None:
+            vc = _general_counts(X, _MAX_CATEGORIES)
+    return _Moments(n, False, count, sums, cross, *(vc or (None, None)), x0=x0, mask=m,
+                    first_row=first_row, data=X)
+
+
+# --------------------------------------------------------------------------------------------
+# psych's matrix helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _cov2cor(C: np.ndarray) -> np.ndarray:
+    d = np.sqrt(np.diag(C))
+    R = C / np.outer(d, d)
+    np.fill_diagonal(R, 1.0)
+    return R
+
+
+def _pinv(R: np.ndarray) -> np.ndarray:
+    """psych::Pinv: SVD pseudo-inverse dropping singular values < sqrt(eps) * largest."""
+    u, d, vt = np.linalg.svd(R)
+    keep = d > max(_PINV_TOL * d[0], 0.0)
+    return (vt[keep].T / d[keep]) @ u[:, keep].T
+
+
+def _smc_raw(R: np.ndarray) -> np.ndarray:
+    """Unclamped squared multiple correlations 1 - 1/diag(Pinv(R))."""
+    with np.errstate(divide="ignore"):
+        return 1.0 - 1.0 / np.diag(_pinv(R))
+
+
+def _clamp_smc(smc: np.ndarray) -> np.ndarray:
+    # psych::smc: "smcs > 1 were set to 1.0", "smcs < 0 were set to .0"
+    return np.clip(smc, 0.0, 1.0)
+
+
+def _psych_smc(R: np.ndarray) -> np.ndarray:
+    """psych::smc(R) for a correlation matrix without missing entries."""
+    return _clamp_smc(_smc_raw(R))
+
+
+def _first_component_loadings(R: np.ndarray) -> np.ndarray:
+    """Loadings on psych::principal's first component (sign: loadings sum positive)."""
+    values, vectors = np.linalg.eigh(R)
+    load = vectors[:, -1] * math.sqrt(max(values[-1], 0.0))
+    return -load if load.sum() < 0 else load
+
+
+# --------------------------------------------------------------------------------------------
+# alpha and its tables from C and R
+# --------------------------------------------------------------------------------------------
+
+
+def _q_statistic(C: np.ndarray) -> float:
+    """Duhachek & Iacobucci's (2004) Q; the asymptotic standard error is sqrt(Q / n)."""
+    k = C.shape[0]
+    s = C.sum()
+    tr = np.trace(C)
+    c1 = C.sum(axis=1)
+    scale = 2 * k**2 / ((k - 1) ** 2 * s**3)
+    return float(scale * (s * ((C * C).sum() + tr**2) - 2 * tr * (c1 @ c1)))
+
+
+def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, float]:
+    """psych's alpha.1 on the whole scale."""
+    k = C.shape[0]
+    sum_r = R.sum()
+    av_r = (sum_r - k) / (k * (k - 1))
+    lower = R[np.tril_indices(k, -1)]
+    return {
+        "raw": k / (k - 1) * (1 - np.trace(C) / C.sum()),
+        "std": k / (k - 1) * (1 - k / sum_r),
+        "g6": 1 - (k - smc.sum()) / sum_r,
+        "av_r": av_r,
+        "sn": k * av_r / (1 - av_r),
+        "q": _q_statistic(C),
+        "var_r": float(np.var(lower, ddof=1)) if lower.size > 1 else math.nan,
+        "med_r": float(np.median(lower)),
+    }
+
+
+def _drop_smc_sums(R: np.ndarray, safe_inverse: bool) -> np.ndarray:
+    """For each item i, the sum of psych::smc(R without i).
+
+    When R is well conditioned, (R_-i)^-1 follows from R^-1 by a rank-one downdate, so no
+    refit is needed; otherwise psych's pseudo-inverse is applied to each submatrix as psych
+    does.
+    """
+    k = R.shape[0]
+    if safe_inverse:
+        inv = np.linalg.inv(R)
+        d = np.diag(inv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sub_diag = d[None, :] - inv**2 / d[:, None]  # row i: diag of (R_-i)^-1
+            smc = _clamp_smc(1.0 - 1.0 / sub_diag)
+        np.fill_diagonal(smc, 0.0)
+        return smc.sum(axis=1)
+    out = np.empty(k)
+    for i in range(k):
+        keep = np.arange(k) != i
+        out[i] = _psych_smc(R[np.ix_(keep, keep)]).sum()
+    return out
+
+
+def _alpha_if_deleted(
+    C: np.ndarray, R: np.ndarray, n_rows: int, safe_inverse: bool
+) -> dict[str, np.ndarray]:
+    """alpha.1 on every k-1 item subset, in closed form from C and R."""
+    k = C.shape[0]
+    m = k - 1
+    dC = np.diag(C)
+    c1 = C.sum(axis=1)
+    sum_c = C.sum()
+    tr_c = dC.sum()
+    r1 = R.sum(axis=1)
+    sum_r = R.sum()
+
+    if k == 2:
+        # psych's special case for a pair: the other item's covariance ratio and correlation
+        r12 = R[0, 1]
+        smc1 = _psych_smc(R)[0]
+        raw = np.array([C[0, 1] / C[1, 1], C[0, 1] / C[0, 0]])
+        rep = np.full(2, r12)
+        return {"raw_alpha": raw, "std_alpha": rep, "g6": np.full(2, smc1), "average_r": rep,
+                "signal_noise": rep / (1 - rep), "ase": np.full(2, np.nan),
+                "var_r": np.zeros(2), "med_r": rep}
+
+    sum_c_i = sum_c - 2 * c1 + dC
+    tr_c_i = tr_c - dC
+    raw = m / (m - 1) * (1 - tr_c_i / sum_c_i)
+    sum_r_i = sum_r - 2 * r1 + 1.0
+    std = m / (m - 1) * (1 - m / sum_r_i)
+    g6 = 1 - (m - _drop_smc_sums(R, safe_inverse)) / sum_r_i
+    av_r = (sum_r_i - m) / (m * (m - 1))
+    sn = m * av_r / (1 - av_r)
+
+    # Q of C without item i: tr(C_-i^2) and 1'C_-i^2 1 by removing row/column i
+    tr_c2_i = (C * C).sum() - 2 * (C * C).sum(axis=0) + dC**2
+    V = c1[:, None] - C  # V[j, i] = (C_-i 1)_j for j != i
+    one_c2_one_i = (V * V).sum(axis=0) - np.diag(V) ** 2
+    q = 2 * m**2 / ((m - 1) ** 2 * sum_c_i**3) * (
+        sum_c_i * (tr_c2_i + tr_c_i**2) - 2 * tr_c_i * one_c2_one_i
+    )
+    with np.errstate(invalid="ignore"):
+        ase = np.sqrt(q / n_rows)
+
+    # variance and median of the off-diagonal correlations left after dropping item i
+    n_pairs = m * (m - 1) / 2
+    s1 = (sum_r - k) / 2 - (r1 - 1.0)
+    s2 = ((R * R).sum() - k) / 2 - ((R * R).sum(axis=1) - 1.0)
+    if n_pairs > 1:
+        var_r = (s2 - s1**2 / n_pairs) / (n_pairs - 1)
+    else:
+        var_r = np.full(k, np.nan)  # one pair left: R's var() of one value is NA
+    rows, cols = np.tril_indices(k, -1)
+    lower = np.broadcast_to(R[rows, cols], (k, rows.size)).copy()
+    involved = (rows[None, :] == np.arange(k)[:, None]) | (cols[None, :] == np.arange(k)[:, None])
+    lower[involved] = np.nan
+    med_r = np.nanmedian(lower, axis=1)
+    return {"raw_alpha": raw, "std_alpha": std, "g6": g6, "average_r": av_r,
+            "signal_noise": sn, "ase": ase, "var_r": var_r, "med_r": med_r}
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """A confidence interval: ``lower``, ``upper``, its ``level`` and the ``method``."""
+
+    lower: float
+    upper: float
+    level: float
+    method: str
+
+    def __str__(self) -> str:
+        return (f"[{format_number(self.lower)}, {format_number(self.upper)}] "
+                f"({self.level:.0%} {self.method})")
+
+
+@dataclass(frozen=True)
+class AlphaResult(ResultMixin):
+    """Cronbach's alpha and psych::alpha's tables. See :func:`alpha` for definitions."""
+
+    raw_alpha: float
+    std_alpha: float
+    g6: float
+    average_r: float
+    median_r: float
+    var_r: float
+    signal_noise: float
+    ase: float
+    mean: float
+    sd: float
+    n: int
+    n_items: int
+    missing: str
+    ci: ConfidenceInterval
+    alpha_if_deleted: pd.DataFrame
+    item_stats: pd.DataFrame
+    response_freq: pd.DataFrame
+
+    _title = "Reliability analysis (Cronbach's alpha)"
+
+    def summary(self, digits: int = 3) -> str:
+        """psych-like printout: the totals, the interval, and each table."""
+        f = lambda v: format_number(v, digits)  # noqa: E731
+        lines = [
+            self._title, "=" * len(self._title),
+            f"raw_alpha {f(self.raw_alpha)}  std_alpha {f(self.std_alpha)}  G6(smc) {f(self.g6)}"
+            f"  average_r {f(self.average_r)}  S/N {f(self.signal_noise)}  ase {f(self.ase)}",
+            f"mean {f(self.mean)}  sd {f(self.sd)}  median_r {f(self.median_r)}",
+            f"n = {self.n} respondents (rows), {self.n_items} items, missing = {self.missing!r}",
+            f"{self.ci.level:.0%} confidence interval ({self.ci.method}): "
+            f"{f(self.ci.lower)} to {f(self.ci.upper)}",
+            "", "Reliability if an item is dropped:",
+            self.alpha_if_deleted.round(digits).to_string(),
+            "", "Item statistics:", self.item_stats.round(digits).to_string(),
+        ]
+        if not self.response_freq.empty:
+            lines += ["", "Non missing response frequency for each item:",
+                      self.response_freq.round(digits).to_string()]
+        return "\n".join(lines)
+
+
+def _value_label(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: Sequence[str],
+                   n_rows: int, any_missing: bool) -> pd.DataFrame:
+    """psych::response.frequencies(max = 10): proportions of the answers per value, and miss.
+
+    Like psych, an item whose range exceeds 11 is left out, and the table is empty when the
+    items use more than 10 distinct values (psych counts a missing value as one of them).
+    """
+    if values is None or counts is None:
+        return pd.DataFrame()
+    present = counts > 0
+    lo = np.array([values[p].min() for p in present])
+    hi = np.array([values[p].max() for p in present])
+    select = (hi - lo) < _MAX_CATEGORIES + 1
+    counts = counts[select]
+    used = counts.sum(axis=0) > 0
+    n_distinct = int(used.sum()) + int(any_missing)
+    if n_distinct > _MAX_CATEGORIES or not select.any():
+        return pd.DataFrame()
+    counts = counts[:, used]
+    responses = counts.sum(axis=1)
+    table = pd.DataFrame(counts / responses[:, None],
+                         index=[n for n, s in zip(names, select, strict=True) if s],
+                         columns=[_value_label(v) for v in values[used]])
+    table["miss"] = 1 - responses / n_rows
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# confidence intervals
+# --------------------------------------------------------------------------------------------
+
+
+def _feldt(raw: float, n_rows: int, k: int, level: float) -> ConfidenceInterval:
+    """psych::alpha.ci (Feldt, Woodruff & Salih 1987)."""
+    p = 1 - level
+    df1, df2 = n_rows - 1, (n_rows - 1) * (k - 1)
+    lower = 1 - (1 - raw) * stats.f.ppf(1 - p / 2, df1, df2)
+    upper = 1 - (1 - raw) * stats.f.ppf(p / 2, df1, df2)
+    return ConfidenceInterval(float(lower), float(upper), level, "feldt")
+
+
+def _bootstrap_design(X: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, Any]:
+    """Per-row terms whose weighted sums give a resample's raw alpha, and that map.
+
+    Complete data: alpha needs only the item variances and the variance of the keyed total,
+    so the rows carry [x^2, x, t^2, t] (2k + 2 numbers). Missing data: pairwise covariances
+    need, for every pair, the joint counts, the sums over the joint rows and the products.
+    """
+    n, k = X.shape
+    mask = ~np.isnan(X)
+    if mask.all():
+        t = X @ signs
+        Z = np.column_stack([X * X, X, t * t, t])
+
+        def raw_alpha(WZ: np.ndarray, w_total: np.ndarray) -> np.ndarray:
+            sxx, sx = WZ[:, :k], WZ[:, k : 2 * k]
+            stt, st = WZ[:, 2 * k], WZ[:, 2 * k + 1]
+            nn = w_total[:, None]
+            tr = ((sxx - sx * sx / nn) / (nn - 1)).sum(axis=1)
+            var_t = (stt - st * st / w_total) / (w_total - 1)
+            return k / (k - 1) * (1 - tr / var_t)
+
+        return Z, raw_alpha
+
+    x0 = np.where(mask, X, 0.0)
+    m = mask.astype(float)
+    iu, ju = np.triu_indices(k)
+    Z = np.column_stack([
+        m[:, iu] * m[:, ju],                                   # joint counts (i <= j)
+        (x0[:, :, None] * m[:, None, :]).reshape(n, k * k),   # x_i over rows with j
+        x0[:, iu] * x0[:, ju],                                 # cross-products (i <= j)
+    ])
+    n_u = iu.size
+    ss = np.outer(signs, signs)
+
+    def raw_alpha(WZ: np.ndarray, w_total: np.ndarray) -> np.ndarray:
+        b = WZ.shape[0]
+        N = np.empty((b, k, k))
+        P = np.empty((b, k, k))
+        N[:, iu, ju] = WZ[:, :n_u]
+        N[:, ju, iu] = WZ[:, :n_u]
+        P[:, iu, ju] = WZ[:, n_u + k * k :]
+        P[:, ju, iu] = WZ[:, n_u + k * k :]
+        S = WZ[:, n_u : n_u + k * k].reshape(b, k, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            Cb = (P - S * S.transpose(0, 2, 1) / N) / (N - 1) * ss
+        tr = np.trace(Cb, axis1=1, axis2=2)
+        total = Cb.sum(axis=(1, 2))
+        return k / (k - 1) * (1 - tr / total)
+
+    return Z, raw_alpha
+
+
+def _bootstrap_alphas(X: np.ndarray, signs: np.ndarray, n_boot: int,
+                      rng: np.random.Generator, progress: ProgressCallback) -> np.ndarray:
+    """Raw alpha of ``n_boot`` resamples of the rows, as multinomial weights on the rows.
+
+    A resample's statistics are weighted sums W @ Z of per-row terms, so each block of
+    resamples is one matrix product; respondents are never looped over.
+    """
+    n = X.shape[0]
+    Z, raw_alpha = _bootstrap_design(X, signs)
+    block = max(1, min(n_boot, (1 << 23) // n))  # weights block <= 8M entries
+    out = np.empty(n_boot)
+    offsets = None
+    done = 0
+    progress(0, n_boot)
+    while done < n_boot:
+        b = min(block, n_boot - done)
+        idx = rng.integers(0, n, size=(b, n))
+        if offsets is None or offsets.shape[0] != b:
+            offsets = (np.arange(b) * n)[:, None]
+        W = np.bincount((idx + offsets).ravel(), minlength=b * n).reshape(b, n).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[done : done + b] = raw_alpha(W @ Z, np.full(b, float(n)))
+        done += b
+        progress(done, n_boot)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the public function
+# --------------------------------------------------------------------------------------------
+
+
+def alpha(
+    data: pd.DataFrame | np.ndarray,
+    *,
+    keys: Sequence[int] | Sequence[str] | str | None = None,
+    missing: Literal["pairwise", "listwise"] = "pairwise",
+    ci: float = 0.95,
+    ci_method: Literal["feldt", "duhachek", "bootstrap"] = "feldt",
+    n_boot: int = 2000,
+    seed: int | np.random.Generator | None = None,
+    progress: bool | ProgressCallback | None = None,
+) -> AlphaResult:
+    r"""Cronbach's alpha with psych::alpha's item analysis (psych 2.2.9 definitions).
+
+    .. math::
+
+        \alpha = \frac{k}{k-1}\Bigl(1 - \frac{\operatorname{tr} C}{\mathbf 1' C \mathbf 1}\Bigr),
+        \qquad
+        \alpha_{std} = \frac{k}{k-1}\Bigl(1 - \frac{k}{\mathbf 1' R \mathbf 1}\Bigr),
+        \qquad
+        G_6 = 1 - \frac{k - \sum_j \mathrm{smc}_j}{\mathbf 1' R \mathbf 1}
+
+    with *C* the item covariance matrix, *R* = cov2cor(*C*) and smc the squared multiple
+    correlations (psych's ``smc``: pseudo-inverse, clamped to [0, 1]).
+
+    Parameters
+    ----------
+    data
+        Respondents x items (DataFrame or 2-D array; arrays get psych's names V1...Vk).
+        Missing answers are NaN.
+    keys
+        Reversed items: one +1/-1 per column, or the names of the columns to reverse.
+        A reversed item is scored ``max + min - x`` with max and min over the whole item
+        block (7 - x for items scored 1-6), as psych does, and labelled ``name-``.
+    missing
+        ``"pairwise"`` (psych's ``use = "pairwise"``, the default) or ``"listwise"``
+        (equivalent to ``psych::alpha(na.omit(x))``).
+    ci, ci_method
+        Level and method of ``result.ci``: ``"feldt"`` (psych's ``alpha.ci``, Feldt et al.
+        1987, F distribution with n - 1 and (n - 1)(k - 1) df), ``"duhachek"`` (raw alpha
+        ± z * ase, the second line of psych's printout; psych hard-codes z = 1.96, here z is
+        the exact normal quantile of ``ci``) or ``"bootstrap"`` (percentile interval of raw
+        alpha over ``n_boot`` resamples of the respondents; R type-7 quantiles).
+    n_boot, seed, progress
+        Bootstrap size, seed (int or numpy Generator) and progress callback
+        ``progress(done, total)`` (``True`` draws a bar). Only used by ``"bootstrap"``.
+
+    Returns
+    -------
+    AlphaResult
+        ``raw_alpha``, ``std_alpha``, ``g6``, ``average_r`` (mean off-diagonal
+        correlation), ``median_r``, ``var_r`` (their variance), ``signal_noise``
+        (k r / (1 - r)), ``ase`` (Duhachek & Iacobucci's asymptotic standard error
+        sqrt(Q / n)), ``mean``/``sd`` of the respondents' mean score (row means over the
+        answered items, as psych), ``n`` (psych's n.obs: the number of rows, including rows
+        with missing answers; used by the Feldt interval and ``ase``), ``n_items``, ``ci``,
+        and the tables ``alpha_if_deleted`` (raw_alpha, std_alpha, g6, average_r,
+        signal_noise, ase, var_r, med_r per dropped item), ``item_stats`` (n, raw_r, std_r,
+        r_cor, r_drop, mean, sd) and ``response_freq`` (proportion of each answer among an
+        item's answers, and ``miss``; empty when more than 10 distinct values).
+
+    Notes
+    -----
+    **Missing data follow psych exactly.** The covariance matrix is
+    ``cov(x, use = "pairwise")`` (each pair over the rows that answered both) and every
+    correlation-based statistic (std_alpha, G6, average_r, std_r, r_cor) uses
+    ``R = cov2cor(C)``: each covariance divided by the two items' standard deviations over
+    *all* their answers. With missing values this is **not** ``cor(x, use = "pairwise")``,
+    which standardises each pair on its own rows. ``raw_r`` is the pairwise correlation of an
+    item with the row-mean total, ``r_drop`` the item against the sum of the others (from C),
+    ``r_cor`` corrects for item overlap with the SMCs on the diagonal of R.
+
+    As in psych, an item with no variance (or no answers) is dropped with a warning but still
+    counts in the mean score: psych adds its value in the *first row* to every row's total
+    (``mean`` and ``sd`` only).
+
+    The data are read once: for complete data the column sums and ``X'X`` (the response
+    frequencies come from one byte-sized copy); with missing values, masked matrix products.
+    Alpha-if-deleted is computed in closed form from C and R (no refits).
+
+    Warnings (:class:`~psychometrics.errors.NumericalWarning`) name the items for: zero
+    variance or no answers, items loading negatively on the first principal component when
+    no keys are given (psych's advice to reverse them), negative average covariance, a
+    non-positive-definite pairwise correlation matrix, and SMCs clamped to [0, 1].
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika*, 16, 297-334.
+    Duhachek, A., & Iacobucci, D. (2004). Alpha's standard error (ASE). *Journal of Applied
+    Psychology*, 89, 792-808.
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
+    coefficient alpha. *Applied Psychological Measurement*, 11, 93-103.
+    Revelle, W. (2022). psych: Procedures for Psychological, Psychometric, and Personality
+    Research, version 2.2.9.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import psychometrics as pm
+    >>> rng = np.random.default_rng(1)
+    >>> trait = rng.normal(size=500)
+    >>> items = pd.DataFrame({f"q{j}": np.clip(np.round(3 + trait + rng.normal(size=500)), 1, 5)
+    ...                       for j in range(1, 6)})
+    >>> items["q5"] = 6 - items["q5"]          # a reverse-worded item
+    >>> res = pm.alpha(items, keys=["q5"])
+    >>> round(res.raw_alpha, 2), round(res.std_alpha, 2)
+    (0.78, 0.78)
+    >>> list(res.item_stats.index)
+    ['q1', 'q2', 'q3', 'q4', 'q5-']
+    >>> res.ci.method, res.ci.lower < res.raw_alpha < res.ci.upper
+    ('feldt', True)
+    """
+    if missing not in ("pairwise", "listwise"):
+        raise ValueError(f"missing must be 'pairwise' or 'listwise', not {missing!r}")
+    if ci_method not in ("feldt", "duhachek", "bootstrap"):
+        raise ValueError(f"ci_method must be 'feldt', 'duhachek' or 'bootstrap', not {ci_method!r}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci is a confidence level in (0, 1), got {ci!r}")
+    if ci_method == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 2):
+        raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
+
+    X, names = _item_matrix(data)
+    signs = _parse_keys(keys, names)
+    if missing == "listwise":
+        complete_rows = ~np.isnan(X).any(axis=1)
+        if not complete_rows.all():
+            X = X[complete_rows]
+    n_rows, k = X.shape
+    if k < 2:
+        raise ValueError(f"alpha needs at least 2 items, got {k}")
+    if n_rows < 3:
+        raise ValueError(f"alpha needs at least 3 respondents, got {n_rows}"
+                         + (" complete rows" if missing == "listwise" else ""))
+
+    mom = _moments(X)
+    fit = _fit_alpha(mom, names, signs, keys_given=keys is not None)
+
+    if ci_method == "feldt":
+        interval = _feldt(fit["raw"], n_rows, fit["k"], ci)
+    elif ci_method == "duhachek":
+        z = stats.norm.ppf(1 - (1 - ci) / 2)
+        interval = ConfidenceInterval(fit["raw"] - z * fit["ase"], fit["raw"] + z * fit["ase"],
+                                      ci, "duhachek")
+    else:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        good = fit["good"]
+        boots = _bootstrap_alphas(X[:, good], signs[good], n_boot, rng,
+                                  resolve_progress(progress, "bootstrap alpha"))
+        bad = ~np.isfinite(boots)
+        if bad.all():
+            raise ValueError("no bootstrap resample gave a finite alpha")
+        if bad.any():
+            warnings.warn(f"{int(bad.sum())} of {n_boot} bootstrap resamples gave no alpha (an "
+                          "item without variance in the resample) and were left out",
+                          NumericalWarning, stacklevel=2)
+        lo, hi = np.quantile(boots[~bad], [(1 - ci) / 2, 1 - (1 - ci) / 2])
+        interval = ConfidenceInterval(float(lo), float(hi), ci, "bootstrap")
+
+    return AlphaResult(
+        raw_alpha=fit["raw"], std_alpha=fit["std"], g6=fit["g6"], average_r=fit["av_r"],
+        median_r=fit["med_r"], var_r=fit["var_r"], signal_noise=fit["sn"], ase=fit["ase"],
+        mean=fit["mean"], sd=fit["sd"], n=n_rows, n_items=fit["k"], missing=missing,
+        ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
+        response_freq=fit["freq"],
+    )
+
+
+def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
+               keys_given: bool) -> dict[str, Any]:
+    """Everything psych::alpha reports, with a warning naming any value left undefined.
+
+    Degenerate input (perfectly or very negatively correlated items) can make some
+    statistics undefined, as in R; the causes are warned about where they are found and the
+    undefined cells are listed here, so no NaN goes unexplained.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        fit = _fit_alpha_unchecked(mom, names, signs, keys_given=keys_given)
+    undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r", "mean", "sd")
+                 if not np.isfinite(fit[key])]
+    k = fit["k"]
+    # psych's own NAs: no ase for a single remaining item, no var_r for a single pair
+    expected = {"ase"} if k == 2 else {"var_r"} if k == 3 else set()
+    for table in ("drop", "items"):
+        frame = fit[table]
+        for col in frame.columns:
+            if col in expected and table == "drop":
+                continue
+            bad_rows = list(frame.index[~np.isfinite(frame[col].to_numpy(dtype=float))])
+            if bad_rows:
+                undefined.append(f"{col} of {bad_rows}")
+    if undefined:
+        warnings.warn(f"Some statistics are undefined for these items (NaN or infinite): "
+                      f"{'; '.join(undefined)}", NumericalWarning, stacklevel=3)
+    return fit
+
+
+def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
+                         keys_given: bool) -> dict[str, Any]:
+    """Everything psych::alpha reports, from the pairwise moments."""
+    n_rows = mom.n_rows
+    n_obs = mom.n_obs
+    cov_all = mom.covariance()
+    var_all = np.diag(cov_all)
+
+    # psych: items with sd <= 0 or NA are deleted "but still counted in the score"
+    bad = ~(var_all > 0)
+    for j in np.flatnonzero(bad):
+        why = "has no answers" if n_obs[j] == 0 else (
+            "has a single answer" if n_obs[j] == 1 else "has zero variance (every answer equal)")
+        warnings.warn(f"Item {names[j]!r} {why}; it was dropped from alpha (psych still counts "
+                      "it in the mean score)", NumericalWarning, stacklevel=4)
+    good = ~bad
+    k = int(good.sum())
+    if k < 2:
+        raise ValueError(f"alpha needs at least 2 items with variance; only {k} left "
+                         f"(dropped: {[names[j] for j in np.flatnonzero(bad)]})")
+    gi = np.flatnonzero(good)
+    gnames = [names[j] for j in gi]
+    s = signs[gi]
+    C0 = cov_all[np.ix_(gi, gi)]
+    if np.isnan(C0).any():
+        i, j = np.argwhere(np.isnan(C0))[0]
+        raise ValueError(f"items {gnames[i]!r} and {gnames[j]!r} were answered together by "
+                         f"fewer than 2 respondents, so their covariance is undefined")
+
+    # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
+    if not keys_given:
+        loadings = _first_component_loadings(mom.pairwise_correlation()[np.ix_(gi, gi)])
+        negative = [gnames[j] for j in np.flatnonzero(loadings < 0)]
+        if negative:
+            warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with "
+                          f"the total scale and probably should be reversed: "
+                          f"alpha(..., keys={negative})", NumericalWarning, stacklevel=4)
+    else:
+        negative = []
+
+    C = C0 * np.outer(s, s)
+    R = _cov2cor(C)
+    eig = np.linalg.eigvalsh(R)
+    if eig[0] < _EPS * k:
+        warnings.warn(f"The item correlation matrix is not positive definite (smallest "
+                      f"eigenvalue {eig[0]:.3g}); SMCs, G6 and r_cor use psych's "
+                      f"pseudo-inverse", NumericalWarning, stacklevel=4)
+    raw_smc = _smc_raw(R)
+    clamped = [gnames[j] for j in np.flatnonzero((raw_smc > 1) | (raw_smc < 0))]
+    if clamped:
+        warnings.warn(f"SMCs of {clamped} fell outside [0, 1] and were clamped (psych::smc)",
+                      NumericalWarning, stacklevel=4)
+    smc = _clamp_smc(raw_smc)
+    tot = _alpha_total(C, R, smc)
+    off = C[~np.eye(k, dtype=bool)].mean()
+    if off < 0:
+        with_rest = C.sum(axis=1) - np.diag(C)  # covariance with the sum of the other items
+        culprits = negative or [gnames[j] for j in np.flatnonzero(with_rest < 0)]
+        warnings.warn(f"The average covariance between items is negative ({off:.3g}), so alpha "
+                      f"({tot['raw']:.3f}) is negative: the items do not measure one thing in "
+                      f"the same direction. Items correlating negatively with the total: "
+                      f"{culprits}; consider alpha(..., keys={culprits})", NumericalWarning,
+                      stacklevel=4)
+
+    safe_inverse = eig[0] > _PINV_TOL * eig[-1]
+    drop = _alpha_if_deleted(C, R, n_rows, safe_inverse)
+    labels = _keyed_names(gnames, s)
+
+    # the block's min and max for reversing (psych: over the remaining items)
+    rev = s < 0
+    if rev.any():
+        if mom.values is not None and mom.counts is not None:
+            used = mom.counts[gi].sum(axis=0) > 0
+            lo, hi = mom.values[used].min(), mom.values[used].max()
+        else:
+            lo, hi = _block_range(mom, gi)
+        adjust = float(lo + hi)
+    else:
+        adjust = 0.0
+
+    mu = mom.means[gi]
+    mu = np.where(rev, adjust - mu, mu)
+    sd_items = np.sqrt(np.diag(C))
+    c1 = C.sum(axis=1)
+    sum_c = C.sum()
+
+    # mean score: row means over the answered items (psych's rowMeans(na.rm = TRUE))
+    n_bad = int(bad.sum())
+    first_bad = mom.first_row[bad] if mom.first_row is not None else np.zeros(0)
+    sum_bad = float(np.nansum(first_bad))
+    if mom.complete:
+        mean_t = mu.mean()
+        sd_t = float(np.sqrt(sum_c)) / k
+        raw_r = c1 / np.sqrt(sum_c * np.diag(C))
+    else:
+        mean_t, sd_t, raw_r = _row_mean_stats(mom, gi, s, adjust)
+    if n_bad:
+        mean_t = (k * mean_t + sum_bad) / (k + n_bad)
+        sd_t = k * sd_t / (k + n_bad)
+
+    if tot["q"] >= 0:
+        ase = math.sqrt(tot["q"] / n_rows)
+    else:
+        ase = math.nan
+        warnings.warn("Duhachek's Q is negative for these items, so alpha's asymptotic "
+                      "standard error (ase) is undefined", NumericalWarning, stacklevel=4)
+
+    r1 = R.sum(axis=1)
+    sum_r = R.sum()
+    std_r = r1 / np.sqrt(sum_r)
+    rc1 = r1 - 1.0 + smc
+    r_cor = rc1 / np.sqrt(sum_r - k + smc.sum())
+    r_drop = (c1 - np.diag(C)) / np.sqrt(np.diag(C) * (sum_c - 2 * c1 + np.diag(C)))
+
+    item_stats = pd.DataFrame({
+        "n": n_obs[gi].astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
+        "r_drop": r_drop, "mean": mu, "sd": sd_items}, index=labels)
+    alpha_drop = pd.DataFrame(drop, index=labels)[
+        ["raw_alpha", "std_alpha", "g6", "average_r", "signal_noise", "ase", "var_r", "med_r"]]
+    if mom.values is not None and mom.counts is not None:
+        freq = _response_freq(mom.values, mom.counts[gi], gnames, n_rows,
+                              bool((n_obs[gi] < n_rows).any()))
+    else:
+        freq = pd.DataFrame()
+    return {
+        "raw": float(tot["raw"]), "std": float(tot["std"]), "g6": float(tot["g6"]),
+        "av_r": float(tot["av_r"]), "sn": float(tot["sn"]), "var_r": float(tot["var_r"]),
+        "med_r": float(tot["med_r"]), "ase": ase, "mean": float(mean_t), "sd": float(sd_t),
+        "k": k, "good": good,
+        "drop": alpha_drop, "items": item_stats, "freq": freq,
+    }
+
+
+def _block_range(mom: _Moments, gi: np.ndarray) -> tuple[float, float]:
+    """Smallest and largest answer over the given items (psych's min/max of the block)."""
+    X = mom.data
+    if gi.size == X.shape[1]:
+        return float(np.nanmin(X)), float(np.nanmax(X))
+    return (float(min(np.nanmin(X[:, j]) for j in gi)),
+            float(max(np.nanmax(X[:, j]) for j in gi)))
+
+
+def _row_mean_stats(mom: _Moments, gi: np.ndarray, s: np.ndarray,
+                    adjust: float) -> tuple[float, float, np.ndarray]:
+    """Mean and sd of the row-mean score and its pairwise correlation with each keyed item.
+
+    Rows that answered item j all have a score, so an item's pairwise rows with the score
+    are simply its answered rows.
+    """
+    assert mom.x0 is not None and mom.mask is not None
+    all_items = gi.size == mom.x0.shape[1]
+    x0 = mom.x0 if all_items else mom.x0[:, gi]
+    m = mom.mask if all_items else mom.mask[:, gi]
+    rev = (s < 0).astype(float)
+    row_sum = x0 @ s + adjust * (m @ rev)
+    row_n = m @ np.ones(gi.size)
+    answered = row_n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(answered, row_sum / row_n, 0.0)
+    scores = t[answered]
+    mean_t = float(scores.mean())
+    sd_t = float(scores.std(ddof=1))
+    N = np.diag(mom.count)[gi]
+    st = m.T @ t
+    stt = m.T @ (t * t)
+    sx = np.diag(mom.sums)[gi]
+    sxx = np.diag(mom.cross)[gi]
+    stx = x0.T @ t
+    r = s < 0
+    # reversed item a - x: transform its sums instead of the data
+    sxx = np.where(r, adjust**2 * N - 2 * adjust * sx + sxx, sxx)
+    stx = np.where(r, adjust * st - stx, stx)
+    sx = np.where(r, adjust * N - sx, sx)
+    cov = (stx - st * sx / N) / (N - 1)
+    var_t = (stt - st * st / N) / (N - 1)
+    var_x = (sxx - sx * sx / N) / (N - 1)
+    return mean_t, sd_t, cov / np.sqrt(var_t * var_x)
