@@ -123,8 +123,9 @@ def test_ordinal_omega_matches_psych_poly(datasets) -> None:
     rec = next(r for r in RECS if r["data"] == "bfi10_poly")
     bfi, _ = datasets["bfi"]
     res = pm.ordinal_omega(bfi.iloc[:, :10], n_factors=2)
-    # the polychoric estimates are the other module's (psych parity checked there); omega
-    # on R's own polychoric matrix is checked to 1e-6 above
-    assert res.omega_total == pytest.approx(rec["omega.tot"], abs=1e-3)
-    assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=1e-3)
+    # end to end: psychometrics.polychoric then omega, against omega(x, poly = TRUE)
+    assert res.omega_total == pytest.approx(rec["omega.tot"], abs=TOL)
+    assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=TOL)
+    assert res.ecv == pytest.approx(rec["ECV"], abs=TOL)
+    np.testing.assert_allclose(res.loadings.to_numpy(), _mat(rec["sl"]), atol=TOL)
     assert res.n_obs == rec["n.obs"]
