@@ -277,7 +277,8 @@ def validate(
     >>> report = validate(df, "who5")
     >>> report.ok
     False
-    >>> print(report.errors["message"].to_string(index=False))
+    >>> for message in report.errors["message"]:
+    ...     print(message)
     row 2 (id 2), column who5_1: value 9 is not a response value of 'who5_1' (0-5)
     row 2 (id 2), column who5_4: value 'x' is not a number
     """
