@@ -104,10 +104,26 @@ def instrument_to_yaml(instrument: Instrument, header: list[str] | None = None) 
 
     data = instrument.model_dump(mode="python", by_alias=True, exclude_none=True,
                                  exclude_defaults=True, exclude={"schema_"})
-    body = yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=96,
-                          default_flow_style=False)
+    body = yaml.dump(_plain(data), Dumper=_dumper(), sort_keys=False, allow_unicode=True,
+                     width=96, default_flow_style=False)
     head = "".join(f"# {line}\n" if line else "#\n" for line in (header or []))
     return head + body
+
+
+def _flow_scalars(dumper: Any, data: list[Any]) -> Any:
+    # Lists of plain values read best on one line, as in the built-in definitions.
+    flow = all(isinstance(v, str | int | float | bool) for v in data) and data != []
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _dumper() -> Any:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(list, _flow_scalars)
+    return Dumper
 
 
 def _plain(value: Any) -> Any:

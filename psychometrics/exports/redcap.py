@@ -628,10 +628,10 @@ class _Importer:
         if len(set(values)) != len(values) or len(values) < 2:
             self.lose(name, f"{kind} field", "choices need at least two distinct codes")
             return
-        if values != sorted(values):
+        if values != sorted(values) and kind not in _FIXED_CHOICES:
             self.lose(name, "choice order", f"shown as {', '.join(map(str, values))}; the "
                       "response scale keeps its codes in increasing order")
-        rs = ResponseScale(values=sorted(values), labels=dict(keep))
+        rs = ResponseScale(values=sorted(values), labels=dict(sorted(keep)))
         scale_name = self._scale_name(rs, info.get("scale"), name)
         item_id = str(info.get("id") or name)
         if not re.match(ITEM_ID_PATTERN, item_id):
@@ -751,7 +751,8 @@ class _Importer:
 
     def _fallback_scale(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         self.lose("scales", "scoring", "no calc field exported by psychometrics: a "
-                  "placeholder scale 'total' (mean of all items) was written; edit it")
+                  "placeholder scale 'total' (mean of all items) was written; edit it "
+                  "(reverse keys and missing-item rules are lost with the scoring)")
         return {"total": {"name": "Total", "items": [i["id"] for i in items],
                           "method": "mean"}}
 
@@ -759,9 +760,20 @@ class _Importer:
         iid = self.instrument_id or re.sub(r"_+", "-", self.form).strip("-") or "imported"
         title = self.form.replace("_", " ").strip().capitalize() or "Imported instrument"
         where = f"REDCap data dictionary '{self.source}', form '{self.form}'"
-        for what in ("name, version, construct, description", "citations", "licence"):
-            self.lose("instrument", what, "not in a REDCap data dictionary; a placeholder "
-                      "was written: edit the YAML")
+        placeholder = "not in a REDCap data dictionary; a placeholder was written: edit the YAML"
+        self.lose("instrument", "name, version, follows, construct, description", placeholder)
+        self.lose("instrument", "citations", placeholder)
+        self.lose("instrument", "licence", placeholder + " (item text 'restricted' where the "
+                  "labels are licence placeholders, else 'free')")
+        self.lose("instrument", "abbreviation, adaptation, published properties, notes",
+                  "not in a REDCap data dictionary; add them to the YAML if wanted")
+        if self.item_scales and all(n.startswith("responses_") for n in self.item_scales):
+            self.lose("response scales", "names", "REDCap choices have no names; named "
+                      "responses_1, responses_2 ...")
+        if not self.missing_codes:
+            self.lose("instrument", "missing codes", "REDCap keeps missing-data codes in the "
+                      "project settings, not the dictionary; give them with missing_codes= "
+                      "(--missing-codes)")
         return {
             "id": iid, "name": title, "version": "0.1.0",
             "follows": f"Imported from the {where}.",
@@ -842,7 +854,7 @@ def read_redcap_records(source: str | os.PathLike[str] | pd.DataFrame,
         out[column] = _decode(frame[column], inst.item_scale(iid))
     out = out.rename(columns={c: i for i, c in mapping.items()})
     for column in out.columns:
-        if column not in mapping and out[column].dtype == object:
+        if column not in mapping and not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = _maybe_numeric(out[column])
     out.attrs["redcap"] = {"columns": {i: c for i, c in mapping.items()},
                            "unmatched_items": [i for i in inst.item_ids if i not in mapping]}
