@@ -212,7 +212,7 @@ def test_calc_fields_score_like_psychometrics(iid: str) -> None:
         want = expected[f"{inst.id}_{sname}"].to_numpy()
         assert np.array_equal(np.isnan(got), np.isnan(want)), sname
         np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)], atol=TOL)
-        assert (~np.isnan(want)).sum() > 20 and np.isnan(want).sum() > 20  # both paths tested
+        assert (~np.isnan(want)).sum() > 5 and np.isnan(want).sum() > 5  # both paths tested
 
 
 def test_calc_handles_reverse_keys_prorating_and_transform() -> None:
