@@ -125,7 +125,7 @@ def reliable_change(
     >>> round(out.attrs["s_diff"], 3)
     3.674
     """
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
     if not 0 < ci < 1:
         raise ValueError(f"ci is a confidence level in (0, 1), got {ci!r}")
@@ -157,7 +157,7 @@ def reliable_change(
 
     se = float(s) * math.sqrt(1.0 - float(r))
     s_diff = math.sqrt(2.0 * se * se)
-    z = float(norm.ppf(1 - (1 - ci) / 2))
+    z = float(ndtri(1 - (1 - ci) / 2))
     change = x2 - x1
     rci = change / s_diff
     up = "improved" if higher_is_better else "deteriorated"

@@ -238,6 +238,19 @@ def test_large_complete_data_fast_path_is_exact() -> None:
                                atol=1e-15)
 
 
+def test_one_pass_counting_survives_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The byte counters are flushed every 255 blocks; force 300 blocks of 4 rows."""
+    monkeypatch.setattr(A, "_BLOCK_CELLS", 12)
+    monkeypatch.setattr(A, "_MIN_BLOCK_ROWS", 1)
+    X = _likert(1200, 3, 12)
+    res = pm.alpha(X)
+    counts = np.stack([(X == v).mean(axis=0) for v in range(1, 6)], axis=1)
+    np.testing.assert_allclose(res.response_freq.drop(columns="miss").to_numpy(), counts,
+                               atol=1e-15)
+    C = np.cov(X, rowvar=False)
+    assert res.raw_alpha == pytest.approx(1.5 * (1 - np.trace(C) / C.sum()), abs=1e-12)
+
+
 # --------------------------------------------------------------------------------------------
 # bootstrap
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import fdtri, ndtri
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.progress import ProgressCallback, resolve_progress
@@ -32,6 +32,10 @@ _EPS = np.finfo(float).eps
 _PINV_TOL = math.sqrt(_EPS)
 # psych::alpha(max = 10): response frequencies only for at most this many distinct values
 _MAX_CATEGORIES = 10
+# one-pass blocks: about 1.3 MB of float64 per block, so a block read for X'X is still in
+# cache when it is copied to int8 for counting
+_BLOCK_CELLS = 163840
+_MIN_BLOCK_ROWS = 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,7 +260,7 @@ def _complete_pass(X: np.ndarray, count_values: bool) -> tuple[np.ndarray, Any] 
     when a missing or infinite value is met, for the caller to switch to the pairwise path.
     """
     n, k = X.shape
-    rows = max(1024, 163840 // k)
+    rows = max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // k)
     order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
     P = np.zeros((k, k))
     codes = np.empty((rows, k), dtype=np.int8, order=order)
@@ -625,8 +629,8 @@ def _feldt(raw: float, n_rows: int, k: int, level: float) -> ConfidenceInterval:
     """psych::alpha.ci (Feldt, Woodruff & Salih 1987)."""
     p = 1 - level
     df1, df2 = n_rows - 1, (n_rows - 1) * (k - 1)
-    lower = 1 - (1 - raw) * stats.f.ppf(1 - p / 2, df1, df2)
-    upper = 1 - (1 - raw) * stats.f.ppf(p / 2, df1, df2)
+    lower = 1 - (1 - raw) * fdtri(df1, df2, 1 - p / 2)  # qf(1 - p/2, df1, df2)
+    upper = 1 - (1 - raw) * fdtri(df1, df2, p / 2)
     return ConfidenceInterval(float(lower), float(upper), level, "feldt")
 
 
@@ -692,18 +696,20 @@ def _bootstrap_alphas(X: np.ndarray, signs: np.ndarray, n_boot: int,
     n = X.shape[0]
     Z, raw_alpha = _bootstrap_design(X, signs)
     block = max(1, min(n_boot, (1 << 23) // n))  # weights block <= 8M entries
+    sub = max(1, (1 << 19) // n)  # counts for a few resamples at a time stay in cache
     out = np.empty(n_boot)
-    offsets = None
+    W = np.empty((block, n))
     done = 0
     progress(0, n_boot)
     while done < n_boot:
         b = min(block, n_boot - done)
         idx = rng.integers(0, n, size=(b, n))
-        if offsets is None or offsets.shape[0] != b:
-            offsets = (np.arange(b) * n)[:, None]
-        W = np.bincount((idx + offsets).ravel(), minlength=b * n).reshape(b, n).astype(float)
+        for s in range(0, b, sub):
+            m = min(sub, b - s)
+            flat = (idx[s : s + m] + (np.arange(m) * n)[:, None]).ravel()
+            W[s : s + m] = np.bincount(flat, minlength=m * n).reshape(m, n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[done : done + b] = raw_alpha(W @ Z, np.full(b, float(n)))
+            out[done : done + b] = raw_alpha(W[:b] @ Z, np.full(b, float(n)))
         done += b
         progress(done, n_boot)
     return out
@@ -791,7 +797,9 @@ def alpha(
 
     The data are read once: for complete data the column sums and ``X'X`` (the response
     frequencies come from one byte-sized copy); with missing values, masked matrix products.
-    Alpha-if-deleted is computed in closed form from C and R (no refits).
+    Alpha-if-deleted is computed in closed form from C and R (no refits). Unlike psych, the
+    ``ase`` column of ``alpha_if_deleted`` is kept when there are no more respondents than
+    items (psych then drops it).
 
     Warnings (:class:`~psychometrics.errors.NumericalWarning`) name the items for: zero
     variance or no answers, items loading negatively on the first principal component when
@@ -854,7 +862,7 @@ def alpha(
     if ci_method == "feldt":
         interval = _feldt(fit["raw"], n_rows, fit["k"], ci)
     elif ci_method == "duhachek":
-        z = stats.norm.ppf(1 - (1 - ci) / 2)
+        z = float(ndtri(1 - (1 - ci) / 2))
         interval = ConfidenceInterval(fit["raw"] - z * fit["ase"], fit["raw"] + z * fit["ase"],
                                       ci, "duhachek")
     else:
