@@ -238,6 +238,32 @@ def test_large_complete_data_fast_path_is_exact() -> None:
                                atol=1e-15)
 
 
+@pytest.mark.parametrize(("missing", "collinear"), [(0.0, False), (0.15, False), (0.0, True)])
+def test_alpha_if_deleted_closed_form_equals_refits(missing: float, collinear: bool) -> None:
+    """Every column of alpha_if_deleted equals alpha refitted without the item (the
+    rank-one SMC downdate, or psych's pseudo-inverse when R is near singular)."""
+    X = _likert(500, 6, 21, missing)
+    if collinear:
+        X[:, 5] = X[:, 4]  # R singular: the per-item pseudo-inverse path
+    keys = [1, 1, -1, 1, 1, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        full = pm.alpha(X, keys=keys)
+        for i, label in enumerate(full.alpha_if_deleted.index):
+            keep = [j for j in range(6) if j != i]
+            refit = pm.alpha(X[:, keep], keys=[keys[j] for j in keep])
+            row = full.alpha_if_deleted.loc[label]
+            assert row["raw_alpha"] == pytest.approx(refit.raw_alpha, abs=1e-12)
+            assert row["std_alpha"] == pytest.approx(refit.std_alpha, abs=1e-12)
+            assert row["g6"] == pytest.approx(refit.g6, abs=1e-10)
+            assert row["average_r"] == pytest.approx(refit.average_r, abs=1e-12)
+            assert row["med_r"] == pytest.approx(refit.median_r, abs=1e-12)
+            assert row["var_r"] == pytest.approx(refit.var_r, abs=1e-12)
+            assert row["ase"] == pytest.approx(refit.ase, abs=1e-12)
+            if np.isfinite(refit.signal_noise):
+                assert row["signal_noise"] == pytest.approx(refit.signal_noise, rel=1e-10)
+
+
 def test_one_pass_counting_survives_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The byte counters are flushed every 255 blocks; force 300 blocks of 4 rows."""
     monkeypatch.setattr(A, "_BLOCK_CELLS", 12)
