@@ -44,6 +44,8 @@ _LAZY: dict[str, str] = {
     "SplitHalfResult": "psychometrics.coefficients",
     "ordinal_alpha": "psychometrics.coefficients",
     "ordinal_omega": "psychometrics.coefficients",
+    "OrdinalAlphaResult": "psychometrics.coefficients",
+    "ConfidenceInterval": "psychometrics.coefficients",
     "polychoric": "psychometrics.correlation",
     "PolychoricResult": "psychometrics.correlation",
     "sem": "psychometrics.measurement_error",

@@ -29,7 +29,9 @@ def test_reliability_uses_the_instrument_keys(data):
     assert table.loc[0, "alpha"] == pytest.approx(direct.raw_alpha, abs=TOL)
     assert table.loc[0, "std_alpha"] == pytest.approx(direct.std_alpha, abs=TOL)
     assert table.loc[0, "n"] == len(raw)
-    assert table.loc[0, "alpha"] > 0.8  # unkeyed, the reversed items would pull it below 0
+    with pytest.warns(pm.NumericalWarning, match="negatively correlated"):
+        unkeyed = pm.alpha(raw)
+    assert unkeyed.raw_alpha < 0 < table.loc[0, "alpha"]  # the keys decide the sign here
 
 
 def test_groups_and_published_values(data):
@@ -68,3 +70,35 @@ def test_reliability_cli(capsys):
     assert "resident" in out and "0.76-0.90" in out
     assert main(["reliability", "css", str(path), "--format", "json"]) == 0
     assert '"scale": "satisfaction"' in capsys.readouterr().out
+
+
+def _mentorship_csv(tmp_path):
+    path = tmp_path / "m.csv"
+    load_mentorship().to_csv(path, index=False)
+    return str(path)
+
+
+def test_efa_cli_runs_parallel_analysis_when_factors_omitted(tmp_path, capsys):
+    assert main(["efa", "acs", _mentorship_csv(tmp_path), "--seed", "1", "--n-iter", "20"]) == 0
+    captured = capsys.readouterr()
+    assert "retained by parallel analysis" in captured.out
+    assert "parallel analysis [" in captured.err  # the progress bar
+    assert "acs_4" in captured.out
+
+
+def test_efa_cli_with_factors_and_json(tmp_path, capsys):
+    path = _mentorship_csv(tmp_path)
+    assert main(["efa", "gse", path, "--factors", "2", "--rotation", "varimax"]) == 0
+    assert "varimax" in capsys.readouterr().out
+    assert main(["efa", "gse", path, "--factors", "1", "--format", "json"]) == 0
+    assert '"sha256"' in capsys.readouterr().out
+
+
+def test_cfa_cli_shows_fit_and_published_structure(tmp_path, capsys):
+    path = _mentorship_csv(tmp_path)
+    assert main(["cfa", "who5", path]) == 0
+    out = capsys.readouterr().out
+    assert "published structure: One factor" in out and "RMSEA" in out and "Std.all" in out
+    model = "f =~ css_1 + css_2 + css_3 + css_4 + css_5"
+    assert main(["cfa", "css", path, "--model", model, "--missing", "fiml"]) == 0
+    assert "f =~" in capsys.readouterr().out

@@ -16,6 +16,8 @@ _LAZY: dict[str, str] = {
     "split_half": "psychometrics.coefficients._split_half",
     "SplitHalfResult": "psychometrics.coefficients._split_half",
     "ordinal_alpha": "psychometrics.coefficients._ordinal",
+    "OrdinalAlphaResult": "psychometrics.coefficients._ordinal",
+    "ConfidenceInterval": "psychometrics.coefficients._alpha",
     "omega": "psychometrics.coefficients._omega",
     "OmegaResult": "psychometrics.coefficients._omega",
     "ordinal_omega": "psychometrics.coefficients._omega",
