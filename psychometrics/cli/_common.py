@@ -36,10 +36,16 @@ def instruments(arg: str, overlay: str | None = None) -> list[Any]:
     return [load_instrument(n, overlay=overlay) for n in names]
 
 
-def read(args: argparse.Namespace) -> pd.DataFrame:
+def read(args: argparse.Namespace, insts: list[Any] | None = None) -> pd.DataFrame:
+    """Read DATA. SPSS/Stata user-defined missing cells become the instruments' missing
+    code when they share exactly one, so validation counts them as coded missing."""
     from psychometrics.io import read_data
 
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
+    codes = {c for inst in insts or [] for c in inst.missing_codes}
+    code = codes.pop() if len(codes) == 1 else None
+    if Path(args.data).suffix.lower() in {".sav", ".zsav", ".dta"} and code is not None:
+        return read_data(args.data, sheet=sheet, missing_code=code)
     return read_data(args.data, sheet=sheet)
 
 

@@ -52,7 +52,7 @@ def _items(args: argparse.Namespace) -> tuple[Any, pd.DataFrame]:
     from psychometrics.scoring import item_data
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
-    data = _common.read(args)
+    data = _common.read(args, [inst])
     items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
                       on_invalid="nan")
     return inst, items
@@ -62,7 +62,7 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     from psychometrics.analysis import reliability
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
-    data = _common.read(args)
+    data = _common.read(args, [inst])
     table = reliability(data, inst, columns=_common.columns(args.columns), group=args.group,
                         ci=args.ci, ci_method=args.ci_method, n_boot=args.n_boot,
                         seed=args.seed, missing=args.missing,

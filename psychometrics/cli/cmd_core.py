@@ -117,10 +117,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from psychometrics.validation import validate
 
-    data = _common.read(args)
+    insts = _common.instruments(args.instrument, args.overlay)
+    data = _common.read(args, insts)
     reports = [validate(data, inst, columns=_common.columns(args.columns),
-                        id_column=args.id_column)
-               for inst in _common.instruments(args.instrument, args.overlay)]
+                        id_column=args.id_column) for inst in insts]
     if args.format == "text":
         print("\n".join(r.summary() for r in reports))
     else:
@@ -136,8 +136,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from psychometrics.scoring import score
 
-    data = _common.read(args)
     insts = _common.instruments(args.instrument, args.overlay)
+    data = _common.read(args, insts)
     scores = score(data, insts, columns=_common.columns(args.columns), on_invalid=args.on_invalid,
                    id_column=args.id_column)
     _common.write_table(scores, args.output, scores.attrs["psychometrics"]["instruments"])
