@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +27,7 @@ from scipy import linalg, optimize, special
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.factor import fit_indices
+from psychometrics.factor._matrix import small_matrix_blas
 from psychometrics.factor.syntax import ModelSpec, parse_model
 from psychometrics.results import ResultMixin, format_number
 
@@ -263,9 +264,9 @@ def cfa(
     rows, ov, lv = _build_table(spec, std_lv=bool(std_lv), meanstructure=miss == "fiml")
     collected: list[str] = []
 
-    def warn(message: str) -> None:
-        collected.append(message)
-        warnings.warn(message, NumericalWarning, stacklevel=3)
+    def warn(message: str) -> None:  # issued at the end, from here, to point at the caller
+        if message not in collected:
+            collected.append(message)
 
     if n_obs is not None:
         if miss == "fiml":
@@ -289,17 +290,23 @@ def cfa(
             f"the model is not identified: {npar} free parameters but only {n_moments} "
             f"sample moments (df = {df}){hint}")
 
-    x0 = _start_values(model_, sample)
-    if miss == "fiml":
-        objective: _Objective = _FIMLObjective(model_, sample)
-    else:
-        objective = _CompleteObjective(model_, sample)
-    x, converged, iterations = _optimize(objective, x0)
-    if not converged:
-        warn(f"the optimiser did not converge after {iterations} iterations; the estimates "
-             "are unreliable (check the model and the start values)")
-    return _assemble(spec, model_, rows, sample, objective, x, converged, iterations,
-                     miss, bool(std_lv), df, warn, collected)
+    # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
+    # (and is much slower on a busy machine), so it runs single-threaded.
+    with small_matrix_blas():
+        x0 = _start_values(model_, sample)
+        if miss == "fiml":
+            objective: _Objective = _FIMLObjective(model_, sample)
+        else:
+            objective = _CompleteObjective(model_, sample)
+        x, converged, iterations = _optimize(objective, x0)
+        if not converged:
+            warn(f"the optimiser did not converge after {iterations} iterations; the "
+                 "estimates are unreliable (check the model and the start values)")
+        result = _assemble(spec, model_, rows, sample, objective, x, converged, iterations,
+                           miss, bool(std_lv), df, warn, collected)
+    for message in collected:
+        warnings.warn(message, NumericalWarning, stacklevel=2)
+    return result
 
 
 # =============================================================================================
@@ -478,39 +485,61 @@ class _Model:
         L, P, T, nu = self.matrices(x)
         return L @ P @ L.T + T, nu
 
-    def derivatives(self, L: np.ndarray, P: np.ndarray, kind: np.ndarray, a: np.ndarray,
-                    b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``dSigma/dtheta_r = u_r v_r' + v_r u_r'`` and ``dmu/dtheta_r = j_r`` for each row.
+    def row_basis(self, kind: np.ndarray, a: np.ndarray, b: np.ndarray) -> _Rows:
+        """How each parameter moves the moments, on the basis ``B = [I_p, Lambda,
+        Lambda Psi]`` (see :func:`_basis`).
 
-        Every parameter of the model moves Sigma by a symmetric rank-two matrix, so the
-        gradient and the information are products of the p x r matrices U, V (and J for
-        the means) instead of p^2 x r Jacobians.
+        ``dSigma/dtheta_r = u_r v_r' + v_r u_r'`` with ``u_r = su_r B[:, bu_r]`` and
+        ``v_r = sv_r B[:, bv_r]``, and ``dmu/dtheta_r = sj_r B[:, bj_r]``: a loading
+        (i, f) has ``u = e_i, v = (Lambda Psi)_f``; a residual (co)variance (i, j)
+        ``u = e_i, v = e_j`` (halved when i = j); a factor (co)variance (f, g)
+        ``u = Lambda_f, v = Lambda_g`` (halved when f = g); an intercept ``j = e_i``.
+        So gradients, informations and Hessians are gathers from ``B' X B`` matrices
+        (nb x nb, nb = p + 2m) instead of products of p^2 x r Jacobians.
         """
-        p, r = self.p, len(kind)
-        U = np.zeros((p, r))
-        V = np.zeros((p, r))
-        J = np.zeros((p, r))
-        cols = np.arange(r)
+        p, m = self.p, self.m
+        r = len(kind)
+        bu = np.zeros(r, dtype=int)
+        bv = np.zeros(r, dtype=int)
+        bj = np.zeros(r, dtype=int)
+        su = np.zeros(r)
+        sv = np.zeros(r)
+        sj = np.zeros(r)
+        half = np.where(a == b, 0.5, 1.0)
         sel = kind == _LOAD
-        if sel.any():
-            LP = L @ P
-            U[a[sel], cols[sel]] = 1.0
-            V[:, cols[sel]] = LP[:, b[sel]]
+        bu[sel], bv[sel], su[sel], sv[sel] = a[sel], p + m + b[sel], 1.0, 1.0
         sel = kind == _THETA
-        if sel.any():
-            U[a[sel], cols[sel]] = 1.0
-            V[b[sel], cols[sel]] = np.where(a[sel] == b[sel], 0.5, 1.0)
+        bu[sel], bv[sel], su[sel], sv[sel] = a[sel], b[sel], 1.0, half[sel]
         sel = kind == _PSI
-        if sel.any():
-            U[:, cols[sel]] = L[:, a[sel]]
-            V[:, cols[sel]] = L[:, b[sel]] * np.where(a[sel] == b[sel], 0.5, 1.0)
+        bu[sel], bv[sel], su[sel], sv[sel] = p + a[sel], p + b[sel], 1.0, half[sel]
         sel = kind == _NU
-        if sel.any():
-            J[a[sel], cols[sel]] = 1.0
+        bj[sel], sj[sel] = a[sel], 1.0
         sel = kind == _ALPHA
-        if sel.any():
-            J[:, cols[sel]] = L[:, a[sel]]
-        return U, V, J
+        bj[sel], sj[sel] = p + a[sel], 1.0
+        return _Rows(bu, bv, bj, su * sv, sj)
+
+    def basis(self, x: np.ndarray) -> np.ndarray:
+        L, P, _, _ = self.matrices(x)
+        return _basis(L, P)
+
+
+@dataclass
+class _Rows:
+    """Basis indices of ``u``, ``v`` and ``j`` for a set of parameter rows, with the scale
+    ``c = su sv`` of ``dSigma`` and the scale ``sj`` of ``dmu`` (see ``_Model.row_basis``)."""
+
+    bu: np.ndarray
+    bv: np.ndarray
+    bj: np.ndarray
+    c: np.ndarray
+    sj: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.c)
+
+
+def _basis(L: np.ndarray, P: np.ndarray) -> np.ndarray:
+    return np.hstack([np.eye(L.shape[0]), L, L @ P])
 
 
 # =============================================================================================
@@ -634,7 +663,12 @@ def _sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
     if not ok:
         warn(f"the EM algorithm for the unrestricted model did not converge in {iters} "
              "iterations; chisq and the fit indices are approximate")
-    _check_cov(sigma, ov, "the EM estimate of the covariance matrix")
+    try:
+        _check_cov(sigma, ov, "the EM estimate of the unrestricted covariance matrix")
+    except ValueError as exc:
+        # The structured model may still be estimable; only h1 (chisq) is in doubt.
+        warn(f"{exc}; chisq and the fit indices that compare with the unrestricted model "
+             "are unreliable")
     return _Sample(ov, n, n_total, sigma, mu, patterns, loglik, iters)
 
 
@@ -695,6 +729,19 @@ def _pattern_groups(X: np.ndarray, observed: np.ndarray) -> list[_Group]:
     return groups
 
 
+def _scatter_add(target: np.ndarray, index: Any, values: np.ndarray) -> None:
+    """``_scatter_add(target, index, values)`` through ``np.bincount`` (many times faster);
+    ``index`` is an index array (1-D target) or a pair of broadcastable arrays (2-D)."""
+    if isinstance(index, tuple):
+        rows, cols = np.broadcast_arrays(*index)
+        flat = rows * target.shape[1] + cols
+    else:
+        flat = index
+    flat, values = np.broadcast_arrays(flat, values)
+    target += np.bincount(flat.ravel(), weights=values.ravel(),
+                          minlength=target.size).reshape(target.shape)
+
+
 def _groups_loglik(groups: list[_Group], mu: np.ndarray, sigma: np.ndarray) -> float:
     total = 0.0
     for grp in groups:
@@ -713,8 +760,8 @@ def _em_step(groups: list[_Group], mu: np.ndarray, sigma: np.ndarray,
     T1 = np.zeros(p)
     T2 = np.zeros((p, p))
     for grp in groups:
-        np.add.at(T1, grp.obs, grp.sx)
-        np.add.at(T2, grp.oo, grp.sxx)
+        _scatter_add(T1, grp.obs, grp.sx)
+        _scatter_add(T2, grp.oo, grp.sxx)
         if grp.complete:
             continue
         n = grp.n
@@ -724,14 +771,14 @@ def _em_step(groups: list[_Group], mu: np.ndarray, sigma: np.ndarray,
         C = sigma[grp.mm] - B @ s_om
         a = mu[grp.mis] - np.einsum("gij,gj->gi", B, mu[grp.obs])
         Bsx = np.einsum("gij,gj->gi", B, grp.sx)
-        np.add.at(T1, grp.mis, n[:, None] * a + Bsx)
+        _scatter_add(T1, grp.mis, n[:, None] * a + Bsx)
         cross = B @ grp.sxx + a[:, :, None] * grp.sx[:, None, :]
-        np.add.at(T2, grp.mo, cross)
-        np.add.at(T2, grp.om, np.swapaxes(cross, 1, 2))
+        _scatter_add(T2, grp.mo, cross)
+        _scatter_add(T2, grp.om, np.swapaxes(cross, 1, 2))
         Bsa = Bsx[:, :, None] * a[:, None, :]
         mm = (n[:, None, None] * (C + a[:, :, None] * a[:, None, :])
               + B @ grp.sxx @ np.swapaxes(B, 1, 2) + Bsa + np.swapaxes(Bsa, 1, 2))
-        np.add.at(T2, grp.mm, mm)
+        _scatter_add(T2, grp.mm, mm)
     new_mu = T1 / n_total
     new_sigma = T2 / n_total - np.outer(new_mu, new_mu)
     return new_mu, (new_sigma + new_sigma.T) / 2.0
@@ -878,72 +925,9 @@ def _t(X: np.ndarray) -> np.ndarray:
     return np.swapaxes(X, -1, -2)
 
 
-def _wsum(w: np.ndarray | float, X: np.ndarray) -> np.ndarray:
-    """Weighted sum over stacked patterns (a scalar weight: one unstacked pattern)."""
-    if np.ndim(w) == 0:
-        return w * X
-    return np.tensordot(w, X, axes=1)
-
-
-def _pair_products(X: np.ndarray, U1: np.ndarray, V1: np.ndarray, U2: np.ndarray,
-                   V2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``u_r' X u_s``, ``u_r' X v_s``, ``v_r' X u_s``, ``v_r' X v_s`` for rows r, s
-    (stacked over patterns when the arrays are 3-D)."""
-    XU2, XV2 = X @ U2, X @ V2
-    U1t, V1t = _t(U1), _t(V1)
-    return U1t @ XU2, U1t @ XV2, V1t @ XU2, V1t @ XV2
-
-
-def _info_block(W: np.ndarray, U1: np.ndarray, V1: np.ndarray, J1: np.ndarray,
-                U2: np.ndarray, V2: np.ndarray, J2: np.ndarray) -> np.ndarray:
-    """Unit expected information ``0.5 tr(W D_r W D_s) + j_r' W j_s`` between two row sets.
-
-    With ``D = u v' + v u'``, ``0.5 tr(W D_r W D_s) = (v_r'W u_s)(u_r'W v_s) +
-    (v_r'W v_s)(u_r'W u_s)``: products of p x r matrices, never p^2 x r Jacobians.
-    """
-    uu, uv, vu, vv = _pair_products(W, U1, V1, U2, V2)
-    out = vu * uv + vv * uu
-    if J1.any() and J2.any():
-        out += _t(J1) @ (W @ J2)
-    return out
-
-
-def _info_diag(W: np.ndarray, U: np.ndarray, V: np.ndarray, J: np.ndarray) -> np.ndarray:
-    WU, WV = W @ U, W @ V
-    uu = np.sum(U * WU, axis=-2)
-    uv = np.sum(U * WV, axis=-2)
-    vv = np.sum(V * WV, axis=-2)
-    out = uv * uv + vv * uu
-    if J.any():
-        out += np.sum(J * (W @ J), axis=-2)
-    return out
-
-
-def _info_hessian_block(W: np.ndarray, G: np.ndarray, U: np.ndarray, V: np.ndarray,
-                        J: np.ndarray, Wd: np.ndarray | None,
-                        hessian: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Expected information and exact Hessian of ``0.5 (log|Sigma| + tr(Sigma^-1 T))``
-    for one row set, sharing the products with W.
-
-    The Hessian omits the second derivatives of Sigma itself (see :func:`_second_order`):
-    ``-0.5 tr(W D_s W D_r) + tr(W D_s G D_r)`` with ``G = W T W``, plus the mean terms when
-    ``T = S + d d'`` with ``d = m - mu``.
-    """
-    wuu, wuv, wvu, wvv = _pair_products(W, U, V, U, V)
-    info = wvu * wuv + wvv * wuu
-    JW = _t(J) @ W if J.any() else None
-    if JW is not None:
-        info = info + JW @ J
-    if not hessian:
-        return info, None
-    guu, guv, gvu, gvv = _pair_products(G, U, V, U, V)
-    H = -(wvu * wuv + wvv * wuu) + (wvu * guv + wuv * gvu + wuu * gvv + wvv * guu)
-    if Wd is not None and JW is not None:
-        a = np.sum(U * Wd[..., :, None], axis=-2)
-        b = np.sum(V * Wd[..., :, None], axis=-2)
-        mix = (JW @ U) * b[..., None, :] + (JW @ V) * a[..., None, :]
-        H += mix + _t(mix) + JW @ J
-    return info, H
+# Gathered (patterns x rows x rows) blocks are processed in chunks of at most this many
+# elements, so that thousands of missing-data patterns do not need gigabytes.
+_CHUNK = 2_000_000
 
 
 @dataclass
@@ -958,8 +942,37 @@ class _State:
     blocks: list[tuple[np.ndarray | None, Any, np.ndarray, np.ndarray, np.ndarray | None]]
 
 
+def _projections(
+    st: _State, B: np.ndarray, per_pattern: int, hessian: bool
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]:
+    """Yield ``(w, B'WB, B'GB, B'Wd)`` for chunks of patterns (stacked on axis 0)."""
+    for obs, w, W, G, Wd in st.blocks:
+        if obs is None:
+            W, G = W[None], G[None]
+            w = np.atleast_1d(np.asarray(w, dtype=float))
+            Bo = B[None]
+            Wd = None if Wd is None else Wd[None]
+        else:
+            Bo = B[obs]
+        step = max(1, _CHUNK // max(per_pattern, 1))
+        for lo in range(0, len(w), step):
+            sl = slice(lo, lo + step)
+            Bc = Bo[sl]
+            Bct = _t(Bc)
+            QW = Bct @ (W[sl] @ Bc)
+            QG = Bct @ (G[sl] @ Bc) if hessian else None
+            qd = (None if (Wd is None or not hessian)
+                  else np.einsum("gkb,gk->gb", Bc, Wd[sl]))
+            yield w[sl], QW, QG, qd
+
+
 class _Objective:
-    """lavaan's fmin and its derivatives in terms of the rows' ``(U, V, J)``."""
+    """lavaan's fmin and its derivatives in terms of the rows' basis (``_Model.row_basis``).
+
+    Sums over missing-data patterns of products of two ``B'XB`` entries are formed as
+    ``Z_r[x, y] = sum_g w_g Q_g[a_r, x] Q'_g[b_r, y]`` (one matrix product per row r, over
+    patterns), from which every information or Hessian entry is a gather.
+    """
 
     model: _Model
     sample: _Sample
@@ -972,56 +985,126 @@ class _Objective:
 
     # -- rows -----------------------------------------------------------------------------
     @staticmethod
-    def _restrict(obs: np.ndarray | None, *arrays: np.ndarray) -> list[np.ndarray]:
-        return list(arrays) if obs is None else [a[obs] for a in arrays]
+    def row_gradient(st: _State, B: np.ndarray, r: _Rows) -> np.ndarray:
+        """``d fmin / d theta_r = u_r' M v_r + g_mean' j_r``."""
+        MB = B.T @ st.M @ B
+        return r.c * MB[r.bu, r.bv] + r.sj * (B.T @ st.g_mean)[r.bj]
 
-    def row_gradient(self, st: _State, U: np.ndarray, V: np.ndarray,
-                     J: np.ndarray) -> np.ndarray:
-        return np.sum(U * (st.M @ V), axis=0) + st.g_mean @ J
+    @staticmethod
+    def _sums(st: _State, B: np.ndarray, r: _Rows, hessian: bool,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None,
+                         np.ndarray | None]:
+        """``Z`` (W with W), the weighted sum of ``B'WB`` and, for the Hessian, ``Y``,
+        ``Y2`` (W with G) and the mean-mixing sums ``E = E1 + E2`` (nb x R)."""
+        R = len(r)
+        nb = B.shape[1]
+        Z = np.zeros((R, nb, nb))
+        Qsum = np.zeros((nb, nb))
+        Y = np.zeros((R, nb, nb)) if hessian else None
+        Y2 = np.zeros((R, nb, nb)) if hessian else None
+        E = np.zeros((nb, R)) if hessian else None
+        for w, QW, QG, qd in _projections(st, B, R * nb, hessian):
+            wQv = QW[:, r.bv, :] * w[:, None, None]  # (g, R, nb)
+            wQu = QW[:, r.bu, :] * w[:, None, None]
+            # Z_r[x, y] = sum_g w_g QW[bv_r, x] QW[bu_r, y]
+            Z += np.matmul(wQv.transpose(1, 2, 0), QW[:, r.bu, :].transpose(1, 0, 2))
+            Qsum += np.tensordot(w, QW, axes=1)
+            if hessian:
+                assert Y is not None and Y2 is not None and E is not None and QG is not None
+                Y += np.matmul(wQv.transpose(1, 2, 0), QG[:, r.bu, :].transpose(1, 0, 2))
+                Y2 += np.matmul(wQu.transpose(1, 2, 0), QG[:, r.bv, :].transpose(1, 0, 2))
+                if qd is not None:
+                    E += np.einsum("gxr,gr->xr", QW[:, :, r.bu], qd[:, r.bv] * w[:, None])
+                    E += np.einsum("gxr,gr->xr", QW[:, :, r.bv], qd[:, r.bu] * w[:, None])
+        return Z, Qsum, Y, Y2, E
 
-    def row_info(self, st: _State, U1: np.ndarray, V1: np.ndarray, J1: np.ndarray,
-                 U2: np.ndarray, V2: np.ndarray, J2: np.ndarray) -> np.ndarray:
-        out = np.zeros((U1.shape[1], U2.shape[1]))
-        for obs, w, W, _, _ in st.blocks:
-            out += _wsum(w, _info_block(W, *self._restrict(obs, U1, V1, J1, U2, V2, J2)))
+    @staticmethod
+    def _single(st: _State, B: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(B'WB, B'GB)`` when there is one pattern without means (complete data): then
+        direct gathers beat the per-row sums."""
+        if len(st.blocks) != 1 or st.blocks[0][0] is not None or st.blocks[0][4] is not None:
+            return None
+        _, _, W, G, _ = st.blocks[0]
+        return B.T @ W @ B, B.T @ G @ B
+
+    @classmethod
+    def row_info(cls, st: _State, B: np.ndarray, r1: _Rows, r2: _Rows) -> np.ndarray:
+        """Unit expected information ``sum_g w_g [0.5 tr(W D_r W D_s) + j_r' W j_s]``; with
+        ``D = u v' + v u'`` the trace is ``(v_r'W u_s)(u_r'W v_s) + (v_r'W v_s)(u_r'W u_s)``."""
+        single = cls._single(st, B)
+        if single is not None:
+            Q = single[0]
+            sig = (Q[np.ix_(r1.bv, r2.bu)] * Q[np.ix_(r1.bu, r2.bv)]
+                   + Q[np.ix_(r1.bv, r2.bv)] * Q[np.ix_(r1.bu, r2.bu)])
+            return np.outer(r1.c, r2.c) * sig
+        Z, Qsum, _, _, _ = cls._sums(st, B, r1, False)
+        sig = Z[:, r2.bu, r2.bv] + Z[:, r2.bv, r2.bu]
+        return (np.outer(r1.c, r2.c) * sig
+                + np.outer(r1.sj, r2.sj) * Qsum[np.ix_(r1.bj, r2.bj)])
+
+    @staticmethod
+    def row_info_diag(st: _State, B: np.ndarray, r: _Rows) -> np.ndarray:
+        out = np.zeros(len(r))
+        for w, QW, _, _ in _projections(st, B, len(r), False):
+            vu = QW[:, r.bv, r.bu]
+            out += r.c**2 * (w @ (vu * vu + QW[:, r.bv, r.bv] * QW[:, r.bu, r.bu]))
+            if r.sj.any():
+                out += r.sj**2 * (w @ QW[:, r.bj, r.bj])
         return out
 
-    def row_info_diag(self, st: _State, U: np.ndarray, V: np.ndarray,
-                      J: np.ndarray) -> np.ndarray:
-        out = np.zeros(U.shape[1])
-        for obs, w, W, _, _ in st.blocks:
-            out += _wsum(w, _info_diag(W, *self._restrict(obs, U, V, J)))
-        return out
-
-    def row_info_hessian(self, st: _State, U: np.ndarray, V: np.ndarray, J: np.ndarray,
+    @classmethod
+    def row_info_hessian(cls, st: _State, B: np.ndarray, r: _Rows,
                          hessian: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        R = U.shape[1]
-        info = np.zeros((R, R))
-        H = np.zeros((R, R)) if hessian else None
-        for obs, w, W, G, Wd in st.blocks:
-            Uo, Vo, Jo = self._restrict(obs, U, V, J)
-            i_block, h_block = _info_hessian_block(W, G, Uo, Vo, Jo, Wd, hessian)
-            info += _wsum(w, i_block)
-            if H is not None and h_block is not None:
-                H += _wsum(w, h_block)
+        """Expected information and (optionally) the exact Hessian of fmin for one row set,
+        without the second derivatives of Sigma itself (see :func:`_second_order`).
+
+        Per pattern the Hessian of ``0.5 (log|Sigma| + tr(Sigma^-1 T))`` is
+        ``-0.5 tr(W D_s W D_r) + tr(W D_s G D_r)`` with ``G = W T W``, plus the mean
+        terms ``j_s' W D_r W d`` (twice) and ``j_r' W j_s`` when ``T = S + d d'``.
+        """
+        cc = np.outer(r.c, r.c)
+        single = cls._single(st, B)
+        if single is not None:
+            QW, QG = single
+            wvu = QW[np.ix_(r.bv, r.bu)]
+            wvv = QW[np.ix_(r.bv, r.bv)]
+            wuu = QW[np.ix_(r.bu, r.bu)]
+            sig = wvu * wvu.T + wvv * wuu
+            if not hessian:
+                return cc * sig, None
+            guv = QG[np.ix_(r.bu, r.bv)]
+            term = (wvu * guv + wvu.T * guv.T + wuu * QG[np.ix_(r.bv, r.bv)]
+                    + wvv * QG[np.ix_(r.bu, r.bu)])
+            return cc * sig, cc * (term - sig)
+        Z, Qsum, Y, Y2, E = cls._sums(st, B, r, hessian)
+        info_sig = Z[:, r.bu, r.bv] + Z[:, r.bv, r.bu]
+        jj = np.outer(r.sj, r.sj) * Qsum[np.ix_(r.bj, r.bj)]
+        info = cc * info_sig + jj
+        if not hessian:
+            return info, None
+        assert Y is not None and Y2 is not None and E is not None
+        hess_sig = (Y[:, r.bu, r.bv] + Y[:, r.bv, r.bu]
+                    + Y2[:, r.bv, r.bu] + Y2[:, r.bu, r.bv])
+        mix = r.sj[:, None] * E[r.bj, :] * r.c[None, :]  # mix[s, r]
+        H = cc * (hess_sig - info_sig) + mix + mix.T + jj
         return info, H
 
     # -- free parameters --------------------------------------------------------------------
-    def free_derivatives(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def free_rows(self) -> _Rows:
         m = self.model
-        L, P, _, _ = m.matrices(x)
-        return m.derivatives(L, P, m.kind, m.a, m.b)
+        if not hasattr(self, "_free_rows"):
+            self._free_rows = m.row_basis(m.kind, m.a, m.b)
+        return self._free_rows
 
     def gradient(self, x: np.ndarray, st: _State | None = None) -> np.ndarray:
         st = self.state(x) if st is None else st
         assert st is not None
-        U, V, J = self.free_derivatives(x)
-        return self.model.K.T @ self.row_gradient(st, U, V, J)
+        return self.model.K.T @ self.row_gradient(st, self.model.basis(x), self.free_rows())
 
     def expected_information(self, x: np.ndarray, st: _State) -> np.ndarray:
-        U, V, J = self.free_derivatives(x)
+        r = self.free_rows()
         K = self.model.K
-        return K.T @ self.row_info(st, U, V, J, U, V, J) @ K
+        return K.T @ self.row_info(st, self.model.basis(x), r, r) @ K
 
     def information_and_hessian(self, x: np.ndarray,
                                 st: _State) -> tuple[np.ndarray, np.ndarray]:
@@ -1029,8 +1112,7 @@ class _Objective:
         is lavaan's observed information."""
         m = self.model
         L, P, _, _ = m.matrices(x)
-        U, V, J = m.derivatives(L, P, m.kind, m.a, m.b)
-        info, H = self.row_info_hessian(st, U, V, J, True)
+        info, H = self.row_info_hessian(st, _basis(L, P), self.free_rows(), True)
         assert H is not None
         K = m.K
         H = K.T @ (H + _second_order(m, L, P, st.M)) @ K
@@ -1043,10 +1125,11 @@ class _Objective:
             return None
         m = self.model
         L, P, _, _ = m.matrices(x)
-        U, V, J = m.derivatives(L, P, m.kind, m.a, m.b)
+        B = _basis(L, P)
+        r = self.free_rows()
         K = m.K
-        g = K.T @ self.row_gradient(st, U, V, J)
-        info, H = self.row_info_hessian(st, U, V, J, newton)
+        g = K.T @ self.row_gradient(st, B, r)
+        info, H = self.row_info_hessian(st, B, r, newton)
         info = K.T @ info @ K
         if H is not None:
             H = K.T @ (H + _second_order(m, L, P, st.M)) @ K
@@ -1152,8 +1235,8 @@ class _FIMLObjective(_Objective):
             tr = np.trace(WS, axis1=1, axis2=2) + np.sum(d * Wd, axis=1)
             loglik += float(np.sum(-0.5 * grp.n * (grp.k * _LOG2PI + logdet + tr)))
             w = grp.n / self.N
-            np.add.at(M, grp.oo, w[:, None, None] * (W - G))
-            np.add.at(gm, grp.obs, -w[:, None] * Wd)
+            _scatter_add(M, grp.oo, w[:, None, None] * (W - G))
+            _scatter_add(gm, grp.obs, -w[:, None] * Wd)
             blocks.append((grp.obs, w, W, G, Wd))
         return _State(-loglik / self.N, M, gm, blocks)
 
@@ -1371,7 +1454,7 @@ def _invert_information(info: np.ndarray, N: int, model: _Model, spec: ModelSpec
         few = [f for f, items in spec.factors.items() if len(items) < 3]
         hint = (f"; factors with fewer than 3 indicators: {', '.join(map(repr, few))}"
                 if few else "")
-        warn("the information matrix is singular (smallest eigenvalue "
+        warn("the information matrix is singular or not positive definite (smallest eigenvalue "
              f"{evals[0]:.3g}): the model is not identified; parameters involved: "
              f"{', '.join(involved)}{hint}. Standard errors are not available.")
         return None
@@ -1459,10 +1542,10 @@ def _independence_loglik(sample: _Sample) -> float:
     s2 = np.zeros(p)
     cnt = np.zeros(p)
     for grp in sample.patterns:
-        np.add.at(s1, grp.obs, grp.sx)
-        np.add.at(s2, grp.obs, grp.n[:, None] * (np.diagonal(grp.S, axis1=1, axis2=2)
+        _scatter_add(s1, grp.obs, grp.sx)
+        _scatter_add(s2, grp.obs, grp.n[:, None] * (np.diagonal(grp.S, axis1=1, axis2=2)
                                                    + grp.m**2))
-        np.add.at(cnt, grp.obs, np.broadcast_to(grp.n[:, None], grp.obs.shape))
+        _scatter_add(cnt, grp.obs, np.broadcast_to(grp.n[:, None], grp.obs.shape))
     mean = s1 / cnt
     var = s2 / cnt - mean**2
     return float(np.sum(-0.5 * cnt * (_LOG2PI + np.log(var) + 1.0)))
@@ -1504,13 +1587,12 @@ def _modification_indices(objective: _Objective, model: _Model, rows: list[_Row]
     kind = np.array([c[3] for c in cand])
     a = np.array([c[4] for c in cand])
     b = np.array([c[5] for c in cand])
-    L, Pm, _, _ = model.matrices(x)
-    U1, V1, J1 = objective.free_derivatives(x)
-    U2, V2, J2 = model.derivatives(L, Pm, kind, a, b)
-    K = model.K
-    i12 = K.T @ objective.row_info(w, U1, V1, J1, U2, V2, J2)
-    i22 = objective.row_info_diag(w, U2, V2, J2)
-    score = objective.row_gradient(w, U2, V2, J2)
+    B = model.basis(x)
+    r1 = objective.free_rows()
+    r2 = model.row_basis(kind, a, b)
+    i12 = model.K.T @ objective.row_info(w, B, r1, r2)
+    i22 = objective.row_info_diag(w, B, r2)
+    score = objective.row_gradient(w, B, r2)
     try:
         inv11 = np.linalg.inv(expected)
         cond = i22 - np.sum(i12 * (inv11 @ i12), axis=0)
