@@ -278,3 +278,13 @@ def test_sequential_palette_gets_darker() -> None:
     cols = plots.sequential_colours(7)
     lum = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in cols]
     assert lum == sorted(lum, reverse=True)
+
+
+def test_tiny_groups_are_skipped_with_a_note(data: pd.DataFrame) -> None:
+    small = data.copy()
+    small.loc[:1, "role"] = "pilot"
+    rep = pm.report(small, "css", group="role", n_iter=10)
+    assert {s.id: s.status for s in rep.sections}["reliability"] == "ok"
+    section = _section(rep.html, "reliability")
+    assert "Not computed for groups of fewer than 10 respondents" in section
+    assert "Career satisfaction, pilot: 2 respondent(s) answered" in section

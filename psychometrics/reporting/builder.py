@@ -55,6 +55,7 @@ LOW_ITEM_TOTAL_R = 0.30
 HIGH_MISSING_SHARE = 0.10
 ONE_ANSWER_SHARE = 0.80
 LOW_LOADING = 0.40
+MIN_GROUP = 10  # below this, a group's reliability is too unstable to be worth printing
 
 
 @dataclass(frozen=True)
@@ -581,12 +582,17 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
           "these data, not the instrument: compare it with the published value, not with a "
           "fixed cut-off.</p>")
     rows, chart_rows, est, lower, upper, pub = [], [], [], [], [], []
+    small: list[str] = []
     groups = [("all", np.ones(len(ctx.data), dtype=bool)), *ctx.groups]
     for name in ctx.analysed_scales():
         sc = inst.scales[name]
         published = _published_for(inst, name)
         for label, mask in groups:
             items = ctx.keyed.loc[mask, sc.items]
+            answering = int(items.notna().any(axis=1).sum())
+            if label != "all" and answering < MIN_GROUP:
+                small.append(f"{sc.name}, {label}: {answering} respondent(s) answered")
+                continue
             what = f"alpha of {name}" + (f" ({label})" if label != "all" else "")
             kwargs: dict[str, Any] = {"ci": ctx.ci, "ci_method": ctx.ci_method}
             if ctx.ci_method == "bootstrap":
@@ -621,6 +627,9 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
     if not rows:
         return
     b.add(table(pd.DataFrame(rows), index=False))
+    if small:
+        b.add(notice("info", f"Not computed for groups of fewer than {MIN_GROUP} "
+                             "respondents: ", "", small))
     if any(math.isfinite(v) for v in est):
         svg = plots.interval_chart(chart_rows, est, lower, upper, published=pub,
                                    title="Cronbach's alpha with confidence interval",
