@@ -87,7 +87,7 @@ def test_reliability_per_group_matches_alpha(data: pd.DataFrame, gse_report) -> 
     for label in ["faculty", "resident"]:
         res = pm.alpha(items[data["role"] == label])
         assert f"{res.raw_alpha:.3f}" in section
-        assert f"{res.ci.lower:.3f} – {res.ci.upper:.3f}" in section
+        assert f"{res.ci.lower:.3f}–{res.ci.upper:.3f}" in section
     # the published range of the GSE is shown beside the sample's values
     assert "alpha 0.76–0.90" in section
 

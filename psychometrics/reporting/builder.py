@@ -554,9 +554,12 @@ def _published_for(inst: Instrument, scale: str) -> list[Any]:
             if p.scale in inst.scales and sorted(inst.scales[p.scale].items) == items]
 
 
+def _published_value(p: Any) -> str:
+    return f"{p.value:.2f}" if p.value is not None else f"{p.low:.2f}–{p.high:.2f}"
+
+
 def _published_text(p: Any) -> str:
-    value = f"{p.value:.2f}" if p.value is not None else f"{p.low:.2f}–{p.high:.2f}"
-    return f"{p.statistic} {value} ({p.sample}; {p.source})"
+    return f"{p.statistic} {_published_value(p)} ({p.source})"
 
 
 def _ci_bounds(res: Any) -> tuple[float, float]:
@@ -609,7 +612,7 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
                 "n": int(res.n) if res is not None else int(mask.sum()),
                 "items": len(sc.items),
                 "alpha": raw,
-                f"{level} CI": (f"{lo_:.3f} – {hi_:.3f}" if math.isfinite(lo_) else "–"),
+                f"{level} CI": (f"{lo_:.3f}–{hi_:.3f}" if math.isfinite(lo_) else "–"),
                 "std. alpha": float(res.std_alpha) if res is not None else math.nan,
                 "omega total": float(getattr(om, "omega_total", math.nan))
                 if om is not None else math.nan,
@@ -627,6 +630,11 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
     if not rows:
         return
     b.add(table(pd.DataFrame(rows), index=False))
+    cited = {(_published_text(p), p.sample) for name in ctx.analysed_scales()
+             for p in _published_for(inst, name)}
+    if cited:
+        b.add('<p class="small muted">Published: ' + "; ".join(
+            esc(f"{text}: {sample}") for text, sample in sorted(cited)) + ".</p>")
     if small:
         b.add(notice("info", f"Not computed for groups of fewer than {MIN_GROUP} "
                              "respondents: ", "", small))
