@@ -69,6 +69,12 @@ write_fit(cfa(paste("x7 ~~ x8", HS_MODEL, sep = "\n"), data = HS), "hs_rescov")
 write_fit(cfa(paste("visual =~ x1 + x2 + x3", "textual =~ x4 + b*x5 + b*x6",
                     "speed =~ x7 + x8 + x9", "visual ~~ 0*speed", sep = "\n"), data = HS),
           "hs_labels")
+# 4b. Modifiers: a start value, a freed marker with the factor variance fixed, a fixed non-marker
+#     loading, a single-indicator factor without residual variance, a fixed factor covariance.
+write_fit(cfa(paste("visual =~ x1 + start(0.5)*x2 + x3", "textual =~ NA*x4 + x5 + x6",
+                    "textual ~~ 1*textual", "speed =~ x7 + 0.5*x8 + x9", "age =~ ageyr",
+                    "ageyr ~~ 0*ageyr", "visual ~~ 0*age", sep = "\n"), data = HS),
+          "hs_special")
 # 5. A covariance matrix instead of raw data (lavaan rescales it by (N-1)/N).
 write_fit(cfa(HS_MODEL, sample.cov = cov(HS[, items]), sample.nobs = nrow(HS)), "hs_cov")
 # 6. Full-information ML on the MCAR data (observed information for the standard errors).
