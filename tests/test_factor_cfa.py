@@ -76,8 +76,8 @@ def _case(name: str) -> tuple[pd.DataFrame, str, dict]:
     return cases[name]
 
 
-CASES = ["hs", "hs_stdlv", "hs_rescov", "hs_labels", "hs_special", "hs_cov", "hs_fiml", "hs_fiml_complete",
-         "bfi_fiml", "bfi_listwise"]
+CASES = ["hs", "hs_stdlv", "hs_rescov", "hs_labels", "hs_special", "hs_cov", "hs_fiml",
+         "hs_fiml_complete", "bfi_fiml", "bfi_listwise"]
 _FITTED: dict[str, object] = {}
 
 
