@@ -285,3 +285,30 @@ def test_equal_labels_give_equal_estimates_and_standard_errors() -> None:
     assert b["se"].iloc[0] == b["se"].iloc[1]
     fixed = est[(est["lhs"] == "visual") & (est["rhs"] == "speed")]
     assert fixed["est"].iloc[0] == 0.0 and fixed["se"].iloc[0] == 0.0
+
+
+def test_covariance_input_equals_raw_data() -> None:
+    # lavaan rescales sample.cov by (N - 1) / N; so must we, for identical results.
+    raw, cov = _fit("hs"), _fit("hs_cov")
+    np.testing.assert_allclose(cov.estimates["est"], raw.estimates["est"], atol=1e-8)
+    np.testing.assert_allclose(cov.fit.to_numpy(), raw.fit.to_numpy(), rtol=1e-8)
+
+
+def test_ml_is_scale_invariant_and_ignores_column_order() -> None:
+    # Multiplying an item by c multiplies its loading by c and its residual variance by c^2;
+    # chisq, the fit indices and every standardized value are unchanged.
+    hs = _hs()
+    scaled = hs.assign(x2=hs["x2"] * 10.0, x7=hs["x7"] * -0.5)[ITEMS[::-1]]
+    ref, res = _fit("hs"), cfa(scaled, HS_MODEL)
+    np.testing.assert_allclose(res.fit.drop(["loglik", "unrestricted_loglik", "aic", "bic",
+                                             "sabic"]).to_numpy(),
+                               ref.fit.drop(["loglik", "unrestricted_loglik", "aic", "bic",
+                                             "sabic"]).to_numpy(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(res.estimates["std_all"].abs(),
+                               ref.estimates["std_all"].abs(), atol=1e-7)
+    est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    ref_est = ref.estimates.set_index(["lhs", "op", "rhs"])["est"]
+    assert est["visual", "=~", "x2"] == pytest.approx(10 * ref_est["visual", "=~", "x2"])
+    assert est["x2", "~~", "x2"] == pytest.approx(100 * ref_est["x2", "~~", "x2"])
+    np.testing.assert_allclose(res.residual_correlations.loc[ITEMS, ITEMS].abs(),
+                               ref.residual_correlations.abs(), atol=1e-7)

@@ -9,8 +9,11 @@ correlations and modification indices.
 
 The estimator works on sufficient statistics: one pass over the data gives the covariance
 matrix (complete data) or one mean and covariance per missing-data pattern (FIML), and the
-optimiser (Fisher scoring with step halving, analytic gradient and analytic expected
-information; ``scipy.optimize`` L-BFGS-B as a fallback) never touches the rows again.
+optimiser never touches the rows again: Fisher scoring (analytic gradient and expected
+information) until close, then Newton steps with the exact Hessian, with step halving;
+``scipy.optimize`` L-BFGS-B is the fallback. Every parameter moves Sigma by a symmetric
+rank-two matrix ``u v' + v u'`` whose vectors are columns of ``[I, Lambda, Lambda Psi]``, so
+gradients, informations and Hessians are gathers from small ``B' X B`` matrices.
 """
 
 from __future__ import annotations
@@ -197,8 +200,8 @@ def cfa(
     ``-n_g/2 [p_g log 2 pi + log|Sigma_g| + tr(Sigma_g^-1 (S_g + (m_g - mu_g)(m_g - mu_g)'))]``,
     and ``chisq = 2 (logL_h1 - logL)`` with the unrestricted model ``h1`` fitted by EM.
     Standard errors are ``sqrt(diag(I^-1) / N)`` with ``I`` the expected information at the
-    estimates (complete data) or the observed information (FIML; lavaan's numerical
-    Hessian of the analytic gradient). ``AIC = -2 logL + 2 q``, ``BIC = -2 logL + q log N``
+    estimates (complete data) or the observed information (FIML: the exact Hessian, which
+    lavaan approximates by differencing its analytic gradient). ``AIC = -2 logL + 2 q``, ``BIC = -2 logL + q log N``
     with q the number of free parameters. RMSEA, CFI, TLI and SRMR are defined in
     :mod:`psychometrics.factor.fit_indices`. Modification indices are score tests from the
     expected information, ``MI = N g^2 / (I_22 - I_21 I_11^-1 I_12)`` with ``EPC = -g / V``.
