@@ -201,10 +201,11 @@ def cfa(
     and ``chisq = 2 (logL_h1 - logL)`` with the unrestricted model ``h1`` fitted by EM.
     Standard errors are ``sqrt(diag(I^-1) / N)`` with ``I`` the expected information at the
     estimates (complete data) or the observed information (FIML: the exact Hessian, which
-    lavaan approximates by differencing its analytic gradient). ``AIC = -2 logL + 2 q``, ``BIC = -2 logL + q log N``
-    with q the number of free parameters. RMSEA, CFI, TLI and SRMR are defined in
-    :mod:`psychometrics.factor.fit_indices`. Modification indices are score tests from the
-    expected information, ``MI = N g^2 / (I_22 - I_21 I_11^-1 I_12)`` with ``EPC = -g / V``.
+    lavaan approximates by differencing its analytic gradient). ``AIC = -2 logL + 2 q``,
+    ``BIC = -2 logL + q log N`` with q the number of free parameters. RMSEA, CFI, TLI and
+    SRMR are defined in :mod:`psychometrics.factor.fit_indices`. Modification indices are
+    score tests from the expected information, ``MI = N g^2 / V`` with
+    ``V = I_22 - I_21 I_11^-1 I_12`` and ``EPC = -g / V``.
 
     Equal labels are equality constraints, imposed by estimating one shared parameter;
     lavaan's ``==`` bookkeeping rows are not listed in ``estimates``.
