@@ -61,6 +61,7 @@ _LAZY: dict[str, str] = {
     "CFAResult": "psychometrics.factor",
     # report and exchange formats
     "report": "psychometrics.reporting",
+    "Report": "psychometrics.reporting",
     "read_fhir_responses": "psychometrics.exports",
 }
 

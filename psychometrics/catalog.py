@@ -39,6 +39,8 @@ def instruments_dir() -> Path:
 def list_instruments() -> list[str]:
     """Ids of the built-in instruments, sorted.
 
+    Examples
+    --------
     >>> from psychometrics import list_instruments
     >>> list_instruments()
     ['acs', 'acs-6', 'css', 'gse', 'who5']

@@ -8,7 +8,6 @@ come from here, so no result is ever only printed.
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from typing import Any
 
@@ -86,13 +85,7 @@ class ResultMixin:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td>{html.escape(format_number(v))}</td></tr>"
-            for k, v in self._scalars().items()
-        )
-        parts = [f"<h4>{html.escape(self._title)}</h4>", f"<table>{rows}</table>"]
-        for name, table in self._tables().items():
-            parts.append(f"<h5>{html.escape(name)}</h5>")
-            parts.append(table.round(3).to_html(na_rep="NA"))
-        return "<div class='psychometrics-result'>" + "".join(parts) + "</div>"
+        # The report's table style (scoped CSS); imported here to keep imports light.
+        from psychometrics.reporting.notebook import result_html
+
+        return result_html(self)

@@ -7,7 +7,6 @@ and :mod:`psychometrics.scoring` scores from the same matrix, so both agree on e
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,12 +232,12 @@ class ValidationReport:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        from psychometrics.reporting.notebook import result_html
+
         verdict = "OK" if self.ok else "NOT OK"
-        table = self.counts().to_html(index=False)
-        first = self.problems.head(50).to_html(index=False, na_rep="")
-        return (f"<div><h4>Validation: {html.escape(self.instrument)} "
-                f"({self.n_rows} rows) - {verdict}</h4>{table}<h5>Problems (first 50)</h5>"
-                f"{first}</div>")
+        head = (f"<p><b>{self.instrument}: {self.n_rows} rows checked, {len(self.errors)} "
+                f"error(s), {len(self.warnings)} warning(s) - {verdict}</b></p>")
+        return head + result_html(self)
 
 
 def validate(

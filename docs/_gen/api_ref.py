@@ -27,7 +27,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",
-     ["report", "reporting.Report", "reporting.Section", "reporting.notebook.result_html"]),
+     ["report", "Report", "reporting.Section", "reporting.notebook.result_html"]),
     ("Exchange formats",
      "REDCap, FHIR and ReproSchema, generated from the definition.",
      ["read_fhir_responses", "exports.to_redcap", "exports.write_redcap",

@@ -45,7 +45,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from psychometrics.reporting import report
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
-    data = _common.read(args)
+    data = _common.read(args, [inst])
     out = Path(args.output or f"{inst.id}-report.html")
     if args.group is not None and args.group not in data.columns:
         print(f"error: group column '{args.group}' is not in {args.data}", file=sys.stderr)
