@@ -101,6 +101,10 @@ def test_covariance_matrix_needs_n_obs() -> None:
         cfa(cov, HS_MODEL, n_obs=301, missing="fiml")
     with pytest.raises(ValueError, match="covariance matrix"):
         cfa(_hs(), HS_MODEL, n_obs=301)
+    holed = cov.copy()
+    holed.loc["x4", "x5"] = holed.loc["x5", "x4"] = np.nan
+    with pytest.raises(ValueError, match="missing values for 'x4', 'x5'"):
+        cfa(holed, HS_MODEL, n_obs=301)
 
 
 def test_fiml_drops_empty_rows_with_a_warning() -> None:

@@ -617,7 +617,11 @@ def _sample_from_cov(data: pd.DataFrame, ov: list[str], n_obs: int) -> _Sample:
     n = int(n_obs)
     if n != n_obs or n < 2:
         raise ValueError(f"n_obs must be an integer >= 2, got {n_obs!r}")
-    S = data.loc[ov, ov].to_numpy(dtype=float)
+    S = data.loc[ov, ov].to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(S).any():
+        bad = [ov[i] for i in np.flatnonzero(np.isnan(S).any(axis=0))]
+        raise ValueError("the covariance matrix has missing values for "
+                         f"{', '.join(map(repr, bad))}")
     if not np.allclose(S, S.T, rtol=1e-8, atol=1e-10):
         raise ValueError("the covariance matrix is not symmetric")
     S = (S + S.T) / 2.0 * (n - 1) / n  # lavaan: sample.cov.rescale = TRUE
