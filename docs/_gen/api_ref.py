@@ -25,7 +25,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
      "Sampling adequacy, parallel analysis, exploratory and confirmatory factor analysis.",
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "cfa", "CFAResult",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
-      "factor.parse_model"]),
+      "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",
      ["report", "Report", "reporting.Section", "reporting.notebook.result_html"]),
     ("Exchange formats",

@@ -21,6 +21,8 @@ _LAZY: dict[str, str] = {
     "cfa": "psychometrics.factor.confirmatory",
     "CFAResult": "psychometrics.factor.confirmatory",
     "parse_model": "psychometrics.factor.syntax",
+    "ModelSpec": "psychometrics.factor.syntax",
+    "ModelSyntaxError": "psychometrics.factor.syntax",
 }
 
 __all__ = sorted(_LAZY)
