@@ -25,29 +25,18 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from psychometrics.factor import cfa
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "reference" / "data"
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up (imports, caches)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def one_factor_data(rows: int, items: int, seed: int = 20240611) -> pd.DataFrame:

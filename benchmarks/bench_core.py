@@ -13,12 +13,12 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 import psychometrics as pm
 
@@ -36,15 +36,6 @@ YAML = "\n".join([
     "method: mean, min_answered: 15}",
     f"  half: {{name: Half, items: [{', '.join(f'q{j}' for j in range(1, 11))}], method: sum}}",
 ])
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -18,24 +18,14 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 import psychometrics as pm
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def make_data(rows: int, items: int, missing: float, seed: int = 1) -> pd.DataFrame:

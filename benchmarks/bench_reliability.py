@@ -20,28 +20,17 @@ import argparse
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 import psychometrics as pm
 
 ROOT = Path(__file__).resolve().parents[1]
 BFI = ROOT / "tests" / "reference" / "data" / "bfi.csv"
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up: imports, BLAS threads, page faults
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def likert(n: int, k: int, seed: int) -> np.ndarray:

@@ -147,7 +147,7 @@ def test_missing_data_convention_is_psych_cov2cor_not_pairwise_cor(bfi: pd.DataF
     mom = A._moments(keyed.to_numpy(dtype=float))
     np.testing.assert_allclose(mom.pairwise_correlation(), _num(conv["naive_r"]["data"]),
                                atol=TOL)
-    np.testing.assert_allclose(A._cov2cor(mom.covariance()), _num(conv["psych_r"]["data"]),
+    np.testing.assert_allclose(A.cov2cor(mom.covariance()), _num(conv["psych_r"]["data"]),
                                atol=TOL)
 
 

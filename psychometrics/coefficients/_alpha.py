@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.special import fdtri, ndtri
 
 from psychometrics.errors import NumericalWarning
+from psychometrics.factor._matrix import cov2cor, pinv
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin, format_number
 
@@ -163,7 +164,7 @@ class _Moments:
         """
         if self.complete:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return _cov2cor(self.covariance())
+                return cov2cor(self.covariance())
         assert self.x0 is not None and self.mask is not None
         sq = (self.x0 * self.x0).T @ self.mask  # sum of x_i^2 over rows where j is answered
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -373,24 +374,10 @@ def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
 # --------------------------------------------------------------------------------------------
 
 
-def _cov2cor(C: np.ndarray) -> np.ndarray:
-    d = np.sqrt(np.diag(C))
-    R = C / np.outer(d, d)
-    np.fill_diagonal(R, 1.0)
-    return R
-
-
-def _pinv(R: np.ndarray) -> np.ndarray:
-    """psych::Pinv: SVD pseudo-inverse dropping singular values < sqrt(eps) * largest."""
-    u, d, vt = np.linalg.svd(R)
-    keep = d > max(_PINV_TOL * d[0], 0.0)
-    return (vt[keep].T / d[keep]) @ u[:, keep].T
-
-
 def _smc_raw(R: np.ndarray) -> np.ndarray:
     """Unclamped squared multiple correlations 1 - 1/diag(Pinv(R))."""
     with np.errstate(divide="ignore"):
-        return 1.0 - 1.0 / np.diag(_pinv(R))
+        return 1.0 - 1.0 / np.diag(pinv(R, _PINV_TOL))
 
 
 def _clamp_smc(smc: np.ndarray) -> np.ndarray:
@@ -959,7 +946,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         negative = []
 
     C = C0 * np.outer(s, s)
-    R = _cov2cor(C)
+    R = cov2cor(C)
     eig = np.linalg.eigvalsh(R)
     if eig[0] < _EPS * k:
         warnings.warn(f"The item correlation matrix is not positive definite (smallest "

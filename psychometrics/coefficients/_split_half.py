@@ -13,7 +13,6 @@ import pandas as pd
 
 from psychometrics.coefficients._alpha import (
     ConfidenceInterval,
-    _cov2cor,
     _first_component_loadings,
     _item_matrix,
     _keyed_names,
@@ -22,6 +21,7 @@ from psychometrics.coefficients._alpha import (
     _psych_smc,
 )
 from psychometrics.errors import NumericalWarning
+from psychometrics.factor._matrix import cov2cor
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin, format_number
 
@@ -197,7 +197,7 @@ def split_half(
         i, j = np.argwhere(np.isnan(C))[0]
         raise ValueError(f"items {names[i]!r} and {names[j]!r} were answered together by "
                          "fewer than 2 respondents")
-    R = _cov2cor(C)
+    R = cov2cor(C)
 
     if keys is not None:
         signs = _parse_keys(keys, names)
