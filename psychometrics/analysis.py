@@ -20,10 +20,23 @@ from psychometrics.schema import Instrument
 from psychometrics.scoring import _as_instrument, item_data
 from psychometrics.validation import Columns
 
+MISSING_GROUP = "(missing)"
+
 RELIABILITY_COLUMNS = [
     "instrument", "scale", "n", "items", "alpha", "alpha_lower", "alpha_upper", "ci_method",
     "std_alpha", "omega_total", "g6", "average_r", "published_alpha", "published_source",
 ]
+
+
+def group_masks(data: pd.DataFrame, group: str) -> list[tuple[str, np.ndarray]]:
+    """``(label, row mask)`` for each value of ``data[group]``, sorted, then ``(missing)``
+    for rows without a value, so that every respondent is in exactly one group."""
+    if group not in data.columns:
+        raise KeyError(f"group column '{group}' is not in the data")
+    labels = data[group].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
+    present = sorted({str(g) for g in labels if g != MISSING_GROUP})
+    order = present + ([MISSING_GROUP] if (labels == MISSING_GROUP).any() else [])
+    return [(g, labels == g) for g in order]
 
 
 def reliability(
@@ -33,6 +46,7 @@ def reliability(
     columns: Columns = None,
     scales: list[str] | None = None,
     group: str | None = None,
+    min_group_size: int = 3,
     ci: float = 0.95,
     ci_method: Literal["feldt", "duhachek", "bootstrap"] = "feldt",
     n_boot: int = 2000,
@@ -59,7 +73,11 @@ def reliability(
         Scales to include (default: every scale with at least two items; scales that
         share an item set, such as WHO-5's raw and percentage scores, are computed once).
     group
-        A column of ``data``: one row per scale and group, plus the whole sample.
+        A column of ``data``: one row per scale and group (sorted; ``(missing)`` for rows
+        without a group), after the row for the whole sample.
+    min_group_size
+        Groups in which fewer respondents answered keep their row, with a note and no
+        statistics (alpha needs at least 3).
     ci, ci_method, n_boot, seed, progress
         Confidence interval of alpha: see :func:`psychometrics.alpha`.
     missing
@@ -70,9 +88,8 @@ def reliability(
     DataFrame
         One row per scale (and group): ``n`` (rows with at least one answer), ``items``,
         ``alpha`` with ``alpha_lower``/``alpha_upper``, ``std_alpha``, ``omega_total``,
-        ``g6``, ``average_r`` and the published alpha (a value, or ``low-high``) with its
-        source. A scale that cannot be analysed (e.g. fewer than 3 respondents) keeps its
-        row, with the reason in ``note``.
+        ``g6``, ``average_r``, the published alpha (a value, or ``low-high``) with its
+        source, and ``note`` (numerical warnings, or why a row has no statistics).
 
     Examples
     --------
@@ -88,45 +105,49 @@ def reliability(
 
     inst = _as_instrument(instrument)
     chosen = _scales(inst, scales)
-    if group is not None and group not in data.columns:
-        raise KeyError(f"group column '{group}' is not in the data")
-    items = item_data(data, inst, columns=columns, reverse=True, on_invalid="nan")
-    subsets: list[tuple[str | None, pd.Index]] = [(None, data.index)]
+    subsets: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(data), dtype=bool))]
     if group is not None:
-        subsets += [(str(g), idx) for g, idx in data.groupby(group, sort=True).groups.items()]
+        subsets += group_masks(data, group)
+    items = item_data(data, inst, columns=columns, reverse=True, on_invalid="nan")
 
     rows = []
     for name in chosen:
         cols = inst.scales[name].items
         published, source = _published(inst, name)
-        for label, index in subsets:
-            block = items.loc[index, cols]
-            block = block[block.notna().any(axis=1)]
+        for label, mask in subsets:
+            block = items.loc[mask, cols]
+            block = block[block.notna().any(axis=1).to_numpy()]
             row: dict[str, object] = {
                 "instrument": inst.id, "scale": name, "n": len(block), "items": len(cols),
-                "published_alpha": published, "published_source": source,
+                "published_alpha": published, "published_source": source, "note": "",
             }
             if group is not None:
                 row["group"] = "all" if label is None else label
+            rows.append(row)
+            if label is not None and len(block) < max(min_group_size, 1):
+                row["note"] = (f"not computed: {len(block)} respondent(s) answered, fewer "
+                               f"than {min_group_size}")
+                continue
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     a = alpha_fn(block, missing=missing, ci=ci, ci_method=ci_method,
                                  n_boot=n_boot, seed=seed, progress=progress)
-                    o = omega_fn(block, n_factors=1, missing=missing)
-                row.update(alpha=a.raw_alpha, alpha_lower=a.ci.lower, alpha_upper=a.ci.upper,
-                           ci_method=a.ci.method, std_alpha=a.std_alpha,
-                           omega_total=o.omega_total, g6=a.g6, average_r=a.average_r)
-                notes = sorted({str(w.message) for w in caught
-                                if issubclass(w.category, NumericalWarning)})
-                row["note"] = "; ".join(notes)
-                for note in notes:
-                    warnings.warn(f"{inst.id} {name}"
-                                  f"{'' if label is None else f' ({group}={label})'}: {note}",
-                                  NumericalWarning, stacklevel=2)
+                    o = omega_fn(block, n_factors=1, missing=missing) if len(cols) >= 3 \
+                        else None
             except ValueError as exc:
                 row["note"] = str(exc)
-            rows.append(row)
+                continue
+            row.update(alpha=a.raw_alpha, alpha_lower=a.ci.lower, alpha_upper=a.ci.upper,
+                       ci_method=a.ci.method, std_alpha=a.std_alpha,
+                       omega_total=np.nan if o is None else o.omega_total, g6=a.g6,
+                       average_r=a.average_r)
+            notes = sorted({str(w.message) for w in caught
+                            if issubclass(w.category, NumericalWarning)})
+            row["note"] = "; ".join(notes)
+            where = f"{inst.id} {name}" + ("" if label is None else f" ({group}={label})")
+            for note in notes:
+                warnings.warn(f"{where}: {note}", NumericalWarning, stacklevel=2)
     order = RELIABILITY_COLUMNS[:2] + (["group"] if group is not None else []) + \
         RELIABILITY_COLUMNS[2:] + ["note"]
     table = pd.DataFrame(rows).reindex(columns=order)
@@ -141,19 +162,12 @@ def _scales(inst: Instrument, scales: list[str] | None) -> list[str]:
             raise KeyError(f"unknown scale(s) {', '.join(unknown)} of '{inst.id}' "
                            f"(scales: {', '.join(inst.scales)})")
         return list(scales)
-    seen: list[list[str]] = []
-    chosen = []
-    for name, sc in inst.scales.items():
-        key = sorted(sc.items)
-        if len(key) >= 2 and key not in seen:
-            seen.append(key)
-            chosen.append(name)
-    return chosen
+    return [name for name in inst.distinct_scales() if len(inst.scales[name].items) >= 2]
 
 
 def _published(inst: Instrument, scale: str) -> tuple[str | float, str]:
-    for rel in inst.published.reliability:
-        if rel.scale == scale and rel.statistic == "alpha":
+    for rel in inst.published_for(scale):
+        if rel.statistic == "alpha":
             if rel.value is not None:
                 return float(rel.value), rel.source
             return f"{rel.low:.2f}-{rel.high:.2f}", rel.source

@@ -398,18 +398,30 @@ class Instrument(_Strict):
             lo, hi = sorted((sc.transform.apply(lo), sc.transform.apply(hi)))
         return lo, hi
 
-    def cfa_model(self) -> dict[str, list[str]]:
-        """The measurement model to test: the published structure, else one factor per scale.
+    def distinct_scales(self) -> list[str]:
+        """Scales with distinct item sets, in definition order: a raw and a transformed
+        total of the same items (WHO-5) are one set of items to analyse."""
+        seen: list[list[str]] = []
+        out = []
+        for name, scale in self.scales.items():
+            key = sorted(scale.items)
+            if key not in seen:
+                seen.append(key)
+                out.append(name)
+        return out
 
-        Scales with identical item sets (e.g. a raw and a transformed total) give one factor.
-        """
+    def published_for(self, scale: str) -> list[PublishedReliability]:
+        """Published reliability of ``scale``, or of any scale with the same items."""
+        items = sorted(self.scales[scale].items)
+        return [p for p in self.published.reliability
+                if p.scale in self.scales and sorted(self.scales[p.scale].items) == items]
+
+    def cfa_model(self) -> dict[str, list[str]]:
+        """The measurement model to test: the published structure, else one factor per
+        distinct scale (see :meth:`distinct_scales`)."""
         if self.published.structure is not None:
             return {k: list(v) for k, v in self.published.structure.factors.items()}
-        model: dict[str, list[str]] = {}
-        for name, scale in self.scales.items():
-            if sorted(scale.items) not in [sorted(v) for v in model.values()]:
-                model[name] = list(scale.items)
-        return model
+        return {name: list(self.scales[name].items) for name in self.distinct_scales()}
 
     @property
     def text_is_restricted(self) -> bool:

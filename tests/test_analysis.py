@@ -102,3 +102,13 @@ def test_cfa_cli_shows_fit_and_published_structure(tmp_path, capsys):
     model = "f =~ css_1 + css_2 + css_3 + css_4 + css_5"
     assert main(["cfa", "css", path, "--model", model, "--missing", "fiml"]) == 0
     assert "f =~" in capsys.readouterr().out
+
+
+def test_every_respondent_is_in_one_group_and_small_groups_keep_their_row(data):
+    df = data.copy()
+    df.loc[:4, "role"] = None          # five respondents without a role
+    table = pm.reliability(df, "css", group="role", min_group_size=10)
+    assert table["group"].tolist() == ["all", "faculty", "resident", "(missing)"]
+    assert table.loc[1:, "n"].sum() == table.loc[0, "n"]
+    missing = table.iloc[3]
+    assert np.isnan(missing["alpha"]) and missing["note"].startswith("not computed: 5")

@@ -58,8 +58,8 @@ def test_a_missing_statistic_is_visible_in_the_browser(
     real = builder._api
 
     def fake(name: str):
-        if name == "omega":
-            raise Unavailable("psychometrics.omega is not available in this installation")
+        if name == "reliability":
+            raise Unavailable("psychometrics.reliability is not available in this installation")
         return real(name)
 
     monkeypatch.setattr(builder, "_api", fake)
@@ -68,7 +68,7 @@ def test_a_missing_statistic_is_visible_in_the_browser(
     status = {s["id"]: s["status"] for s in seen.probe["sections"]}
     assert status["reliability"] == "unavailable"
     section = seen.dom.split('<section id="reliability"', 1)[1].split("</section>", 1)[0]
-    assert "Not available" in section and "psychometrics.omega is not available" in section
+    assert "Not available" in section and "psychometrics.reliability is not available" in section
     assert seen.probe["errors"] == [] and seen.console == []
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics import __version__
+from psychometrics.analysis import group_masks
 from psychometrics.reporting import plots
 from psychometrics.reporting._html import (
     CSP,
@@ -208,18 +209,10 @@ class _Context:
     raw: pd.DataFrame | None = None
     item_problem: str | None = None
     groups: list[tuple[str, np.ndarray]] = field(default_factory=list)
-    alphas: dict[str, Any] = field(default_factory=dict)
 
     def analysed_scales(self) -> list[str]:
         """Scales with distinct item sets (a raw and a transformed total are analysed once)."""
-        seen: list[list[str]] = []
-        out = []
-        for name, sc in self.inst.scales.items():
-            key = sorted(sc.items)
-            if key not in seen:
-                seen.append(key)
-                out.append(name)
-        return out
+        return self.inst.distinct_scales()
 
     def analysed_items(self) -> list[str]:
         ids: list[str] = []
@@ -341,13 +334,7 @@ def _load(instrument: str) -> Instrument:
 
 
 def _groups(data: pd.DataFrame, group: str | None) -> list[tuple[str, np.ndarray]]:
-    if group is None:
-        return []
-    col = data[group]
-    labels = col.astype("string").fillna("(missing)").to_numpy(dtype=object)
-    present = [g for g in pd.unique(labels) if g != "(missing)"]
-    order = sorted(present, key=str) + (["(missing)"] if "(missing)" in labels else [])
-    return [(str(g), labels == g) for g in order]
+    return [] if group is None else group_masks(data, group)
 
 
 # ------------------------------------------------------------------------------------------
@@ -548,27 +535,12 @@ def _score_step(inst: Instrument, name: str) -> float | None:
     return step
 
 
-def _published_for(inst: Instrument, scale: str) -> list[Any]:
-    items = sorted(inst.scales[scale].items)
-    return [p for p in inst.published.reliability
-            if p.scale in inst.scales and sorted(inst.scales[p.scale].items) == items]
-
-
 def _published_value(p: Any) -> str:
     return f"{p.value:.2f}" if p.value is not None else f"{p.low:.2f}–{p.high:.2f}"
 
 
 def _published_text(p: Any) -> str:
     return f"{p.statistic} {_published_value(p)} ({p.source})"
-
-
-def _ci_bounds(res: Any) -> tuple[float, float]:
-    ci = getattr(res, "ci", None)
-    if ci is None:
-        return math.nan, math.nan
-    if hasattr(ci, "lower"):
-        return float(ci.lower), float(ci.upper)
-    return float(ci[0]), float(ci[1])
 
 
 def _section_reliability(ctx: _Context, b: _Builder) -> None:
@@ -584,54 +556,45 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
           "values are those recorded in the instrument definition. A coefficient describes "
           "these data, not the instrument: compare it with the published value, not with a "
           "fixed cut-off.</p>")
+    kwargs: dict[str, Any] = {"ci": ctx.ci, "ci_method": ctx.ci_method}
+    if ctx.ci_method == "bootstrap":
+        kwargs.update(n_boot=ctx.n_boot, seed=ctx.seed)
+    result = b.call("the reliability table", "reliability", ctx.data, inst,
+                    columns=ctx.columns, group=ctx.group, min_group_size=MIN_GROUP, **kwargs)
+    if result is None:
+        return
     rows, chart_rows, est, lower, upper, pub = [], [], [], [], [], []
     small: list[str] = []
-    groups = [("all", np.ones(len(ctx.data), dtype=bool)), *ctx.groups]
-    for name in ctx.analysed_scales():
-        sc = inst.scales[name]
-        published = _published_for(inst, name)
-        for label, mask in groups:
-            items = ctx.keyed.loc[mask, sc.items]
-            answering = int(items.notna().any(axis=1).sum())
-            if label != "all" and answering < MIN_GROUP:
-                small.append(f"{sc.name}, {label}: {answering} respondent(s) answered")
-                continue
-            what = f"alpha of {name}" + (f" ({label})" if label != "all" else "")
-            kwargs: dict[str, Any] = {"ci": ctx.ci, "ci_method": ctx.ci_method}
-            if ctx.ci_method == "bootstrap":
-                kwargs.update(n_boot=ctx.n_boot, seed=ctx.seed)
-            res = b.call(what, "alpha", items, **kwargs)
-            if label == "all" and res is not None:
-                ctx.alphas[name] = res
-            om = b.call(f"omega of {name}" + (f" ({label})" if label != "all" else ""),
-                        "omega", items, n_factors=1) if len(sc.items) >= 3 else None
-            lo_, hi_ = _ci_bounds(res) if res is not None else (math.nan, math.nan)
-            raw = float(res.raw_alpha) if res is not None else math.nan
-            rows.append({
-                "scale": sc.name, "group": label,
-                "n": int(res.n) if res is not None else int(mask.sum()),
-                "items": len(sc.items),
-                "alpha": raw,
-                f"{level} CI": (f"{lo_:.3f}–{hi_:.3f}" if math.isfinite(lo_) else "–"),
-                "std. alpha": float(res.std_alpha) if res is not None else math.nan,
-                "omega total": float(getattr(om, "omega_total", math.nan))
-                if om is not None else math.nan,
-                "G6": float(res.g6) if res is not None else math.nan,
-                "average r": float(res.average_r) if res is not None else math.nan,
-                "published": "; ".join(_published_text(p) for p in published) or "–",
-            })
-            chart_rows.append(sc.name if label == "all" else f"{sc.name}: {label}")
-            est.append(raw)
-            lower.append(lo_)
-            upper.append(hi_)
-            pa = next((p for p in published if p.statistic == "alpha"), None)
-            pub.append(None if pa is None else
-                       ((pa.value, pa.value) if pa.value is not None else (pa.low, pa.high)))
+    for rec in result.to_dict("records"):
+        sc = inst.scales[rec["scale"]]
+        label = rec.get("group", "all")
+        if label != "all" and rec["n"] < MIN_GROUP:
+            small.append(f"{sc.name}, {label}: {rec['n']} respondent(s) answered")
+            continue
+        published = inst.published_for(rec["scale"])
+        lo_, hi_ = float(rec["alpha_lower"]), float(rec["alpha_upper"])
+        rows.append({
+            "scale": sc.name, "group": label, "n": int(rec["n"]), "items": rec["items"],
+            "alpha": float(rec["alpha"]),
+            f"{level} CI": (f"{lo_:.3f}–{hi_:.3f}" if math.isfinite(lo_) else "–"),
+            "std. alpha": float(rec["std_alpha"]),
+            "omega total": float(rec["omega_total"]),
+            "G6": float(rec["g6"]),
+            "average r": float(rec["average_r"]),
+            "published": "; ".join(_published_text(p) for p in published) or "–",
+        })
+        chart_rows.append(sc.name if label == "all" else f"{sc.name}: {label}")
+        est.append(float(rec["alpha"]))
+        lower.append(lo_)
+        upper.append(hi_)
+        pa = next((p for p in published if p.statistic == "alpha"), None)
+        pub.append(None if pa is None else
+                   ((pa.value, pa.value) if pa.value is not None else (pa.low, pa.high)))
     if not rows:
         return
     b.add(table(pd.DataFrame(rows), index=False))
     cited = {(_published_text(p), p.sample) for name in ctx.analysed_scales()
-             for p in _published_for(inst, name)}
+             for p in inst.published_for(name)}
     if cited:
         b.add('<p class="small muted">Published: ' + "; ".join(
             esc(f"{text}: {sample}") for text, sample in sorted(cited)) + ".</p>")
@@ -662,9 +625,7 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
     for name in ctx.analysed_scales():
         sc = inst.scales[name]
         items = sc.items
-        res = ctx.alphas.get(name)
-        if res is None:
-            res = b.call(f"alpha of {name}", "alpha", ctx.keyed[items], ci=ctx.ci)
+        res = b.call(f"alpha of {name}", "alpha", ctx.keyed[items], ci=ctx.ci)
         keyed = ctx.keyed[items]
         raw = ctx.raw[items]
         n = len(keyed)
