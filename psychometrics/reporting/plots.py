@@ -491,14 +491,15 @@ def interval_chart(
     out.append(f'<text x="{left + pw / 2:.1f}" y="{base + 32}" font-size="12" '
                f'text-anchor="middle" fill="{INK}">{_e(xlabel)}</text>')
     ly = base + 48
-    out.append(f'<line x1="{left}" x2="{left + 24}" y1="{ly}" y2="{ly}" '
+    lx = 12  # the legend starts at the figure's edge: long row labels widen `left`
+    out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" '
                f'stroke="{OKABE_ITO["blue"]}" stroke-width="2"/>')
-    out.append(_marker("circle", left + 12, ly, OKABE_ITO["blue"], True, 4.5))
-    out.append(f'<text x="{left + 30}" y="{ly + 4}" font-size="11" fill="{INK}">'
+    out.append(_marker("circle", lx + 12, ly, OKABE_ITO["blue"], True, 4.5))
+    out.append(f'<text x="{lx + 30}" y="{ly + 4}" font-size="11" fill="{INK}">'
                f"this sample (confidence interval)</text>")
-    out.append(f'<rect x="{left + 250}" y="{ly - 7}" width="24" height="14" fill="#bdbdbd" '
+    out.append(f'<rect x="{lx + 230}" y="{ly - 7}" width="24" height="14" fill="#bdbdbd" '
                f'fill-opacity="0.7"/>')
-    out.append(f'<text x="{left + 280}" y="{ly + 4}" font-size="11" fill="{INK}">'
+    out.append(f'<text x="{lx + 260}" y="{ly + 4}" font-size="11" fill="{INK}">'
                f"published value or range</text>")
     desc = f"{xlabel} by scale with confidence intervals. " + "; ".join(descs)
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
