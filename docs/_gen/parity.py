@@ -454,8 +454,7 @@ def page() -> str:
         "shipped with them (`psych::bfi` with its missing values, `psych::lsat6`, "
         "`lavaan::HolzingerSwineford1939`, `datasets::Harman74.cor`). The R scripts and "
         "their outputs are in "
-        "[`tests/reference/`](https://github.com/psychometrics/psychometrics/tree/main/tests/"
-        "reference); the test suite compares every value with the tolerance stated below.",
+        "`tests/reference/` of the source repository; the test suite compares every value with the tolerance stated below.",
         "",
         f"This page is **generated when the documentation is built**: R's numbers come "
         f"from those committed files, the package's numbers (psychometrics {__version__}) "
