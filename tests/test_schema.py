@@ -93,6 +93,16 @@ CASES = [
     ("published structure unknown item",
      MINIMAL + "published:\n  structure:\n    factors: {f: [q1, qq]}\n"
                "    description: x\n    source: y\n", "factors:", "unknown item 'qq'"),
+    ("values not unique", _replace("values: [1, 2, 3, 4]", "values: [1, 2, 2, 4]"),
+     "values: [1, 2, 2, 4]", "values must be unique"),
+    ("published reliability without value or range",
+     MINIMAL + "published:\n  reliability:\n    - scale: total\n      low: 0.7\n"
+               "      sample: x\n      source: y\n", "- scale: total",
+     "give a `value` or a range"),
+    ("published range reversed",
+     MINIMAL + "published:\n  reliability:\n    - scale: total\n      low: 0.9\n"
+               "      high: 0.7\n      sample: x\n      source: y\n", "- scale: total",
+     "low is above high"),
     ("duplicate key", _replace("name: Demo scale", "name: Demo scale\nname: Again"),
      "name: Again", "duplicate key 'name'"),
     ("yaml syntax", _replace("name: Demo scale", "name: [unclosed"), None, "YAML syntax"),
@@ -236,3 +246,15 @@ def test_cfa_model_from_structure_or_distinct_scales(write_yaml):
         "well_being": ["who5_1", "who5_2", "who5_3", "who5_4", "who5_5"]}
     inst = pm.load_instrument(write_yaml(MINIMAL))
     assert inst.cfa_model() == {"total": ["q1", "q2", "q3"]}
+
+
+def test_builtin_file_must_be_named_by_its_id(tmp_path, monkeypatch):
+    import psychometrics.catalog as catalog
+
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    (folder / "wrong-name.yaml").write_text(MINIMAL, encoding="utf-8")
+    monkeypatch.setattr(catalog, "instruments_dir", lambda: folder)
+    with pytest.raises(pm.DefinitionError, match=r"wrong-name.yaml:1:5: id: id 'demo-scale' "
+                                                 r"must match the file name"):
+        pm.load_instrument("wrong-name")
