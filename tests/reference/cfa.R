@@ -7,15 +7,8 @@
 suppressPackageStartupMessages(library(lavaan))
 stopifnot(packageVersion("lavaan") == "0.6.14")
 
-data_dir <- file.path("tests", "reference", "data")
-out_dir <- file.path("tests", "reference", "cfa")
-dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
-
-export <- function(df, name) {
-  path <- file.path(data_dir, paste0(name, ".csv"))
-  if (!file.exists(path)) write.csv(df, path, row.names = FALSE)
-  read.csv(path)
-}
+source("tests/reference/_common.R")
+out_dir <- reference_dir("cfa")
 
 HS <- export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
 

@@ -7,18 +7,10 @@
 suppressPackageStartupMessages({
   library(psych)
   library(GPArotation)
-  library(jsonlite)
 })
+source("tests/reference/_common.R")
+out_dir <- reference_dir("omega")
 
-data_dir <- "tests/reference/data"
-out_dir <- "tests/reference/omega"
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
-dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
-
-export <- function(df, name) {
-  path <- file.path(data_dir, paste0(name, ".csv"))
-  if (!file.exists(path)) write.csv(df, path, row.names = FALSE)
-}
 export(psych::bfi, "bfi")
 export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
 harman <- datasets::Harman74.cor$cov
@@ -70,6 +62,5 @@ rec$rho <- mat(pc$rho)
 rec$n.obs <- nrow(bfi10)
 recs[[length(recs) + 1]] <- rec
 
-write_json(recs, file.path(out_dir, "omega.json"), digits = NA, auto_unbox = TRUE,
-           null = "null", na = "null", matrix = "rowmajor")
+save_json(recs, "omega")
 cat("omega reference written to", out_dir, "\n")

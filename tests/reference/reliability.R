@@ -6,29 +6,14 @@
 # tests/reference/data/ (only when missing) and R's results as JSON to
 # tests/reference/reliability/. CI has no R: the outputs are committed.
 
-suppressPackageStartupMessages({
-  library(psych)
-  library(jsonlite)
-})
+suppressPackageStartupMessages(library(psych))
+source("tests/reference/_common.R")
+out_dir <- reference_dir("reliability")
 
-data_dir <- "tests/reference/data"
-out_dir <- "tests/reference/reliability"
-dir.create(data_dir, showWarnings = FALSE, recursive = TRUE)
-dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
-
-export <- function(df, name) {
-  path <- file.path(data_dir, paste0(name, ".csv"))
-  if (!file.exists(path)) write.csv(df, path, row.names = FALSE)
-}
 export(psych::bfi, "bfi")
 export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
 lsat6 <- as.data.frame(psych::lsat6)
 export(lsat6, "lsat6")
-
-save_json <- function(x, name) {
-  write_json(x, file.path(out_dir, paste0(name, ".json")), digits = NA,
-             auto_unbox = TRUE, null = "null", na = "null", matrix = "rowmajor")
-}
 
 mat <- function(m) {
   m <- as.matrix(m)
