@@ -123,6 +123,20 @@ def _fa_values(r: np.ndarray) -> np.ndarray:
     return extract(r, 1, "minres", warn=False).values
 
 
+def _tabulate(table: dict[str, np.ndarray], kind: str, observed: np.ndarray,
+              simulated: np.ndarray, resampled: np.ndarray | None, quantile: float) -> int:
+    """Add one kind's columns (observed, simulated mean and quantile, resampled) to
+    ``table``; return how many observed eigenvalues exceed the simulated quantile."""
+    threshold = np.quantile(simulated, quantile, axis=0)
+    table[f"{kind}_observed"] = observed
+    table[f"{kind}_simulated_mean"] = simulated.mean(axis=0)
+    table[f"{kind}_simulated_quantile"] = threshold
+    if resampled is not None:
+        table[f"{kind}_resampled_mean"] = resampled.mean(axis=0)
+        table[f"{kind}_resampled_quantile"] = np.quantile(resampled, quantile, axis=0)
+    return _retained(observed, threshold)
+
+
 def _retained(observed: np.ndarray, threshold: np.ndarray) -> int:
     """psych's rule ``which(!(observed > threshold))[1] - 1``: the leading run of
     eigenvalues above the threshold (all of them when none falls below)."""
@@ -266,25 +280,11 @@ def parallel_analysis(
     n_factors = n_components = None
     if want_pc:
         observed = np.linalg.eigvalsh(ci.r)[::-1]
-        threshold = np.quantile(sim_pc, quantile, axis=0)
-        table["pc_observed"] = observed
-        table["pc_simulated_mean"] = sim_pc.mean(axis=0)
-        table["pc_simulated_quantile"] = threshold
-        if res_pc is not None:
-            table["pc_resampled_mean"] = res_pc.mean(axis=0)
-            table["pc_resampled_quantile"] = np.quantile(res_pc, quantile, axis=0)
-        n_components = _retained(observed, threshold)
+        n_components = _tabulate(table, "pc", observed, sim_pc, res_pc, quantile)
     if sim_fa is not None:
         with small_matrix_blas():
             observed = _fa_values(ci.r)
-        threshold = np.quantile(sim_fa, quantile, axis=0)
-        table["fa_observed"] = observed
-        table["fa_simulated_mean"] = sim_fa.mean(axis=0)
-        table["fa_simulated_quantile"] = threshold
-        if res_fa is not None:
-            table["fa_resampled_mean"] = res_fa.mean(axis=0)
-            table["fa_resampled_quantile"] = np.quantile(res_fa, quantile, axis=0)
-        n_factors = _retained(observed, threshold)
+        n_factors = _tabulate(table, "fa", observed, sim_fa, res_fa, quantile)
     eigen = pd.DataFrame(table, index=pd.RangeIndex(1, p + 1, name="number"))
     if not math.isfinite(float(eigen.to_numpy().sum())):
         raise DataValidationError("parallel analysis produced undefined eigenvalues")
