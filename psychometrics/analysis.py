@@ -15,9 +15,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from psychometrics.catalog import as_instrument
 from psychometrics.errors import NumericalWarning
 from psychometrics.schema import Instrument
-from psychometrics.scoring import _as_instrument, item_data
+from psychometrics.scoring import item_data
 from psychometrics.validation import Columns
 
 MISSING_GROUP = "(missing)"
@@ -103,7 +104,7 @@ def reliability(
     from psychometrics.coefficients import alpha as alpha_fn
     from psychometrics.coefficients import omega as omega_fn
 
-    inst = _as_instrument(instrument)
+    inst = as_instrument(instrument)
     chosen = _scales(inst, scales)
     subsets: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(data), dtype=bool))]
     if group is not None:

@@ -79,6 +79,16 @@ def load_instrument(
     return instrument
 
 
+def as_instrument(instrument: Instrument | str | os.PathLike[str]) -> Instrument:
+    """The instrument itself, or a built-in id or YAML path loaded with :func:`load_instrument`.
+
+    What every function taking ``instrument`` calls first.
+    """
+    if isinstance(instrument, Instrument):
+        return instrument
+    return load_instrument(instrument)
+
+
 def _resolve(id_or_path: str | os.PathLike[str]) -> Path:
     text = os.fspath(id_or_path)
     candidate = Path(text)

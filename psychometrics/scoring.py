@@ -13,35 +13,19 @@ import numpy as np
 import pandas as pd
 
 from psychometrics import __version__
+from psychometrics.catalog import as_instrument
+from psychometrics.errors import DataValidationError
 from psychometrics.schema import Instrument
 from psychometrics.validation import (
     CHUNK_ROWS,
     Columns,
     PreparedItems,
+    error_message,
     prepare_items,
-    validate,
+    report_prepared,
 )
 
 STATUS = ["ok", "too few items answered", "no items answered"]
-
-
-def _as_instrument(instrument: Instrument | str) -> Instrument:
-    if isinstance(instrument, Instrument):
-        return instrument
-    from psychometrics.catalog import load_instrument
-
-    return load_instrument(instrument)
-
-
-def keyed_values(prep: PreparedItems) -> np.ndarray:
-    """The item matrix with reverse-keyed items recoded as min + max - x on their own scale."""
-    inst = prep.instrument
-    values = prep.values.astype(np.float64)
-    for j, iid in enumerate(inst.item_ids):
-        if inst.item_map[iid].reverse:
-            rs = inst.item_scale(iid)
-            values[:, j] = rs.min + rs.max - values[:, j]
-    return values
 
 
 def item_data(
@@ -71,17 +55,21 @@ def item_data(
     0    4.0    1.0    6.0
     1    2.0    NaN    7.0
     """
-    inst = _as_instrument(instrument)
+    inst = as_instrument(instrument)
     prep = _prepared(data, inst, columns, on_invalid)
-    values = keyed_values(prep) if reverse else prep.values.astype(np.float64)
     ids = inst.item_ids
     if scale is not None:
         if scale not in inst.scales:
             raise KeyError(f"unknown scale '{scale}' of '{inst.id}' "
                            f"(scales: {', '.join(inst.scales)})")
         ids = inst.scales[scale].items
-    pos = [inst.item_ids.index(i) for i in ids]
-    return pd.DataFrame(values[:, pos], index=data.index, columns=ids)
+    values = prep.values[:, [inst.item_ids.index(i) for i in ids]].astype(np.float64)
+    if reverse:
+        for j, iid in enumerate(ids):
+            if inst.item_map[iid].reverse:
+                rs = inst.item_scale(iid)
+                values[:, j] = rs.min + rs.max - values[:, j]
+    return pd.DataFrame(values, index=data.index, columns=ids)
 
 
 def _prepared(data: pd.DataFrame, inst: Instrument, columns: Columns,
@@ -91,21 +79,14 @@ def _prepared(data: pd.DataFrame, inst: Instrument, columns: Columns,
     prep = prepare_items(data, inst, columns)
     if not all(prep.present) or (on_invalid == "raise" and prep.has_invalid):
         # Build the full report only on the failure path: it names every bad cell.
-        report = validate(data, inst, columns=columns)
-        errors = report.errors
+        errors = report_prepared(prep, data).errors
         if on_invalid == "nan":
             errors = errors[errors["rule"] == "missing_column"]
         only_columns = (errors["rule"] == "missing_column").all()
         hint = "" if on_invalid == "nan" or only_columns else (
             "\n(set on_invalid='nan' to score with unusable cells treated as missing)")
-        shown = "\n".join(errors["message"].head(20))
-        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        from psychometrics.errors import DataValidationError
-
-        raise DataValidationError(
-            f"{inst.id}: {len(errors)} problem(s) prevent scoring\n{shown}{more}{hint}",
-            errors=errors,
-        )
+        title = f"{inst.id}: {len(errors)} problem(s) prevent scoring"
+        raise DataValidationError(error_message(title, errors) + hint, errors=errors)
     return prep
 
 
@@ -167,7 +148,7 @@ def score(
     c       NaN              NaN                               NaN
     """
     many = isinstance(instrument_or_list, Sequence) and not isinstance(instrument_or_list, str)
-    instruments = [_as_instrument(i) for i in (instrument_or_list if many else
+    instruments = [as_instrument(i) for i in (instrument_or_list if many else
                                                 [instrument_or_list])]  # type: ignore[list-item]
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")

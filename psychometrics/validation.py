@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError
 from psychometrics.schema import Instrument
 
@@ -73,10 +74,6 @@ class PreparedItems:
     non_numeric: np.ndarray  # (n, k) bool
     out_of_scale: np.ndarray  # (n, k) bool
     raw: dict[str, pd.Series] = field(repr=False)  # original columns, for messages
-
-    @property
-    def item_ids(self) -> list[str]:
-        return self.instrument.item_ids
 
     @property
     def invalid(self) -> np.ndarray:
@@ -221,12 +218,9 @@ class ValidationReport:
         """Raise :class:`DataValidationError` listing the errors, if there are any."""
         if self.ok:
             return
-        err = self.errors
-        shown = "\n".join(err["message"].head(20))
-        more = f"\n... and {len(err) - 20} more" if len(err) > 20 else ""
         raise DataValidationError(
-            f"{self.instrument}: {len(err)} error(s) in the data\n{shown}{more}", errors=err
-        )
+            error_message(f"{self.instrument}: {len(self.errors)} error(s) in the data",
+                          self.errors), errors=self.errors)
 
     def __str__(self) -> str:
         return self.summary()
@@ -281,10 +275,14 @@ def validate(
     row 2 (id 2), column who5_1: value 9 is not a response value of 'who5_1' (0-5)
     row 2 (id 2), column who5_4: value 'x' is not a number
     """
-    from psychometrics.catalog import load_instrument
+    inst = as_instrument(instrument)
+    return report_prepared(prepare_items(data, inst, columns), data, id_column)
 
-    inst = load_instrument(instrument) if isinstance(instrument, str) else instrument
-    prep = prepare_items(data, inst, columns)
+
+def report_prepared(prep: PreparedItems, data: pd.DataFrame,
+                    id_column: str | None = None) -> ValidationReport:
+    """The :class:`ValidationReport` of already prepared items (see :func:`validate`)."""
+    inst = prep.instrument
     frames: list[pd.DataFrame] = []
 
     ids: pd.Series | pd.Index = data.index
@@ -294,7 +292,10 @@ def validate(
         else:
             frames.append(_rows(None, None, id_column, None, None, "missing_id_column", "error",
                                 [f"id column '{id_column}' is not in the data"]))
-    id_values = np.asarray(ids, dtype=object)
+    # Only the rows with problems need their ids: never convert a whole id column.
+    def ids_at(rows: np.ndarray) -> np.ndarray:
+        taken = ids.iloc[rows] if isinstance(ids, pd.Series) else ids[rows]
+        return np.asarray(taken, dtype=object)
 
     for j, iid in enumerate(inst.item_ids):
         col = prep.column_map[iid]
@@ -308,10 +309,11 @@ def validate(
                                   f"is not a response value of '{iid}' ({_scale_text(rs)})")):
             rows = np.flatnonzero(mask[:, j])
             if rows.size:
-                vals = prep.raw[iid].to_numpy(dtype=object)[rows]
-                msgs = [f"row {r} (id {id_values[r]}), column {col}: value {_show(v)} {what}"
-                        for r, v in zip(rows, vals, strict=True)]
-                frames.append(_rows(rows, id_values[rows], col, iid, vals, rule, "error", msgs))
+                vals = prep.raw[iid].iloc[rows].to_numpy(dtype=object)
+                who = ids_at(rows)
+                msgs = [f"row {r} (id {i}), column {col}: value {_show(v)} {what}"
+                        for r, i, v in zip(rows, who, vals, strict=True)]
+                frames.append(_rows(rows, who, col, iid, vals, rule, "error", msgs))
         n_codes = int(prep.code[:, j].sum())
         if n_codes:
             frames.append(_rows(None, None, col, iid, n_codes, "missing_code", "info",
@@ -321,9 +323,10 @@ def validate(
     if id_column is not None and id_column in data.columns:
         dup = np.flatnonzero(data[id_column].duplicated(keep=False).to_numpy())
         if dup.size:
-            msgs = [f"row {r}, column {id_column}: respondent id {id_values[r]!r} occurs more "
-                    "than once" for r in dup]
-            frames.append(_rows(dup, id_values[dup], id_column, None, id_values[dup],
+            who = ids_at(dup)
+            msgs = [f"row {r}, column {id_column}: respondent id {i!r} occurs more than once"
+                    for r, i in zip(dup, who, strict=True)]
+            frames.append(_rows(dup, who, id_column, None, who,
                                 "duplicate_id", "error", msgs))
 
     empty_cells = np.isnan(prep.values)
@@ -334,9 +337,10 @@ def validate(
             no_answer &= ~invalid.any(axis=1)
         empty = np.flatnonzero(no_answer)
         if empty.size:
-            msgs = [f"row {r} (id {id_values[r]}): no item of '{inst.id}' answered"
-                    for r in empty]
-            frames.append(_rows(empty, id_values[empty], None, None, None, "no_answers",
+            who = ids_at(empty)
+            msgs = [f"row {r} (id {i}): no item of '{inst.id}' answered"
+                    for r, i in zip(empty, who, strict=True)]
+            frames.append(_rows(empty, who, None, None, None, "no_answers",
                                 "warning", msgs))
 
     problems = (pd.concat(frames, ignore_index=True) if frames
@@ -346,6 +350,14 @@ def validate(
         n_missing = n_missing - invalid.sum(axis=0)
     missing = pd.Series(n_missing, index=inst.item_ids, name="missing")
     return ValidationReport(inst.id, len(data), problems, missing, inst.provenance())
+
+
+def error_message(title: str, errors: pd.DataFrame, shown: int = 20) -> str:
+    """``title`` and the first ``shown`` messages of ``errors``, one a line."""
+    lines = [title, *errors["message"].head(shown)]
+    if len(errors) > shown:
+        lines.append(f"... and {len(errors) - shown} more")
+    return "\n".join(lines)
 
 
 def _rows(rows: np.ndarray | None, ids: Any, column: str | None, item: str | None, values: Any,

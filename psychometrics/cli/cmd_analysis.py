@@ -90,14 +90,13 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
 def cmd_efa(args: argparse.Namespace) -> int:
     from psychometrics.factor import efa, parallel_analysis
-    from psychometrics.progress import ProgressBar
 
     inst, items = _items(args)
     n_factors = args.factors
     pa = None
     if n_factors is None:
         pa = parallel_analysis(items, n_iter=args.n_iter, seed=args.seed, kind="fa",
-                               progress=ProgressBar("parallel analysis"))
+                               progress=True)
         n_factors = max(1, int(pa.n_factors))
     rotation = None if args.rotation == "none" else args.rotation
     result = efa(items, n_factors, method=args.method, rotation=rotation)
