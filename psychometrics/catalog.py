@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from psychometrics.errors import DefinitionError, Problem
-from psychometrics.schema import Instrument, ItemOverlay, Overlay
+from psychometrics.schema import Instrument, Overlay, dotted_path
 from psychometrics.schema import Path as NodePath
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -156,20 +156,14 @@ def apply_overlay(instrument: Instrument, overlay: str | os.PathLike[str]) -> In
                                      f"{', '.join(instrument.item_ids)})"))
     if problems:
         raise DefinitionError(problems)
-    items = [_merge_item(item, parsed.items.get(item.id)) for item in instrument.items]
-    update: dict[str, Any] = {"items": items}
-    if parsed.instructions is not None:
-        update["instructions"] = parsed.instructions
     merged = instrument.model_dump(by_alias=True)
-    merged.update({k: v for k, v in update.items() if k != "items"})
-    merged["items"] = [i.model_dump() for i in items]
+    for item in merged["items"]:
+        extra = parsed.items.get(item["id"])
+        if extra is not None:
+            item.update(extra.model_dump(exclude_none=True))
+    if parsed.instructions is not None:
+        merged["instructions"] = parsed.instructions
     return Instrument.model_validate(merged)
-
-
-def _merge_item(item: Any, extra: ItemOverlay | None) -> Any:
-    if extra is None:
-        return item
-    return item.model_copy(update={k: v for k, v in extra.model_dump().items() if v is not None})
 
 
 # -- YAML with positions --------------------------------------------------------------------
@@ -198,62 +192,53 @@ def read_yaml(file: str) -> tuple[Any, _Marks]:
         raise DefinitionError([Problem(file, 1, 1, "", "the file is empty")])
     marks: _Marks = {}
     problems: list[Problem] = []
-    data = _construct(node, (), marks, problems, file, [0])
+    data = _construct(node, (), marks, problems, file, [0], yaml.SafeLoader(""))
     if problems:
         raise DefinitionError(problems)
     return data, marks
 
 
 def _construct(node: yaml.Node, path: NodePath, marks: _Marks, problems: list[Problem],
-               file: str, count: list[int]) -> Any:
+               file: str, count: list[int], loader: yaml.SafeLoader) -> Any:
     count[0] += 1
     if count[0] > MAX_NODES:
         raise DefinitionError(f"more than {MAX_NODES:,} YAML nodes", file=file)
-    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    marks[path] = _mark(node)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        problems.append(Problem(file, *marks[path], _dot(path),
+        problems.append(Problem(file, *marks[path], dotted_path(path),
                                 f"YAML tag {node.tag} is not allowed (plain data only)"))
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        loader = yaml.SafeLoader("")
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node)
             if not isinstance(key, str | int | float | bool):
-                problems.append(Problem(file, key_node.start_mark.line + 1,
-                                        key_node.start_mark.column + 1, _dot(path),
+                problems.append(Problem(file, *_mark(key_node), dotted_path(path),
                                         "mapping keys must be plain scalars"))
                 continue
+            child = (*path, str(key))
             if key in out:
-                problems.append(Problem(file, key_node.start_mark.line + 1,
-                                        key_node.start_mark.column + 1, _dot((*path, str(key))),
+                problems.append(Problem(file, *_mark(key_node), dotted_path(child),
                                         f"duplicate key '{key}'"))
                 continue
-            child = (*path, _key(key))
-            out[key] = _construct(value_node, child, marks, problems, file, count)
+            out[key] = _construct(value_node, child, marks, problems, file, count, loader)
             if not isinstance(value_node, yaml.ScalarNode):
                 # A block's problems read best at its key (`  css_9:`), a scalar's at its value.
-                marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                marks[child] = _mark(key_node)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), marks, problems, file, count)
+        return [_construct(v, (*path, i), marks, problems, file, count, loader)
                 for i, v in enumerate(node.value)]
     try:
-        return yaml.SafeLoader("").construct_object(node)
+        return loader.construct_object(node)
     except yaml.constructor.ConstructorError as exc:
-        problems.append(Problem(file, *marks[path], _dot(path), f"YAML: {exc.problem}"))
+        problems.append(Problem(file, *marks[path], dotted_path(path), f"YAML: {exc.problem}"))
         return None
 
 
-def _key(key: Any) -> str | int:
-    return key if isinstance(key, str) else str(key)
-
-
-def _dot(path: NodePath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    """1-based line and column where ``node`` starts."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _problem(file: str, marks: _Marks, path: NodePath, message: str) -> Problem:
@@ -262,14 +247,14 @@ def _problem(file: str, marks: _Marks, path: NodePath, message: str) -> Problem:
     while probe and probe not in marks:
         probe = probe[:-1]
     line, col = marks.get(probe, (None, None))
-    return Problem(file, line, col, _dot(path), message)
+    return Problem(file, line, col, dotted_path(path), message)
 
 
 def _pydantic_problems(exc: ValidationError, marks: _Marks, file: str) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        loc = tuple(_key(p) if not isinstance(p, int) else p for p in loc)
+        loc = tuple(p if isinstance(p, int) else str(p) for p in loc)
         problems.append(_problem(file, marks, loc, _explain(err)))
     return problems
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import warnings
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -233,7 +234,7 @@ class Instrument(_Strict):
         if isinstance(sink, list):
             sink.extend(problems)
             return self
-        raise ValueError("; ".join(f"{_dotted(p)}: {m}" for p, m in problems))
+        raise ValueError("; ".join(f"{dotted_path(p)}: {m}" for p, m in problems))
 
     def problems(self) -> list[tuple[Path, str]]:
         """Every broken cross-field rule as ``(path, message)``; empty when valid."""
@@ -465,12 +466,11 @@ def json_schema() -> dict[str, Any]:
 
 
 def _valid_name(name: str) -> bool:
-    import re
-
     return re.fullmatch(NAME_PATTERN, name) is not None
 
 
-def _dotted(path: Path) -> str:
+def dotted_path(path: Path) -> str:
+    """``("scales", "total", "items", 3)`` -> ``scales.total.items[3]``."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
