@@ -20,7 +20,7 @@ from psychometrics.factor._matrix import (
 )
 from psychometrics.factor.exploratory import _solve
 from psychometrics.factor.extraction import METHODS, extract
-from psychometrics.factor.rotation import _vgq_geomin, _vgq_oblimin, gpa_oblique, promax
+from psychometrics.factor.rotation import rotate
 from psychometrics.results import ResultMixin
 
 __all__ = ["OmegaResult", "omega", "ordinal_omega"]
@@ -134,15 +134,11 @@ def _schmid(
     if k == 1:
         fload, phi, gload = orth, None, np.ones(1)
     else:
-        if rotation == "promax":
-            fload, _, phi, _ = promax(orth)
-        else:
-            vgq = _vgq_geomin(0.01) if rotation == "geomin" else _vgq_oblimin(0.0)
-            fload, t, _, converged = gpa_oblique(orth, vgq)
-            if not converged:
-                warnings.warn(f"{rotation} rotation did not converge in omega",
-                              NumericalWarning, stacklevel=4)
-            phi = t.T @ t
+        rot = rotate(orth, rotation, warn=False)
+        if not rot.converged:
+            warnings.warn(f"{rotation} rotation did not converge in omega",
+                          NumericalWarning, stacklevel=4)
+        fload, phi = rot.loadings, rot.phi
         if k > 2:
             gload = extract(phi, 1, method, names=[f"F{j + 1}" for j in range(k)],
                             ).loadings[:, 0]

@@ -34,11 +34,9 @@ import numpy as np
 
 from psychometrics.errors import NumericalWarning
 
-__all__ = ["ROTATIONS", "Rotation", "gpa_oblique", "gpa_orthogonal", "promax", "rotate",
-           "varimax"]
+__all__ = ["ROTATIONS", "Rotation", "gpa_oblique", "promax", "rotate", "varimax"]
 
 ROTATIONS = ("varimax", "promax", "oblimin", "quartimin", "geomin")
-OBLIQUE = frozenset({"promax", "oblimin", "quartimin", "geomin"})
 
 
 @dataclass(frozen=True)
@@ -61,17 +59,11 @@ class Rotation:
 # ---- criteria: (L) -> (f, Gq), as GPArotation's vgQ.* -------------------------------------
 
 
-def _vgq_oblimin(gam: float = 0.0) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    def vgq(lam: np.ndarray) -> tuple[float, np.ndarray]:
-        l2 = lam * lam
-        k = lam.shape[1]
-        x = l2 @ (1.0 - np.eye(k))
-        if gam != 0:
-            p = lam.shape[0]
-            x = x - (gam / p) * x.sum(axis=0, keepdims=True)
-        return float(np.sum(l2 * x) / 4.0), lam * x
-
-    return vgq
+def _vgq_quartimin(lam: np.ndarray) -> tuple[float, np.ndarray]:
+    """``vgQ.oblimin`` with GPArotation's default ``gam = 0`` (quartimin), as psych calls it."""
+    l2 = lam * lam
+    x = l2 @ (1.0 - np.eye(lam.shape[1]))
+    return float(np.sum(l2 * x) / 4.0), lam * x
 
 
 def _vgq_geomin(delta: float = 0.01) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
@@ -93,11 +85,10 @@ def gpa_oblique(
     *,
     eps: float = 1e-5,
     maxit: int = 1000,
-    tmat: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """GPArotation's ``GPFoblq`` (no normalisation). Returns ``(L, T, n_iter, converged)``
-    where ``L = A (T')^-1`` and ``Phi = T'T``."""
-    t = np.eye(a.shape[1]) if tmat is None else np.array(tmat, dtype=float)
+    """GPArotation's ``GPFoblq`` (no normalisation, started at the identity). Returns
+    ``(L, T, n_iter, converged)`` where ``L = A (T')^-1`` and ``Phi = T'T``."""
+    t = np.eye(a.shape[1])
     al = 1.0
     t_inv = np.linalg.inv(t)
     lam = a @ t_inv.T
@@ -123,44 +114,6 @@ def gpa_oblique(
         t = tt
         f = ft
         g = -(lam.T @ gqt @ tt_inv).T
-    return lam, t, it, bool(s < eps)
-
-
-def gpa_orthogonal(
-    a: np.ndarray,
-    vgq: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    *,
-    eps: float = 1e-5,
-    maxit: int = 1000,
-    tmat: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """GPArotation's ``GPForth`` (no normalisation). Returns ``(L, T, n_iter, converged)``
-    with ``L = A T``."""
-    t = np.eye(a.shape[1]) if tmat is None else np.array(tmat, dtype=float)
-    al = 1.0
-    lam = a @ t
-    f, gq = vgq(lam)
-    g = a.T @ gq
-    s = np.inf
-    it = 0
-    for it in range(maxit + 1):  # noqa: B007
-        m = t.T @ g
-        gp = g - t @ ((m + m.T) / 2.0)
-        s = float(np.sqrt(np.sum(gp * gp)))
-        if s < eps:
-            break
-        al *= 2.0
-        for _ in range(11):
-            u, _, vt = np.linalg.svd(t - al * gp)
-            tt = u @ vt
-            lam = a @ tt
-            ft, gqt = vgq(lam)
-            if ft < f - 0.5 * s * s * al:
-                break
-            al /= 2.0
-        t = tt
-        f = ft
-        g = a.T @ gqt
     return lam, t, it, bool(s < eps)
 
 
@@ -251,7 +204,7 @@ def rotate(loadings: np.ndarray, method: str, *, warn: bool = True) -> Rotation:
         lam, rotmat, phi, converged = promax(a)
         result = Rotation(lam, phi, rotmat, 0, converged, method)
     else:
-        vgq = _vgq_geomin(0.01) if method == "geomin" else _vgq_oblimin(0.0)
+        vgq = _vgq_geomin(0.01) if method == "geomin" else _vgq_quartimin
         lam, t, n_iter, converged = gpa_oblique(a, vgq)
         # psych: rot.mat <- t(solve(ob$Th))
         result = Rotation(lam, t.T @ t, np.linalg.inv(t).T, n_iter, converged, method)
