@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from psychometrics.coefficients._alpha import _item_matrix
 from psychometrics.errors import NumericalWarning, PsychometricsWarning
+from psychometrics.factor._matrix import cor_smooth
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin
 
@@ -261,18 +263,6 @@ class PolychoricResult(ResultMixin):
     _title = "Polychoric correlations"
 
 
-def _cor_smooth(R: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]:
-    """psych::cor.smooth: lift eigenvalues below eps and rescale to a correlation matrix."""
-    values, vectors = np.linalg.eigh(R)
-    if values.min() >= np.finfo(float).eps:
-        return R, False
-    values = np.where(values < eig_tol, 100 * eig_tol, values)
-    values = values * R.shape[0] / values.sum()
-    S = (vectors * values) @ vectors.T
-    d = np.sqrt(np.diag(S))
-    return S / np.outer(d, d), True
-
-
 def polychoric(
     data: pd.DataFrame | np.ndarray,
     *,
@@ -353,8 +343,6 @@ def polychoric(
     >>> res.tau.shape
     (3, 4)
     """
-    from psychometrics.coefficients._alpha import _item_matrix
-
     if correct < 0:
         raise ValueError(f"correct must be >= 0, got {correct!r}")
     resolve_progress(progress, "polychoric")  # validates the argument
@@ -452,7 +440,7 @@ def polychoric(
                       "be estimated (no joint answers or a degenerate table); smoothing was "
                       "turned off", NumericalWarning, stacklevel=2)
     elif smooth:
-        R, smoothed = _cor_smooth(R)
+        R, smoothed = cor_smooth(R)
         if smoothed:
             warnings.warn("The polychoric matrix was not positive definite; it was smoothed "
                           "(psych::cor.smooth)", NumericalWarning, stacklevel=2)
