@@ -26,3 +26,18 @@ save_json <- function(x, name, dir = out_dir) {
   write_json(x, file.path(dir, paste0(name, ".json")), digits = NA,
              auto_unbox = TRUE, null = "null", na = "null", matrix = "rowmajor")
 }
+
+# A matrix as {rows, cols, data} (row-major in JSON); NULL stays NULL.
+mat <- function(m) {
+  if (is.null(m)) return(NULL)
+  m <- unclass(as.matrix(m))
+  list(rows = rownames(m), cols = colnames(m), data = unname(m))
+}
+
+# The public data sets several scripts use.
+export(psych::bfi, "bfi")
+export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
+harman <- datasets::Harman74.cor$cov
+export(as.data.frame(harman), "Harman74_cor")
+bfi_items <- psych::bfi[, 1:25]
+hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]

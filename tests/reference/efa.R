@@ -12,19 +12,6 @@ suppressPackageStartupMessages({
 source("tests/reference/_common.R")
 out_dir <- reference_dir("efa")
 
-export(psych::bfi, "bfi")
-export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
-harman <- datasets::Harman74.cor$cov
-export(as.data.frame(harman), "Harman74_cor")
-
-bfi_items <- psych::bfi[, 1:25]
-hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]
-
-mat <- function(m) {
-  m <- unclass(as.matrix(m))
-  list(rows = rownames(m), cols = colnames(m), data = unname(m))
-}
-
 fa_record <- function(f, data_name, nfactors, fm, rotate, scores_rows = 0) {
   rec <- list(
     data = data_name, nfactors = nfactors, fm = fm, rotate = rotate,

@@ -11,20 +11,6 @@ suppressPackageStartupMessages({
 source("tests/reference/_common.R")
 out_dir <- reference_dir("omega")
 
-export(psych::bfi, "bfi")
-export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
-harman <- datasets::Harman74.cor$cov
-export(as.data.frame(harman), "Harman74_cor")
-
-bfi_items <- psych::bfi[, 1:25]
-hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]
-
-mat <- function(m) {
-  if (is.null(m)) return(NULL)
-  m <- unclass(as.matrix(m))
-  list(rows = rownames(m), cols = colnames(m), data = unname(m))
-}
-
 omega_record <- function(om, data_name, nfactors, rotate) {
   list(
     data = data_name, nfactors = nfactors, rotate = rotate,

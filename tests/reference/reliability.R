@@ -10,15 +10,8 @@ suppressPackageStartupMessages(library(psych))
 source("tests/reference/_common.R")
 out_dir <- reference_dir("reliability")
 
-export(psych::bfi, "bfi")
-export(lavaan::HolzingerSwineford1939, "HolzingerSwineford1939")
 lsat6 <- as.data.frame(psych::lsat6)
 export(lsat6, "lsat6")
-
-mat <- function(m) {
-  m <- as.matrix(m)
-  list(rows = rownames(m), cols = colnames(m), data = unname(unclass(m)))
-}
 
 frame <- function(df) {
   df <- as.data.frame(df)
