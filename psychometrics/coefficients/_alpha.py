@@ -5,8 +5,8 @@ The data are read once into sufficient statistics (column sums and the cross-pro
 products). Everything else, including alpha-if-item-deleted, comes in closed form from the
 k x k covariance matrix, so a million respondents cost little more than one ``X'X``.
 
-The helpers here (item matrix, keys, pairwise moments, psych's ``smc``) are shared by
-``_split_half`` and ``_ordinal``.
+The helpers here (item matrix, keys, pairwise moments, alpha's formulas on C and R) are
+shared by ``_split_half`` and ``_ordinal``; psych's ``smc`` comes from ``factor._matrix``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scipy.special import fdtri, ndtri
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.factor._matrix import cov2cor, pinv
+from psychometrics.factor._matrix import smc as psych_smc
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin, format_number
 
@@ -375,19 +376,9 @@ def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
 
 
 def _smc_raw(R: np.ndarray) -> np.ndarray:
-    """Unclamped squared multiple correlations 1 - 1/diag(Pinv(R))."""
+    """psych::smc before its clamping to [0, 1]: 1 - 1/diag(Pinv(R)), to warn about it."""
     with np.errstate(divide="ignore"):
         return 1.0 - 1.0 / np.diag(pinv(R, _PINV_TOL))
-
-
-def _clamp_smc(smc: np.ndarray) -> np.ndarray:
-    # psych::smc: "smcs > 1 were set to 1.0", "smcs < 0 were set to .0"
-    return np.clip(smc, 0.0, 1.0)
-
-
-def _psych_smc(R: np.ndarray) -> np.ndarray:
-    """psych::smc(R) for a correlation matrix without missing entries."""
-    return _clamp_smc(_smc_raw(R))
 
 
 def _first_component_loadings(R: np.ndarray) -> np.ndarray:
@@ -443,13 +434,13 @@ def _drop_smc_sums(R: np.ndarray, safe_inverse: bool) -> np.ndarray:
         d = np.diag(inv)
         with np.errstate(divide="ignore", invalid="ignore"):
             sub_diag = d[None, :] - inv**2 / d[:, None]  # row i: diag of (R_-i)^-1
-            smc = _clamp_smc(1.0 - 1.0 / sub_diag)
+            smc = np.clip(1.0 - 1.0 / sub_diag, 0.0, 1.0)  # as psych::smc
         np.fill_diagonal(smc, 0.0)
         return smc.sum(axis=1)
     out = np.empty(k)
     for i in range(k):
         keep = np.arange(k) != i
-        out[i] = _psych_smc(R[np.ix_(keep, keep)]).sum()
+        out[i] = psych_smc(R[np.ix_(keep, keep)]).sum()
     return out
 
 
@@ -469,7 +460,7 @@ def _alpha_if_deleted(
     if k == 2:
         # psych's special case for a pair: the other item's covariance ratio and correlation
         r12 = R[0, 1]
-        smc1 = _psych_smc(R)[0]
+        smc1 = psych_smc(R)[0]
         raw = np.array([C[0, 1] / C[1, 1], C[0, 1] / C[0, 0]])
         rep = np.full(2, r12)
         return {"raw_alpha": raw, "std_alpha": rep, "g6": np.full(2, smc1), "average_r": rep,
@@ -957,7 +948,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
     if clamped:
         warnings.warn(f"SMCs of {clamped} fell outside [0, 1] and were clamped (psych::smc)",
                       NumericalWarning, stacklevel=4)
-    smc = _clamp_smc(raw_smc)
+    smc = np.clip(raw_smc, 0.0, 1.0)  # psych::smc(R)
     tot = _alpha_total(C, R, smc)
     off = C[~np.eye(k, dtype=bool)].mean()
     if off < 0:

@@ -18,9 +18,9 @@ from psychometrics.coefficients._alpha import (
     _item_matrix,
     _keyed_names,
     _parse_keys,
-    _psych_smc,
 )
 from psychometrics.errors import NumericalWarning
+from psychometrics.factor._matrix import smc as psych_smc
 from psychometrics.results import ResultMixin, format_number
 
 __all__ = ["OrdinalAlphaResult", "ordinal_alpha"]
@@ -127,7 +127,7 @@ def ordinal_alpha(
                           f"ordinal_alpha(..., keys={negative})", NumericalWarning, stacklevel=2)
     R = poly.rho.to_numpy() * np.outer(signs, signs)
     k = R.shape[0]
-    smc = _psych_smc(R)
+    smc = psych_smc(R)
     tot = _alpha_total(R, R, smc)
     eig = np.linalg.eigvalsh(R)
     drop = _alpha_if_deleted(R, R, poly.n, eig[0] > _PINV_TOL * eig[-1])

@@ -18,10 +18,9 @@ from psychometrics.coefficients._alpha import (
     _keyed_names,
     _moments,
     _parse_keys,
-    _psych_smc,
 )
 from psychometrics.errors import NumericalWarning
-from psychometrics.factor._matrix import cov2cor
+from psychometrics.factor._matrix import cov2cor, smc
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin, format_number
 
@@ -217,7 +216,7 @@ def split_half(
     off = R - np.diag(np.diag(R))
     sum_off = sum_r - np.trace(R)
     alpha = sum_off / sum_r * k / (k - 1)
-    lambda6 = (sum_off + _psych_smc(R).sum()) / sum_r
+    lambda6 = (sum_off + smc(R).sum()) / sum_r
     lambda2 = (sum_off + math.sqrt((off * off).sum() * k / (k - 1))) / sum_r
     lower = R[np.tril_indices(k, -1)]
 
