@@ -123,6 +123,17 @@ def _fa_values(r: np.ndarray) -> np.ndarray:
     return extract(r, 1, "minres", warn=False).values
 
 
+def _eigenvalues(corr: np.ndarray, pc_out: np.ndarray, fa_out: np.ndarray | None) -> None:
+    """Write the component eigenvalues (descending) of a stack of correlation matrices
+    ``(count, p, p)`` into ``pc_out`` and, when given, their factor eigenvalues into
+    ``fa_out``."""
+    pc_out[:] = np.linalg.eigvalsh(corr)[:, ::-1]
+    if fa_out is not None:
+        with small_matrix_blas():
+            for row, r in zip(fa_out, corr, strict=True):
+                row[:] = _fa_values(r)
+
+
 def _tabulate(table: dict[str, np.ndarray], kind: str, observed: np.ndarray,
               simulated: np.ndarray, resampled: np.ndarray | None, quantile: float) -> int:
     """Add one kind's columns (observed, simulated mean and quantile, resampled) to
@@ -261,18 +272,12 @@ def parallel_analysis(
     report(0, n_iter)
     while done < n_iter:
         count = min(batch, n_iter - done)
-        corr = _simulated_correlations(rng, count, n, p)
-        sim_pc[done:done + count] = np.linalg.eigvalsh(corr)[:, ::-1]
-        if sim_fa is not None:
-            with small_matrix_blas():
-                for b in range(count):
-                    sim_fa[done + b] = _fa_values(corr[b])
+        rows = slice(done, done + count)
+        _eigenvalues(_simulated_correlations(rng, count, n, p), sim_pc[rows],
+                     None if sim_fa is None else sim_fa[rows])
         if res_pc is not None:
-            for b in range(count):
-                rb = _resampled_correlation(rng, ci.data)
-                res_pc[done + b] = np.linalg.eigvalsh(rb)[::-1]
-                if res_fa is not None:
-                    res_fa[done + b] = _fa_values(rb)
+            boot = np.stack([_resampled_correlation(rng, ci.data) for _ in range(count)])
+            _eigenvalues(boot, res_pc[rows], None if res_fa is None else res_fa[rows])
         done += count
         report(done, n_iter)
 
