@@ -421,15 +421,16 @@ def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, flo
     }
 
 
-def _drop_smc_sums(R: np.ndarray, safe_inverse: bool) -> np.ndarray:
+def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
     """For each item i, the sum of psych::smc(R without i).
 
-    When R is well conditioned, (R_-i)^-1 follows from R^-1 by a rank-one downdate, so no
-    refit is needed; otherwise psych's pseudo-inverse is applied to each submatrix as psych
-    does.
+    When R is well conditioned (no singular value dropped by psych's pseudo-inverse),
+    (R_-i)^-1 follows from R^-1 by a rank-one downdate, so no refit is needed; otherwise
+    psych's pseudo-inverse is applied to each submatrix as psych does.
     """
     k = R.shape[0]
-    if safe_inverse:
+    eig = np.linalg.eigvalsh(R)
+    if eig[0] > _PINV_TOL * eig[-1]:
         inv = np.linalg.inv(R)
         d = np.diag(inv)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -445,7 +446,7 @@ def _drop_smc_sums(R: np.ndarray, safe_inverse: bool) -> np.ndarray:
 
 
 def _alpha_if_deleted(
-    C: np.ndarray, R: np.ndarray, n_rows: int, safe_inverse: bool
+    C: np.ndarray, R: np.ndarray, n_rows: int
 ) -> dict[str, np.ndarray]:
     """alpha.1 on every k-1 item subset, in closed form from C and R."""
     k = C.shape[0]
@@ -472,7 +473,7 @@ def _alpha_if_deleted(
     raw = m / (m - 1) * (1 - tr_c_i / sum_c_i)
     sum_r_i = sum_r - 2 * r1 + 1.0
     std = m / (m - 1) * (1 - m / sum_r_i)
-    g6 = 1 - (m - _drop_smc_sums(R, safe_inverse)) / sum_r_i
+    g6 = 1 - (m - _drop_smc_sums(R)) / sum_r_i
     av_r = (sum_r_i - m) / (m * (m - 1))
     sn = m * av_r / (1 - av_r)
 
@@ -960,8 +961,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
                       f"{culprits}; consider alpha(..., keys={culprits})", NumericalWarning,
                       stacklevel=4)
 
-    safe_inverse = eig[0] > _PINV_TOL * eig[-1]
-    drop = _alpha_if_deleted(C, R, n_rows, safe_inverse)
+    drop = _alpha_if_deleted(C, R, n_rows)
     labels = _keyed_names(gnames, s)
 
     # the block's min and max for reversing (psych: over the remaining items)

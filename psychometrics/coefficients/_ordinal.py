@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.coefficients._alpha import (
-    _PINV_TOL,
     _alpha_if_deleted,
     _alpha_total,
     _first_component_loadings,
@@ -129,8 +128,7 @@ def ordinal_alpha(
     k = R.shape[0]
     smc = psych_smc(R)
     tot = _alpha_total(R, R, smc)
-    eig = np.linalg.eigvalsh(R)
-    drop = _alpha_if_deleted(R, R, poly.n, eig[0] > _PINV_TOL * eig[-1])
+    drop = _alpha_if_deleted(R, R, poly.n)
     labels = _keyed_names(names_kept, signs)
     r1 = R.sum(axis=1)
     sum_r = R.sum()
