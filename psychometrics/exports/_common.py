@@ -1,13 +1,14 @@
 """What every exchange format shares: item wording or its licence placeholder, provenance,
-the record of what an import could not carry, and writing an instrument back as YAML."""
+the scoring rule of a scale (restated by REDCap calc fields, ReproSchema expressions and
+text), the record of what an import could not carry, and writing an instrument back as YAML."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from psychometrics.schema import Instrument, Item
+from psychometrics.schema import Instrument, Item, ResponseScale, Transform
 
 PLACEHOLDER_RE = re.compile(
     r"^\[Licensed text of item (?P<id>[A-Za-z][A-Za-z0-9_]*) goes here\. .*?"
@@ -66,6 +67,75 @@ def provenance_text(instrument: Instrument) -> str:
 
     return (f"psychometrics {__version__}: instrument {instrument.id} definition "
             f"{instrument.version} sha256:{instrument.definition_hash}")
+
+
+@dataclass(frozen=True)
+class KeyedItem:
+    """One item of a scale as its score uses it."""
+
+    id: str
+    scale: ResponseScale
+    reverse: bool
+
+
+@dataclass(frozen=True)
+class ScoringRule:
+    """How :func:`psychometrics.score` computes one scale, for the exports that restate it in
+    another language (a REDCap calc, a ReproSchema ``jsExpression``, a sentence).
+
+    An answer counts when it is one of its item's response values; reverse-keyed items enter
+    as ``min + max - x``; ``combine`` is ``"mean"`` (of the answered keyed items),
+    ``"prorated sum"`` (that mean times the number of items) or ``"sum"`` (of what was
+    answered); there is no score unless at least ``required`` items are answered; then
+    ``transform`` (``score * multiply + add``). Renderers look ``combine`` up in a table of
+    their own syntax, so a rule they do not know fails loudly instead of scoring otherwise.
+
+    >>> from psychometrics import load_instrument
+    >>> rule = scoring_rule(load_instrument("gse"), "total")
+    >>> rule.combine, rule.k, rule.required, rule.transform
+    ('prorated sum', 10, 7, None)
+    """
+
+    items: tuple[KeyedItem, ...]
+    combine: Literal["mean", "prorated sum", "sum"]
+    required: int
+    transform: Transform | None
+
+    @property
+    def k(self) -> int:
+        return len(self.items)
+
+    @property
+    def reversed(self) -> list[str]:
+        """Ids of the reverse-keyed items."""
+        return [it.id for it in self.items if it.reverse]
+
+
+def scoring_rule(instrument: Instrument, scale: str) -> ScoringRule:
+    """The :class:`ScoringRule` of one scale of ``instrument``."""
+    sc = instrument.scales[scale]
+    combine = {"mean": "mean", "sum": "prorated sum" if sc.prorate else "sum"}[sc.method]
+    items = tuple(KeyedItem(iid, instrument.item_scale(iid), key < 0)
+                  for iid, key in zip(sc.items, instrument.keys(scale), strict=True))
+    return ScoringRule(items, combine, sc.required_answers(), sc.transform)  # type: ignore[arg-type]
+
+
+def rule_text(rule: ScoringRule) -> str:
+    """The rule in one sentence.
+
+    >>> from psychometrics import load_instrument
+    >>> print(rule_text(scoring_rule(load_instrument("who5"), "percentage")))
+    Prorated sum of 5 items, x4; blank unless at least 5 of 5 are answered.
+    """
+    rev = f" ({', '.join(rule.reversed)} reverse-keyed)" if rule.reversed else ""
+    tr = ""
+    if rule.transform is not None:
+        tr = f", x{number(rule.transform.multiply)}"
+        if rule.transform.add:
+            tr += (f" {'+' if rule.transform.add > 0 else '-'} "
+                   f"{number(abs(rule.transform.add))}")
+    return (f"{rule.combine.capitalize()} of {rule.k} items{rev}{tr}; blank unless at least "
+            f"{rule.required} of {rule.k} are answered.")
 
 
 def number(x: float) -> str:

@@ -41,6 +41,8 @@ from psychometrics.exports._common import (
     number,
     parse_placeholder,
     provenance_text,
+    rule_text,
+    scoring_rule,
 )
 from psychometrics.schema import ITEM_ID_PATTERN, Instrument, ResponseScale
 
@@ -149,48 +151,28 @@ def redcap_calc(instrument: Instrument | str, scale: str,
     """
     inst = as_instrument(instrument)
     names = field_names or redcap_field_names(inst)
-    sc = inst.scales[scale]
+    rule = scoring_rule(inst, scale)
     counts, keyed = [], []
-    for iid in sc.items:
-        rs = inst.item_scale(iid)
-        ref = f"[{names[iid]}]"
+    for it in rule.items:
+        rs = it.scale
+        ref = f"[{names[it.id]}]"
         if rs.is_contiguous:
             ok = f"{ref}<>{_BLANK} and {ref}>={rs.min} and {ref}<={rs.max}"
         else:
             ok = f"{ref}<>{_BLANK} and (" + " or ".join(f"{ref}={v}" for v in rs.values) + ")"
-        value = f"({rs.min + rs.max}-{ref})" if inst.item_map[iid].reverse else ref
+        value = f"({rs.min + rs.max}-{ref})" if it.reverse else ref
         counts.append(f"if({ok},1,0)")
         keyed.append(f"if({ok},{value},{_BLANK})")
-    k = len(sc.items)
     terms = ",".join(keyed)
-    if sc.method == "mean":
-        core = f"mean({terms})"
-    elif sc.prorate:
-        core = f"mean({terms})*{k}"
-    else:
-        core = f"sum({terms})"
-    if sc.transform is not None:
-        if sc.transform.multiply != 1:
-            core = f"({core})*{number(sc.transform.multiply)}"
-        if sc.transform.add != 0:
-            sign = "+" if sc.transform.add > 0 else "-"
-            core = f"{core}{sign}{number(abs(sc.transform.add))}"
-    return f"if(({'+'.join(counts)})>={sc.required_answers()},{core},{_BLANK})"
-
-
-def _rule_text(inst: Instrument, sname: str) -> str:
-    sc = inst.scales[sname]
-    k = len(sc.items)
-    how = {"mean": "mean", "sum": "prorated sum" if sc.prorate else "sum"}[sc.method]
-    rev = [i for i in sc.items if inst.item_map[i].reverse]
-    keyed = f" ({', '.join(rev)} reverse-keyed)" if rev else ""
-    tr = ""
-    if sc.transform is not None:
-        tr = f", x{number(sc.transform.multiply)}"
-        if sc.transform.add:
-            tr += f" {'+' if sc.transform.add > 0 else '-'} {number(abs(sc.transform.add))}"
-    return (f"{how.capitalize()} of {k} items{keyed}{tr}; blank unless at least "
-            f"{sc.required_answers()} of {k} are answered.")
+    core = {"mean": f"mean({terms})", "prorated sum": f"mean({terms})*{rule.k}",
+            "sum": f"sum({terms})"}[rule.combine]
+    if rule.transform is not None:
+        if rule.transform.multiply != 1:
+            core = f"({core})*{number(rule.transform.multiply)}"
+        if rule.transform.add != 0:
+            sign = "+" if rule.transform.add > 0 else "-"
+            core = f"{core}{sign}{number(abs(rule.transform.add))}"
+    return f"if(({'+'.join(counts)})>={rule.required},{core},{_BLANK})"
 
 
 # -- export --------------------------------------------------------------------------------
@@ -278,7 +260,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
         info = {"key": sname, **sc.model_dump(mode="json", exclude_none=True)}
         rows.append(_row(field=scores[sname], form=form, type="calc", label=sc.name,
                          choices=redcap_calc(inst, sname, names),
-                         note=_rule_text(inst, sname),
+                         note=rule_text(scoring_rule(inst, sname)),
                          annotation=f"@HIDDEN-SURVEY\n{MARK_SCALE} {_dumps(info)}"))
     return pd.DataFrame(rows, columns=_KEYS).rename(columns=_KEY_COLUMN)
 

@@ -23,7 +23,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from psychometrics.exports._common import as_instrument, item_prompt, number, provenance_text
+from psychometrics.exports._common import (
+    as_instrument,
+    item_prompt,
+    number,
+    provenance_text,
+    scoring_rule,
+)
 from psychometrics.schema import Instrument
 
 CONTEXT = "https://raw.githubusercontent.com/ReproNim/reproschema/main/releases/1.0.0/reproschema"
@@ -54,35 +60,28 @@ def js_expression(instrument: Instrument | str, scale: str) -> str:
     >>> print(js_expression("who5", "percentage")[:60])
     (function (a) { var v = a.map(function (p) { var x = typeof
     """
-    inst = as_instrument(instrument)
-    sc = inst.scales[scale]
+    rule = scoring_rule(as_instrument(instrument), scale)
     pairs = []
-    for iid in sc.items:
-        rs = inst.item_scale(iid)
-        allowed = "[" + ",".join(str(v) for v in rs.values) + "]"
+    for it in rule.items:
+        allowed = "[" + ",".join(str(v) for v in it.scale.values) + "]"
         # `typeof` guards an item the form never set (an undeclared name would throw).
-        ref = f'typeof {iid} === "undefined" ? null : {iid}'
-        pairs.append(f"[{ref}, {allowed}, {1 if inst.item_map[iid].reverse else 0}]")
-    k = len(sc.items)
+        ref = f'typeof {it.id} === "undefined" ? null : {it.id}'
+        pairs.append(f"[{ref}, {allowed}, {int(it.reverse)}]")
     total = "v.reduce(function (s, x) { return s + x; }, 0)"
-    if sc.method == "mean":
-        core = f"{total} / v.length"
-    elif sc.prorate:
-        core = f"{total} / v.length * {k}"
-    else:
-        core = total
-    if sc.transform is not None:
-        if sc.transform.multiply != 1:
-            core = f"({core}) * {number(sc.transform.multiply)}"
-        if sc.transform.add != 0:
-            core = f"{core} + {number(sc.transform.add)}"
+    core = {"mean": f"{total} / v.length", "prorated sum": f"{total} / v.length * {rule.k}",
+            "sum": total}[rule.combine]
+    if rule.transform is not None:
+        if rule.transform.multiply != 1:
+            core = f"({core}) * {number(rule.transform.multiply)}"
+        if rule.transform.add != 0:
+            core = f"{core} + {number(rule.transform.add)}"
     return (
         "(function (a) { var v = a.map(function (p) { var x = typeof p[0] === \"string\" "
         "&& p[0].trim() !== \"\" ? Number(p[0]) : p[0]; return [x, p[1], p[2]]; })"
         ".filter(function (p) { return typeof p[0] === \"number\" "
         "&& p[1].indexOf(p[0]) >= 0; }).map(function (p) { return p[2] ? "
         "p[1][0] + p[1][p[1].length - 1] - p[0] : p[0]; }); "
-        f"return v.length >= {sc.required_answers()} ? {core} : null; }})"
+        f"return v.length >= {rule.required} ? {core} : null; }})"
         f"([{', '.join(pairs)}])"
     )
 
