@@ -18,8 +18,8 @@ from psychometrics.factor._matrix import (
     small_matrix_blas,
     smc,
 )
-from psychometrics.factor.exploratory import _solve
-from psychometrics.factor.extraction import METHODS, extract
+from psychometrics.factor.exploratory import _check_factors, _solve
+from psychometrics.factor.extraction import extract
 from psychometrics.factor.rotation import rotate
 from psychometrics.results import ResultMixin
 
@@ -312,17 +312,10 @@ def omega(
     >>> round(res.omega_total, 2), round(res.omega_hierarchical, 2)
     (0.92, 0.74)
     """
-    if isinstance(n_factors, bool) or not isinstance(n_factors, int | np.integer):
-        raise TypeError(f"n_factors must be an integer, not {type(n_factors).__name__}")
     if rotation not in _ROTATIONS:
         raise ValueError(f"rotation must be one of {', '.join(_ROTATIONS)}; got {rotation!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="omega")
-    k = int(n_factors)
-    if not 1 <= k < ci.n_items:
-        raise ValueError(f"n_factors must be between 1 and {ci.n_items - 1} for "
-                         f"{ci.n_items} items; got {n_factors}")
+    k = _check_factors(n_factors, method, ci.n_items)
     notes: list[str] = []
     if k == 2:
         notes.append("with two group factors the general factor is not identified; as in "

@@ -22,6 +22,7 @@ from psychometrics.errors import NumericalWarning
 from psychometrics.factor._matrix import (
     CorrelationInput,
     cor_smooth,
+    min_eigenvalue,
     prepare_correlation,
     small_matrix_blas,
 )
@@ -179,6 +180,7 @@ class _Solution:
     loadings: np.ndarray  # sorted, signed pattern
     phi: np.ndarray | None
     names: list[str]
+    ss_loadings: np.ndarray  # psych's SS loadings, diag(Phi L'L), in the sorted order
     extraction: Extraction
     n_iter: int
     converged: bool
@@ -207,14 +209,14 @@ def _solve(
     if phi is not None:
         phi = phi * signs[:, None] * signs[None, :]
     names = [f"{ext.prefix}{j + 1}" for j in range(n_factors)]
+    ss = np.sum(load * load, axis=0) if phi is None else np.diag(phi @ load.T @ load)
     if n_factors > 1:
-        ss = np.sum(load * load, axis=0) if phi is None else np.diag(phi @ load.T @ load)
         order = np.argsort(-ss, kind="stable")
-        load = load[:, order]
+        load, ss = load[:, order], ss[order]
         names = [names[j] for j in order]
         if phi is not None:
             phi = phi[np.ix_(order, order)]
-    return _Solution(load, phi, names, ext, n_iter, converged)
+    return _Solution(load, phi, names, ss, ext, n_iter, converged)
 
 
 def _rmsea_bound(stat: float, dof: float, target: float, upper: float) -> float:
@@ -276,7 +278,7 @@ def _fit_statistics(
     mdl = model.copy()
     np.fill_diagonal(mdl, np.diag(r))
     mdl, _ = cor_smooth(mdl)
-    rs, smoothed = cor_smooth(r)
+    rs, _ = cor_smooth(r)
     try:
         m_inv_r = np.linalg.solve(mdl, rs)
     except np.linalg.LinAlgError:
@@ -329,7 +331,6 @@ def _fit_statistics(
             out["rmsea_lower"], out["rmsea_upper"] = lo, hi
             out["bic"] = chisq - dof * math.log(n)
             out["sabic"] = chisq - dof * math.log((n + 2) / 24)
-    out["_smoothed"] = smoothed
     out["complexity"] = np.sum(f * f, axis=1) ** 2 / np.sum(f**4, axis=1)
     out["residual"] = residual
     return out
@@ -373,8 +374,8 @@ def _standardise(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str | None,
-                n_items: int) -> str | None:
+def _check_factors(n_factors: Any, method: str, n_items: int) -> int:
+    """Validate the number of factors and the extraction method (efa and omega)."""
     if isinstance(n_factors, bool) or not isinstance(n_factors, int | np.integer):
         raise TypeError(f"n_factors must be an integer, not {type(n_factors).__name__}")
     if not 1 <= int(n_factors) < n_items:
@@ -382,6 +383,12 @@ def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str |
                          f"got {n_factors}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    return int(n_factors)
+
+
+def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str | None,
+                n_items: int) -> tuple[int, str | None]:
+    k = _check_factors(n_factors, method, n_items)
     if isinstance(rotation, str):
         rotation = _ROTATION_ALIASES.get(rotation.lower(), rotation.lower())
     if rotation is not None and rotation not in ROTATIONS:
@@ -389,7 +396,7 @@ def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str |
                          f"got {rotation!r}")
     if scores not in _SCORES:
         raise ValueError(f"scores must be None, 'regression' or 'bartlett'; got {scores!r}")
-    return rotation
+    return k, rotation
 
 
 def efa(
@@ -486,8 +493,7 @@ def efa(
     True
     """
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
-    rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
-    k = int(n_factors)
+    k, rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
     with small_matrix_blas():
         return _efa_from_input(ci, k, method, rotation, scores, max_iter)
 
@@ -506,8 +512,9 @@ def _efa_from_input(
     load, phi, names = sol.loadings, sol.phi, sol.names
     st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
     notes: list[str] = []
-    min_eig = float(np.linalg.eigvalsh(r)[0])
-    if st["_smoothed"] or min_eig < 1e-12:
+    # cor_smooth (in the fit statistics) smooths below machine epsilon; this warns from 1e-12
+    min_eig = min_eigenvalue(r)
+    if min_eig < 1e-12:
         warnings.warn(
             f"the correlation matrix is singular or not positive definite (smallest "
             f"eigenvalue {min_eig:.2g}): items may be linearly dependent; the fit statistics "
@@ -523,10 +530,7 @@ def _efa_from_input(
     h2 = sol.extraction.communalities
     loadings = pd.DataFrame(load, index=items, columns=names)
     structure_m = load if phi is None else load @ phi
-    if phi is None:
-        vx = np.sum(load * load, axis=0)
-    else:
-        vx = np.diag(phi @ load.T @ load)
+    vx = sol.ss_loadings
     vtotal = float(np.trace(r))
     rows = {"SS loadings": vx, "Proportion Var": vx / vtotal}
     if k > 1:
