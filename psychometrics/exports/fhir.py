@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.errors import DataValidationError, PsychometricsWarning
-from psychometrics.exports._common import as_instrument, item_prompt, provenance_text
+from psychometrics.exports._common import (
+    as_instrument,
+    item_prompt,
+    provenance_text,
+    rule_text,
+    scoring_rule,
+)
 from psychometrics.schema import Instrument, ResponseScale
 
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
@@ -130,12 +136,10 @@ def _computable_name(name: str) -> str:
 
 
 def _scoring_text(inst: Instrument) -> str:
-    lines = ["Scoring:"]
-    for name, sc in inst.scales.items():
-        rev = [i for i in sc.items if inst.item_map[i].reverse]
-        keyed = f"; reverse-keyed (min+max-x): {', '.join(rev)}" if rev else ""
-        lines.append(f"- {name} ({sc.name}): {sc.method} of {len(sc.items)} items{keyed}; "
-                     f"at least {sc.required_answers()} answered")
+    keyed = " (reverse-keyed items as min + max - x)" if inst.reversed_items else ""
+    lines = [f"Scoring{keyed}:"]
+    lines += [f"- {name} ({sc.name}): {rule_text(scoring_rule(inst, name))}"
+              for name, sc in inst.scales.items()]
     return "\n".join(lines)
 
 
