@@ -13,12 +13,13 @@ Each function returns one ``<svg>`` element as a string.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from psychometrics.reporting._html import esc
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -38,10 +39,6 @@ FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',A
        "sans-serif"
 INK = "#222222"
 GRID = "#d9d9d9"
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _f(x: float) -> str:
@@ -70,10 +67,6 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return [float(round(i * step, 10)) for i in range(first, last + 1)]
 
 
-def _tick_label(value: float) -> str:
-    return f"{value:g}"
-
-
 def sequential_colours(n: int) -> list[str]:
     """``n`` colours from light to dark blue (ColorBrewer Blues, interpolated).
 
@@ -100,11 +93,32 @@ def _is_dark(colour: str) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
 
 
+def _heading(x: float, y: float, title: str) -> str:
+    return (f'<text x="{x}" y="{y}" font-size="14" font-weight="600" fill="{INK}">'
+            f"{esc(title)}</text>")
+
+
+def _y_grid(y: float, x0: float, x1: float, label: str, size: int = 11) -> str:
+    """A horizontal grid line from x0 to x1, labelled left of x0."""
+    return (f'<line x1="{x0}" x2="{x1}" y1="{_f(y)}" y2="{_f(y)}" stroke="{GRID}" '
+            f'stroke-width="1"/><text x="{x0 - 6}" y="{_f(y + 4)}" font-size="{size}" '
+            f'text-anchor="end" fill="{INK}">{label}</text>')
+
+
+def _x_tick(x: float, y0: float, y1: float, label_y: float, label: str, stroke: str = INK
+            ) -> str:
+    """A vertical tick mark (or, with ``stroke=GRID``, grid line) from y0 to y1, labelled
+    below at label_y."""
+    return (f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{y0}" y2="{y1}" stroke="{stroke}"/>'
+            f'<text x="{_f(x)}" y="{label_y}" font-size="11" text-anchor="middle" '
+            f'fill="{INK}">{label}</text>')
+
+
 def _svg_open(width: int, height: int, title: str, desc: str, uid: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" role="img" '
             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'aria-labelledby="{uid}-t {uid}-d" style="{FONT}">'
-            f'<title id="{uid}-t">{_e(title)}</title><desc id="{uid}-d">{_e(desc)}</desc>')
+            f'<title id="{uid}-t">{esc(title)}</title><desc id="{uid}-d">{esc(desc)}</desc>')
 
 
 def _uid(prefix: str, *parts: object) -> str:
@@ -198,14 +212,8 @@ def line_chart(
                                                  else f"{v:.2f}" for v in s.values)
                      for s in series)
     out = [_svg_open(width, height, title, desc, uid)]
-    out.append(f'<text x="{left}" y="20" font-size="14" font-weight="600" fill="{INK}">'
-               f"{_e(title)}</text>")
-    for t in ticks:
-        y = sy(t)
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_f(y)}" y2="{_f(y)}" '
-                   f'stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{_f(y + 4)}" font-size="11" text-anchor="end" '
-                   f'fill="{INK}">{_tick_label(t)}</text>')
+    out.append(_heading(left, 20, title))
+    out.extend(_y_grid(sy(t), left, left + pw, f"{t:g}") for t in ticks)
     if highlight is not None and 1 <= highlight <= p:
         x = sx(highlight)
         out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top}" y2="{top + ph}" '
@@ -214,7 +222,7 @@ def line_chart(
             anchor = "start" if highlight < p * 0.7 else "end"
             dx = 5 if anchor == "start" else -5
             out.append(f'<text x="{_f(x + dx)}" y="{top + 12}" font-size="11" '
-                       f'text-anchor="{anchor}" fill="{INK}">{_e(highlight_label)}</text>')
+                       f'text-anchor="{anchor}" fill="{INK}">{esc(highlight_label)}</text>')
     if reference is not None and ylo <= reference <= yhi:
         y = sy(reference)
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_f(y)}" y2="{_f(y)}" '
@@ -224,16 +232,12 @@ def line_chart(
     out.append(f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" '
                f'stroke="{INK}"/>')
     step = max(1, math.ceil(p / 20))
-    for i in range(1, p + 1, step):
-        x = sx(i)
-        out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top + ph}" y2="{top + ph + 4}" '
-                   f'stroke="{INK}"/>')
-        out.append(f'<text x="{_f(x)}" y="{top + ph + 16}" font-size="11" '
-                   f'text-anchor="middle" fill="{INK}">{i}</text>')
+    out.extend(_x_tick(sx(i), top + ph, top + ph + 4, top + ph + 16, str(i))
+               for i in range(1, p + 1, step))
     out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 32}" font-size="12" '
-               f'text-anchor="middle" fill="{INK}">{_e(xlabel)}</text>')
+               f'text-anchor="middle" fill="{INK}">{esc(xlabel)}</text>')
     out.append(f'<text transform="translate(14 {top + ph / 2:.1f}) rotate(-90)" '
-               f'font-size="12" text-anchor="middle" fill="{INK}">{_e(ylabel)}</text>')
+               f'font-size="12" text-anchor="middle" fill="{INK}">{esc(ylabel)}</text>')
     for s in series:
         pts = [(sx(i + 1), sy(v)) for i, v in enumerate(s.values)
                if v is not None and math.isfinite(v)]
@@ -251,7 +255,7 @@ def line_chart(
                    f'stroke-width="2"{dash}/>')
         out.append(_marker(s.marker, lx + 14, ly, s.colour, s.filled))
         out.append(f'<text x="{lx + 34}" y="{ly + 4}" font-size="11" fill="{INK}">'
-                   f"{_e(s.label)}</text>")
+                   f"{esc(s.label)}</text>")
     out.append("</svg>")
     return "".join(out)
 
@@ -296,8 +300,7 @@ def histograms(
     def sx(v: float) -> float:
         return left + pw * (v - edges[0]) / (edges[-1] - edges[0])
 
-    out.append(f'<text x="{left}" y="18" font-size="14" font-weight="600" fill="{INK}">'
-               f"{_e(title)}</text>")
+    out.append(_heading(left, 18, title))
     for k, (label, values) in enumerate(panels):
         v = np.asarray(values, dtype=float)
         v = v[np.isfinite(v)]
@@ -311,13 +314,9 @@ def histograms(
                                     if len(v) > 1 else ""))
         descs.append(f"{label}: {stats}")
         out.append(f'<text x="{left}" y="{y0 + 10}" font-size="11" fill="{INK}">'
-                   f'<tspan font-weight="600">{_e(label)}</tspan> {_e(stats)}</text>')
-        for t in (0, ymax / 2, ymax):
-            y = base - (panel_height - 16) * t / ymax
-            out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_f(y)}" y2="{_f(y)}" '
-                       f'stroke="{GRID}"/>')
-            out.append(f'<text x="{left - 6}" y="{_f(y + 4)}" font-size="10" '
-                       f'text-anchor="end" fill="{INK}">{t:g}%</text>')
+                   f'<tspan font-weight="600">{esc(label)}</tspan> {esc(stats)}</text>')
+        out.extend(_y_grid(base - (panel_height - 16) * t / ymax, left, left + pw,
+                           f"{t:g}%", size=10) for t in (0, ymax / 2, ymax))
         for j, c in enumerate(pct):
             if c <= 0:
                 continue
@@ -325,7 +324,7 @@ def histograms(
             h = (panel_height - 16) * c / ymax
             out.append(f'<rect x="{_f(x0 + 0.5)}" y="{_f(base - h)}" '
                        f'width="{_f(max(x1 - x0 - 1, 0.5))}" height="{_f(h)}" '
-                       f'fill="{OKABE_ITO["blue"]}"><title>{_e(label)}: '
+                       f'fill="{OKABE_ITO["blue"]}"><title>{esc(label)}: '
                        f'{edges[j]:g} to {edges[j + 1]:g}: {counts[j]} ({c:.1f}%)</title></rect>')
         if len(v):
             m = sx(float(v.mean()))
@@ -335,14 +334,10 @@ def histograms(
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_f(base)}" y2="{_f(base)}" '
                    f'stroke="{INK}"/>')
     axis_y = top + len(panels) * (panel_height + gap) - gap + 2
-    for t in [t for t in nice_ticks(float(lo), float(hi), 8) if edges[0] <= t <= edges[-1]]:
-        x = sx(t)
-        out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{axis_y - 2}" y2="{axis_y + 3}" '
-                   f'stroke="{INK}"/>')
-        out.append(f'<text x="{_f(x)}" y="{axis_y + 15}" font-size="11" text-anchor="middle" '
-                   f'fill="{INK}">{_tick_label(t)}</text>')
+    out.extend(_x_tick(sx(t), axis_y - 2, axis_y + 3, axis_y + 15, f"{t:g}")
+               for t in nice_ticks(float(lo), float(hi), 8) if edges[0] <= t <= edges[-1])
     out.append(f'<text x="{left + pw / 2:.1f}" y="{axis_y + 32}" font-size="12" '
-               f'text-anchor="middle" fill="{INK}">{_e(xlabel)} (dashed line: mean)</text>')
+               f'text-anchor="middle" fill="{INK}">{esc(xlabel)} (dashed line: mean)</text>')
     desc = f"Percentage of respondents by {xlabel}. " + "; ".join(descs)
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
 
@@ -374,13 +369,12 @@ def stacked_bars(
     legend_rows = math.ceil(len(categories) / 4)
     height = top + len(rows) * (row_height + 4) + 20 + 18 * legend_rows
     uid = _uid("bars", title, *rows, *categories, float(np.nansum(proportions)))
-    out = [f'<text x="{8}" y="18" font-size="14" font-weight="600" fill="{INK}">'
-           f"{_e(title)}</text>"]
+    out = [_heading(8, 18, title)]
     descs = []
     for i, row in enumerate(rows):
         y = top + i * (row_height + 4)
         out.append(f'<text x="{left - 6}" y="{y + row_height / 2 + 4:.1f}" font-size="11" '
-                   f'text-anchor="end" fill="{INK}">{_e(row)}</text>')
+                   f'text-anchor="end" fill="{INK}">{esc(row)}</text>')
         x = float(left)
         shares = []
         for j, share in enumerate(proportions[i]):
@@ -389,8 +383,8 @@ def stacked_bars(
                 continue
             w = pw * share
             out.append(f'<rect x="{_f(x)}" y="{y}" width="{_f(w)}" height="{row_height}" '
-                       f'fill="{colours[j]}" stroke="#ffffff" stroke-width="0.5">'
-                       f"<title>{_e(row)}: {_e(categories[j])}: {100 * share:.1f}%</title></rect>")
+                       f'fill="{colours[j]}" stroke="#ffffff" stroke-width="0.5"><title>'
+                       f"{esc(row)}: {esc(categories[j])}: {100 * share:.1f}%</title></rect>")
             if share >= 0.08:
                 tc = "#ffffff" if _is_dark(colours[j]) else INK
                 out.append(f'<text x="{_f(x + w / 2)}" y="{y + row_height / 2 + 4:.1f}" '
@@ -408,7 +402,7 @@ def stacked_bars(
                    f'fill="{colours[j]}" stroke="#999999" stroke-width="0.5"/>')
         text = cat if len(cat) <= 28 else cat[:27] + "…"
         out.append(f'<text x="{_f(lx + 16)}" y="{yy + 1}" font-size="10" fill="{INK}">'
-                   f"{_e(text)}</text>")
+                   f"{esc(text)}</text>")
     desc = "Share of answers per response category. " + "; ".join(descs)
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
 
@@ -451,14 +445,9 @@ def interval_chart(
         return left + pw * (v - lo) / (hi - lo)
 
     uid = _uid("ci", title, *rows, *estimates)
-    out = [f'<text x="8" y="18" font-size="14" font-weight="600" fill="{INK}">'
-           f"{_e(title)}</text>"]
-    for t in ticks:
-        x = sx(t)
-        out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top}" '
-                   f'y2="{top + len(rows) * row_height}" stroke="{GRID}"/>')
-        out.append(f'<text x="{_f(x)}" y="{top + len(rows) * row_height + 16}" '
-                   f'font-size="11" text-anchor="middle" fill="{INK}">{t:g}</text>')
+    base = top + len(rows) * row_height
+    out = [_heading(8, 18, title)]
+    out.extend(_x_tick(sx(t), top, base, base + 16, f"{t:g}", stroke=GRID) for t in ticks)
     descs = []
     for i, row in enumerate(rows):
         yc = top + i * row_height + row_height / 2
@@ -473,7 +462,7 @@ def interval_chart(
                        + (f" to {pub[1]:g}" if pub[1] != pub[0] else "")
                        + "</title></rect>")
         out.append(f'<text x="{left - 6}" y="{_f(yc + 4)}" font-size="11" text-anchor="end" '
-                   f'fill="{INK}">{_e(row)}</text>')
+                   f'fill="{INK}">{esc(row)}</text>')
         est, lw, up = estimates[i], lower[i], upper[i]
         if lw is not None and up is not None and math.isfinite(lw) and math.isfinite(up):
             out.append(f'<line x1="{_f(sx(lw))}" x2="{_f(sx(up))}" y1="{_f(yc)}" y2="{_f(yc)}" '
@@ -487,9 +476,8 @@ def interval_chart(
                                                  if lw is not None and math.isfinite(lw) else ""))
         else:
             descs.append(f"{row}: not available")
-    base = top + len(rows) * row_height
     out.append(f'<text x="{left + pw / 2:.1f}" y="{base + 32}" font-size="12" '
-               f'text-anchor="middle" fill="{INK}">{_e(xlabel)}</text>')
+               f'text-anchor="middle" fill="{INK}">{esc(xlabel)}</text>')
     ly = base + 48
     lx = 12  # the legend starts at the figure's edge: long row labels widen `left`
     out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" '
