@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -265,40 +265,12 @@ def _statements(text: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def _split_top(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside parentheses and quotes (and not inside 1e+5 for '+')."""
-    parts: list[str] = []
+def _top_level(text: str) -> Iterator[int]:
+    """Positions of the characters outside quotes and parentheses (quote and parenthesis
+    characters themselves excluded)."""
     depth = 0
     quote = ""
-    start = 0
     for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            if sep == "+" and i >= 2 and text[i - 1] in "eE" and (
-                text[i - 2].isdigit() or text[i - 2] == "."
-            ) and re.search(r"(^|[^A-Za-z0-9_.])[-+]?[\d.]+[eE]$", text[:i]):
-                continue
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _find_operator(statement: str) -> tuple[int, str] | None:
-    depth = 0
-    quote = ""
-    i = 0
-    while i < len(statement):
-        ch = statement[i]
         if quote:
             if ch == quote:
                 quote = ""
@@ -309,10 +281,31 @@ def _find_operator(statement: str) -> tuple[int, str] | None:
         elif ch == ")":
             depth -= 1
         elif depth == 0:
-            for op in _OPERATORS:
-                if statement.startswith(op, i):
-                    return (i, op)
-        i += 1
+            yield i
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside parentheses and quotes (and not inside 1e+5 for '+')."""
+    parts: list[str] = []
+    start = 0
+    for i in _top_level(text):
+        if text[i] != sep:
+            continue
+        if sep == "+" and i >= 2 and text[i - 1] in "eE" and (
+            text[i - 2].isdigit() or text[i - 2] == "."
+        ) and re.search(r"(^|[^A-Za-z0-9_.])[-+]?[\d.]+[eE]$", text[:i]):
+            continue
+        parts.append(text[start:i])
+        start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _find_operator(statement: str) -> tuple[int, str] | None:
+    for i in _top_level(statement):
+        for op in _OPERATORS:
+            if statement.startswith(op, i):
+                return (i, op)
     return None
 
 
