@@ -388,6 +388,39 @@ def _first_component_loadings(R: np.ndarray) -> np.ndarray:
     return -load if load.sum() < 0 else load
 
 
+def _advise_reversal(R: np.ndarray, names: Sequence[str], function: str,
+                     stacklevel: int) -> list[str]:
+    """psych's key check: name the items loading negatively on the first principal component
+    of R in a warning advising to reverse them, and return their names."""
+    loadings = _first_component_loadings(R)
+    negative = [names[j] for j in np.flatnonzero(loadings < 0)]
+    if negative:
+        warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with the "
+                      f"total scale and probably should be reversed: "
+                      f"{function}(..., keys={negative})", NumericalWarning,
+                      stacklevel=stacklevel + 1)
+    return negative
+
+
+def _item_total_r(C: np.ndarray, R: np.ndarray,
+                  smc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """psych's std.r, r.cor and r.drop of each keyed item.
+
+    std.r correlates the item with the standardised total (from R), r.cor does so with the
+    SMCs in place of the item's own unit variance (correcting for item overlap), r.drop
+    correlates it with the sum of the other items (from C).
+    """
+    k = R.shape[0]
+    r1 = R.sum(axis=1)
+    sum_r = R.sum()
+    std_r = r1 / np.sqrt(sum_r)
+    r_cor = (r1 - 1.0 + smc) / np.sqrt(sum_r - k + smc.sum())
+    dC = np.diag(C)
+    c1 = C.sum(axis=1)
+    r_drop = (c1 - dC) / np.sqrt(dC * (C.sum() - 2 * c1 + dC))
+    return std_r, r_cor, r_drop
+
+
 # --------------------------------------------------------------------------------------------
 # alpha and its tables from C and R
 # --------------------------------------------------------------------------------------------
@@ -927,15 +960,8 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
                          f"fewer than 2 respondents, so their covariance is undefined")
 
     # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
-    if not keys_given:
-        loadings = _first_component_loadings(mom.pairwise_correlation()[np.ix_(gi, gi)])
-        negative = [gnames[j] for j in np.flatnonzero(loadings < 0)]
-        if negative:
-            warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with "
-                          f"the total scale and probably should be reversed: "
-                          f"alpha(..., keys={negative})", NumericalWarning, stacklevel=4)
-    else:
-        negative = []
+    negative = [] if keys_given else _advise_reversal(
+        mom.pairwise_correlation()[np.ix_(gi, gi)], gnames, "alpha", stacklevel=4)
 
     C = C0 * np.outer(s, s)
     R = cov2cor(C)
@@ -1003,12 +1029,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         warnings.warn("Duhachek's Q is negative for these items, so alpha's asymptotic "
                       "standard error (ase) is undefined", NumericalWarning, stacklevel=4)
 
-    r1 = R.sum(axis=1)
-    sum_r = R.sum()
-    std_r = r1 / np.sqrt(sum_r)
-    rc1 = r1 - 1.0 + smc
-    r_cor = rc1 / np.sqrt(sum_r - k + smc.sum())
-    r_drop = (c1 - np.diag(C)) / np.sqrt(np.diag(C) * (sum_c - 2 * c1 + np.diag(C)))
+    std_r, r_cor, r_drop = _item_total_r(C, R, smc)
 
     item_stats = pd.DataFrame({
         "n": n_obs[gi].astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,14 +10,15 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.coefficients._alpha import (
+    _advise_reversal,
     _alpha_if_deleted,
     _alpha_total,
-    _first_component_loadings,
     _item_matrix,
+    _item_total_r,
     _keyed_names,
     _parse_keys,
 )
-from psychometrics.errors import NumericalWarning
+from psychometrics.correlation import polychoric
 from psychometrics.factor._matrix import smc as psych_smc
 from psychometrics.results import ResultMixin, format_number
 
@@ -108,8 +108,6 @@ def ordinal_alpha(
     >>> res.alpha > pm.alpha(items).std_alpha
     True
     """
-    from psychometrics.correlation import polychoric
-
     _, names = _item_matrix(data)
     poly = polychoric(data, **polychoric_options)
     names_kept = list(poly.rho.index)
@@ -118,25 +116,15 @@ def ordinal_alpha(
         signs = np.array([signs_all[names.index(n)] for n in names_kept])
     else:
         signs = np.ones(len(names_kept))
-        loadings = _first_component_loadings(poly.rho.to_numpy())
-        negative = [names_kept[j] for j in np.flatnonzero(loadings < 0)]
-        if negative:
-            warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with "
-                          f"the total scale and probably should be reversed: "
-                          f"ordinal_alpha(..., keys={negative})", NumericalWarning, stacklevel=2)
+        _advise_reversal(poly.rho.to_numpy(), names_kept, "ordinal_alpha", stacklevel=2)
     R = poly.rho.to_numpy() * np.outer(signs, signs)
     k = R.shape[0]
     smc = psych_smc(R)
     tot = _alpha_total(R, R, smc)
     drop = _alpha_if_deleted(R, R, poly.n)
     labels = _keyed_names(names_kept, signs)
-    r1 = R.sum(axis=1)
-    sum_r = R.sum()
-    item_stats = pd.DataFrame({
-        "r": r1 / np.sqrt(sum_r),
-        "r_cor": (r1 - 1 + smc) / np.sqrt(sum_r - k + smc.sum()),
-        "r_drop": (r1 - 1) / np.sqrt(sum_r - 2 * r1 + 1),
-    }, index=labels)
+    r, r_cor, r_drop = _item_total_r(R, R, smc)
+    item_stats = pd.DataFrame({"r": r, "r_cor": r_cor, "r_drop": r_drop}, index=labels)
     alpha_drop = pd.DataFrame({
         "alpha": drop["std_alpha"], "g6": drop["g6"], "average_r": drop["average_r"],
         "signal_noise": drop["signal_noise"], "var_r": drop["var_r"], "med_r": drop["med_r"],
