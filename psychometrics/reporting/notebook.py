@@ -10,7 +10,6 @@ neither depends on nor changes the notebook's own CSS.
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import re
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from psychometrics.reporting._html import fmt, table
+from psychometrics.reporting._html import esc, fmt, table
 
 _STYLE = """<style>
 .pm-result { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
@@ -37,6 +36,7 @@ _COUNT = re.compile(r"(^|_)(n|df|dof|npar|count|iter|iterations|items|factors)(_
 
 
 def _scalar_text(name: str, value: Any) -> str | None:
+    """A scalar field as table text; None leaves an unset optional result out."""
     if value is None:
         return None
     if isinstance(value, float | np.floating) and math.isnan(float(value)):
@@ -48,10 +48,8 @@ def _scalar_text(name: str, value: Any) -> str | None:
         return fmt(value)
     if isinstance(value, str):
         return value
-    if dataclasses.is_dataclass(value) or hasattr(value, "__str__"):
-        text = str(value)
-        return text if len(text) <= 200 else text[:197] + "…"
-    return None
+    text = str(value)  # an object such as a ConfidenceInterval or a ModelSpec
+    return text if len(text) <= 200 else text[:197] + "…"
 
 
 def _merge_series(tables: list[tuple[str, pd.DataFrame, bool]]
@@ -104,14 +102,14 @@ def result_html(result: Any, *, max_rows: int = 60) -> str:
             if text is not None:
                 scalars.append((f.name, text))
     merged = _merge_series(tables)
-    parts = [_STYLE, f'<div class="pm-result"><h4>{html.escape(str(title))}</h4>']
+    parts = [_STYLE, f'<div class="pm-result"><h4>{esc(title)}</h4>']
     if scalars:
-        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
                        for k, v in scalars)
         parts.append(f"<table><tbody>{rows}</tbody></table>")
     for name, frame in merged:
         shown = frame.head(max_rows)
         more = (f"<p>… {len(frame) - max_rows} more rows</p>" if len(frame) > max_rows else "")
-        parts.append(f"<h5>{html.escape(name)}</h5>" + table(shown) + more)
+        parts.append(f"<h5>{esc(name)}</h5>" + table(shown) + more)
     parts.append("</div>")
     return "".join(parts)
