@@ -78,7 +78,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         _emit(frame.to_csv(index=False), out,
               f"REDCap data dictionary for {inst.id} ({len(frame)} fields)")
     if inst.text_is_restricted:
-        has_text = [i.id for i in inst.items if i.text is not None]
+        has_text = any(i.text is not None for i in inst.items)
         what = ("licensed item text from the overlay" if has_text else
                 "placeholders instead of the restricted item text")
         print(f"note: {inst.id}: the export holds {what}", file=sys.stderr)

@@ -17,13 +17,9 @@ PLACEHOLDER_RE = re.compile(
 )
 
 
-def as_instrument(instrument: Instrument | str) -> Instrument:
-    """An Instrument as given, or a built-in one (or a YAML file) loaded by id or path."""
-    if isinstance(instrument, Instrument):
-        return instrument
-    from psychometrics.catalog import load_instrument
-
-    return load_instrument(instrument)
+def response_scale_name(instrument: Instrument, item: Item) -> str:
+    """The name of the response scale ``item`` is answered on (its own, or the default)."""
+    return item.response_scale or instrument.response_scale
 
 
 def placeholder(instrument: Instrument, item: Item) -> str:
@@ -174,7 +170,7 @@ def instrument_to_yaml(instrument: Instrument, header: list[str] | None = None) 
 
     data = instrument.model_dump(mode="python", by_alias=True, exclude_none=True,
                                  exclude_defaults=True, exclude={"schema_"})
-    body = yaml.dump(_plain(data), Dumper=_dumper(), sort_keys=False, allow_unicode=True,
+    body = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True,
                      width=96, default_flow_style=False)
     head = "".join(f"# {line}\n" if line else "#\n" for line in (header or []))
     return head + body
@@ -194,12 +190,3 @@ def _dumper() -> Any:
 
     Dumper.add_representer(list, _flow_scalars)
     return Dumper
-
-
-def _plain(value: Any) -> Any:
-    # model_dump keeps tuples and numpy-free python types; YAML needs lists and dicts only.
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 from psychometrics.exports._common import (
-    as_instrument,
     item_prompt,
     provenance_text,
+    response_scale_name,
     rule_text,
     scoring_rule,
 )
@@ -76,7 +77,7 @@ def to_fhir_questionnaire(instrument: Instrument | str) -> dict[str, Any]:
     if inst.instructions:
         items.append({"linkId": intro, "type": "display", "text": inst.instructions})
     for n, item in enumerate(inst.items, start=1):
-        scale_name = item.response_scale or inst.response_scale
+        scale_name = response_scale_name(inst, item)
         rs = inst.response_scales[scale_name]
         entry: dict[str, Any] = {"linkId": item.id, "prefix": str(n),
                                  "text": item_prompt(inst, item), "type": "choice",
@@ -111,12 +112,6 @@ def to_fhir_questionnaire(instrument: Instrument | str) -> dict[str, Any]:
         "item": items,
     }
     return resource
-
-
-def write_fhir_questionnaire(instrument: Instrument | str, path: str | os.PathLike[str]) -> None:
-    """Write :func:`to_fhir_questionnaire` as a JSON file."""
-    text = json.dumps(to_fhir_questionnaire(instrument), indent=2, ensure_ascii=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 def _options(inst: Instrument, scale: str, rs: ResponseScale) -> list[dict[str, Any]]:

@@ -33,14 +33,15 @@ from typing import Any
 
 import pandas as pd
 
+from psychometrics.catalog import as_instrument
 from psychometrics.errors import DefinitionError, Problem, PsychometricsWarning
 from psychometrics.exports._common import (
     Loss,
-    as_instrument,
     item_prompt,
     number,
     parse_placeholder,
     provenance_text,
+    response_scale_name,
     rule_text,
     scoring_rule,
 )
@@ -76,7 +77,6 @@ MARK_INSTRUMENT = "@psychometrics-definition"
 MARK_ITEM = "@psychometrics-item"
 MARK_SCALE = "@psychometrics-scale"
 _MARK_LINE = re.compile(r"^(@psychometrics-(?:definition|item|scale))\s+(\{.*\})\s*$")
-_ACTION_TAG = re.compile(r"@[A-Z][A-Z0-9_-]*(?:\([^)]*\))?")
 _BLANK = '""'
 
 
@@ -229,7 +229,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
                            exclude={"schema_", "items", "scales", "response_scales",
                                     "instructions"})
     meta["instructions"] = inst.instructions is not None
-    used = {inst.item_map[i].response_scale or inst.response_scale for i in inst.item_ids}
+    used = {response_scale_name(inst, item) for item in inst.items}
     unused = {n: _scale_json(rs) for n, rs in inst.response_scales.items() if n not in used}
     if unused:
         meta["unused_response_scales"] = unused
@@ -241,7 +241,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
                    f"{MARK_INSTRUMENT} {_dumps(meta)}"))
 
     for item in inst.items:
-        scale_name = item.response_scale or inst.response_scale
+        scale_name = response_scale_name(inst, item)
         rs = inst.response_scales[scale_name]
         info: dict[str, Any] = {"id": item.id, "scale": scale_name}
         if item.response_scale is not None:

@@ -23,11 +23,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from psychometrics.catalog import as_instrument
 from psychometrics.exports._common import (
-    as_instrument,
     item_prompt,
     number,
     provenance_text,
+    response_scale_name,
     scoring_rule,
 )
 from psychometrics.schema import Instrument
@@ -109,7 +110,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
     add_props: list[dict[str, Any]] = []
     order: list[str] = []
     for item in inst.items:
-        scale_name = item.response_scale or inst.response_scale
+        scale_name = response_scale_name(inst, item)
         rs = inst.response_scales[scale_name]
         notes = [_note("response_scale", scale_name)]
         if item.reverse:
