@@ -13,6 +13,7 @@ import pandas as pd
 
 from psychometrics.coefficients._alpha import (
     ConfidenceInterval,
+    _alpha_total,
     _first_component_loadings,
     _item_matrix,
     _keyed_names,
@@ -188,9 +189,9 @@ def split_half(
         raise ValueError(f"split_half needs at least 3 respondents, got {n_rows}")
     mom = _moments(X, frequencies=False)
     C = mom.covariance()
-    var = np.diag(C)
-    for j in np.flatnonzero(~(var > 0)):
-        raise ValueError(f"item {names[j]!r} has no variance (or fewer than 2 answers); "
+    flat = np.flatnonzero(~(np.diag(C) > 0))
+    if flat.size:
+        raise ValueError(f"item {names[flat[0]]!r} has no variance (or fewer than 2 answers); "
                          "drop it before computing split halves")
     if np.isnan(C).any():
         i, j = np.argwhere(np.isnan(C))[0]
@@ -212,13 +213,10 @@ def split_half(
     R = R * np.outer(signs, signs)
     labels = _keyed_names(names, signs)
 
+    tot = _alpha_total(R, R, smc(R))  # std alpha, G6 (= lambda 6), average and median r
     sum_r = R.sum()
     off = R - np.diag(np.diag(R))
-    sum_off = sum_r - np.trace(R)
-    alpha = sum_off / sum_r * k / (k - 1)
-    lambda6 = (sum_off + smc(R).sum()) / sum_r
-    lambda2 = (sum_off + math.sqrt((off * off).sum() * k / (k - 1))) / sum_r
-    lower = R[np.tril_indices(k, -1)]
+    lambda2 = (sum_r - k + math.sqrt((off * off).sum() * k / (k - 1))) / sum_r
 
     half = k // 2
     count = math.comb(k, half) / 2  # psych: round(choose(n, m)) / 2, may end in .5
@@ -264,8 +262,8 @@ def split_half(
     q_lo, q_med, q_hi = np.quantile(values, [(1 - ci) / 2, 0.5, 1 - (1 - ci) / 2])
     return SplitHalfResult(
         max_split=best[0], mean_split=float(values.sum() / divisor), min_split=worst[0],
-        median_split=float(q_med), alpha=float(alpha), lambda2=float(lambda2),
-        lambda6=float(lambda6), average_r=float(lower.mean()), median_r=float(np.median(lower)),
+        median_split=float(q_med), alpha=float(tot["std"]), lambda2=float(lambda2),
+        lambda6=float(tot["g6"]), average_r=float(tot["av_r"]), median_r=float(tot["med_r"]),
         n_items=k, n=n_rows, n_splits=done, enumerated=enumerated,
         ci=ConfidenceInterval(float(q_lo), float(q_hi), ci, "split quantiles"),
         max_halves=halves(best[1]), min_halves=halves(worst[1]),
