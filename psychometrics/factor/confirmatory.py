@@ -982,8 +982,9 @@ class _Objective:
     patterns), from which every information or Hessian entry is a gather.
     """
 
-    model: _Model
-    sample: _Sample
+    def __init__(self, model: _Model, sample: _Sample):
+        self.model, self.sample = model, sample
+        self.free_rows = model.row_basis(model.kind, model.a, model.b)
 
     def value(self, x: np.ndarray) -> float:
         raise NotImplementedError
@@ -1098,43 +1099,19 @@ class _Objective:
         return info, H
 
     # -- free parameters --------------------------------------------------------------------
-    def free_rows(self) -> _Rows:
-        m = self.model
-        if not hasattr(self, "_free_rows"):
-            self._free_rows = m.row_basis(m.kind, m.a, m.b)
-        return self._free_rows
-
     def gradient(self, x: np.ndarray, st: _State | None = None) -> np.ndarray:
         st = self.state(x) if st is None else st
         assert st is not None
-        return self.model.K.T @ self.row_gradient(st, self.model.basis(x), self.free_rows())
+        return self.model.K.T @ self.row_gradient(st, self.model.basis(x), self.free_rows)
 
-    def expected_information(self, x: np.ndarray, st: _State) -> np.ndarray:
-        r = self.free_rows()
-        K = self.model.K
-        return K.T @ self.row_info(st, self.model.basis(x), r, r) @ K
-
-    def information_and_hessian(self, x: np.ndarray,
-                                st: _State) -> tuple[np.ndarray, np.ndarray]:
-        """Expected information and exact Hessian of fmin (per observation); the Hessian
-        is lavaan's observed information."""
-        m = self.model
-        L, P, _, _ = m.matrices(x)
-        info, H = self.row_info_hessian(st, _basis(L, P), self.free_rows(), True)
-        assert H is not None
-        K = m.K
-        H = K.T @ (H + _second_order(m, L, P, st.M)) @ K
-        return K.T @ info @ K, (H + H.T) / 2.0
-
-    def evaluate(self, x: np.ndarray, newton: bool
-                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:
-        st = self.state(x)
-        if st is None:
-            return None
+    def derivatives(self, x: np.ndarray, st: _State, newton: bool
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Gradient, expected information and (with ``newton``) the exact Hessian of fmin
+        (per observation; the Hessian is lavaan's observed information)."""
         m = self.model
         L, P, _, _ = m.matrices(x)
         B = _basis(L, P)
-        r = self.free_rows()
+        r = self.free_rows
         K = m.K
         g = K.T @ self.row_gradient(st, B, r)
         info, H = self.row_info_hessian(st, B, r, newton)
@@ -1142,7 +1119,21 @@ class _Objective:
         if H is not None:
             H = K.T @ (H + _second_order(m, L, P, st.M)) @ K
             H = (H + H.T) / 2.0
-        return st.f, g, info, H
+        return g, info, H
+
+    def information_and_hessian(self, x: np.ndarray,
+                                st: _State) -> tuple[np.ndarray, np.ndarray]:
+        """Expected information and exact Hessian (the tests' entry to the Hessian)."""
+        _, info, H = self.derivatives(x, st, True)
+        assert H is not None
+        return info, H
+
+    def evaluate(self, x: np.ndarray, newton: bool
+                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:
+        st = self.state(x)
+        if st is None:
+            return None
+        return (st.f, *self.derivatives(x, st, newton))
 
 
 def _second_order(model: _Model, L: np.ndarray, P: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -1171,7 +1162,7 @@ class _CompleteObjective(_Objective):
     """F_ML / 2 = 0.5 (log|Sigma| + tr(S Sigma^-1) - log|S| - p), lavaan's fmin."""
 
     def __init__(self, model: _Model, sample: _Sample):
-        self.model, self.sample = model, sample
+        super().__init__(model, sample)
         self.S = sample.cov
         self.logdet_s = float(np.linalg.slogdet(self.S)[1])
         self.eye = np.eye(model.p)
@@ -1208,7 +1199,7 @@ class _FIMLObjective(_Objective):
     """-logL / N, the casewise normal log-likelihood summed over missing-data patterns."""
 
     def __init__(self, model: _Model, sample: _Sample):
-        self.model, self.sample = model, sample
+        super().__init__(model, sample)
         assert sample.patterns is not None
         self.groups = sample.patterns
         self.N = sample.n
@@ -1350,8 +1341,7 @@ def _fallback(objective: _Objective, x0: np.ndarray,
     st = objective.state(x)
     converged = False
     if st is not None:
-        g = objective.gradient(x, st)
-        info = objective.expected_information(x, st)
+        g, info, _ = objective.derivatives(x, st, False)
         step = np.linalg.lstsq(info, g, rcond=None)[0]
         converged = float(g @ step) < 1e-8
     return x, converged, iterations + int(res.nit)
@@ -1375,11 +1365,9 @@ def _assemble(spec: ModelSpec, model: _Model, rows: list[_Row], sample: _Sample,
                          "the solution; the model cannot be fitted to these data")
 
     # -- information and standard errors -----------------------------------------------
-    if missing == "fiml":
-        # lavaan: information = "observed" (the Hessian) under FIML
-        expected, info = objective.information_and_hessian(x, w)
-    else:
-        expected = info = objective.expected_information(x, w)
+    # lavaan: information = "observed" (the Hessian) under FIML, "expected" otherwise
+    _, expected, hessian = objective.derivatives(x, w, missing == "fiml")
+    info = expected if hessian is None else hessian
     vcov = _invert_information(info, N, model, spec, warn)
     se = np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None else np.full(model.q,
                                                                                      np.nan)
@@ -1396,7 +1384,6 @@ def _assemble(spec: ModelSpec, model: _Model, rows: list[_Row], sample: _Sample,
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se_rows > 0, est / se_rows, np.nan)
-    z = np.array([z[k] if r.free else np.nan for k, r in enumerate(rows)])
     pvalue = 2.0 * special.ndtr(-np.abs(z))
     crit = float(special.ndtri(0.975))
     table: dict[str, Any] = {
@@ -1596,7 +1583,7 @@ def _modification_indices(objective: _Objective, model: _Model, rows: list[_Row]
     a = np.array([c[4] for c in cand])
     b = np.array([c[5] for c in cand])
     B = model.basis(x)
-    r1 = objective.free_rows()
+    r1 = objective.free_rows
     r2 = model.row_basis(kind, a, b)
     i12 = model.K.T @ objective.row_info(w, B, r1, r2)
     i22 = objective.row_info_diag(w, B, r2)
