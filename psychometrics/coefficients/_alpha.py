@@ -124,12 +124,12 @@ class _Moments:
     ``count[i, j]`` rows where items i and j are both answered, ``sums[i, j]`` the sum of
     item i over those rows, ``cross[i, j]`` the sum of x_i * x_j over them. Complete data
     have ``count`` constant. ``values``/``counts`` are the response frequencies when every
-    answer is one of few values. ``x0``/``mask`` are kept for the row-wise total score when
-    values are missing.
+    answer is one of few values. ``x0``/``mask`` (data with missing set to 0, and where
+    answered) are kept for the row-wise total score when values are missing; complete data
+    have neither. ``data`` is the item matrix read.
     """
 
-    n_rows: int
-    complete: bool
+    data: np.ndarray
     count: np.ndarray
     sums: np.ndarray
     cross: np.ndarray
@@ -137,8 +137,14 @@ class _Moments:
     counts: np.ndarray | None = None
     x0: np.ndarray | None = None
     mask: np.ndarray | None = None
-    first_row: np.ndarray | None = None
-    data: np.ndarray | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def complete(self) -> bool:
+        return self.mask is None
 
     @property
     def n_obs(self) -> np.ndarray:
@@ -200,25 +206,18 @@ def _count_true(B: np.ndarray) -> np.ndarray:
 
 
 def _small_integer_counts(
-    X: np.ndarray, mask: np.ndarray | None, n_obs: np.ndarray, sq_sums: np.ndarray
+    X: np.ndarray, mask: np.ndarray, n_obs: np.ndarray, sq_sums: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Counts of each value per item when all answers are integers in [-127, 127].
+    """Counts of each value per item when all answers are integers in [-127, 127] (data
+    with missing values; complete data are counted during :func:`_complete_pass`).
 
-    One cast to int8 and a byte compare per value. The cast is verified exactly: the counts
-    must add up to the answers and sum(v^2 * count) must equal sum(x^2) of the data. Casting
-    truncates towards zero and an out-of-range value lands on some int8 of smaller magnitude,
-    so |code| <= |x| everywhere, with equality only for integers; equal sums of squares
-    therefore prove every answer was read exactly (code -128, the only ambiguous one, marks
-    missing and is never counted).
+    One cast to int8, with -128 marking missing, and a byte compare per value; the cast is
+    then verified exactly by :func:`_verify_counts`.
     """
     with np.errstate(invalid="ignore", over="ignore"):
         codes = X.astype(np.int8)
-    if mask is not None:
-        np.putmask(codes, ~mask, np.int8(-128))
-        observed = np.where(codes == -128, np.int8(127), codes)
-        lo = int(observed.min())
-    else:
-        lo = int(codes.min())
+    np.putmask(codes, ~mask, np.int8(-128))
+    lo = int(np.where(codes == -128, np.int8(127), codes).min())
     hi = int(codes.max())
     if lo == -128 or hi - lo + 1 > 64 or hi < lo:
         return None
@@ -230,10 +229,8 @@ def _small_integer_counts(
 
 
 def _general_counts(X: np.ndarray, max_values: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Counts per value when there are few distinct values that are not small integers."""
-    sample = X[:2048]
-    if np.unique(sample[~np.isnan(sample)]).size > max_values:
-        return None  # continuous data: psych reports no frequencies
+    """Counts per value when there are few distinct values that are not small integers
+    (called once :func:`_few_distinct` has found few values in the first rows)."""
     per_item = []
     for j in range(X.shape[1]):
         col = X[:, j]
@@ -335,7 +332,6 @@ def _verify_counts(vc: tuple[np.ndarray, np.ndarray] | None, n_obs: np.ndarray,
 def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
     """Read the data once into pairwise sums, counts and cross-products."""
     n, k = X.shape
-    first_row = X[0].copy()
     few = frequencies and _few_distinct(X, _MAX_CATEGORIES)
     done = _complete_pass(X, few)
     if done is not None:
@@ -350,8 +346,7 @@ def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
                 vc = _general_counts(X, _MAX_CATEGORIES)
         count = np.full((k, k), float(n))
         sums = np.broadcast_to(col_sums[:, None], (k, k)).copy()
-        return _Moments(n, True, count, sums, cross, *(vc or (None, None)),
-                        first_row=first_row, data=X)
+        return _Moments(X, count, sums, cross, *(vc or (None, None)))
     mask = ~np.isnan(X)
     if np.isinf(X).any():
         bad = [j for j in range(k) if np.isinf(X[:, j]).any()]
@@ -366,8 +361,7 @@ def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
         vc = _small_integer_counts(X, mask, np.diag(count), np.diag(cross))
         if vc is None:
             vc = _general_counts(X, _MAX_CATEGORIES)
-    return _Moments(n, False, count, sums, cross, *(vc or (None, None)), x0=x0, mask=m,
-                    first_row=first_row, data=X)
+    return _Moments(X, count, sums, cross, *(vc or (None, None)), x0=x0, mask=m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1010,8 +1004,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
 
     # mean score: row means over the answered items (psych's rowMeans(na.rm = TRUE))
     n_bad = int(bad.sum())
-    first_bad = mom.first_row[bad] if mom.first_row is not None else np.zeros(0)
-    sum_bad = float(np.nansum(first_bad))
+    sum_bad = float(np.nansum(mom.data[0, bad]))
     if mom.complete:
         mean_t = mu.mean()
         sd_t = float(np.sqrt(sum_c)) / k
