@@ -23,6 +23,7 @@ import pandas as pd
 
 from psychometrics import __version__
 from psychometrics.analysis import group_masks
+from psychometrics.catalog import as_instrument
 from psychometrics.reporting import plots
 from psychometrics.reporting._html import (
     CSP,
@@ -203,22 +204,14 @@ class _Context:
     n_iter: int
     seed: int | None
     cfa_missing: str
-    validation: Any = None
-    scores: pd.DataFrame | None = None
     keyed: pd.DataFrame | None = None
     raw: pd.DataFrame | None = None
     item_problem: str | None = None
     groups: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
-    def analysed_scales(self) -> list[str]:
-        """Scales with distinct item sets (a raw and a transformed total are analysed once)."""
-        return self.inst.distinct_scales()
-
     def analysed_items(self) -> list[str]:
-        ids: list[str] = []
-        for name in self.analysed_scales():
-            ids += [i for i in self.inst.scales[name].items if i not in ids]
-        return ids
+        """The items of every scale, each once, in scale order."""
+        return list(dict.fromkeys(i for sc in self.inst.scales.values() for i in sc.items))
 
 
 def report(
@@ -300,7 +293,7 @@ def report(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    inst = instrument if isinstance(instrument, Instrument) else _load(instrument)
+    inst = as_instrument(instrument)
     if group is not None and group not in data.columns:
         raise KeyError(f"group column '{group}' is not in the data "
                        f"(columns: {', '.join(map(str, data.columns[:20]))})")
@@ -308,7 +301,7 @@ def report(
         raise ValueError(f"cfa_missing must be 'fiml' or 'listwise', not {cfa_missing!r}")
     ctx = _Context(inst, data, columns, group, id_column, ci, ci_method, n_boot, n_iter, seed,
                    cfa_missing)
-    ctx.groups = _groups(data, group)
+    ctx.groups = [] if group is None else group_masks(data, group)
 
     builders = []
     for sid, stitle in SECTIONS:
@@ -325,16 +318,6 @@ def report(
     if output is not None:
         result.save(output)
     return result
-
-
-def _load(instrument: str) -> Instrument:
-    from psychometrics.catalog import load_instrument
-
-    return load_instrument(instrument)
-
-
-def _groups(data: pd.DataFrame, group: str | None) -> list[tuple[str, np.ndarray]]:
-    return [] if group is None else group_masks(data, group)
 
 
 # ------------------------------------------------------------------------------------------
@@ -408,7 +391,6 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
     if rep is None:
         ctx.item_problem = "the data could not be validated"
         return
-    ctx.validation = rep
     n_err, n_warn = len(rep.errors), len(rep.warnings)
     verdict = "OK: no errors" if rep.ok else f"NOT OK: {n_err} error(s)"
     b.add(f"<p><strong>{esc(verdict)}</strong>, {n_warn} warning(s) in {rep.n_rows:,} rows. "
@@ -477,7 +459,6 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
                     on_invalid="nan")
     if scores is None:
         return
-    ctx.scores = scores
     inst = ctx.inst
     b.add("<p>Scores follow the instrument's rules (keys, missing-item rule, transform). "
           "Histograms show the percentage of scored respondents; the dashed line is the "
@@ -593,7 +574,7 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
     if not rows:
         return
     b.add(table(pd.DataFrame(rows), index=False))
-    cited = {(_published_text(p), p.sample) for name in ctx.analysed_scales()
+    cited = {(_published_text(p), p.sample) for name in inst.distinct_scales()
              for p in inst.published_for(name)}
     if cited:
         b.add('<p class="small muted">Published: ' + "; ".join(
@@ -622,11 +603,11 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
           f"{LOW_ITEM_TOTAL_R:.2f} (negative: check the key), alpha rises when the item is "
           f"deleted, more than {HIGH_MISSING_SHARE:.0%} missing, or {ONE_ANSWER_SHARE:.0%} "
           f"or more giving the same answer.</p>")
-    for name in ctx.analysed_scales():
+    for name in inst.distinct_scales():
         sc = inst.scales[name]
         items = sc.items
-        res = b.call(f"alpha of {name}", "alpha", ctx.keyed[items], ci=ctx.ci)
         keyed = ctx.keyed[items]
+        res = b.call(f"alpha of {name}", "alpha", keyed)
         raw = ctx.raw[items]
         n = len(keyed)
         rs = inst.item_scale(items[0])
@@ -744,10 +725,10 @@ def _section_structure(ctx: _Context, b: _Builder) -> None:
                                highlight_label=f"suggested factors: {pa.n_factors}")
         b.add(figure(svg, "Observed eigenvalues (filled markers, solid lines) against the "
                      "95% quantile of simulated ones (open markers, dashed lines)."))
+        declared = ctx.inst.cfa_model()
         b.add(f"<p><strong>Parallel analysis suggests {pa.n_factors} factor(s) and "
               f"{pa.n_components} component(s)</strong>; the instrument declares "
-              f"{len(ctx.inst.cfa_model())} factor(s) "
-              f"({esc(', '.join(ctx.inst.cfa_model()))}).</p>")
+              f"{len(declared)} factor(s) ({esc(', '.join(declared))}).</p>")
         names = {"pc_observed": "PC observed", "pc_simulated_mean": "PC sim. mean",
                  "pc_simulated_quantile": "PC sim. 95%", "fa_observed": "FA observed",
                  "fa_simulated_mean": "FA sim. mean", "fa_simulated_quantile": "FA sim. 95%"}
@@ -849,14 +830,14 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
                                       "with": cov["rhs"].to_numpy(),
                                       "r": cov["std_all"].to_numpy(dtype=float)}),
                         index=False))
-    mi = getattr(res, "modification_indices", None)
-    if isinstance(mi, pd.DataFrame) and len(mi):
+    mi = res.modification_indices
+    if len(mi):
         top = mi.sort_values("mi", ascending=False).head(5)
         b.add("<h3>Largest modification indices</h3>")
         b.add("<p class='small muted'>Where the model misfits most; free a parameter only "
               "with a substantive reason.</p>")
         b.add(table(top.reset_index(drop=True), index=False))
-    if not getattr(res, "converged", True):
+    if not res.converged:
         b.note("error", "the CFA did not converge")
         b.add(notice("error", "Not converged: ", "the estimates above are not trustworthy."))
 
