@@ -653,12 +653,11 @@ def _bootstrap_design(X: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, Any
         t = X @ signs
         Z = np.column_stack([X * X, X, t * t, t])
 
-        def raw_alpha(WZ: np.ndarray, w_total: np.ndarray) -> np.ndarray:
+        def raw_alpha(WZ: np.ndarray) -> np.ndarray:
             sxx, sx = WZ[:, :k], WZ[:, k : 2 * k]
             stt, st = WZ[:, 2 * k], WZ[:, 2 * k + 1]
-            nn = w_total[:, None]
-            tr = ((sxx - sx * sx / nn) / (nn - 1)).sum(axis=1)
-            var_t = (stt - st * st / w_total) / (w_total - 1)
+            tr = ((sxx - sx * sx / n) / (n - 1)).sum(axis=1)  # a resample has n rows
+            var_t = (stt - st * st / n) / (n - 1)
             return k / (k - 1) * (1 - tr / var_t)
 
         return Z, raw_alpha
@@ -674,7 +673,7 @@ def _bootstrap_design(X: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, Any
     n_u = iu.size
     ss = np.outer(signs, signs)
 
-    def raw_alpha(WZ: np.ndarray, w_total: np.ndarray) -> np.ndarray:
+    def raw_alpha(WZ: np.ndarray) -> np.ndarray:
         b = WZ.shape[0]
         N = np.empty((b, k, k))
         P = np.empty((b, k, k))
@@ -715,7 +714,7 @@ def _bootstrap_alphas(X: np.ndarray, signs: np.ndarray, n_boot: int,
             flat = (idx[s : s + m] + (np.arange(m) * n)[:, None]).ravel()
             W[s : s + m] = np.bincount(flat, minlength=m * n).reshape(m, n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[done : done + b] = raw_alpha(W[:b] @ Z, np.full(b, float(n)))
+            out[done : done + b] = raw_alpha(W[:b] @ Z)
         done += b
         progress(done, n_boot)
     return out
