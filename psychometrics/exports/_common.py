@@ -57,6 +57,16 @@ def item_prompt(instrument: Instrument, item: Item) -> str:
     return item.text if item.text is not None else placeholder(instrument, item)
 
 
+def label_key(text: str) -> str:
+    """A label as imports compare it: whitespace collapsed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
+def label_codes(rs: ResponseScale) -> dict[str, int]:
+    """The code of each label of a response scale, keyed by :func:`label_key`."""
+    return {label_key(label): code for code, label in rs.labels.items()}
+
+
 def provenance_text(instrument: Instrument) -> str:
     """One line naming the definition an export was generated from."""
     from psychometrics import __version__

@@ -26,6 +26,8 @@ from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 from psychometrics.exports._common import (
     item_prompt,
+    label_codes,
+    label_key,
     provenance_text,
     response_scale_name,
     rule_text,
@@ -197,6 +199,7 @@ def read_fhir_responses(
     if clash:
         raise ValueError(f"item id(s) {', '.join(clash)} clash with response columns")
 
+    labels = {iid: label_codes(inst.item_scale(iid)) for iid in inst.item_ids}
     resources = list(_responses(_load(bundle_or_list)))
     records: list[dict[str, Any]] = []
     unmapped: set[str] = set()
@@ -214,8 +217,7 @@ def read_fhir_responses(
             if iid is None:
                 unmapped.add(link)
                 continue
-            rs = inst.item_scale(iid)
-            values = [_decode(a, rs) for a in answers]
+            values = [_decode(a, labels[iid]) for a in answers]
             values = [v for v in values if v is not None]
             if not values:
                 continue
@@ -308,8 +310,7 @@ def _answers(items: list[Any]) -> Iterable[tuple[str, list[dict[str, Any]]]]:
             yield from _answers(answer.get("item") or [])
 
 
-def _decode(answer: Mapping[str, Any], rs: ResponseScale) -> Any:
-    labels = {" ".join(t.split()).casefold(): v for v, t in rs.labels.items()}
+def _decode(answer: Mapping[str, Any], labels: dict[str, int]) -> Any:
     ordinal = _ordinal(answer.get("extension"))
     if ordinal is not None:
         return ordinal
@@ -322,7 +323,7 @@ def _decode(answer: Mapping[str, Any], rs: ResponseScale) -> Any:
         number = _number(code)
         if number is not None:
             return number
-        display = " ".join(str(coding.get("display") or "").split()).casefold()
+        display = label_key(str(coding.get("display") or ""))
         if display in labels:
             return float(labels[display])
         return str(code) if code is not None else None
@@ -334,8 +335,8 @@ def _decode(answer: Mapping[str, Any], rs: ResponseScale) -> Any:
         number = _number(text)
         if number is not None:
             return number
-        return float(labels[" ".join(text.split()).casefold()]) if \
-            " ".join(text.split()).casefold() in labels else text
+        key = label_key(text)
+        return float(labels[key]) if key in labels else text
     if "valueBoolean" in answer:
         return float(bool(answer["valueBoolean"]))
     kinds = [k for k in answer if k.startswith("value")]

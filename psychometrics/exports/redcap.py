@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from psychometrics.catalog import as_instrument
@@ -38,6 +39,8 @@ from psychometrics.errors import DefinitionError, Problem, PsychometricsWarning
 from psychometrics.exports._common import (
     Loss,
     item_prompt,
+    label_codes,
+    label_key,
     number,
     parse_placeholder,
     provenance_text,
@@ -811,7 +814,7 @@ def read_redcap_records(source: str | os.PathLike[str] | pd.DataFrame,
     """
     inst = as_instrument(instrument)
     if isinstance(source, pd.DataFrame):
-        frame = source.copy()
+        frame = source
     else:
         path = os.fspath(source)
         if not Path(path).is_file():
@@ -838,41 +841,39 @@ def read_redcap_records(source: str | os.PathLike[str] | pd.DataFrame,
     for column in out.columns:
         if column not in mapping and not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = _maybe_numeric(out[column])
-    out.attrs["redcap"] = {"columns": {i: c for i, c in mapping.items()},
+    out.attrs["redcap"] = {"columns": dict(mapping),
                            "unmatched_items": [i for i in inst.item_ids if i not in mapping]}
     return out
 
 
 def _decode(column: pd.Series, rs: ResponseScale) -> pd.Series:
-    lookup = {" ".join(label.split()).casefold(): float(code) for code, label in
-              rs.labels.items()}
-    values: list[Any] = []
-    for cell in column.tolist():
-        if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-            values.append(float("nan"))
-            continue
-        if isinstance(cell, int | float):
-            values.append(float(cell))
-            continue
-        text = " ".join(str(cell).split())
-        if text == "":
-            values.append(float("nan"))
-            continue
-        try:
-            values.append(float(text))
-            continue
-        except ValueError:
-            pass
-        values.append(lookup.get(text.casefold(), text))
-    series = pd.Series(values, index=column.index, name=column.name, dtype=object)
-    numeric = pd.to_numeric(series, errors="coerce")
-    if numeric.notna().sum() == series.map(lambda v: not _is_nan(v)).sum():
-        return numeric.astype(float)
-    return series
+    # A column holds a handful of distinct answers: decode each once, not every record.
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    lookup = label_codes(rs)
+    decoded = [_decode_cell(cell, lookup) for cell in uniques]
+    if all(isinstance(v, float) for v in decoded):
+        values = np.append(np.asarray(decoded, dtype=float), np.nan)[codes]
+        return pd.Series(values, index=column.index, name=column.name)
+    values = np.array([*decoded, np.nan], dtype=object)[codes]
+    return pd.Series(values, index=column.index, name=column.name, dtype=object)
 
 
-def _is_nan(value: Any) -> bool:
-    return isinstance(value, float) and value != value
+def _decode_cell(cell: Any, lookup: dict[str, int]) -> Any:
+    """A cell's code: numbers as they are, a choice label as its code, blank as NaN; else
+    the text itself (for validation to report)."""
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)):
+        return float("nan")
+    if isinstance(cell, int | float):
+        return float(cell)
+    text = " ".join(str(cell).split())
+    if text == "":
+        return float("nan")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    code = lookup.get(label_key(text))
+    return text if code is None else float(code)
 
 
 def _maybe_numeric(column: pd.Series) -> pd.Series:
