@@ -155,7 +155,7 @@ def reliable_change(
     if index is None:
         index = pd.RangeIndex(x1.size)
 
-    se = float(s) * math.sqrt(1.0 - float(r))
+    se = float(sem(r, s))
     s_diff = math.sqrt(2.0 * se * se)
     z = float(ndtri(1 - (1 - ci) / 2))
     change = x2 - x1
