@@ -30,7 +30,7 @@ from scipy import linalg, optimize, special
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.factor import fit_indices
-from psychometrics.factor._matrix import small_matrix_blas
+from psychometrics.factor._matrix import cov2cor, small_matrix_blas
 from psychometrics.factor.syntax import ModelSpec, parse_model
 from psychometrics.results import ResultMixin, format_number
 
@@ -287,12 +287,9 @@ def cfa(
     n_moments = len(ov) * (len(ov) + 1) // 2 + (len(ov) if miss == "fiml" else 0)
     df = n_moments - npar
     if df < 0:
-        few = [f for f, items in spec.factors.items() if len(items) < 3]
-        hint = (f"; factors with fewer than 3 indicators: {', '.join(map(repr, few))}"
-                if few else "")
         raise ValueError(
             f"the model is not identified: {npar} free parameters but only {n_moments} "
-            f"sample moments (df = {df}){hint}")
+            f"sample moments (df = {df}){_few_indicators(spec)}")
 
     # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
     # (and is much slower on a busy machine), so it runs single-threaded.
@@ -331,6 +328,17 @@ class _Row:
     user: bool
     start: float | None = None
     par: int = -1  # index of the unique free parameter, -1 when fixed
+
+
+def _few_indicators(spec: ModelSpec) -> str:
+    """The hint added to an identification problem: factors with fewer than 3 items."""
+    few = [f for f, items in spec.factors.items() if len(items) < 3]
+    return f"; factors with fewer than 3 indicators: {', '.join(map(repr, few))}" if few else ""
+
+
+def _key(kind: int, a: int, b: int) -> tuple[int, int, int]:
+    """A parameter's identity: a (co)variance is the same whichever way round it is named."""
+    return (kind, a, b) if kind == _LOAD else (kind, min(a, b), max(a, b))
 
 
 def _coerce_model(model: Any) -> ModelSpec:
@@ -388,8 +396,7 @@ def _build_table(spec: ModelSpec, *, std_lv: bool,
                 free, value = False, 1.0
             else:
                 free, value = True, math.nan
-        key = (kind, min(a, b), max(a, b)) if kind != _LOAD else (kind, a, b)
-        seen.add(key)
+        seen.add(_key(kind, a, b))
         rows.append(_Row(t.lhs, t.op, t.rhs, kind, a, b, free, value, label, True, t.start))
     for i, name in enumerate(ov):
         if (_THETA, i, i) not in seen:
@@ -593,13 +600,16 @@ def _check_items(data: pd.DataFrame, ov: list[str]) -> None:
         raise ValueError(f"items are not numeric: {', '.join(map(repr, bad))}")
 
 
-def _check_cov(S: np.ndarray, ov: list[str], what: str) -> None:
-    var = np.diag(S)
+def _check_variances(var: np.ndarray, ov: list[str], prefix: str = "") -> None:
+    """Items whose variance is 0 (relative to the largest) are an error."""
     const = [ov[i] for i in np.flatnonzero(~(var > 1e-12 * max(1.0, float(np.max(var)))))]
     if const:
-        raise ValueError(f"{what}: items have zero variance: {', '.join(map(repr, const))}")
-    d = 1.0 / np.sqrt(var)
-    evals, evecs = np.linalg.eigh(S * np.outer(d, d))
+        raise ValueError(f"{prefix}items have zero variance: {', '.join(map(repr, const))}")
+
+
+def _check_cov(S: np.ndarray, ov: list[str], what: str) -> None:
+    _check_variances(np.diag(S), ov, f"{what}: ")
+    evals, evecs = np.linalg.eigh(cov2cor(S))
     if evals[0] <= 1e-12 * evals[-1]:
         involved = np.flatnonzero(np.abs(evecs[:, 0]) > 0.2)
         names = ", ".join(repr(ov[i]) for i in involved)
@@ -664,9 +674,7 @@ def _sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
     patterns = _pattern_groups(X, observed)
     mean0 = np.nanmean(X, axis=0)
     var0 = np.nanvar(X, axis=0)
-    const = [ov[i] for i in np.flatnonzero(~(var0 > 1e-12 * max(1.0, float(np.max(var0)))))]
-    if const:
-        raise ValueError(f"items have zero variance: {', '.join(map(repr, const))}")
+    _check_variances(var0, ov)
     mu, sigma, loglik, iters, ok = _em_saturated(patterns, mean0, var0, n)
     if not ok:
         warn(f"the EM algorithm for the unrestricted model did not converge in {iters} "
@@ -875,8 +883,7 @@ def _start_values(model: _Model, sample: _Sample) -> np.ndarray:
         items = [rows[k].a for k in load]
         sd = np.sqrt(np.diag(S)[items])
         if len(items) >= 2:
-            R = S[np.ix_(items, items)] / np.outer(sd, sd)
-            evals, evecs = np.linalg.eigh(R)
+            evals, evecs = np.linalg.eigh(cov2cor(S[np.ix_(items, items)]))
             lam = evecs[:, -1] * math.sqrt(max(evals[-1], 1e-6))
             if lam.sum() < 0:
                 lam = -lam
@@ -1406,8 +1413,7 @@ def _assemble(spec: ModelSpec, model: _Model, rows: list[_Row], sample: _Sample,
     # -- residual correlations (Bollen) ----------------------------------------------------
     s_sd = np.sqrt(np.diag(sample.cov))
     with np.errstate(invalid="ignore", divide="ignore"):
-        i_sd = np.sqrt(np.diag(sigma))
-        rescor = sample.cov / np.outer(s_sd, s_sd) - sigma / np.outer(i_sd, i_sd)
+        rescor = cov2cor(sample.cov) - cov2cor(sigma)
     residual_correlations = pd.DataFrame(rescor, index=ov, columns=ov)
     residual_means = None
     if model.meanstructure and sample.mean is not None:
@@ -1446,12 +1452,10 @@ def _invert_information(info: np.ndarray, N: int, model: _Model, spec: ModelSpec
     if evals[0] < 1e-10 * max(evals[-1], 1.0):
         vec = evecs[:, 0]
         involved = [model.names[i] for i in np.flatnonzero(np.abs(vec) > 0.1)]
-        few = [f for f, items in spec.factors.items() if len(items) < 3]
-        hint = (f"; factors with fewer than 3 indicators: {', '.join(map(repr, few))}"
-                if few else "")
         warn("the information matrix is singular or not positive definite (smallest eigenvalue "
              f"{evals[0]:.3g}): the model is not identified; parameters involved: "
-             f"{', '.join(involved)}{hint}. Standard errors are not available.")
+             f"{', '.join(involved)}{_few_indicators(spec)}. Standard errors are not "
+             "available.")
         return None
     inv = np.linalg.inv(info) / N
     return (inv + inv.T) / 2.0
@@ -1560,8 +1564,7 @@ def _modification_indices(objective: _Objective, model: _Model, rows: list[_Row]
     cand: list[tuple[str, str, str, int, int, int, float]] = []
     present: set[tuple[int, int, int]] = set()
     for r in rows:
-        key = (r.kind, r.a, r.b) if r.kind == _LOAD else (r.kind, min(r.a, r.b), max(r.a, r.b))
-        present.add(key)
+        present.add(_key(r.kind, r.a, r.b))
         if not r.free:
             cand.append((r.lhs, r.op, r.rhs, r.kind, r.a, r.b, r.value))
     for f in range(model.m):
