@@ -38,6 +38,8 @@ from psychometrics.errors import PsychometricsError
 READERS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".txt": "TSV", ".xlsx": "Excel",
            ".xls": "Excel", ".sav": "SPSS", ".zsav": "SPSS", ".dta": "Stata"}
 
+_NUMBERS = {"floating", "integer", "mixed-integer-float", "empty"}
+
 
 def read_data(path: str | os.PathLike[str], *, sheet: str | int = 0,
               missing_code: float | None = None) -> pd.DataFrame:
@@ -129,17 +131,21 @@ def _read_stata(file: Path, missing_code: float | None) -> pd.DataFrame:
     declared: dict[str, list[Any]] = {c: [f".{v}" for v in vals] for c, vals in
                                       (meta.missing_user_values or {}).items()}
     cells: dict[str, int] = {}
+    fill = np.nan if missing_code is None else float(missing_code)
     for column in frame.columns:
-        if types.get(column) == "string" or frame[column].dtype != object:
-            continue
-        # A numeric variable comes back as text only where it holds extended missing (.a-.z).
         col = frame[column]
+        if types.get(column) == "string" or col.dtype != object:
+            continue
+        # A numeric variable comes back as objects where it holds extended missing values
+        # (.a-.z, as letters) or dates (%td): only the letters are missing values.
         mask = col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
         if mask.any():
             cells[column] = int(mask.sum())
             declared.setdefault(column, sorted({f".{v}" for v in col[mask]}))
-        fill = np.nan if missing_code is None else float(missing_code)
-        frame[column] = pd.to_numeric(col.where(~mask, fill), errors="coerce").astype(float)
+            col = col.where(~mask, fill)
+        if pd.api.types.infer_dtype(col, skipna=True) in _NUMBERS:
+            col = col.astype(float)
+        frame[column] = col
     return _with_meta(frame, meta, declared, cells, missing_code)
 
 

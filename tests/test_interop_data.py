@@ -87,6 +87,22 @@ def test_stata_extended_missing() -> None:
     assert report.counts().set_index("rule").loc["missing_code", "count"] == 6
 
 
+def test_stata_dates_are_kept(tmp_path: Path) -> None:
+    # pyreadstat returns a %td date variable as date objects, like a variable with extended
+    # missing values; only the latter are recoded.
+    import datetime as dt
+
+    import pyreadstat
+
+    path = tmp_path / "dates.dta"
+    days = [dt.date(2024, 1, 2), dt.date(2024, 3, 4)]
+    pyreadstat.write_dta(pd.DataFrame({"visit": days, "who5_1": [3.0, 4.0]}), str(path))
+    frame = read_data(path)
+    assert frame["visit"].tolist() == days
+    assert frame["who5_1"].tolist() == [3.0, 4.0]
+    assert frame.attrs["user_missing_cells"] == {}
+
+
 def test_stata_without_pyreadstat_falls_back_to_pandas(monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
     monkeypatch.setitem(sys.modules, "pyreadstat", None)  # import now fails
