@@ -10,7 +10,8 @@ Generated, never hand-copied:
 - ``validation-against-r.md``: R's fixtures beside the package's results (``_gen/parity``);
 - ``getting-started.md``, ``walkthrough.md`` and the how-to pages with output: templates in
   ``_exec/`` whose code blocks are run (``_gen/execute``);
-- ``assets/demo-report.html``: the report of the bundled example, as ``report.md`` shows.
+- ``assets/demo-report.html``: the report of the bundled example, as ``report.md`` shows
+  (``_gen/demo``, which ``scripts/screenshot_report.py`` photographs).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import mkdocs_gen_files
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS))
 
-from _gen import api_ref, cli_ref, execute, instruments, parity, schema_ref  # noqa: E402
+from _gen import api_ref, cli_ref, demo, execute, instruments, parity, schema_ref  # noqa: E402
 
 
 def write(path: str, text: str) -> None:
@@ -68,23 +69,9 @@ def main() -> None:
     timed("validation against R", start)
 
     start = time.perf_counter()
-    write("assets/demo-report.html", demo_report())
+    write("assets/demo-report.html", demo.demo_report().html)
     timed("demo report", start)
     print("docs generated: " + ", ".join(timings), file=sys.stderr)
-
-
-def demo_report() -> str:
-    """The same report as the screenshot (scripts/screenshot_report.py)."""
-    import psychometrics as pm
-    from psychometrics.datasets import load_mentorship
-
-    data = load_mentorship()
-    baseline = data[data["wave"] == "baseline"]
-    baseline.attrs["synthetic"] = True
-    inst = pm.load_instrument("gse")
-    return pm.report(baseline, inst, group="role", id_column="response_id",
-                     title=f"{inst.name}: demo report (baseline wave)",
-                     data_name="the bundled mentorship example, baseline wave").html
 
 
 main()

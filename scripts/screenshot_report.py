@@ -3,10 +3,11 @@
     python scripts/screenshot_report.py [--instrument gse] [--out docs/assets/demo-report.png]
 
 Builds the report of one instrument on the bundled SYNTHETIC mentorship data (baseline
-wave, grouped by role) and takes a full-page screenshot with headless Chromium (Debian's
-``chromium`` package). A second PNG, ``<name>-top.png``, shows just the first screen, which
-the docs embed. ``--html PATH`` also keeps the HTML (the docs build generates its own copy,
-``assets/demo-report.html``, so none is committed).
+wave, grouped by role: ``docs/_gen/demo.py``, the report the docs publish) and takes a
+full-page screenshot with headless Chromium (Debian's ``chromium`` package). A second PNG,
+``<name>-top.png``, shows just the first screen, which the docs embed. ``--html PATH`` also
+keeps the HTML (the docs build generates its own copy, ``assets/demo-report.html``, so none
+is committed).
 """
 
 from __future__ import annotations
@@ -26,21 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", help="also write the report's HTML here")
     args = parser.parse_args(argv)
 
-    import psychometrics as pm
-    from psychometrics.datasets import load_mentorship
+    sys.path.insert(0, str(ROOT / "docs"))
+    from _gen.demo import demo_report
+
     from psychometrics.reporting import browser
 
     binary = browser.find_chromium()
     if binary is None:
         print("error: no Chromium binary (apt-get install chromium)", file=sys.stderr)
         return 2
-    data = load_mentorship()
-    baseline = data[data["wave"] == "baseline"]
-    baseline.attrs["synthetic"] = True
-    inst = pm.load_instrument(args.instrument)
-    rep = pm.report(baseline, inst, group="role", id_column="response_id",
-                    title=f"{inst.name}: demo report (baseline wave)",
-                    data_name="the bundled mentorship example, baseline wave")
+    rep = demo_report(args.instrument)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.html:
