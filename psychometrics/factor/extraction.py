@@ -98,9 +98,7 @@ def _top_eigen(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _minres_objective(psi: np.ndarray, r: np.ndarray, k: int, lower: np.ndarray) -> float:
     s = r.copy()
     s[np.diag_indices_from(s)] = 1.0 - psi
-    values, vectors = np.linalg.eigh(s)
-    values = values[::-1][:k]
-    vectors = vectors[:, ::-1][:, :k]
+    values, vectors = _top_eigen(s, k)
     values = np.where(values < _EPS, 100 * _EPS, values)
     load = vectors * np.sqrt(values)
     resid = (s - load @ load.T)[lower]
@@ -108,8 +106,7 @@ def _minres_objective(psi: np.ndarray, r: np.ndarray, k: int, lower: np.ndarray)
 
 
 def _minres_gradient(psi: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
-    values, vectors = _top_eigen(r - np.diag(psi), k)
-    load = vectors * np.sqrt(np.maximum(values, 0.0))
+    load = _loadings_uls(psi, r, k)
     return np.sum(load * load, axis=1) + psi - np.diag(r)
 
 
