@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,13 @@ def find_chromium() -> str | None:
     return None
 
 
+def _binary(binary: str | None) -> str:
+    found = binary or find_chromium()
+    if found is None:
+        raise FileNotFoundError("no Chromium binary found (install Debian's 'chromium')")
+    return found
+
+
 @dataclass(frozen=True)
 class Rendering:
     """What Chromium made of a page."""
@@ -93,9 +101,7 @@ def _run(binary: str, args: list[str], timeout: float) -> subprocess.CompletedPr
 def render(html: str, *, binary: str | None = None, width: int = 1200, height: int = 900,
            timeout: float = 60.0) -> Rendering:
     """Open ``html`` (a complete document) in headless Chromium and measure what rendered."""
-    binary = binary or find_chromium()
-    if binary is None:
-        raise FileNotFoundError("no Chromium binary found (install Debian's 'chromium')")
+    binary = _binary(binary)
     probed = re.sub(r"<head>", "<head>" + PROBE, html, count=1)
     with tempfile.TemporaryDirectory(prefix="psychometrics-render-") as tmp:
         page = Path(tmp) / "page.html"
@@ -108,9 +114,7 @@ def render(html: str, *, binary: str | None = None, width: int = 1200, height: i
     if proc.returncode != 0 or match is None:
         raise RuntimeError(f"Chromium did not render the page (exit {proc.returncode}):\n"
                            f"{proc.stderr[-2000:]}")
-    import html as _html
-
-    probe = json.loads(_html.unescape(match.group(1)))
+    probe = json.loads(unescape(match.group(1)))
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     return Rendering(proc.stdout, probe, console, proc.stderr)
 
@@ -119,9 +123,7 @@ def screenshot(html: str, png: str | os.PathLike[str], *, binary: str | None = N
                width: int = 1200, height: int | None = None, max_height: int = 16000,
                timeout: float = 60.0) -> Path:
     """Save a PNG of the page; without ``height`` the whole page (up to ``max_height``)."""
-    binary = binary or find_chromium()
-    if binary is None:
-        raise FileNotFoundError("no Chromium binary found (install Debian's 'chromium')")
+    binary = _binary(binary)
     if height is None:
         height = min(int(render(html, binary=binary, width=width).probe["height"]) + 8,
                      max_height)
