@@ -60,7 +60,8 @@ def listed_names() -> list[str]:
 
 def page() -> tuple[str, list[str]]:
     """The API page and the names that could not be imported (shown as such on the page)."""
-    missing_from_areas = [n for n in public_names() if n not in listed_names()]
+    listed = set(listed_names())
+    missing_from_areas = [n for n in public_names() if n not in listed]
     areas = AREAS + ([("Other", "", missing_from_areas)] if missing_from_areas else [])
     md = ["# Python API", "",
           "Everything is available from the top-level package (`import psychometrics as pm`; "
