@@ -44,6 +44,10 @@ class Citation(_Strict):
     )
     url: str | None = Field(None, description="A stable URL where there is no DOI.")
 
+    def __str__(self) -> str:
+        """The reference as plain text, with ``doi:...`` when there is one."""
+        return self.text.strip() + (f" doi:{self.doi}" if self.doi else "")
+
 
 class Licence(_Strict):
     """Who may use the item text and how. Restricted text is never shipped or exported."""
@@ -138,6 +142,14 @@ class Scale(_Strict):
     )
     transform: Transform | None = Field(None, description="Linear transform after scoring.")
     bands: list[Band] = Field(default_factory=list, description="Interpretation bands.")
+
+    @property
+    def combine(self) -> Literal["mean", "prorated sum", "sum"]:
+        """How the answered keyed items become a score: their ``mean``, that mean times the
+        number of items (``prorated sum``), or the ``sum`` of what was answered."""
+        if self.method == "mean":
+            return "mean"
+        return "prorated sum" if self.prorate else "sum"
 
     def required_answers(self) -> int:
         """The least number of answered items that still gives a score."""
@@ -372,10 +384,13 @@ class Instrument(_Strict):
     def item_ids(self) -> list[str]:
         return [item.id for item in self.items]
 
+    def item_scale_name(self, item_id: str) -> str:
+        """The name of the response scale an item is answered on (its own, or the default)."""
+        return self.item_map[item_id].response_scale or self.response_scale
+
     def item_scale(self, item_id: str) -> ResponseScale:
         """The response scale an item is answered on (its own, or the default)."""
-        item = self.item_map[item_id]
-        return self.response_scales[item.response_scale or self.response_scale]
+        return self.response_scales[self.item_scale_name(item_id)]
 
     @property
     def reversed_items(self) -> list[str]:

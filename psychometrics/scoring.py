@@ -203,10 +203,7 @@ def _score_prepared(prep: PreparedItems) -> dict[str, np.ndarray | pd.Categorica
             answered[sl] = k - np.count_nonzero(missing, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / answered
-        if scale.method == "mean":
-            value = mean
-        else:
-            value = mean * k if scale.prorate else total
+        value = {"mean": mean, "prorated sum": mean * k, "sum": total}[scale.combine]
         enough = answered >= scale.required_answers()
         value = np.where(enough, value, np.nan)
         if scale.transform is not None:

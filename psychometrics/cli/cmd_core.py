@@ -87,7 +87,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             upper = f"<= {band.max:g}" if band.max is not None else "above"
             out.append(f"      band {upper}: {band.label}")
     out.append("citation:")
-    out.extend(wrap.fill(f"  {c.text.strip()}" + (f" doi:{c.doi}" if c.doi else ""))
+    out.extend(wrap.fill(f"  {c}")
                for c in inst.citations)
     for rel in inst.published.reliability:
         val = f"{rel.value:.2f}" if rel.value is not None else f"{rel.low:.2f}-{rel.high:.2f}"

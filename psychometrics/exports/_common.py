@@ -17,11 +17,6 @@ PLACEHOLDER_RE = re.compile(
 )
 
 
-def response_scale_name(instrument: Instrument, item: Item) -> str:
-    """The name of the response scale ``item`` is answered on (its own, or the default)."""
-    return item.response_scale or instrument.response_scale
-
-
 def placeholder(instrument: Instrument, item: Item) -> str:
     """Where the licensed wording of a restricted item goes, and what the item is about.
 
@@ -120,10 +115,9 @@ class ScoringRule:
 def scoring_rule(instrument: Instrument, scale: str) -> ScoringRule:
     """The :class:`ScoringRule` of one scale of ``instrument``."""
     sc = instrument.scales[scale]
-    combine = {"mean": "mean", "sum": "prorated sum" if sc.prorate else "sum"}[sc.method]
     items = tuple(KeyedItem(iid, instrument.item_scale(iid), key < 0)
                   for iid, key in zip(sc.items, instrument.keys(scale), strict=True))
-    return ScoringRule(items, combine, sc.required_answers(), sc.transform)  # type: ignore[arg-type]
+    return ScoringRule(items, sc.combine, sc.required_answers(), sc.transform)
 
 
 def rule_text(rule: ScoringRule) -> str:

@@ -44,7 +44,6 @@ from psychometrics.exports._common import (
     number,
     parse_placeholder,
     provenance_text,
-    response_scale_name,
     rule_text,
     scoring_rule,
 )
@@ -232,7 +231,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
                            exclude={"schema_", "items", "scales", "response_scales",
                                     "instructions"})
     meta["instructions"] = inst.instructions is not None
-    used = {response_scale_name(inst, item) for item in inst.items}
+    used = {inst.item_scale_name(item.id) for item in inst.items}
     unused = {n: _scale_json(rs) for n, rs in inst.response_scales.items() if n not in used}
     if unused:
         meta["unused_response_scales"] = unused
@@ -244,7 +243,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
                    f"{MARK_INSTRUMENT} {_dumps(meta)}"))
 
     for item in inst.items:
-        scale_name = response_scale_name(inst, item)
+        scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
         info: dict[str, Any] = {"id": item.id, "scale": scale_name}
         if item.response_scale is not None:

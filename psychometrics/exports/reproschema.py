@@ -28,7 +28,6 @@ from psychometrics.exports._common import (
     item_prompt,
     number,
     provenance_text,
-    response_scale_name,
     scoring_rule,
 )
 from psychometrics.schema import Instrument
@@ -110,7 +109,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
     add_props: list[dict[str, Any]] = []
     order: list[str] = []
     for item in inst.items:
-        scale_name = response_scale_name(inst, item)
+        scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
         notes = [_note("response_scale", scale_name)]
         if item.reverse:
@@ -159,8 +158,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
                           "valueRequired": False})
         compute.append({"variableName": sid, "jsExpression": js_expression(inst, name)})
 
-    citation = " ".join(c.text.strip() + (f" doi:{c.doi}" if c.doi else "")
-                        for c in inst.citations)
+    citation = " ".join(map(str, inst.citations))
     activity: dict[str, Any] = {
         "category": "reproschema:Activity",
         "id": f"{aid}_schema",
