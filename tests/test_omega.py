@@ -129,3 +129,16 @@ def test_ordinal_omega_matches_psych_poly(datasets) -> None:
     assert res.ecv == pytest.approx(rec["ECV"], abs=TOL)
     np.testing.assert_allclose(res.loadings.to_numpy(), _mat(rec["sl"]), atol=TOL)
     assert res.n_obs == rec["n.obs"]
+
+
+def test_ordinal_omega_keeps_going_when_polychoric_drops_a_constant_item() -> None:
+    rng = np.random.default_rng(1)
+    latent = rng.normal(size=(300, 1))
+    items = pd.DataFrame(np.digitize(latent + rng.normal(size=(300, 4)), [-1, 0, 1]) + 1,
+                         columns=list("abcd"))
+    items["e"] = 3  # no variance: polychoric drops it
+    with pytest.warns(pm.NumericalWarning):
+        res = pm.ordinal_omega(items, n_factors=1)
+    assert list(res.loadings.index) == list("abcd")
+    assert res.omega_total == pytest.approx(pm.ordinal_omega(items[list("abcd")],
+                                                             n_factors=1).omega_total, abs=1e-12)

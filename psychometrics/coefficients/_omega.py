@@ -354,7 +354,5 @@ def ordinal_omega(data: pd.DataFrame, **kwargs: Any) -> OmegaResult:
     for bad in ("n_obs", "missing"):
         if bad in kwargs:
             raise TypeError(f"ordinal_omega takes no {bad!r}: it uses the data's rows")
-    rho = polychoric(data).rho
-    rho = pd.DataFrame(np.asarray(rho, dtype=float), index=list(map(str, data.columns)),
-                       columns=list(map(str, data.columns)))
-    return omega(rho, n_obs=len(data), **kwargs)
+    # polychoric names rho by the items it kept (a constant item is dropped with a warning).
+    return omega(polychoric(data).rho, n_obs=len(data), **kwargs)
