@@ -288,3 +288,13 @@ def test_tiny_groups_are_skipped_with_a_note(data: pd.DataFrame) -> None:
     section = _section(rep.html, "reliability")
     assert "Not computed for groups of fewer than 10 respondents" in section
     assert "Career satisfaction, pilot: 2 respondent(s) answered" in section
+
+
+def test_a_group_whose_reliability_fails_says_why(data: pd.DataFrame) -> None:
+    bad = data.copy()
+    bad.loc[bad["role"] == "faculty", ["css_1", "css_2", "css_3", "css_4"]] = np.nan
+    rep = pm.report(bad, "css", group="role", n_iter=10)
+    assert {s.id: s.status for s in rep.sections}["reliability"] == "error"
+    section = _section(rep.html, "reliability")
+    assert 'class="notice error"' in section
+    assert "Career satisfaction, faculty: alpha needs at least 2 items" in section

@@ -546,12 +546,15 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
         return
     rows, chart_rows, est, lower, upper, pub = [], [], [], [], [], []
     small: list[str] = []
+    failed: list[str] = []  # rows that reliability() could not compute, with its reason
     for rec in result.to_dict("records"):
         sc = inst.scales[rec["scale"]]
         label = rec.get("group", "all")
         if label != "all" and rec["n"] < MIN_GROUP:
             small.append(f"{sc.name}, {label}: {rec['n']} respondent(s) answered")
             continue
+        if rec["note"] and not math.isfinite(float(rec["alpha"])):
+            failed.append(f"{sc.name}, {label}: {rec['note']}")
         published = inst.published_for(rec["scale"])
         lo_, hi_ = float(rec["alpha_lower"]), float(rec["alpha_upper"])
         rows.append({
@@ -582,6 +585,10 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
     if small:
         b.add(notice("info", f"Not computed for groups of fewer than {MIN_GROUP} "
                              "respondents: ", "", small))
+    for message in failed:
+        b.note("error", message)
+    if failed:
+        b.add(notice("error", "Could not compute: ", "", failed))
     if any(math.isfinite(v) for v in est):
         svg = plots.interval_chart(chart_rows, est, lower, upper, published=pub,
                                    title="Cronbach's alpha with confidence interval",
