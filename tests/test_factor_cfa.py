@@ -7,11 +7,11 @@ the CSV files in tests/reference/data/ so that both sides see the same numbers.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from reference_data import REF
 
 from psychometrics.factor import cfa
 from psychometrics.factor.confirmatory import (
@@ -23,7 +23,6 @@ from psychometrics.factor.confirmatory import (
 )
 from psychometrics.factor.syntax import parse_model
 
-REF = Path(__file__).parent / "reference"
 DATA = REF / "data"
 OUT = REF / "cfa"
 

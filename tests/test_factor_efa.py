@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from reference_data import REF, matrix, names
 
 import psychometrics as pm
 from psychometrics.errors import DataValidationError, NumericalWarning
@@ -23,7 +23,6 @@ from psychometrics.factor._matrix import (
 from psychometrics.factor.extraction import extract
 from psychometrics.factor.rotation import rotate
 
-REF = Path(__file__).parent / "reference"
 TOL_CLOSED = 1e-8  # closed forms (KMO, Bartlett, eigenvalues of R): R agrees to ~1e-12
 # Iterative (L-BFGS-B extraction with R's optim settings, GPA rotation with GPArotation's
 # stopping rule): we follow R's iterations and agree to ~1e-9; 1e-6 leaves room for
@@ -54,15 +53,6 @@ FA_REF = json.loads((REF / "efa" / "fa.json").read_text())
 ROT = {"none": None, "geominQ": "geomin"}
 
 
-def _cols(x: str | list[str]) -> list[str]:
-    return [x] if isinstance(x, str) else list(x)
-
-
-def _mat(m: dict) -> np.ndarray:
-    a = np.asarray(m["data"], dtype=float)
-    return a.reshape(len(_cols(m["rows"])), -1)
-
-
 def _id(rec: dict) -> str:
     extra = "-bartlett" if rec.get("scores_method") == "bartlett" else ""
     return f"{rec['data']}-{rec['nfactors']}f-{rec['fm']}-{rec['rotate']}{extra}"
@@ -85,20 +75,20 @@ def test_efa_matches_psych(rec: dict, datasets) -> None:
                      rotation=ROT.get(rec["rotate"], rec["rotate"]), scores=scores, **kw)
 
     # psych's order and names (MR1 MR3 MR2 ...), signs, pattern and structure
-    assert list(res.loadings.columns) == _cols(rec["loadings"]["cols"])
-    assert list(res.loadings.index) == _cols(rec["loadings"]["rows"])
-    np.testing.assert_allclose(res.loadings.to_numpy(), _mat(rec["loadings"]), atol=TOL_ITER)
-    np.testing.assert_allclose(res.structure.to_numpy(), _mat(rec["Structure"]),
+    assert list(res.loadings.columns) == names(rec["loadings"]["cols"])
+    assert list(res.loadings.index) == names(rec["loadings"]["rows"])
+    np.testing.assert_allclose(res.loadings.to_numpy(), matrix(rec["loadings"]), atol=TOL_ITER)
+    np.testing.assert_allclose(res.structure.to_numpy(), matrix(rec["Structure"]),
                                atol=TOL_ITER)
     if rec["Phi"] is None:
         assert res.phi is None
     else:
-        np.testing.assert_allclose(res.phi.to_numpy(), _mat(rec["Phi"]), atol=TOL_ITER)
+        np.testing.assert_allclose(res.phi.to_numpy(), matrix(rec["Phi"]), atol=TOL_ITER)
     np.testing.assert_allclose(res.communalities, rec["communality"], atol=TOL_ITER)
     np.testing.assert_allclose(res.uniquenesses, rec["uniquenesses"], atol=TOL_ITER)
     np.testing.assert_allclose(res.complexity, rec["complexity"], atol=TOL_ITER)
-    np.testing.assert_allclose(res.variance.to_numpy(), _mat(rec["Vaccounted"]), atol=TOL_ITER)
-    assert list(res.variance.index) == _cols(rec["Vaccounted"]["rows"])
+    np.testing.assert_allclose(res.variance.to_numpy(), matrix(rec["Vaccounted"]), atol=TOL_ITER)
+    assert list(res.variance.index) == names(rec["Vaccounted"]["rows"])
     np.testing.assert_allclose(res.eigenvalues["R"], rec["e.values"], atol=TOL_CLOSED)
     np.testing.assert_allclose(res.eigenvalues["reduced"], rec["values"], atol=TOL_ITER)
 
@@ -120,7 +110,7 @@ def test_efa_matches_psych(rec: dict, datasets) -> None:
     assert res.rmsea_upper == pytest.approx(rec["RMSEA"][2], abs=TOL_RMSEA_CI)
 
     if scores is not None:
-        np.testing.assert_allclose(res.score_weights.to_numpy(), _mat(rec["weights"]),
+        np.testing.assert_allclose(res.score_weights.to_numpy(), matrix(rec["weights"]),
                                    atol=TOL_ITER)
         ref_scores = np.asarray(rec["scores"], dtype=float).reshape(-1, rec["nfactors"])
         got = res.scores.to_numpy()[: len(ref_scores)]

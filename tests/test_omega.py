@@ -6,16 +6,15 @@ import importlib.util
 import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from reference_data import REF, matrix, names
 
 import psychometrics as pm
 from psychometrics.errors import NumericalWarning
 
-REF = Path(__file__).parent / "reference"
 # omega rests on iterative steps (minres by L-BFGS-B following R's optim path, oblimin by
 # GPA with GPArotation's stopping rule): agreement is ~1e-12; 1e-6 leaves room for
 # BLAS/LAPACK differences between machines. The brief asks for 1e-3/1e-4.
@@ -25,22 +24,14 @@ RECS = json.loads((REF / "omega" / "omega.json").read_text())
 ROT = {"geominQ": "geomin"}
 
 
-def _cols(x: str | list[str]) -> list[str]:
-    return [x] if isinstance(x, str) else list(x)
-
-
-def _mat(m: dict) -> np.ndarray:
-    return np.asarray(m["data"], dtype=float).reshape(len(_cols(m["rows"])), -1)
-
-
 @pytest.fixture(scope="module")
 def datasets() -> dict[str, tuple[pd.DataFrame, dict]]:
     bfi = pd.read_csv(REF / "data" / "bfi.csv").iloc[:, :25]
     hs = pd.read_csv(REF / "data" / "HolzingerSwineford1939.csv")[[f"x{i}" for i in range(1, 10)]]
     h74 = pd.read_csv(REF / "data" / "Harman74_cor.csv")
     poly = next(r for r in RECS if r["data"] == "bfi10_poly")
-    rho = pd.DataFrame(_mat(poly["rho"]), index=_cols(poly["rho"]["rows"]),
-                       columns=_cols(poly["rho"]["cols"]))
+    rho = pd.DataFrame(matrix(poly["rho"]), index=names(poly["rho"]["rows"]),
+                       columns=names(poly["rho"]["cols"]))
     return {"bfi": (bfi, {}), "hs": (hs, {}), "harman74": (h74, {"n_obs": 145}),
             "bfi10_poly": (rho, {"n_obs": poly["n.obs"]})}
 
@@ -56,7 +47,7 @@ def test_omega_matches_psych(rec: dict, datasets) -> None:
     assert res.omega_total == pytest.approx(rec["omega.tot"], abs=TOL)
     assert res.alpha == pytest.approx(rec["alpha"], abs=TOL)
     assert res.g6 == pytest.approx(rec["G6"], abs=TOL)
-    sl = _mat(rec["sl"])
+    sl = matrix(rec["sl"])
     assert list(res.loadings.columns) == ["g", *[f"F{j + 1}*" for j in range(k)],
                                           "h2", "u2", "p2"]
     np.testing.assert_allclose(res.loadings.to_numpy(), sl, atol=TOL)
@@ -69,12 +60,12 @@ def test_omega_matches_psych(rec: dict, datasets) -> None:
     assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=TOL)
     assert res.omega_limit == pytest.approx(rec["omega.lim"], abs=TOL)
     assert res.ecv == pytest.approx(rec["ECV"], abs=TOL)
-    np.testing.assert_allclose(res.oblique_loadings.to_numpy(), _mat(rec["oblique"]), atol=TOL)
-    np.testing.assert_allclose(res.phi.to_numpy(), _mat(rec["phi"]), atol=TOL)
+    np.testing.assert_allclose(res.oblique_loadings.to_numpy(), matrix(rec["oblique"]), atol=TOL)
+    np.testing.assert_allclose(res.phi.to_numpy(), matrix(rec["phi"]), atol=TOL)
     np.testing.assert_allclose(res.g_loadings.to_numpy(), rec["gloading"], atol=TOL)
     np.testing.assert_array_equal(res.keys.to_numpy(), rec["key"])
-    groups = _mat(rec["omega.group"])
-    assert list(res.groups.index) == _cols(rec["omega.group"]["rows"])
+    groups = matrix(rec["omega.group"])
+    assert list(res.groups.index) == names(rec["omega.group"]["rows"])
     np.testing.assert_allclose(res.groups.to_numpy(), groups, atol=TOL)
 
 
@@ -127,7 +118,7 @@ def test_ordinal_omega_matches_psych_poly(datasets) -> None:
     assert res.omega_total == pytest.approx(rec["omega.tot"], abs=TOL)
     assert res.omega_hierarchical == pytest.approx(rec["omega_h"], abs=TOL)
     assert res.ecv == pytest.approx(rec["ECV"], abs=TOL)
-    np.testing.assert_allclose(res.loadings.to_numpy(), _mat(rec["sl"]), atol=TOL)
+    np.testing.assert_allclose(res.loadings.to_numpy(), matrix(rec["sl"]), atol=TOL)
     assert res.n_obs == rec["n.obs"]
 
 

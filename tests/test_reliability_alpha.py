@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from reference_data import REF, numbers
 
 import psychometrics as pm
 from psychometrics.coefficients import _alpha as A
 from psychometrics.errors import NumericalWarning
 
-REF = Path(__file__).parent / "reference"
 TOL = 1e-9  # closed forms; R's JSON carries 15 significant digits
 
 ALPHA = json.loads((REF / "reliability" / "alpha.json").read_text())
@@ -50,10 +49,6 @@ CASES = {
     "lsat6": ("lsat6", "pairwise"),
     "hs_x1_x9": ("hs", "pairwise"),
 }
-
-
-def _num(values: object) -> np.ndarray:
-    return np.array(values, dtype=float)  # JSON null -> NaN
 
 
 def _run(case: str, datasets: dict[str, pd.DataFrame], **kw: object) -> pm.AlphaResult:
@@ -93,12 +88,12 @@ def test_alpha_if_deleted_and_item_stats_match_psych(case: str,
                                  "ase", "var_r", "med_r"]].to_numpy()
     assert drop["cols"] == ["raw_alpha", "std.alpha", "G6(smc)", "average_r", "S/N",
                             "alpha se", "var.r", "med.r"]
-    np.testing.assert_allclose(ours, _num(drop["data"]), rtol=0, atol=TOL, equal_nan=True)
+    np.testing.assert_allclose(ours, numbers(drop["data"]), rtol=0, atol=TOL, equal_nan=True)
 
     items = ref["item_stats"]
     assert list(res.item_stats.index) == items["rows"]
     assert items["cols"] == ["n", "raw.r", "std.r", "r.cor", "r.drop", "mean", "sd"]
-    np.testing.assert_allclose(res.item_stats.to_numpy(dtype=float), _num(items["data"]),
+    np.testing.assert_allclose(res.item_stats.to_numpy(dtype=float), numbers(items["data"]),
                                rtol=0, atol=TOL)
 
 
@@ -111,7 +106,7 @@ def test_response_frequencies_match_psych(case: str, datasets: dict[str, pd.Data
         return
     assert list(res.response_freq.index) == ref["rows"]
     assert list(res.response_freq.columns) == ref["cols"]
-    np.testing.assert_allclose(res.response_freq.to_numpy(), _num(ref["data"]), rtol=0,
+    np.testing.assert_allclose(res.response_freq.to_numpy(), numbers(ref["data"]), rtol=0,
                                atol=TOL)
 
 
@@ -142,12 +137,12 @@ def test_missing_data_convention_is_psych_cov2cor_not_pairwise_cor(bfi: pd.DataF
     assert abs(res.std_alpha - conv["naive_std_alpha"]) > 1e-5
     # and it is what pandas' pairwise corr computes (the R naive matrix)
     keyed = items.assign(A1=7 - items["A1"])
-    np.testing.assert_allclose(keyed.corr().to_numpy(), _num(conv["naive_r"]["data"]), atol=TOL)
+    np.testing.assert_allclose(keyed.corr().to_numpy(), numbers(conv["naive_r"]["data"]), atol=TOL)
     # our internal pairwise correlation (used for psych's sign check) is the naive one
     mom = A._moments(keyed.to_numpy(dtype=float))
-    np.testing.assert_allclose(mom.pairwise_correlation(), _num(conv["naive_r"]["data"]),
+    np.testing.assert_allclose(mom.pairwise_correlation(), numbers(conv["naive_r"]["data"]),
                                atol=TOL)
-    np.testing.assert_allclose(A.cov2cor(mom.covariance()), _num(conv["psych_r"]["data"]),
+    np.testing.assert_allclose(A.cov2cor(mom.covariance()), numbers(conv["psych_r"]["data"]),
                                atol=TOL)
 
 

@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from reference_data import REF, numbers
 from scipy.special import ndtr, owens_t
 
 import psychometrics as pm
 from psychometrics import correlation as C
 from psychometrics.errors import NumericalWarning, PsychometricsWarning
 
-REF = Path(__file__).parent / "reference"
 TOL = 1e-9  # closed forms; R's JSON carries 15 significant digits
 # polychoric: the same optimiser (R's Brent fmin, same tolerance) on the same likelihood
 # (Genz's bivariate normal, as mnormt), so rho agrees far inside optimize()'s tolerance
@@ -26,10 +25,6 @@ TOL_RHO = 1e-8
 SPLIT = json.loads((REF / "reliability" / "split_half.json").read_text())
 POLY = json.loads((REF / "reliability" / "polychoric.json").read_text())
 ORD = json.loads((REF / "reliability" / "ordinal_alpha.json").read_text())
-
-
-def _num(values: object) -> np.ndarray:
-    return np.array(values, dtype=float)
 
 
 @pytest.fixture(scope="module")
@@ -146,9 +141,9 @@ def test_polychoric_matches_psych(case: str, data: dict[str, pd.DataFrame]) -> N
         warnings.simplefilter("ignore", PsychometricsWarning)
         res = pm.polychoric(POLY_SOURCE[case](data), correct=ref["correct"])
     assert list(res.rho.index) == ref["rho"]["rows"]
-    np.testing.assert_allclose(res.rho.to_numpy(), _num(ref["rho"]["data"]), rtol=0,
+    np.testing.assert_allclose(res.rho.to_numpy(), numbers(ref["rho"]["data"]), rtol=0,
                                atol=TOL_RHO)
-    tau = _num(ref["tau"]["data"])
+    tau = numbers(ref["tau"]["data"])
     assert list(res.tau.index) == ref["tau"]["rows"]
     finite = np.isfinite(tau)
     np.testing.assert_array_equal(np.isfinite(res.tau.to_numpy()), finite)
@@ -240,9 +235,9 @@ def test_ordinal_alpha_matches_psych(case: str, data: dict[str, pd.DataFrame]) -
     assert list(res.alpha_if_deleted.index) == drop["rows"]
     ours = res.alpha_if_deleted[["alpha", "alpha", "g6", "average_r", "signal_noise", "var_r",
                                  "med_r"]].to_numpy()
-    np.testing.assert_allclose(ours, _num(drop["data"]), rtol=0, atol=TOL_RHO)
+    np.testing.assert_allclose(ours, numbers(drop["data"]), rtol=0, atol=TOL_RHO)
     assert ref["item_stats"]["cols"] == ["r", "r.cor", "r.drop"]
-    np.testing.assert_allclose(res.item_stats.to_numpy(), _num(ref["item_stats"]["data"]),
+    np.testing.assert_allclose(res.item_stats.to_numpy(), numbers(ref["item_stats"]["data"]),
                                rtol=0, atol=TOL_RHO)
 
 
