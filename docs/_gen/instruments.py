@@ -119,7 +119,7 @@ def instrument_page(inst: Instrument, path: Path | None = None) -> str:
     for n, item in enumerate(inst.items, start=1):
         words = item.paraphrase if restricted or item.text is None else item.text
         rows.append((n, f"`{item.id}`", words, "reversed" if item.reverse else "+",
-                     item.response_scale or inst.response_scale))
+                     inst.item_scale_name(item.id)))
     md.append(table(["#", "id", head, "key", "response scale"], rows,
                     ["r", "l", "l", "l", "l"]))
     if inst.reversed_items:

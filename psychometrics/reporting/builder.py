@@ -354,7 +354,7 @@ def _section_instrument(ctx: _Context, b: _Builder) -> None:
         rows.append({"#": i, "item": item.id,
                      "wording" if not restricted else "paraphrase (licensed text not shown)":
                      words, "keyed": "reversed" if item.reverse else "+",
-                     "response scale": item.response_scale or inst.response_scale})
+                     "response scale": inst.item_scale_name(item.id)})
     b.add("<h3>Items</h3>")
     if restricted:
         b.add('<p class="small muted">The item text of this instrument is licensed: the '
