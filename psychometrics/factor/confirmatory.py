@@ -1128,13 +1128,6 @@ class _Objective:
             H = (H + H.T) / 2.0
         return g, info, H
 
-    def information_and_hessian(self, x: np.ndarray,
-                                st: _State) -> tuple[np.ndarray, np.ndarray]:
-        """Expected information and exact Hessian (the tests' entry to the Hessian)."""
-        _, info, H = self.derivatives(x, st, True)
-        assert H is not None
-        return info, H
-
     def evaluate(self, x: np.ndarray, newton: bool
                  ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:
         st = self.state(x)
