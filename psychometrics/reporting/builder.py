@@ -506,7 +506,8 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
 
 
 def _score_step(inst: Instrument, name: str) -> float | None:
-    """The spacing of possible scores for a sum without prorating gaps, else None (bins)."""
+    """The spacing of a sum's possible scores (one bar per score), else None (about 20
+    bins). A prorated sum with missing answers falls between them, into the nearest bar."""
     sc = inst.scales[name]
     if sc.method != "sum":
         return None
