@@ -17,3 +17,25 @@ def best_of(fn: Callable[[], object], repeat: int = 5, *, warm_up: bool = True) 
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def run_r(script: str, *args: str, label: str = "R", timeout: float | None = 1800
+          ) -> list[str] | None:
+    """Run an R script (source text) with ``args``; its printed tokens, or None (with the
+    reason printed) when Rscript is missing or the script fails."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    if shutil.which("Rscript") is None:
+        print(f"{label}: Rscript not found, skipped")
+        return None
+    path = Path(tempfile.mkdtemp()) / "bench.R"
+    path.write_text(script)
+    out = subprocess.run(["Rscript", str(path), *args], capture_output=True, text=True,
+                         check=False, timeout=timeout)
+    if out.returncode != 0:
+        print(f"{label}: Rscript failed, skipped\n{out.stderr.strip()[-500:]}")
+        return None
+    return out.stdout.split()

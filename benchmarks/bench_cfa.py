@@ -22,15 +22,13 @@ semopy is a benchmark-only install (``pip install semopy``), not a dependency.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of
+from _timing import best_of, run_r
 
 from psychometrics.factor import cfa
 
@@ -48,8 +46,6 @@ def one_factor_data(rows: int, items: int, seed: int = 20240611) -> pd.DataFrame
 
 
 def time_lavaan(csv: Path, model: str, missing: str, repeat: int) -> float | None:
-    if shutil.which("Rscript") is None:
-        return None
     script = f"""
 suppressPackageStartupMessages(library(lavaan))
 d <- read.csv("{csv.as_posix()}")
@@ -58,13 +54,11 @@ fit <- cfa(m, data = d, missing = "{missing}")
 t <- replicate({repeat}, system.time(cfa(m, data = d, missing = "{missing}"))[["elapsed"]])
 cat(min(t), "\\n")
 """
-    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
-                         timeout=1800)
-    if out.returncode != 0:
-        print("lavaan failed:", out.stderr.strip()[-300:])
+    out = run_r(script, label="lavaan")
+    if out is None:
         return None
     # system.time has millisecond resolution; a 0 reading means "under 1 ms".
-    return max(float(out.stdout.split()[-1]), 0.001)
+    return max(float(out[-1]), 0.001)
 
 
 def time_semopy(data: pd.DataFrame, model: str, repeat: int) -> float | None:

@@ -10,15 +10,13 @@ measured here), when Rscript and psych are installed.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import tempfile
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of
+from _timing import best_of, run_r
 
 import psychometrics as pm
 
@@ -67,15 +65,17 @@ def main() -> None:
     print(f"validate + score  {t_val + t_score:7.3f} s   (target < 0.3 s)")
     print(f"peak extra memory {peak_mb:7.0f} MB  ({peak_mb / input_mb:.1f} x the input)")
 
-    if args.r and shutil.which("Rscript"):
+    if args.r:
         csv = tmp / "data.csv"
         data.to_csv(csv, index=False)
         script = (f"suppressMessages(library(psych)); x <- as.matrix(read.csv('{csv}'));"
                   "keys <- list(total = ifelse(seq_len(20) %% 5 == 0, -(1:20), 1:20));"
                   "t <- system.time(scoreItems(keys, x, min = 1, max = 5))[['elapsed']];"
                   "cat(t)")
-        out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
-        t_r = float(out.stdout.strip() or "nan")
+        out = run_r(script, label="R psych::scoreItems")
+        if out is None:
+            return
+        t_r = float(out[-1])
         print(f"R psych::scoreItems {t_r:7.3f} s  -> ours is {t_r / (t_val + t_score):.1f}x "
               "faster (validate + score)")
 

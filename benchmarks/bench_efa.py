@@ -15,15 +15,13 @@ without ``scores="regression"``; the best of ``--repeat`` runs is reported for e
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of
+from _timing import best_of, run_r
 
 import psychometrics as pm
 
@@ -89,19 +87,12 @@ cat(sprintf("%.15g\n", f$loadings), sep = "")
 
 
 def time_psych(data: pd.DataFrame, repeat: int) -> tuple[float, np.ndarray] | None:
-    if shutil.which("Rscript") is None:
-        print("psych: Rscript not found, skipped")
+    csv = Path(tempfile.mkdtemp()) / "x.csv"
+    data.to_csv(csv, index=False, na_rep="NA")
+    out = run_r(R_SCRIPT, str(csv), str(repeat), label="psych")
+    if out is None:
         return None
-    tmp = Path(tempfile.mkdtemp())
-    data.to_csv(tmp / "x.csv", index=False, na_rep="NA")
-    (tmp / "bench.R").write_text(R_SCRIPT)
-    out = subprocess.run(["Rscript", str(tmp / "bench.R"), str(tmp / "x.csv"), str(repeat)],
-                         capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        print("psych: Rscript failed, skipped\n" + out.stderr[-500:])
-        return None
-    lines = out.stdout.split()
-    return float(lines[0]), np.array([float(v) for v in lines[1:]])
+    return float(out[0]), np.array([float(v) for v in out[1:]])
 
 
 def main() -> None:

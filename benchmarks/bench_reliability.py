@@ -17,15 +17,13 @@ The machine is shared; each timing is the best of ``--repeat`` runs after a warm
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of
+from _timing import best_of, run_r
 
 import psychometrics as pm
 
@@ -41,13 +39,8 @@ def likert(n: int, k: int, seed: int) -> np.ndarray:
 
 def r_time(script: str) -> float | None:
     """Seconds R reports for the timed expression (the script prints them last)."""
-    if shutil.which("Rscript") is None:
-        return None
-    out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        print("   R failed:", out.stderr.strip().splitlines()[-1:])
-        return None
-    return float(out.stdout.strip().split()[-1])
+    out = run_r(script, label="   R")
+    return None if out is None else float(out[-1])
 
 
 def line(label: str, seconds: float | None, base: float | None = None) -> None:
