@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "PsychometricsError": "psychometrics.errors",
     "DefinitionError": "psychometrics.errors",
     "DataValidationError": "psychometrics.errors",
+    "MissingColumnError": "psychometrics.errors",
     "PsychometricsWarning": "psychometrics.errors",
     "NumericalWarning": "psychometrics.errors",
     # core

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.catalog import as_instrument
-from psychometrics.errors import NumericalWarning
+from psychometrics.errors import MissingColumnError, NumericalWarning
 from psychometrics.schema import Instrument
 from psychometrics.scoring import item_data
 from psychometrics.validation import Columns
@@ -33,7 +33,9 @@ def group_masks(data: pd.DataFrame, group: str) -> list[tuple[str, np.ndarray]]:
     """``(label, row mask)`` for each value of ``data[group]``, sorted, then ``(missing)``
     for rows without a value, so that every respondent is in exactly one group."""
     if group not in data.columns:
-        raise KeyError(f"group column '{group}' is not in the data")
+        raise MissingColumnError(f"group column '{group}' is not in the data (columns: "
+                                 f"{', '.join(map(str, data.columns[:20]))}"
+                                 f"{' ...' if len(data.columns) > 20 else ''})")
     labels = data[group].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
     present = sorted({str(g) for g in labels if g != MISSING_GROUP})
     order = present + ([MISSING_GROUP] if (labels == MISSING_GROUP).any() else [])

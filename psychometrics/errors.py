@@ -63,6 +63,16 @@ class DataValidationError(PsychometricsError, ValueError):
         super().__init__(message)
 
 
+class MissingColumnError(PsychometricsError, KeyError):
+    """A column the call names (a group, an id column) is not in the data.
+
+    A ``KeyError`` for code that catches those; its message is shown as written.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class PsychometricsWarning(UserWarning):
     """Base class of the package's warnings (numerical trouble, questionable data)."""
 

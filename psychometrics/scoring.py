@@ -14,7 +14,7 @@ import pandas as pd
 
 from psychometrics import __version__
 from psychometrics.catalog import as_instrument
-from psychometrics.errors import DataValidationError
+from psychometrics.errors import DataValidationError, MissingColumnError
 from psychometrics.schema import Instrument
 from psychometrics.validation import (
     CHUNK_ROWS,
@@ -157,7 +157,7 @@ def score(
     parts: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
     if id_column is not None:
         if id_column not in data.columns:
-            raise KeyError(f"id column '{id_column}' is not in the data")
+            raise MissingColumnError(f"id column '{id_column}' is not in the data")
         parts[id_column] = data[id_column].to_numpy()
     for inst in instruments:
         cols = columns.get(inst.id) if per_instrument else columns  # type: ignore[union-attr]

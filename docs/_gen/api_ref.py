@@ -35,7 +35,8 @@ AREAS: list[tuple[str, str, list[str]]] = [
       "exports.to_reproschema", "exports.write_reproschema", "exports.instrument_to_yaml"]),
     ("Bundled data", "The synthetic example.", ["datasets.load_mentorship"]),
     ("Errors and warnings", "Everything the package raises or warns on purpose.",
-     ["PsychometricsError", "DefinitionError", "DataValidationError", "PsychometricsWarning",
+     ["PsychometricsError", "DefinitionError", "DataValidationError", "MissingColumnError",
+      "PsychometricsWarning",
       "NumericalWarning"]),
 ]
 

@@ -47,9 +47,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     (inst,) = _common.instruments(args.instrument, args.overlay)
     data = _common.read(args, [inst])
     out = Path(args.output or f"{inst.id}-report.html")
-    if args.group is not None and args.group not in data.columns:
-        print(f"error: group column '{args.group}' is not in {args.data}", file=sys.stderr)
-        return 2
     result = report(
         data, inst, columns=_common.columns(args.columns), group=args.group,
         id_column=args.id_column, ci_method=args.ci_method, n_boot=args.n_boot,

@@ -294,9 +294,6 @@ def report(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     inst = as_instrument(instrument)
-    if group is not None and group not in data.columns:
-        raise KeyError(f"group column '{group}' is not in the data "
-                       f"(columns: {', '.join(map(str, data.columns[:20]))})")
     if cfa_missing not in ("fiml", "listwise"):
         raise ValueError(f"cfa_missing must be 'fiml' or 'listwise', not {cfa_missing!r}")
     ctx = _Context(inst, data, columns, group, id_column, ci, ci_method, n_boot, n_iter, seed,
