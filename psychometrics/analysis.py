@@ -173,5 +173,5 @@ def _published(inst: Instrument, scale: str) -> tuple[str | float, str]:
         if rel.statistic == "alpha":
             if rel.value is not None:
                 return float(rel.value), rel.source
-            return f"{rel.low:.2f}-{rel.high:.2f}", rel.source
+            return rel.value_text(), rel.source
     return np.nan, ""

@@ -171,6 +171,18 @@ class PublishedReliability(_Strict):
     sample: str = Field(description="Who was measured (population, n).")
     source: str = Field(description="Where it was reported.")
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)``; both are the value when a single value was reported."""
+        if self.value is not None:
+            return self.value, self.value
+        return self.low, self.high  # type: ignore[return-value]  # checked on load
+
+    def value_text(self, dash: str = "-") -> str:
+        """``0.87``, or a range ``0.76-0.90`` (``dash`` between the ends)."""
+        low, high = self.bounds
+        return f"{low:.2f}" if low == high else f"{low:.2f}{dash}{high:.2f}"
+
 
 class PublishedStructure(_Strict):
     """The factor structure reported in the literature; drives the default CFA model."""

@@ -158,7 +158,7 @@ def instrument_page(inst: Instrument, path: Path | None = None) -> str:
     if pub.reliability:
         rows = []
         for r in pub.reliability:
-            value = f"{r.value:.2f}" if r.value is not None else f"{r.low:.2f}–{r.high:.2f}"
+            value = r.value_text("–")
             rows.append((f"`{inst.id}_{r.scale}`", r.statistic, value, r.sample, r.source))
         md.append(table(["scale", "statistic", "value", "sample", "source"], rows))
     else:

@@ -90,7 +90,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     out.extend(wrap.fill(f"  {c}")
                for c in inst.citations)
     for rel in inst.published.reliability:
-        val = f"{rel.value:.2f}" if rel.value is not None else f"{rel.low:.2f}-{rel.high:.2f}"
+        val = rel.value_text()
         out.append(wrap.fill(f"published {rel.statistic} ({rel.scale}): {val}; {rel.sample}; "
                              f"{rel.source}"))
     if inst.published.structure is not None:

@@ -514,12 +514,8 @@ def _score_step(inst: Instrument, name: str) -> float | None:
     return step
 
 
-def _published_value(p: Any) -> str:
-    return f"{p.value:.2f}" if p.value is not None else f"{p.low:.2f}–{p.high:.2f}"
-
-
 def _published_text(p: Any) -> str:
-    return f"{p.statistic} {_published_value(p)} ({p.source})"
+    return f"{p.statistic} {p.value_text('–')} ({p.source})"
 
 
 def _section_reliability(ctx: _Context, b: _Builder) -> None:
@@ -570,8 +566,7 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
         lower.append(lo_)
         upper.append(hi_)
         pa = next((p for p in published if p.statistic == "alpha"), None)
-        pub.append(None if pa is None else
-                   ((pa.value, pa.value) if pa.value is not None else (pa.low, pa.high)))
+        pub.append(None if pa is None else pa.bounds)
     if not rows:
         return
     b.add(table(pd.DataFrame(rows), index=False))
