@@ -110,3 +110,8 @@ def test_empty_or_malformed_models(bad: object) -> None:
 def test_wrong_type() -> None:
     with pytest.raises(TypeError):
         parse_model(42)  # type: ignore[arg-type]
+
+
+def test_error_column_points_into_the_right_statement_of_a_line() -> None:
+    with pytest.raises(ModelSyntaxError, match=r"<model>:1:47: operator '~'"):
+        parse_model("affective =~ acs_1 + acs_2 + acs_3; affective ~ acs_4")

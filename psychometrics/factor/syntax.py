@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from psychometrics.errors import DefinitionError, Problem
 
@@ -247,21 +247,32 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _statements(text: str) -> list[tuple[str, int, str]]:
-    """Split text into (statement, line number, original line) with continuation lines."""
-    pieces: list[tuple[str, int, str]] = []
+class _Source(NamedTuple):
+    """The line a statement came from, and where on it the statement starts (0-based), so
+    error columns point into the right statement of a ``;``-separated line."""
+
+    text: str
+    start: int
+
+
+def _statements(text: str) -> list[tuple[str, int, _Source]]:
+    """Split text into (statement, line number, source) with continuation lines."""
+    pieces: list[tuple[str, int, _Source]] = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
+        cursor = 0
         for part in _split_top(_strip_comment(raw), ";"):
+            at = cursor
+            cursor += len(part) + 1
             part = part.strip()
             if part:
-                pieces.append((part, lineno, raw))
-    out: list[tuple[str, int, str]] = []
-    for part, lineno, raw in pieces:
+                pieces.append((part, lineno, _Source(raw, raw.find(part, at))))
+    out: list[tuple[str, int, _Source]] = []
+    for part, lineno, src in pieces:
         if out and (part.startswith(("+", "*")) or out[-1][0].endswith(("+", "*", "=~", "~~"))):
-            prev, prev_line, prev_raw = out[-1]
-            out[-1] = (f"{prev} {part}", prev_line, prev_raw)
+            prev, prev_line, prev_src = out[-1]
+            out[-1] = (f"{prev} {part}", prev_line, prev_src)
         else:
-            out.append((part, lineno, raw))
+            out.append((part, lineno, src))
     return out
 
 
@@ -309,74 +320,74 @@ def _find_operator(statement: str) -> tuple[int, str] | None:
     return None
 
 
-def _column(raw: str, token: str) -> int | None:
-    pos = raw.find(token.strip())
+def _column(src: _Source, token: str) -> int | None:
+    pos = src.text.find(token.strip(), src.start)
     return pos + 1 if pos >= 0 else None
 
 
 def _parse_text(text: str) -> ModelSpec:
     terms: list[ModelTerm] = []
-    for statement, lineno, raw in _statements(text):
+    for statement, lineno, src in _statements(text):
         found = _find_operator(statement)
         if found is None:
             raise ModelSyntaxError(
                 f"no operator in {statement!r}; expected 'factor =~ item + item' or 'a ~~ b'",
-                lineno, _column(raw, statement))
+                lineno, _column(src, statement))
         pos, op = found
         if op not in _SUPPORTED:
             raise ModelSyntaxError(
                 f"operator {op!r} in {statement!r}: {_UNSUPPORTED_WHY[op]}",
-                lineno, _column(raw, op))
+                lineno, _column(src, op))
         lhs = statement[:pos].strip()
         rhs = statement[pos + len(op):].strip()
         if not lhs:
             raise ModelSyntaxError(f"nothing left of {op!r} in {statement!r}",
-                                   lineno, _column(raw, op))
+                                   lineno, _column(src, op))
         if not _NAME.match(lhs):
             raise ModelSyntaxError(
                 f"cannot read {lhs!r} left of {op!r}: expected one variable name",
-                lineno, _column(raw, lhs))
+                lineno, _column(src, lhs))
         if not rhs:
             raise ModelSyntaxError(f"nothing right of {op!r} in {statement!r}",
-                                   lineno, _column(raw, op))
+                                   lineno, _column(src, op))
         second = _find_operator(rhs)
         if second is not None:
             why = _UNSUPPORTED_WHY.get(second[1], "one operator per statement")
             raise ModelSyntaxError(
                 f"unexpected operator {second[1]!r} in {statement!r}: {why}",
-                lineno, _column(raw, second[1]))
+                lineno, _column(src, second[1]))
         for term_text in _split_top(rhs, "+"):
             if not term_text.strip():
                 raise ModelSyntaxError(f"empty term (a stray '+') in {statement!r}",
-                                       lineno, _column(raw, rhs))
-            terms.append(_parse_term(lhs, op, term_text.strip(), lineno, raw))
+                                       lineno, _column(src, rhs))
+            terms.append(_parse_term(lhs, op, term_text.strip(), lineno, src))
     if not terms:
         raise ModelSyntaxError("the model is empty: no '=~' or '~~' statement")
     return _finish(terms)
 
 
-def _parse_term(lhs: str, op: str, text: str, lineno: int | None, raw: str) -> ModelTerm:
+def _parse_term(lhs: str, op: str, text: str, lineno: int | None, src: _Source) -> ModelTerm:
     parts = [p.strip() for p in _split_top(text, "*")]
     name = parts[-1]
     if not name:
         raise ModelSyntaxError(f"missing variable name after '*' in {text!r}", lineno,
-                               _column(raw, text))
+                               _column(src, text))
     if not _NAME.match(name):
         raise ModelSyntaxError(
             f"cannot read {name!r} right of {op!r}: expected a variable name"
             + (" (a modifier needs '*', as in 2*x1)" if re.match(r"[-+]?[\d.]", name) else ""),
-            lineno, _column(raw, name))
+            lineno, _column(src, name))
     if name == "NA":
         raise ModelSyntaxError(f"'NA' is a modifier, not a variable, in {text!r}",
-                               lineno, _column(raw, text))
+                               lineno, _column(src, text))
     fixed: float | None = None
     free = False
     label: str | None = None
     start: float | None = None
     for mod in parts[:-1]:
-        where = _column(raw, mod)
+        where = _column(src, mod)
         if not mod:
-            raise ModelSyntaxError(f"empty modifier in {text!r}", lineno, _column(raw, text))
+            raise ModelSyntaxError(f"empty modifier in {text!r}", lineno, _column(src, text))
         if mod == "NA":
             free = True
         elif _NUMBER.match(mod):
@@ -408,10 +419,10 @@ def _parse_term(lhs: str, op: str, text: str, lineno: int | None, raw: str) -> M
                 "or start(value)", lineno, where)
     if fixed is not None and free:
         raise ModelSyntaxError(f"{text!r} is both fixed and freed (NA)", lineno,
-                               _column(raw, text))
+                               _column(src, text))
     if op == "=~" and name == lhs:
         raise ModelSyntaxError(f"factor {lhs!r} cannot be its own indicator", lineno,
-                               _column(raw, text))
+                               _column(src, text))
     return ModelTerm(lhs, op, name, fixed, free, label, start, lineno)
 
 
@@ -476,7 +487,7 @@ def _parse_dict(spec: Mapping[Any, Any]) -> ModelSpec:
         for item in items:
             if not isinstance(item, str):
                 raise ModelSyntaxError(f"factor {factor!r}: item {item!r} is not a string")
-            terms.append(_parse_term(factor, "=~", item.strip(), None, item))
+            terms.append(_parse_term(factor, "=~", item.strip(), None, _Source(item, 0)))
     return _finish(terms)
 
 
