@@ -24,12 +24,17 @@ CHUNK_ROWS = 1 << 15  # rows per pass: a chunk of 20 items is ~5 MB, cache-resid
 
 PROBLEM_COLUMNS = ["row", "id", "column", "item", "value", "rule", "severity", "message"]
 
+# Rules whose rows count cells (``value`` is the count) rather than name one.
+COUNTED = ("missing_code", "missing_marker", "user_missing")
+
 RULES = {
     "missing_column": "an item's column is not in the data",
     "missing_id_column": "the respondent id column is not in the data",
     "non_numeric": "a cell is not a number",
     "out_of_scale": "a number is not one of the item's response values",
     "missing_code": "cells hold a declared missing-value code (counted, then treated as missing)",
+    "missing_marker": "cells were empty or a missing marker (N/A, NA, ., #N/A) in the file",
+    "user_missing": "cells held a user-defined missing value declared in the SPSS/Stata file",
     "duplicate_id": "a respondent id occurs more than once",
     "no_answers": "a respondent answered none of the instrument's items",
 }
@@ -86,7 +91,13 @@ class PreparedItems:
 
 def prepare_items(data: pd.DataFrame, instrument: Instrument, columns: Columns = None
                   ) -> PreparedItems:
-    """Read the instrument's item columns from ``data`` into a checked float matrix."""
+    """Read the instrument's item columns from ``data`` into a checked float matrix.
+
+    Numeric columns are copied in blocks of rows straight into the float32 matrix (no
+    float64 or whole-frame copy of an int frame; a row-major frame is read a cache-sized
+    block at a time), and each block is checked against the response scales while it is in
+    cache.
+    """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     cmap = resolve_columns(instrument, columns)
@@ -100,6 +111,7 @@ def prepare_items(data: pd.DataFrame, instrument: Instrument, columns: Columns =
     integral = np.zeros(k, dtype=bool)  # integer dtype: no need to test for fractions
     present = [cmap[i] in data.columns for i in ids]
     raw: dict[str, pd.Series] = {}
+    numeric: list[tuple[int, np.ndarray]] = []  # (item position, column view)
     for j, iid in enumerate(ids):
         if not present[j]:
             values[:, j] = np.nan
@@ -109,13 +121,13 @@ def prepare_items(data: pd.DataFrame, instrument: Instrument, columns: Columns =
             raise DataValidationError(f"column '{cmap[iid]}' occurs more than once in the data")
         raw[iid] = col
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            values[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
             integral[j] = pd.api.types.is_integer_dtype(col)
+            if isinstance(col.dtype, np.dtype):
+                numeric.append((j, col.to_numpy()))  # a view: no copy
+            else:  # nullable extension types (Int64, Float64): NA -> NaN
+                numeric.append((j, col.to_numpy(dtype=np.float32, na_value=np.nan)))
         else:
-            blank = col.astype("string").str.strip().replace("", pd.NA)
-            num = pd.to_numeric(blank, errors="coerce")
-            values[:, j] = num.to_numpy(dtype=float, na_value=np.nan)
-            non_numeric[:, j] = blank.notna().to_numpy() & np.isnan(values[:, j])
+            values[:, j], non_numeric[:, j] = _parse_cells(col)
 
     code = np.zeros((n, k), dtype=bool, order="F")
     out_of_scale = np.zeros((n, k), dtype=bool, order="F")
@@ -127,27 +139,47 @@ def prepare_items(data: pd.DataFrame, instrument: Instrument, columns: Columns =
         if cols.size:
             whole = cols.size == k
             groups.append((cols, whole, rs, bool(integral[cols].all())))
-    for start in range(0, n, CHUNK_ROWS):
-        block = values[start:start + CHUNK_ROWS]
-        for cols, whole, rs, is_int in groups:
-            sub = block if whole else block[:, cols]
-            if rs.is_contiguous:
-                ok = (sub >= rs.min) & (sub <= rs.max)
-                if not is_int:
-                    ok &= sub == np.floor(sub)
-            else:
-                ok = np.isin(sub, np.asarray(rs.values, dtype=np.float32))
-            bad = ~(ok | np.isnan(sub))
-            if not bad.any():
-                continue
-            # Rare cells: sort declared missing codes from values off the scale.
-            r, c = np.nonzero(bad)
-            rows, item_cols = r + start, cols[c]
-            is_code = np.isin(sub[r, c], codes)
-            code[rows[is_code], item_cols[is_code]] = True
-            out_of_scale[rows[~is_code], item_cols[~is_code]] = True
-            values[rows, item_cols] = np.nan
+    with np.errstate(invalid="ignore"):
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, n)
+            for j, column in numeric:
+                values[start:stop, j] = column[start:stop]
+            _check_block(values, start, stop, groups, codes, code, out_of_scale)
     return PreparedItems(instrument, cmap, values, present, code, non_numeric, out_of_scale, raw)
+
+
+def _parse_cells(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text or mixed column: numbers, and a mask of the cells that are not (strict: 'inf'
+    and 'nan' written in a cell are not numbers)."""
+    blank = col.astype("string").str.strip().replace("", pd.NA)
+    num = pd.to_numeric(blank, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(num)
+    num = np.where(bad, np.nan, num)
+    return num, blank.notna().to_numpy() & bad
+
+
+def _check_block(values: np.ndarray, start: int, stop: int, groups: list[Any],
+                 codes: np.ndarray, code: np.ndarray, out_of_scale: np.ndarray) -> None:
+    """Flag the cells of rows start:stop that are off their item's scale (codes apart)."""
+    block = values[start:stop]
+    for cols, whole, rs, is_int in groups:
+        sub = block if whole else block[:, cols]
+        if rs.is_contiguous:
+            ok = (sub >= rs.min) & (sub <= rs.max)
+            if not is_int:
+                ok &= sub == np.floor(sub)
+        else:
+            ok = np.isin(sub, np.asarray(rs.values, dtype=np.float32))
+        bad = ~(ok | np.isnan(sub))
+        if not bad.any():
+            continue
+        # Rare cells: sort declared missing codes from values off the scale.
+        r, c = np.nonzero(bad)
+        rows, item_cols = r + start, cols[c]
+        is_code = np.isin(sub[r, c], codes)
+        code[rows[is_code], item_cols[is_code]] = True
+        out_of_scale[rows[~is_code], item_cols[~is_code]] = True
+        values[rows, item_cols] = np.nan
 
 
 @dataclass(frozen=True)
@@ -190,7 +222,7 @@ class ValidationReport:
         """Problems by rule and severity, with what each rule means."""
         if self.problems.empty:
             return pd.DataFrame(columns=["rule", "severity", "count", "meaning"])
-        info = self.problems["rule"] == "missing_code"
+        info = self.problems["rule"].isin(COUNTED)
         codes = self.problems[info].assign(n=lambda d: d["value"].astype(int))
         rest = self.problems[~info].assign(n=1)
         both = pd.concat([codes, rest]) if not codes.empty else rest
@@ -314,6 +346,7 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
                 msgs = [f"row {r} (id {i}), column {col}: value {_show(v)} {what}"
                         for r, i, v in zip(rows, who, vals, strict=True)]
                 frames.append(_rows(rows, who, col, iid, vals, rule, "error", msgs))
+        frames.extend(_file_missing(data, col, iid))
         n_codes = int(prep.code[:, j].sum())
         if n_codes:
             frames.append(_rows(None, None, col, iid, n_codes, "missing_code", "info",
@@ -350,6 +383,31 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
         n_missing = n_missing - invalid.sum(axis=0)
     missing = pd.Series(n_missing, index=inst.item_ids, name="missing")
     return ValidationReport(inst.id, len(data), problems, missing, inst.provenance())
+
+
+def _file_missing(data: pd.DataFrame, col: str, iid: str) -> list[pd.DataFrame]:
+    """Info rows for what the reader found in this column: missing markers and SPSS/Stata
+    user-missing values (by declared code, the reason), when ``data`` is what it read."""
+    attrs = data.attrs
+    rows = attrs.get("rows")
+    if isinstance(rows, dict) and rows.get("n") != len(data):
+        return []  # a subset or a changed frame: the file's counts no longer apply
+    out = []
+    for marker, n in (attrs.get("missing_markers") or {}).get(col, {}).items():
+        what = "empty cell(s)" if marker == "" else f"cell(s) written {marker!r}"
+        out.append(_rows(None, None, col, iid, n, "missing_marker", "info",
+                         [f"column {col}: {n} {what} read as missing"]))
+    reasons = (attrs.get("user_missing_reasons") or {}).get(col, {})
+    labels = (attrs.get("value_labels") or {}).get(col, {})
+    kind = attrs.get("format", "SPSS/Stata")
+    code = attrs.get("missing_code")
+    became = "missing" if code is None else f"the missing code {_show(code)}"
+    for value, n in reasons.items():
+        label = f" ({labels[value]!r})" if value in labels else ""
+        out.append(_rows(None, None, col, iid, n, "user_missing", "info",
+                         [f"column {col}: {n} cell(s) held {kind} user-missing value "
+                          f"{value}{label}, read as {became}"]))
+    return out
 
 
 def error_message(title: str, errors: pd.DataFrame, shown: int = 20) -> str:

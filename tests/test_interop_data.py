@@ -37,7 +37,10 @@ def test_spss_user_missing_become_missing() -> None:
     assert frame.loc[2, "gse_5"] != frame.loc[2, "gse_5"]  # 9 (refused) -> NaN
     np.testing.assert_allclose(score(frame, gse)["gse_total"], GSE_TOTALS, atol=TOL)
     report = validate(frame, gse)
-    assert report.ok and report.problems.empty
+    assert report.ok and (report.problems["severity"] == "info").all()
+    # Each user-missing cell keeps its reason (the declared code) in the report.
+    reasons = report.problems[report.problems["rule"] == "user_missing"]
+    assert dict(zip(reasons["item"], reasons["value"], strict=True)) == GSE_USER_MISSING
     assert frame.attrs["user_missing_cells"] == GSE_USER_MISSING
     assert frame.attrs["user_missing"]["gse_1"] == [[8, 9], -99]
     assert frame.attrs["missing_code"] is None
@@ -138,7 +141,7 @@ def test_excel_sheets() -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     path = tmp_path / "x.parquet"
     path.write_bytes(b"")
-    with pytest.raises(PsychometricsError, match="unknown data format"):
+    with pytest.raises(PsychometricsError, match="is empty"):
         read_data(path)
     with pytest.raises(FileNotFoundError):
         read_data(tmp_path / "missing.csv")

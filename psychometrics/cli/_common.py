@@ -27,6 +27,16 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, several: bool = False
     parser.add_argument("--columns", metavar="MAP", help=MAPPING_HELP)
     parser.add_argument("--overlay", metavar="YAML", help="overlay with licensed item text")
     parser.add_argument("--sheet", default=0, help="Excel sheet name or number (default 0)")
+    parser.add_argument("--sep", metavar="CHAR",
+                        help="delimiter of a text file (default: sniffed; ',' ';' tab '|')")
+    parser.add_argument("--decimal", choices=[".", ","],
+                        help="decimal mark of a text file (default: sniffed)")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="encoding of a text file (default: UTF-8, UTF-16 or cp1252, "
+                             "detected)")
+    parser.add_argument("--skip-rows", type=int, metavar="N",
+                        help="rows under the header that are not respondents (default: "
+                             "detected, e.g. Qualtrics' question-text and ImportId rows)")
 
 
 def instruments(arg: str, overlay: str | None = None) -> list[Any]:
@@ -37,16 +47,22 @@ def instruments(arg: str, overlay: str | None = None) -> list[Any]:
 
 
 def read(args: argparse.Namespace, insts: list[Any] | None = None) -> pd.DataFrame:
-    """Read DATA. SPSS/Stata user-defined missing cells become the instruments' missing
+    """Read DATA with the instruments' rules (their item columns as numbers, every other
+    column as text). SPSS/Stata user-defined missing cells become the instruments' missing
     code when they share exactly one, so validation counts them as coded missing."""
     from psychometrics.io import read_data
 
     sheet = int(args.sheet) if str(args.sheet).isdigit() else args.sheet
     codes = {c for inst in insts or [] for c in inst.missing_codes}
     code = codes.pop() if len(codes) == 1 else None
-    if Path(args.data).suffix.lower() in {".sav", ".zsav", ".dta"} and code is not None:
-        return read_data(args.data, sheet=sheet, missing_code=code)
-    return read_data(args.data, sheet=sheet)
+    sep = getattr(args, "sep", None)
+    if sep is not None:
+        sep = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(sep, sep)
+    return read_data(args.data, instrument=insts or None,
+                     columns=columns(getattr(args, "columns", None)), sheet=sheet,
+                     missing_code=code, sep=sep, decimal=getattr(args, "decimal", None),
+                     encoding=getattr(args, "encoding", None),
+                     skip_rows=getattr(args, "skip_rows", None))
 
 
 def columns(arg: str | None) -> Any:
