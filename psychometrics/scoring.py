@@ -6,6 +6,7 @@ every score comes with the number of items it used and a status saying why it ma
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -14,18 +15,22 @@ import pandas as pd
 
 from psychometrics import __version__
 from psychometrics.catalog import as_instrument
-from psychometrics.errors import DataValidationError, MissingColumnError
+from psychometrics.errors import DataValidationError, MissingColumnError, PsychometricsWarning
 from psychometrics.schema import Instrument
 from psychometrics.validation import (
     CHUNK_ROWS,
     Columns,
     PreparedItems,
+    ValidationReport,
     error_message,
     prepare_items,
     report_prepared,
+    resolve_columns,
+    respondent_ids,
 )
 
 STATUS = ["ok", "too few items answered", "no items answered"]
+CELL_RULES = ("missing_column", "non_numeric", "out_of_scale")  # what prevents scoring
 
 
 def item_data(
@@ -73,13 +78,15 @@ def item_data(
 
 
 def _prepared(data: pd.DataFrame, inst: Instrument, columns: Columns,
-              on_invalid: str) -> PreparedItems:
+              on_invalid: str, id_column: str | None = None,
+              reuse: PreparedItems | None = None) -> PreparedItems:
     if on_invalid not in ("raise", "nan"):
         raise ValueError(f"on_invalid must be 'raise' or 'nan', not {on_invalid!r}")
-    prep = prepare_items(data, inst, columns)
+    prep = reuse if reuse is not None else prepare_items(data, inst, columns)
     if not all(prep.present) or (on_invalid == "raise" and prep.has_invalid):
         # Build the full report only on the failure path: it names every bad cell.
-        errors = report_prepared(prep, data).errors
+        errors = report_prepared(prep, data, id_column).errors
+        errors = errors[errors["rule"].isin(CELL_RULES)]  # ids do not stop scoring
         if on_invalid == "nan":
             errors = errors[errors["rule"] == "missing_column"]
         only_columns = (errors["rule"] == "missing_column").all()
@@ -97,6 +104,7 @@ def score(
     columns: Columns | dict[str, Columns] = None,
     on_invalid: Literal["raise", "nan"] = "raise",
     id_column: str | None = None,
+    report: ValidationReport | Sequence[ValidationReport] | None = None,
 ) -> pd.DataFrame:
     r"""Score every scale of one or more instruments.
 
@@ -124,7 +132,14 @@ def score(
         :class:`~psychometrics.errors.DataValidationError` naming them. ``"nan"``: treat
         them as missing. Missing item columns always raise.
     id_column
-        A column to carry into the result (e.g. respondent ids), placed first.
+        The column of respondent ids, carried into the result as its first column. Without
+        it the first column named like an id (``id``, ``ResponseId``, ``record_id`` ...) is
+        carried; ``attrs["psychometrics"]["id_column"]`` and ``["id_source"]`` (``given``,
+        ``detected``, or ``None`` when only the index identifies respondents) say which.
+    report
+        The :func:`~psychometrics.validate` report(s) of the same ``data`` and
+        instrument(s): their prepared item matrix is scored instead of preparing it again
+        (validate + score read the items once). The data must not have changed since.
 
     Returns
     -------
@@ -154,21 +169,71 @@ def score(
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     ids = {inst.id for inst in instruments}
     per_instrument = isinstance(columns, dict) and bool(columns) and set(columns) <= ids
+    column_of = {inst.id: (columns.get(inst.id) if per_instrument  # type: ignore[union-attr]
+                           else columns) for inst in instruments}
+    items = [c for inst in instruments
+             for c in resolve_columns(inst, column_of[inst.id]).values()]  # type: ignore[arg-type]
+    id_column, id_source = respondent_ids(data, id_column, items)
     parts: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
     if id_column is not None:
         if id_column not in data.columns:
             raise MissingColumnError(f"id column '{id_column}' is not in the data")
         parts[id_column] = data[id_column].to_numpy()
+    reports = _reports_by_instrument(report, data)
     for inst in instruments:
-        cols = columns.get(inst.id) if per_instrument else columns  # type: ignore[union-attr]
-        prep = _prepared(data, inst, cols, on_invalid)  # type: ignore[arg-type]
+        cols = column_of[inst.id]
+        reuse = reports.get(inst.id)
+        if reuse is not None:
+            same = (reuse.instrument.definition_hash == inst.definition_hash
+                    and reuse.column_map == resolve_columns(inst, cols))  # type: ignore[arg-type]
+            reuse = reuse if same else None  # else validated with another definition/columns
+        prep = _prepared(data, inst, cols, on_invalid, id_column, reuse)  # type: ignore[arg-type]
+        _warn_empty_columns(prep)
         parts.update(_score_prepared(prep))
     out = pd.DataFrame(parts, index=data.index)
     out.attrs["psychometrics"] = {
         "package_version": __version__,
         "instruments": [inst.provenance() for inst in instruments],
+        "id_column": id_column,
+        "id_source": id_source,
     }
     return out
+
+
+def _reports_by_instrument(report: ValidationReport | Sequence[ValidationReport] | None,
+                           data: pd.DataFrame) -> dict[str, PreparedItems]:
+    if report is None:
+        return {}
+    reports = [report] if isinstance(report, ValidationReport) else list(report)
+    out = {}
+    for rep in reports:
+        if not isinstance(rep, ValidationReport):
+            raise TypeError(f"report must be a ValidationReport, not {type(rep).__name__}")
+        prep = rep.prepared
+        if prep is None:
+            continue
+        if prep.values.shape[0] != len(data):
+            raise ValueError(f"the report of '{rep.instrument}' checked {rep.n_rows} rows, "
+                             f"the data have {len(data)}: validate these data")
+        out[rep.instrument] = prep
+    return out
+
+
+def _warn_empty_columns(prep: PreparedItems) -> None:
+    """Say when an item's column holds no answer at all (scores are then prorated from
+    the other items, which is rarely what the researcher meant)."""
+    values = prep.values
+    if not values.shape[0]:
+        return
+    empty = []
+    for j, iid in enumerate(prep.instrument.item_ids):
+        if prep.present[j] and np.isnan(values[0, j]) and np.isnan(values[:, j]).all() \
+                and not prep.code[:, j].any() and not prep.invalid[:, j].any():
+            empty.append(prep.column_map[iid])
+    if empty:
+        warnings.warn(f"{prep.instrument.id}: column(s) {', '.join(empty)} hold no answers in "
+                      f"any of the {values.shape[0]} rows; scores use the other items",
+                      PsychometricsWarning, stacklevel=3)
 
 
 def _score_prepared(prep: PreparedItems) -> dict[str, np.ndarray | pd.Categorical]:

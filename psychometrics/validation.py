@@ -36,6 +36,8 @@ RULES = {
     "missing_marker": "cells were empty or a missing marker (N/A, NA, ., #N/A) in the file",
     "user_missing": "cells held a user-defined missing value declared in the SPSS/Stata file",
     "duplicate_id": "a respondent id occurs more than once",
+    "blank_id": "a respondent id is empty",
+    "empty_column": "an item's column holds no answer at all",
     "no_answers": "a respondent answered none of the instrument's items",
 }
 
@@ -189,13 +191,19 @@ class ValidationReport:
     Attributes
     ----------
     problems : DataFrame
-        One row per problem: ``row`` (0-based position in the data), ``id`` (respondent id,
-        or the index label), ``column``, ``item``, ``value``, ``rule``, ``severity``
-        (``error``, ``warning`` or ``info``) and ``message``.
+        One row per problem: ``row`` (0-based position in the data, for ``iloc``),
+        ``sheet_row`` (the row as a spreadsheet shows the file: 1-based, header counted;
+        what messages say), ``id`` (respondent id, or the index label), ``column``,
+        ``item``, ``value``, ``rule``, ``severity`` (``error``, ``warning`` or ``info``)
+        and ``message``. Rules that count cells (``missing_code``, ``missing_marker``,
+        ``user_missing``) hold the count in ``value``.
     n_rows : int
         Rows checked.
     missing : Series
         Per item, the number of empty cells after missing-value codes were removed.
+    id_column, id_source : str or None
+        The column that identified respondents and how it was chosen (``"given"``, or
+        ``"detected"``: the first id-like column); ``None`` when the index labels did.
     """
 
     instrument: str
@@ -203,6 +211,10 @@ class ValidationReport:
     problems: pd.DataFrame
     missing: pd.Series
     provenance: dict[str, str]
+    id_column: str | None = None
+    id_source: str | None = None
+    # The prepared item matrix, so that score(data, inst, report=...) need not prepare again.
+    prepared: PreparedItems | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -237,6 +249,9 @@ class ValidationReport:
         head = (f"{self.instrument}: {self.n_rows} rows checked; "
                 f"{n_err} error(s), {n_warn} warning(s)")
         lines = [head + (" - OK" if self.ok else " - NOT OK")]
+        if self.id_source == "detected":
+            lines.append(f"  respondent ids: column '{self.id_column}' (the first column "
+                         "named like an id; set the id column to choose another)")
         counts = self.counts()
         for rec in counts.itertuples(index=False):
             lines.append(f"  {rec.severity:<7} {rec.rule:<16} {rec.count:>8}  {rec.meaning}")
@@ -284,8 +299,9 @@ def validate(
     columns
         Item id -> column name: a dict, or a format string such as ``"GSE_{n}"``.
     id_column
-        Column of respondent ids (checked for duplicates; shown in every message).
-        Without it the data's index labels identify respondents.
+        Column of respondent ids (checked for blank and duplicate ids; shown in every
+        message). Without it the first column named like an id (``id``, ``ResponseId``,
+        ``record_id`` ...) is used, else the data's index labels.
 
     Returns
     -------
@@ -304,30 +320,74 @@ def validate(
     False
     >>> for message in report.errors["message"]:
     ...     print(message)
-    row 2 (id 2), column who5_1: value 9 is not a response value of 'who5_1' (0-5)
-    row 2 (id 2), column who5_4: value 'x' is not a number
+    row 4, column who5_1: value 9 is not a response value of 'who5_1' (0-5)
+    row 4, column who5_4: value 'x' is not a number
     """
     inst = as_instrument(instrument)
     return report_prepared(prepare_items(data, inst, columns), data, id_column)
 
 
+def find_id_column(data: pd.DataFrame, exclude: Sequence[str] = ()) -> str | None:
+    """The first column whose name reads like a respondent id (``id``, ``ResponseId``,
+    ``record_id`` ...), items excluded; ``None`` when there is none.
+
+    >>> import pandas as pd
+    >>> find_id_column(pd.DataFrame(columns=["wave", "resp_id", "gse_1"]))
+    'resp_id'
+    """
+    from psychometrics.io import is_id_name
+
+    skip = set(exclude)
+    for name in data.columns:
+        if name not in skip and is_id_name(name):
+            return str(name)
+    return None
+
+
+def respondent_ids(data: pd.DataFrame, id_column: str | None, exclude: Sequence[str] = ()
+                   ) -> tuple[str | None, str | None]:
+    """``(column, source)``: the id column given (source ``"given"``), else the first
+    id-like column (``"detected"``), else ``(None, None)`` (the index labels identify)."""
+    if id_column is not None:
+        return id_column, "given"
+    found = find_id_column(data, exclude)
+    return (found, "detected") if found is not None else (None, None)
+
+
 def report_prepared(prep: PreparedItems, data: pd.DataFrame,
                     id_column: str | None = None) -> ValidationReport:
     """The :class:`ValidationReport` of already prepared items (see :func:`validate`)."""
+    from psychometrics.io import sheet_rows
+
     inst = prep.instrument
     frames: list[pd.DataFrame] = []
+    id_column, id_source = respondent_ids(data, id_column, list(prep.column_map.values()))
 
     ids: pd.Series | pd.Index = data.index
+    by_column = False
     if id_column is not None:
         if id_column in data.columns:
-            ids = data[id_column]
+            ids, by_column = data[id_column], True
         else:
             frames.append(_rows(None, None, id_column, None, None, "missing_id_column", "error",
                                 [f"id column '{id_column}' is not in the data"]))
+    # A default RangeIndex says nothing the row does not: name respondents by row only.
+    show_ids = by_column or not isinstance(data.index, pd.RangeIndex) or \
+        not data.index.equals(pd.RangeIndex(len(data)))
+
     # Only the rows with problems need their ids: never convert a whole id column.
     def ids_at(rows: np.ndarray) -> np.ndarray:
         taken = ids.iloc[rows] if isinstance(ids, pd.Series) else ids[rows]
         return np.asarray(taken, dtype=object)
+
+    def who(rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Ids of ``rows`` and how messages name them: the spreadsheet row and the id."""
+        found = ids_at(rows)
+        lines = sheet_rows(data, rows)
+        if show_ids:
+            return found, [f"row {r} (id {_id_text(i)})" for r, i in zip(lines, found,
+                                                                         strict=True)]
+        return found, [f"row {r}" for r in lines]
 
     for j, iid in enumerate(inst.item_ids):
         col = prep.column_map[iid]
@@ -342,10 +402,10 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
             rows = np.flatnonzero(mask[:, j])
             if rows.size:
                 vals = prep.raw[iid].iloc[rows].to_numpy(dtype=object)
-                who = ids_at(rows)
-                msgs = [f"row {r} (id {i}), column {col}: value {_show(v)} {what}"
-                        for r, i, v in zip(rows, who, vals, strict=True)]
-                frames.append(_rows(rows, who, col, iid, vals, rule, "error", msgs))
+                found, places = who(rows)
+                msgs = [f"{p}, column {col}: value {_show(v)} {what}"
+                        for p, v in zip(places, vals, strict=True)]
+                frames.append(_rows(rows, found, col, iid, vals, rule, "error", msgs))
         frames.extend(_file_missing(data, col, iid))
         n_codes = int(prep.code[:, j].sum())
         if n_codes:
@@ -353,36 +413,84 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
                                 [f"column {col}: {n_codes} missing-value code(s) "
                                  f"{_codes(inst.missing_codes)} treated as missing"]))
 
-    if id_column is not None and id_column in data.columns:
-        dup = np.flatnonzero(data[id_column].duplicated(keep=False).to_numpy())
+    if by_column:
+        column = data[id_column]
+        blank = column.isna().to_numpy().copy()
+        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+            text = column[~blank]
+            blank[~blank] = text.astype(str).str.strip().eq("").to_numpy()
+        rows = np.flatnonzero(blank)
+        if rows.size:
+            lines = sheet_rows(data, rows)
+            frames.append(_rows(rows, [None] * rows.size, id_column, None,
+                                ids_at(rows), "blank_id", "error",
+                                [f"row {r}, column {id_column}: the respondent id is blank"
+                                 for r in lines]))
+        dup = np.flatnonzero(column.duplicated(keep=False).to_numpy() & ~blank)
         if dup.size:
-            who = ids_at(dup)
-            msgs = [f"row {r}, column {id_column}: respondent id {i!r} occurs more than once"
-                    for r, i in zip(dup, who, strict=True)]
-            frames.append(_rows(dup, who, id_column, None, who,
+            found = ids_at(dup)
+            lines = sheet_rows(data, dup)
+            where: dict[Any, list[int]] = {}
+            for r, i in zip(lines, found, strict=True):
+                where.setdefault(i, []).append(int(r))
+            msgs = [f"row {r}, column {id_column}: respondent id {_id_text(i)} occurs more "
+                    f"than once (rows {_row_list(where[i])})"
+                    for r, i in zip(lines, found, strict=True)]
+            frames.append(_rows(dup, found, id_column, None, found,
                                 "duplicate_id", "error", msgs))
 
     empty_cells = np.isnan(prep.values)
     invalid = prep.invalid if prep.has_invalid else None
+    if len(data):
+        unanswered = empty_cells.all(axis=0) & ~prep.code.any(axis=0)
+        if invalid is not None:
+            unanswered &= ~invalid.any(axis=0)
+        for j in np.flatnonzero(unanswered & np.asarray(prep.present, dtype=bool)):
+            iid = inst.item_ids[j]
+            col = prep.column_map[iid]
+            frames.append(_rows(None, None, col, iid, None, "empty_column", "warning",
+                                [f"column {col} (item '{iid}') has no answers in any of "
+                                 f"the {len(data)} rows: is it the right column? Scores "
+                                 "are computed from the other items"]))
     if any(prep.present):
         no_answer = empty_cells.all(axis=1)
         if invalid is not None:
             no_answer &= ~invalid.any(axis=1)
         empty = np.flatnonzero(no_answer)
         if empty.size:
-            who = ids_at(empty)
-            msgs = [f"row {r} (id {i}): no item of '{inst.id}' answered"
-                    for r, i in zip(empty, who, strict=True)]
-            frames.append(_rows(empty, who, None, None, None, "no_answers",
+            found, places = who(empty)
+            msgs = [f"{p}: no item of '{inst.id}' answered" for p in places]
+            frames.append(_rows(empty, found, None, None, None, "no_answers",
                                 "warning", msgs))
 
     problems = (pd.concat(frames, ignore_index=True) if frames
                 else pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}))
+    if len(problems):
+        located = problems["row"].notna().to_numpy()
+        sheet = pd.array([None] * len(problems), dtype="Int64")
+        if located.any():
+            sheet[located] = sheet_rows(data, problems["row"][located].to_numpy(dtype=np.int64))
+        problems.insert(1, "sheet_row", sheet)
+    else:
+        problems.insert(1, "sheet_row", pd.Series(dtype="Int64"))
     n_missing = empty_cells.sum(axis=0)
     if invalid is not None:
         n_missing = n_missing - invalid.sum(axis=0)
     missing = pd.Series(n_missing, index=inst.item_ids, name="missing")
-    return ValidationReport(inst.id, len(data), problems, missing, inst.provenance())
+    return ValidationReport(inst.id, len(data), problems, missing, inst.provenance(),
+                            id_column if by_column else None, id_source if by_column else None,
+                            prep)
+
+
+def _id_text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "blank"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _row_list(rows: list[int], shown: int = 5) -> str:
+    text = ", ".join(map(str, rows[:shown]))
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 
 def _file_missing(data: pd.DataFrame, col: str, iid: str) -> list[pd.DataFrame]:

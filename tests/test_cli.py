@@ -62,7 +62,7 @@ def test_invalid_data_exit_1_usage_exit_2(gse_csv, tmp_path, capsys):
     assert "NOT OK" in capsys.readouterr().out
     assert main(["score", "gse", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "error: row 1 (id 1), column gse_1: value 9" in err
+    assert "error: row 3, column gse_1: value 9" in err  # data row 2 of the file
     assert main(["score", "gse-99", str(bad)]) == 2
     assert "unknown instrument 'gse-99'" in capsys.readouterr().err
     assert main(["score", "gse", str(tmp_path / "nope.csv")]) == 2

@@ -40,7 +40,7 @@ def test_each_rule_is_reported_with_row_id_column_value():
     empty = out[out.rule == "no_answers"].iloc[0]
     assert (empty["row"], empty["severity"]) == (4, "warning")
     assert report.missing["who5_4"] == 2  # the code and the empty row
-    assert "row 1 (id b), column who5_1: value 9 is not a response value" in report.summary()
+    assert "row 3 (id 'b'), column who5_1: value 9 is not a response value" in report.summary()
 
 
 def test_missing_columns_and_id_column():
@@ -57,7 +57,8 @@ def test_clean_data_is_ok_and_blank_strings_are_missing():
     report = pm.validate(data, "who5", id_column="rid")
     assert report.ok and report.errors.empty
     report.raise_for_errors()
-    assert pm.score(data, "who5")["who5_raw_answered"].iloc[0] == 4
+    with pytest.warns(pm.PsychometricsWarning, match="who5_3 hold no answers"):
+        assert pm.score(data, "who5")["who5_raw_answered"].iloc[0] == 4
 
 
 def test_index_labels_identify_rows_without_id_column():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from psychometrics import __version__
+from psychometrics.errors import PsychometricsError
 
 MAPPING_HELP = (
     "how data columns are named: a format string with {n} (item number) or {id} "
@@ -92,14 +94,45 @@ def provenance_lines(provenance: list[dict[str, str]]) -> list[str]:
     return lines
 
 
-def write_table(frame: pd.DataFrame, out: str | None, provenance: list[dict[str, str]]) -> None:
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".xlsx")
+
+
+def check_output(out: str | None, suffixes: tuple[str, ...] = TABLE_SUFFIXES) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if out is None or out == "-":
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise PsychometricsError(f"-o '{out}' is a folder; give a file name such as "
+                                 f"'{path / ('scores' + suffixes[0])}'")
+    if path.suffix.lower() not in suffixes:
+        raise PsychometricsError(f"-o '{out}': unknown output format "
+                                 f"'{path.suffix or '(no suffix)'}' (use "
+                                 f"{', '.join(suffixes)})")
+    if not path.parent.is_dir():
+        raise PsychometricsError(f"-o '{out}': the folder '{path.parent}' does not exist")
+
+
+def respondent_note(data: pd.DataFrame, meta: dict[str, Any], source: str) -> str:
+    """The output's statement of how respondents are identified."""
+    how = {"given": "given", "detected": "the file's first id-like column"}
+    column = meta.get("id_column")
+    ident = (f"id column '{column}' ({how.get(meta.get('id_source') or '', 'given')})"
+             if column else "no id column (none given, none named like an id)")
+    return (f"respondents: {ident}; row = the row of {source} as a spreadsheet shows it "
+            "(1-based, header counted)")
+
+
+def write_table(frame: pd.DataFrame, out: str | None, provenance: list[dict[str, str]],
+                notes: Sequence[str] = ()) -> None:
     """Write a result table with its provenance: '#' header lines in CSV/TSV, a sheet in
     Excel, a field in JSON. Without ``out`` the table goes to stdout as CSV."""
-    head = provenance_lines(provenance)
+    head = [*provenance_lines(provenance), *notes]
     if out is None or out == "-":
         sys.stdout.write("".join(f"# {line}\n" for line in head))
         frame.to_csv(sys.stdout)
         return
+    check_output(out)
     path = Path(out)
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
@@ -107,13 +140,15 @@ def write_table(frame: pd.DataFrame, out: str | None, provenance: list[dict[str,
             handle.write("".join(f"# {line}\n" for line in head))
             frame.to_csv(handle, sep="," if suffix == ".csv" else "\t")
     elif suffix == ".json":
+        records = frame.reset_index() if frame.index.name is not None else frame
         payload = {"provenance": provenance, "package_version": __version__,
-                   "data": json.loads(frame.to_json(orient="records", date_format="iso"))}
+                   "notes": list(notes),
+                   "data": json.loads(records.to_json(orient="records", date_format="iso"))}
         path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     elif suffix == ".xlsx":
         with pd.ExcelWriter(path) as writer:
             frame.to_excel(writer, sheet_name="scores")
             pd.DataFrame({"provenance": head}).to_excel(writer, sheet_name="provenance",
                                                         index=False)
-    else:
-        raise ValueError(f"unknown output format '{suffix}' (use .csv, .tsv, .json or .xlsx)")
+    else:  # pragma: no cover - check_output refused it
+        raise PsychometricsError(f"unknown output format '{suffix}'")

@@ -134,13 +134,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from psychometrics.io import sheet_rows
     from psychometrics.scoring import score
 
+    _common.check_output(args.output)
     insts = _common.instruments(args.instrument, args.overlay)
+    mapping = _common.columns(args.columns)
     data = _common.read(args, insts)
-    scores = score(data, insts, columns=_common.columns(args.columns), on_invalid=args.on_invalid,
+    scores = score(data, insts, columns=mapping, on_invalid=args.on_invalid,
                    id_column=args.id_column)
-    _common.write_table(scores, args.output, scores.attrs["psychometrics"]["instruments"])
+    meta = scores.attrs["psychometrics"]
+    # Each respondent is named by its id column and by its row in DATA.
+    scores.index = pd.Index(sheet_rows(data, np.arange(len(data))), name="row")
+    note = _common.respondent_note(data, meta, f"'{Path(args.data).name}'")
+    _common.write_table(scores, args.output, meta["instruments"], notes=[note])
     if args.output:
         print(f"wrote {len(scores)} rows x {scores.shape[1]} columns to {args.output}",
               file=sys.stderr)

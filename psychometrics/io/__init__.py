@@ -62,7 +62,7 @@ from psychometrics.errors import PsychometricsError, PsychometricsWarning
 from psychometrics.io._cells import MARKERS, convert_column, has_decimal_commas, is_id_name
 from psychometrics.io._text import read_text
 
-__all__ = ["MARKERS", "READERS", "read_data", "sheet_rows"]
+__all__ = ["MARKERS", "READERS", "is_id_name", "read_data", "sheet_rows"]
 
 DIST = "survey-psychometrics"  # the distribution name on PyPI (the import name differs)
 
