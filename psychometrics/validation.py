@@ -59,7 +59,11 @@ def resolve_columns(instrument: Instrument, columns: Columns = None) -> dict[str
     if isinstance(columns, str):
         if "{n}" not in columns and "{id}" not in columns:
             raise ValueError(f"columns format {columns!r} must contain {{n}} or {{id}}")
-        return {i: columns.format(n=n, id=i) for n, i in enumerate(ids, start=1)}
+        try:
+            return {i: columns.format(n=n, id=i) for n, i in enumerate(ids, start=1)}
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"columns format {columns!r} is not a format string with only "
+                             f"{{n}} and {{id}} ({exc})") from None
     if isinstance(columns, Mapping):
         unknown = [k for k in columns if k not in instrument.item_map]
         if unknown:

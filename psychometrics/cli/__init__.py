@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from psychometrics import __version__
 from psychometrics.errors import DataValidationError, DefinitionError, PsychometricsError
@@ -22,8 +23,17 @@ from psychometrics.errors import DataValidationError, DefinitionError, Psychomet
 EXIT_OK, EXIT_INVALID_DATA, EXIT_USAGE = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (``error: psychometrics score: ...``), exit 2.
+
+    Sub-command parsers are made with the parent's class, so they behave the same."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="psychometrics",
         description="Validate, score and analyse questionnaire data with declarative instruments.",
     )
@@ -66,11 +76,40 @@ def _run(args: argparse.Namespace) -> int:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return EXIT_INVALID_DATA
-    except (PsychometricsError, FileNotFoundError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:  # e.g. `psychometrics show gse | head`
         return EXIT_OK
+    except (PsychometricsError, ImportError, ValueError, KeyError, TypeError) as exc:
+        # A file, definition or argument the user can fix (ValueError and friends are what
+        # pandas, numpy and the API raise for bad parameters).
+        _error(exc)
+        return EXIT_USAGE
+    except OSError as exc:
+        if exc.filename is None:  # raised by this package, with its own message
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
+        else:
+            print(f"error: cannot use '{exc.filename}': {exc.strerror or exc}",
+                  file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        # Never a traceback for the user; PSYCHOMETRICS_DEBUG=1 shows it to a developer.
+        if os.environ.get("PSYCHOMETRICS_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {_one_line(exc)}); please "
+              "report it, with PSYCHOMETRICS_DEBUG=1 for the traceback", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def _error(exc: BaseException) -> None:
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    if isinstance(exc, KeyError) and not isinstance(exc, PsychometricsError) and exc.args:
+        lines = [str(exc.args[0])]
+    for line in lines:
+        print(f"error: {line}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,9 @@ def instruments(arg: str, overlay: str | None = None) -> list[Any]:
     from psychometrics.catalog import load_instrument
 
     names = [a.strip() for a in arg.split(",") if a.strip()]
+    if not names:
+        raise PsychometricsError(f"no instrument given ({arg!r}): name a built-in id "
+                                 "(psychometrics list) or a YAML file")
     return [load_instrument(n, overlay=overlay) for n in names]
 
 
@@ -68,22 +71,30 @@ def read(args: argparse.Namespace, insts: list[Any] | None = None) -> pd.DataFra
 
 
 def columns(arg: str | None) -> Any:
+    """``--columns``: a format string, ``item=column`` pairs, or a YAML/JSON mapping file."""
     if arg is None:
         return None
-    if "{" in arg:
+    if "{" in arg or "}" in arg:
         return arg
     path = Path(arg)
-    if path.suffix.lower() in {".yaml", ".yml", ".json"} and path.is_file():
+    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
+        if not path.is_file():
+            raise PsychometricsError(f"--columns: no mapping file at '{arg}'")
         import yaml
 
-        mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(mapping, dict):
-            raise ValueError(f"'{arg}' must map item ids to column names")
+        try:
+            mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise PsychometricsError(f"--columns '{arg}' is not readable YAML/JSON: "
+                                     f"{' '.join(str(exc).split())}") from None
+        if not isinstance(mapping, dict) or not mapping:
+            raise PsychometricsError(f"--columns '{arg}' must map item ids to column names")
         return {str(k): str(v) for k, v in mapping.items()}
     pairs = [p.split("=", 1) for p in arg.split(",") if p.strip()]
-    if not all(len(p) == 2 for p in pairs):
-        raise ValueError(f"--columns {arg!r}: expected a format string, item=column pairs "
-                         "or a YAML/JSON file")
+    if not pairs or not all(len(p) == 2 and p[0].strip() and p[1].strip() for p in pairs):
+        raise PsychometricsError(f"--columns {arg!r}: expected a format string with {{n}} or "
+                                 "{id} (e.g. 'GSE_{n}'), item=column pairs separated by "
+                                 "commas, or a YAML/JSON file")
     return {k.strip(): v.strip() for k, v in pairs}
 
 

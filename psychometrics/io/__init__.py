@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,26 @@ def read_data(
         raise PsychometricsError(f"the decimal mark must be '.' or ',', not {decimal!r}")
     if skip_rows is not None and skip_rows < 0:
         raise PsychometricsError(f"skip_rows must be 0 or more, not {skip_rows}")
+    return _read(file, instrument=instrument, columns=columns, sheet=sheet,
+                 missing_code=missing_code, sep=sep, decimal=decimal, encoding=encoding,
+                 skip_rows=skip_rows)
+
+
+def _guard(file: Path, kind: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Run a third-party reader; a file it cannot read is a PsychometricsError naming it."""
+    try:
+        return read()
+    except (PsychometricsError, ImportError):
+        raise
+    except Exception as exc:  # openpyxl, xlrd, pyreadstat, pyarrow raise many kinds
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise PsychometricsError(f"'{file.name}' could not be read as {_WHAT[kind]}: {text}"
+                                 ) from None
+
+
+def _read(file: Path, *, instrument: Any, columns: Any, sheet: str | int,
+          missing_code: float | None, sep: str | None, decimal: str | None,
+          encoding: str | None, skip_rows: int | None) -> pd.DataFrame:
     by_name = READERS.get(file.suffix.lower())
     with open(file, "rb") as handle:
         head = handle.read(64)
@@ -175,8 +195,8 @@ def read_data(
             _need("xlrd", None, file, hint="or save the workbook as .xlsx")
         else:
             _need("openpyxl", "excel", file)
-        cells = pd.read_excel(file, sheet_name=sheet, header=None, dtype=object,
-                              na_filter=False)
+        cells = _guard(file, kind, lambda: pd.read_excel(file, sheet_name=sheet, header=None,
+                                                         dtype=object, na_filter=False))
         if cells.empty:
             raise PsychometricsError(f"'{file.name}' sheet {sheet!r} is empty")
         header = [str(h).strip() if str(h).strip() else f"Unnamed: {j}"
@@ -187,23 +207,24 @@ def read_data(
         return frame
     if kind in ("Parquet", "Feather"):
         _need("pyarrow", "parquet", file)
-        frame = pd.read_parquet(file) if kind == "Parquet" else pd.read_feather(file)
+        frame = _guard(file, kind, lambda: pd.read_parquet(file) if kind == "Parquet"
+                       else pd.read_feather(file))
         frame.attrs.update({"format": kind})
         return frame
     if kind == "Stata":
         try:
             import pyreadstat  # noqa: F401
         except ImportError:
-            frame = pd.read_stata(file, convert_categoricals=False)
+            frame = _guard(file, kind, lambda: pd.read_stata(file, convert_categoricals=False))
             frame.attrs["format"] = "Stata"
             return frame
         from psychometrics.io._labelled import read_stata
 
-        return read_stata(file, missing_code)
+        return _guard(file, kind, lambda: read_stata(file, missing_code))
     _need("pyreadstat", "spss", file)
     from psychometrics.io._labelled import read_spss
 
-    return read_spss(file, missing_code)
+    return _guard(file, "SPSS", lambda: read_spss(file, missing_code))
 
 
 def sheet_rows(data: pd.DataFrame, positions: Sequence[int] | np.ndarray) -> np.ndarray:

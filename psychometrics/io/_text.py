@@ -53,10 +53,11 @@ def decode(raw: bytes, name: str, encoding: str | None = None) -> tuple[str, str
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(raw, "utf-16", "UTF-16", name)
     head = raw[:4096]
-    if head.count(0) > len(head) // 4:
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = max(len(head) // 2, 1)
+    if max(even, odd) > 0.7 * half and min(even, odd) < 0.05 * half:
         # UTF-16 without a BOM: ASCII characters put a zero byte beside each letter.
-        little = head[1::2].count(0) > head[0::2].count(0)
-        return _strict(raw, "utf-16-le" if little else "utf-16-be", "UTF-16", name)
+        return _strict(raw, "utf-16-le" if odd > even else "utf-16-be", "UTF-16", name)
     if 0 in head:
         raise PsychometricsError(f"'{name}' is not a text file (it holds zero bytes) and not "
                                  "a format this package reads")
