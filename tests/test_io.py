@@ -155,13 +155,17 @@ def test_qualtrics_header_rows_are_not_respondents(tmp_path: Path) -> None:
 
 
 def test_other_extra_header_rows_with_an_instrument(tmp_path: Path) -> None:
-    text = who5_text(rows=[["", "cheerful", "calm", "active", "fresh", "daily"],
-                           ["1", "3", "4", "2", "1", "5"]])
+    text = who5_text(rows=[["", "felt cheerful", "felt calm", "felt active", "woke fresh",
+                            "daily life"], ["1", "3", "4", "2", "1", "5"]])
     path = write(tmp_path / "d.csv", text)
     with pytest.warns(PsychometricsWarning, match="row 2 read as extra header rows"):
         frame = read_data(path, instrument="who5")
     assert frame["id"].tolist() == ["1"]
     assert len(read_data(path, instrument="who5", skip_rows=0)) == 2
+    # One-word answers in every item are a respondent's junk, reported, never skipped.
+    junk = write(tmp_path / "j.csv", who5_text(rows=[["1", "x", "y", "z", "w", "v"],
+                                                    ["2", "3", "4", "2", "1", "5"]]))
+    assert len(read_data(junk, instrument="who5")) == 2
 
 
 def test_comment_and_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
@@ -213,3 +217,11 @@ def test_parquet_and_feather(tmp_path: Path, suffix: str) -> None:
     assert back["id"].tolist() == ["0001", "0002"]
     assert back.attrs["format"] == ("Parquet" if suffix == ".parquet" else "Feather")
     assert validate(back, "who5").problems["rule"].tolist() == ["no_answers"]
+
+
+def test_a_row_starting_with_hash_below_the_header_is_a_respondent(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.csv", "# provenance, with commas\nid,who5_1,who5_2\n"
+                 "#12,3,4\n# a note\n#N/A,1,2\n")
+    frame = read_data(path)
+    assert frame["id"].tolist()[0] == "#12" and np.isnan(frame["id"].tolist()[1])
+    assert sheet_rows(frame, [0, 1]).tolist() == [3, 5]

@@ -351,12 +351,14 @@ def _extra_header_rows(body: pd.DataFrame, item_pos: list[int]) -> tuple[int, st
     n = 0
     for r in range(min(3, len(body) - 1)):
         cells = body.iloc[r, item_pos].tolist()
+        # Question text: words in every item column (one word could be a respondent's
+        # junk answer, which validation must report, not a header to skip).
         if all(isinstance(v, str) and not is_marker(v) and not _NUMBER.fullmatch(v)
-               for v in cells):
+               and len(v.split()) >= 2 for v in cells):
             n = r + 1
         else:
             break
-    return (n, "text in every item column") if n else (0, "")
+    return (n, "question text in every item column") if n else (0, "")
 
 
 def _unique(header: list[str], name: str) -> list[str]:

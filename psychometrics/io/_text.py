@@ -83,9 +83,15 @@ def _strict(raw: bytes, codec: str, label: str, name: str) -> tuple[str, str]:
                                  f"(byte offset {exc.start}); save it as UTF-8") from None
 
 
-def strip_lines(text: str) -> tuple[str, list[int]]:
-    """Remove comment lines (``#`` first) and empty lines; return the rest and the removed
-    lines' 0-based numbers. A line inside a quoted cell is never removed."""
+def strip_lines(text: str, sep: str) -> tuple[str, list[int]]:
+    """Remove comment lines and empty lines; return the rest and the removed lines' 0-based
+    numbers.
+
+    A comment line starts with ``#``. Above the header every such line is one (the CLI
+    writes its provenance there); below it, a line starting with ``#`` that splits into as
+    many cells as the header is a respondent whose first cell starts with ``#`` (an id
+    ``#12``, Excel's ``#N/A``), not a comment. A line inside a quoted cell is never removed.
+    """
     starts = text.startswith(("#", "\n", "\r\n"))
     if not (starts or "\n#" in text or "\n\n" in text or "\n\r\n" in text):
         return text, []
@@ -94,20 +100,37 @@ def strip_lines(text: str) -> tuple[str, list[int]]:
     kept: list[str] = []
     skipped: list[int] = []
     quoted = False
+    width = 0  # cells of the header, once it is found
     for i, line in enumerate(lines[:last]):
         bare = line.rstrip("\r")
-        if not quoted and (bare == "" or bare.startswith("#")):
-            skipped.append(i)
-            continue
+        if not quoted:
+            if bare == "":
+                skipped.append(i)
+                continue
+            if bare.startswith("#") and (not width or _cells(bare, sep) != width):
+                skipped.append(i)
+                continue
+            if not width:
+                width = _cells(bare, sep)
         kept.append(line)
         if line.count('"') % 2:
             quoted = not quoted
     return "\n".join(kept) + "\n", skipped
 
 
+def _cells(line: str, sep: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=sep)))
+    except (csv.Error, StopIteration):
+        return 0
+
+
 def sniff_sep(text: str, default: str) -> str:
-    """The delimiter that splits the first lines into the same number (> 1) of fields."""
-    sample = "\n".join(text.split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES])
+    """The delimiter that splits the first lines into the same number (> 1) of fields
+    (comment and blank lines aside)."""
+    head = text.split("\n", 4 * _SAMPLE_LINES)[:4 * _SAMPLE_LINES]
+    lines = [ln for ln in head if ln.strip() and not ln.startswith("#")][:_SAMPLE_LINES]
+    sample = "\n".join(lines)
     best, best_key = default, (0.0, 0)
     for sep in DELIMITERS:
         try:
@@ -129,11 +152,11 @@ def sniff_sep(text: str, default: str) -> str:
 def read_text(raw: bytes, name: str, *, sep: str | None, default_sep: str,
               encoding: str | None) -> TextTable:
     text, used = decode(raw, name, encoding)
-    text, skipped = strip_lines(text)
-    if not text.strip():
-        raise PsychometricsError(f"'{name}' has no header row (the file holds no data)")
     if sep is None:
         sep = sniff_sep(text, default_sep)
+    text, skipped = strip_lines(text, sep)
+    if not text.strip():
+        raise PsychometricsError(f"'{name}' has no header row (the file holds no data)")
     try:
         cells = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
