@@ -119,7 +119,7 @@ def test_stata_without_pyreadstat_falls_back_to_pandas(monkeypatch: pytest.Monke
 
 def test_spss_without_pyreadstat_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyreadstat", None)
-    with pytest.raises(ImportError, match=r"psychometrics\[spss\]"):
+    with pytest.raises(ImportError, match=r"survey-psychometrics\[spss\]"):
         read_data(SAV)
 
 

@@ -19,7 +19,7 @@ def test_wheel_contains_the_instrument_definitions(tmp_path):
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    wheel = next(tmp_path.glob("psychometrics-*.whl"))
+    wheel = next(tmp_path.glob("survey_psychometrics-*.whl"))  # the distribution name
     names = zipfile.ZipFile(wheel).namelist()
     yamls = sorted(Path(n).name for n in names if n.startswith("psychometrics/_instruments/"))
     expected = sorted(p.name for p in (ROOT / "instruments").iterdir())
