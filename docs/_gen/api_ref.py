@@ -48,7 +48,7 @@ def public_names() -> list[str]:
     return sorted(psychometrics._LAZY)
 
 
-def _resolve(dotted: str) -> tuple[Any, str]:
+def resolve(dotted: str) -> tuple[Any, str]:
     """The object for ``name`` or ``subpackage.name`` and the path of its definition."""
     module, _, name = ("psychometrics." + dotted).rpartition(".")
     obj = getattr(importlib.import_module(module), name)
@@ -77,11 +77,12 @@ def page() -> tuple[str, list[str]]:
         for name in names:
             public = f"psychometrics.{name}"
             try:
-                _, path = _resolve(name)
+                _, path = resolve(name)
             except (ImportError, AttributeError) as exc:
                 unavailable.append(name)
-                md += [f"### `{public}`", "",
+                md += [f"[](){{#{public}}}", f"### `{public}`", "",
                        f'!!! warning "Not available in this build"\n    {exc}', ""]
                 continue
-            md += [f"### `{public}`", "", f"::: {path}", ""]
+            # an autorefs anchor: docstrings link to it as [`name`][psychometrics.name]
+            md += [f"[](){{#{public}}}", f"### `{public}`", "", f"::: {path}", ""]
     return "\n".join(md) + "\n", unavailable
