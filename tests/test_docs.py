@@ -273,6 +273,30 @@ def test_cli_reference_has_every_command() -> None:
                     "reliability", "efa", "cfa"]:
         assert f"## `psychometrics {command}`" in page
     assert "--group COLUMN" in page
+    for name, command in cli_ref.subcommands().items():
+        section = page.split(f"## `psychometrics {name}`", 1)[1].split("\n## ", 1)[0]
+        for action in cli_ref.options(command):
+            flag = action.option_strings[-1] if action.option_strings else \
+                (action.metavar or action.dest.upper())
+            assert f"`{flag}" in section, (name, flag)
+            row = next(line for line in section.splitlines() if f"`{flag}" in line)
+            assert f"| {cli_ref.default_text(action)} |" in row, (name, row)
+        example = section.split("Example:", 1)[1]
+        assert f"$ psychometrics {name}" in example, name
+        assert "Traceback" not in example and "exit code 2" not in example, name
+
+
+def test_a_new_command_gets_a_generated_example() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="psychometrics new")
+    parser.add_argument("instrument")
+    parser.add_argument("data")
+    parser.add_argument("--to", required=True, choices=["x", "y"])
+    assert cli_ref.example("new", parser) == ["psychometrics new gse mentorship.csv --to x"]
+    parser.add_argument("unknown")
+    with pytest.raises(KeyError, match="unknown"):
+        cli_ref.example("new", parser)
 
 
 # ------------------------------------------------------------------------- executed pages
@@ -282,14 +306,23 @@ def test_executed_blocks_show_real_output() -> None:
     template = ("Intro.\n\n```python exec\nx = 6 * 7\nprint(x)\n```\n\n"
                 "```python exec hide\ny = x + 1\n```\n\n"
                 "```console exec\n$ psychometrics validate who5 mentorship.csv\n```\n"
-                "\n```python exec\nprint(y)\nsite_files['a.txt'] = 'z'\n```\n")
+                "\n```python exec\nprint(x + 1)\n```\n"
+                "```python exec hide\nsite_files['a.txt'] = str(y)\n```\n")
     files: dict[str, str] = {}
     out = execute.render(template, "t.md", files)
     assert "```text\n42\n```" in out
     assert "y = x + 1" not in out
     assert "$ psychometrics validate who5 mentorship.csv\nwho5: 342 rows checked" in out
     assert "```text\n43\n```" in out
-    assert files == {"a.txt": "z"}
+    assert files == {"a.txt": "43"}
+
+
+def test_a_shown_block_cannot_use_a_hidden_name() -> None:
+    template = "```python exec hide\ny = 1\n```\n```python exec\nprint([y for _ in 'a'])\n```\n"
+    with pytest.raises(execute.ExecutionError, match="block 2 uses y, defined only in a hidden"):
+        execute.render(template, "t.md")
+    ok = "```python exec\ny = 1\n```\n```python exec\nprint([y + k for k in (1, 2)])\n```\n"
+    assert "[2, 3]" in execute.render(ok, "t.md")
 
 
 def test_a_failing_block_fails_the_build() -> None:
