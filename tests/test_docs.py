@@ -162,6 +162,14 @@ def test_yaml_reference_lists_every_field_of_every_model() -> None:
                 assert " ".join(field.description.split())[:40] in page
 
 
+def test_yaml_reference_shows_choices_as_lists() -> None:
+    page = schema_ref.page()
+    assert "\\|" not in page  # an escaped pipe broke the table rows
+    row = next(line for line in page.splitlines() if line.startswith("| `item_text` |"))
+    assert row.count(" | ") == 3  # name, type, default, meaning: the meaning is kept
+    assert "<li><code>free</code></li><li><code>restricted</code></li>" in row
+
+
 def test_every_model_of_the_schema_is_documented() -> None:
     from pydantic import BaseModel
 
@@ -374,6 +382,25 @@ def test_validation_page_reports_a_mismatch_honestly() -> None:
 
 
 # ------------------------------------------------------------------------------- the site
+
+
+def test_citation_file_and_page_agree_with_the_package() -> None:
+    import tomllib
+
+    from _gen import project_pages
+
+    cff = project_pages.citation()
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["version"]
+    assert cff["cff-version"] == "1.2.0" and cff["version"] == version
+    for key in ("message", "title", "authors", "license"):
+        assert cff[key], key
+    page = project_pages.cite_page()
+    assert f"(Version {version}) [Computer software]." in page and "@software{" in page
+    assert "Rosseel, Y. (2012)" in page and "Revelle, W. (2022)" in page
+    changelog = project_pages.changelog()
+    assert "## Unreleased" in changelog and f"## {version}" in changelog
+    assert {"cite.md", "changelog.md"} <= set(_nav_pages(_mkdocs_config()["nav"]))
 
 
 def test_nav_lists_every_hand_written_page() -> None:
