@@ -6,7 +6,9 @@ Generated, never hand-copied:
 - ``reference/yaml-format.md`` and ``reference/instrument.schema.json``: from the pydantic
   models (``_gen/schema_ref``);
 - ``reference/api.md``: mkdocstrings entries for every public name (``_gen/api_ref``);
-- ``reference/cli.md``: the ``--help`` of every command (``_gen/cli_ref``);
+- ``reference/cli.md``: every command's options, defaults and a run example (``_gen/cli_ref``);
+- ``changelog.md`` and ``cite.md``: from ``CHANGELOG.md`` and ``CITATION.cff`` at the root
+  (``_gen/project_pages``);
 - ``validation-against-r.md``: R's fixtures beside the package's results (``_gen/parity``);
 - ``getting-started.md``, ``walkthrough.md`` and the how-to pages with output: templates in
   ``_exec/`` whose code blocks are run (``_gen/execute``);
@@ -25,7 +27,16 @@ import mkdocs_gen_files
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS))
 
-from _gen import api_ref, cli_ref, demo, execute, instruments, parity, schema_ref  # noqa: E402
+from _gen import (  # noqa: E402
+    api_ref,
+    cli_ref,
+    demo,
+    execute,
+    instruments,
+    parity,
+    project_pages,
+    schema_ref,
+)
 
 
 def write(path: str, text: str) -> None:
@@ -50,6 +61,8 @@ def main() -> None:
     api_page, unavailable = api_ref.page()
     write("reference/api.md", api_page)
     write("reference/cli.md", cli_ref.page())
+    write("changelog.md", project_pages.changelog())
+    write("cite.md", project_pages.cite_page())
     if unavailable:
         print(f"docs: not importable, shown as such: {', '.join(unavailable)}",
               file=sys.stderr)

@@ -18,6 +18,7 @@ import yaml
 
 import psychometrics as pm
 from psychometrics.catalog import instruments_dir
+from psychometrics.reporting import browser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -27,10 +28,16 @@ from _gen import (  # noqa: E402
     api_ref,
     cli_ref,
     execute,
+    griffe_numpydoc,
     instruments,
+    mathml,
     parity,
     schema_ref,
 )
+
+# Markup that means a docstring or page reached the reader unrendered.
+RAW_MARKUP = re.compile(r":(?:func|class|meth|attr|mod|data|exc|math):`|\.\. math::|\\\(|"
+                        r"\$\$|Bases: <code>_|Bases: _")
 
 
 def _nav_pages(nav: list) -> list[str]:
@@ -155,6 +162,14 @@ def test_yaml_reference_lists_every_field_of_every_model() -> None:
                 assert " ".join(field.description.split())[:40] in page
 
 
+def test_yaml_reference_shows_choices_as_lists() -> None:
+    page = schema_ref.page()
+    assert "\\|" not in page  # an escaped pipe broke the table rows
+    row = next(line for line in page.splitlines() if line.startswith("| `item_text` |"))
+    assert row.count(" | ") == 3  # name, type, default, meaning: the meaning is kept
+    assert "<li><code>free</code></li><li><code>restricted</code></li>" in row
+
+
 def test_every_model_of_the_schema_is_documented() -> None:
     from pydantic import BaseModel
 
@@ -207,12 +222,89 @@ def test_api_reference_covers_every_public_name() -> None:
         assert obj is not None
 
 
+def test_grouped_parameters_become_one_entry_each() -> None:
+    doc = ("Summary.\n\nParameters\n----------\ndata\n    Items.\nci, ci_method, n_boot\n"
+           "    The interval.\nmissing : str\n    How.\n\nAttributes\n----------\n"
+           "a, b : float\n    Two numbers.\n")
+    out = griffe_numpydoc.rewrite(doc)
+    for name in ("ci", "ci_method", "n_boot"):
+        assert f"\n{name}\n    The interval.\n" in out
+    assert "\na : float\n    Two numbers.\nb : float\n    Two numbers.\n" in out
+    assert "ci, ci_method" not in out
+
+
+def test_roles_math_and_references_become_markdown() -> None:
+    doc = ("Uses :func:`psychometrics.alpha`, :class:`~psychometrics.schema.Instrument`, "
+           ":func:`omega`, :meth:`Instrument.problems` and :func:`_private`.\n\n"
+           ".. math::\n\n    a = b\n\nInline :math:`k\n    - 1` here.\n\n"
+           "References\n----------\nCronbach, L. J. (1951). Coefficient alpha and the\n"
+           "internal structure. *Psychometrika*, 16, 297-334.\n"
+           "Duhachek, A., & Iacobucci, D. (2004). Alpha's standard error.\n")
+    out = griffe_numpydoc.rewrite(doc)
+    assert "[`psychometrics.alpha()`][psychometrics.alpha]" in out
+    assert "[`Instrument`][psychometrics.Instrument]" in out
+    assert "[`omega()`][psychometrics.omega]" in out
+    assert "[`Instrument.problems()`][psychometrics.Instrument]" in out
+    assert " `_private()`." in out
+    assert "\n$$\na = b\n$$\n" in out and "$k - 1$" in out
+    assert ("- Cronbach, L. J. (1951). Coefficient alpha and the internal structure. "
+            "*Psychometrika*, 16, 297-334.\n- Duhachek, A.") in out
+
+
+def test_no_docstring_keeps_sphinx_markup_after_the_rewrite() -> None:
+    import inspect
+
+    for name in api_ref.listed_names():
+        obj, _ = api_ref.resolve(name)
+        docs = [inspect.getdoc(obj) or ""]
+        if inspect.isclass(obj):
+            docs += [inspect.getdoc(m) or "" for k, m in vars(obj).items()
+                     if not k.startswith("_") and callable(m)]
+        for doc in docs:
+            out = griffe_numpydoc.rewrite(doc)
+            assert not re.search(r":(func|class|meth|attr|mod|data|math):`|\.\. math::",
+                                 out), name
+
+
+def test_formulas_become_mathml_or_fail_the_build() -> None:
+    html = mathml.render('<p><span class="arithmatex">\\(a&lt;b\\)</span></p>'
+                         '<div class="arithmatex">\\[\n\\frac{1}{2}\n\\]</div>')
+    assert html.count("<math") == 2 and "arithmatex" not in html and "\\(" not in html
+    assert "<mfrac>" in html and 'display="block"' in html
+    with pytest.raises(mathml.FormulaError, match=r"p\.md"):
+        mathml.render('<span class="arithmatex">\\(\\frac{\\)</span>', "p.md")
+
+
 def test_cli_reference_has_every_command() -> None:
     page = cli_ref.page()
     for command in ["list", "show", "schema", "validate", "score", "demo", "report",
                     "reliability", "efa", "cfa"]:
         assert f"## `psychometrics {command}`" in page
     assert "--group COLUMN" in page
+    for name, command in cli_ref.subcommands().items():
+        section = page.split(f"## `psychometrics {name}`", 1)[1].split("\n## ", 1)[0]
+        for action in cli_ref.options(command):
+            flag = action.option_strings[-1] if action.option_strings else \
+                (action.metavar or action.dest.upper())
+            assert f"`{flag}" in section, (name, flag)
+            row = next(line for line in section.splitlines() if f"`{flag}" in line)
+            assert f"| {cli_ref.default_text(action)} |" in row, (name, row)
+        example = section.split("Example:", 1)[1]
+        assert f"$ psychometrics {name}" in example, name
+        assert "Traceback" not in example and "exit code 2" not in example, name
+
+
+def test_a_new_command_gets_a_generated_example() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="psychometrics new")
+    parser.add_argument("instrument")
+    parser.add_argument("data")
+    parser.add_argument("--to", required=True, choices=["x", "y"])
+    assert cli_ref.example("new", parser) == ["psychometrics new gse mentorship.csv --to x"]
+    parser.add_argument("unknown")
+    with pytest.raises(KeyError, match="unknown"):
+        cli_ref.example("new", parser)
 
 
 # ------------------------------------------------------------------------- executed pages
@@ -222,14 +314,23 @@ def test_executed_blocks_show_real_output() -> None:
     template = ("Intro.\n\n```python exec\nx = 6 * 7\nprint(x)\n```\n\n"
                 "```python exec hide\ny = x + 1\n```\n\n"
                 "```console exec\n$ psychometrics validate who5 mentorship.csv\n```\n"
-                "\n```python exec\nprint(y)\nsite_files['a.txt'] = 'z'\n```\n")
+                "\n```python exec\nprint(x + 1)\n```\n"
+                "```python exec hide\nsite_files['a.txt'] = str(y)\n```\n")
     files: dict[str, str] = {}
     out = execute.render(template, "t.md", files)
     assert "```text\n42\n```" in out
     assert "y = x + 1" not in out
     assert "$ psychometrics validate who5 mentorship.csv\nwho5: 342 rows checked" in out
     assert "```text\n43\n```" in out
-    assert files == {"a.txt": "z"}
+    assert files == {"a.txt": "43"}
+
+
+def test_a_shown_block_cannot_use_a_hidden_name() -> None:
+    template = "```python exec hide\ny = 1\n```\n```python exec\nprint([y for _ in 'a'])\n```\n"
+    with pytest.raises(execute.ExecutionError, match="block 2 uses y, defined only in a hidden"):
+        execute.render(template, "t.md")
+    ok = "```python exec\ny = 1\n```\n```python exec\nprint([y + k for k in (1, 2)])\n```\n"
+    assert "[2, 3]" in execute.render(ok, "t.md")
 
 
 def test_a_failing_block_fails_the_build() -> None:
@@ -283,6 +384,25 @@ def test_validation_page_reports_a_mismatch_honestly() -> None:
 # ------------------------------------------------------------------------------- the site
 
 
+def test_citation_file_and_page_agree_with_the_package() -> None:
+    import tomllib
+
+    from _gen import project_pages
+
+    cff = project_pages.citation()
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["version"]
+    assert cff["cff-version"] == "1.2.0" and cff["version"] == version
+    for key in ("message", "title", "authors", "license"):
+        assert cff[key], key
+    page = project_pages.cite_page()
+    assert f"(Version {version}) [Computer software]." in page and "@software{" in page
+    assert "Rosseel, Y. (2012)" in page and "Revelle, W. (2022)" in page
+    changelog = project_pages.changelog()
+    assert "## Unreleased" in changelog and f"## {version}" in changelog
+    assert {"cite.md", "changelog.md"} <= set(_nav_pages(_mkdocs_config()["nav"]))
+
+
 def test_nav_lists_every_hand_written_page() -> None:
     listed = set(_nav_pages(_mkdocs_config()["nav"]))
     hand_written = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")
@@ -303,21 +423,68 @@ def test_concept_pages_give_formulas_limits_and_references() -> None:
         assert "## References" in text, page.name
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None
-                    or importlib.util.find_spec("mkdocs_gen_files") is None,
-                    reason="MkDocs not installed in this interpreter (pip install -e "
-                    "'.[docs]'); CI builds the site separately")
-def test_site_builds_strictly(tmp_path: Path) -> None:
+HAVE_MKDOCS = (importlib.util.find_spec("mkdocs") is not None
+               and importlib.util.find_spec("mkdocs_gen_files") is not None)
+needs_mkdocs = pytest.mark.skipif(
+    not HAVE_MKDOCS, reason="MkDocs not installed in this interpreter (pip install -e "
+    "'.[docs]'); CI builds the site separately")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for this module's tests."""
+    out = tmp_path_factory.mktemp("site")
     # The same interpreter as the tests, so the site documents the code under test.
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                           str(tmp_path)],
+                           str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1",
                                "DISABLE_MKDOCS_2_WARNING": "true"})
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+@needs_mkdocs
+def test_site_builds_strictly(site: Path) -> None:
+    tmp_path = site
     for page in ["index.html", "instruments/gse/index.html", "reference/api/index.html",
                  "validation-against-r/index.html", "walkthrough/index.html",
                  "assets/demo-report.html"]:
         assert (tmp_path / page).is_file(), page
     api = (tmp_path / "reference/api/index.html").read_text(encoding="utf-8")
     assert "Cronbach" in api and "doc-function" in api  # mkdocstrings rendered docstrings
+    for page in sorted(tmp_path.rglob("*.html")):
+        if page.name == "demo-report.html":
+            continue
+        text = page.read_text(encoding="utf-8")
+        shown = re.sub(r"<pre\b.*?</pre>|<annotation\b.*?</annotation>", "", text, flags=re.S)
+        raw = sorted({m.group(0) for m in RAW_MARKUP.finditer(shown)})
+        assert not raw, (page.relative_to(tmp_path).as_posix(), raw)
+        assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text, page
+    # grouped numpydoc parameters get their own type and default (reliability's ci_method
+    # showed ci's "float, 0.95")
+    entry = api.split('<h3 id="psychometricsreliability"', 1)[1].split('<h3', 1)[0]
+    ci_method = entry.split("<code>ci_method</code>", 1)[1].split("</tr>", 1)[0]
+    assert "0.95" not in ci_method and "feldt" in ci_method
+    assert 'href="#psychometricsalpha"' in entry  # a role became a link to alpha's entry
+    assert "<math" in api
+
+
+@needs_mkdocs
+@pytest.mark.skipif(browser.find_chromium() is None, reason="no Chromium binary found")
+@pytest.mark.parametrize("page", [*sorted(p.stem for p in (DOCS / "concepts").glob("*.md")
+                                          if p.stem != "index"), "reference/api"])
+def test_every_formula_renders_offline(site: Path, page: str) -> None:
+    """Opened offline in Chromium, every formula of the page is laid-out MathML."""
+    path = site / (page if "/" in page else f"concepts/{page}") / "index.html"
+    seen = browser.render(path.read_text(encoding="utf-8"), base=path.parent, width=1000)
+    maths = seen.probe["maths"]
+    assert maths, "no formula rendered"
+    assert seen.probe["marked"] == 0  # no formula left as arithmatex's raw TeX
+    for m in maths:
+        assert m["errors"] == 0 and m["width"] > 3 and m["height"] > 5, m
+        assert "\\" not in m["text"], m
+    # nothing fails to load (Material's search index is fetched by a worker, which file://
+    # pages may not do; a served site has it)
+    failed = [e for e in seen.probe["errors"] if "resource failed" in e and "/search/" not in e]
+    assert failed == []

@@ -33,7 +33,8 @@ AREAS: list[tuple[str, str, list[str]]] = [
      ["read_fhir_responses", "exports.to_redcap", "exports.write_redcap",
       "exports.from_redcap", "exports.read_redcap_records", "exports.to_fhir_questionnaire",
       "exports.to_reproschema", "exports.write_reproschema", "exports.instrument_to_yaml"]),
-    ("Bundled data", "The synthetic example.", ["datasets.load_mentorship"]),
+    ("Bundled data", "The synthetic example, and a real data set for CFA.",
+     ["datasets.load_mentorship", "datasets.load_holzinger_swineford"]),
     ("Errors and warnings", "Everything the package raises or warns on purpose.",
      ["PsychometricsError", "DefinitionError", "DataValidationError", "MissingColumnError",
       "PsychometricsWarning",
@@ -48,7 +49,7 @@ def public_names() -> list[str]:
     return sorted(psychometrics._LAZY)
 
 
-def _resolve(dotted: str) -> tuple[Any, str]:
+def resolve(dotted: str) -> tuple[Any, str]:
     """The object for ``name`` or ``subpackage.name`` and the path of its definition."""
     module, _, name = ("psychometrics." + dotted).rpartition(".")
     obj = getattr(importlib.import_module(module), name)
@@ -77,11 +78,12 @@ def page() -> tuple[str, list[str]]:
         for name in names:
             public = f"psychometrics.{name}"
             try:
-                _, path = _resolve(name)
+                _, path = resolve(name)
             except (ImportError, AttributeError) as exc:
                 unavailable.append(name)
-                md += [f"### `{public}`", "",
+                md += [f"[](){{#{public}}}", f"### `{public}`", "",
                        f'!!! warning "Not available in this build"\n    {exc}', ""]
                 continue
-            md += [f"### `{public}`", "", f"::: {path}", ""]
+            # an autorefs anchor: docstrings link to it as [`name`][psychometrics.name]
+            md += [f"[](){{#{public}}}", f"### `{public}`", "", f"::: {path}", ""]
     return "\n".join(md) + "\n", unavailable

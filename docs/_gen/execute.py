@@ -7,6 +7,9 @@ A template (``docs/_exec/*.md``) is Markdown whose fenced blocks may be marked t
 - ```` ```console exec ````: each ``$ psychometrics ...`` line is run through the CLI's
   ``main()`` and shown with its output (and its exit code when not 0).
 
+A shown block may use only names that shown blocks define (a reader cannot see the hidden
+ones): a name defined only in a hidden block fails the build, naming it.
+
 Blocks of a page share one namespace and run in a temporary directory holding
 ``mentorship.csv`` (the bundled synthetic data), so the commands on the page are the ones
 a reader can type. A block that raises fails the documentation build: the numbers on the
@@ -35,10 +38,10 @@ class ExecutionError(RuntimeError):
     """A code block of a documentation page failed."""
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, max_lines: int = MAX_LINES) -> str:
     lines = text.rstrip("\n").splitlines()
-    if len(lines) > MAX_LINES:
-        lines = [*lines[:MAX_LINES], f"... ({len(lines) - MAX_LINES} more lines)"]
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines], f"... ({len(lines) - max_lines} more lines)"]
     return "\n".join(lines)
 
 
@@ -79,7 +82,32 @@ def _run_python(code: str, namespace: dict[str, Any], where: str) -> str:
     return text
 
 
-def _run_console(code: str, where: str) -> str:
+def _names(code: str) -> tuple[set[str], set[str]]:
+    """The names a block defines and the names it reads (before defining them)."""
+    import ast
+    import builtins
+
+    defined: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            (defined if isinstance(node.ctx, (ast.Store, ast.Del)) else used).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+            if not isinstance(node, ast.ClassDef):
+                defined |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        elif isinstance(node, (ast.comprehension,)):
+            defined |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Lambda):
+            defined |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            defined.add(node.name)
+    return defined, used - set(dir(builtins))
+
+
+def _run_console(code: str, where: str, max_lines: int = MAX_LINES) -> str:
     from psychometrics.cli import main
 
     shown = []
@@ -101,21 +129,26 @@ def _run_console(code: str, where: str) -> str:
         shown.append(line)
         text = (out.getvalue() + err.getvalue()).rstrip("\n")
         if text:
-            shown.append(_clip(text))
+            shown.append(_clip(text, max_lines))
         if code_:
             shown.append(f"# exit code {code_}")
     return "\n".join(shown)
 
 
-def render(template: str, name: str, site_files: dict[str, str] | None = None) -> str:
-    """Run the blocks of ``template`` (the page ``name``) and return the finished Markdown."""
+def render(template: str, name: str, site_files: dict[str, str] | None = None,
+           max_lines: int = MAX_LINES) -> str:
+    """Run the blocks of ``template`` (the page ``name``) and return the finished Markdown.
+
+    Outputs longer than ``max_lines`` are cut, saying how many lines were left out.
+    """
     import pandas as pd
 
     namespace: dict[str, Any] = {"__name__": f"docs:{name}",
                                  "site_files": site_files if site_files is not None else {}}
     parts: list[str] = []
     pos = 0
-    with _workdir(), pd.option_context("display.width", 96, "display.max_columns", 30,
+    shown_names: set[str] = {"__name__"}
+    with _workdir(), pd.option_context("display.width", 88, "display.max_columns", 30,
                                        "display.precision", 3):
         for number, match in enumerate(BLOCK.finditer(template), start=1):
             parts.append(template[pos:match.start()])
@@ -123,13 +156,21 @@ def render(template: str, name: str, site_files: dict[str, str] | None = None) -
             kind, options, code = match.group(1), match.group(2).split(), match.group(3)
             where = f"{name}, block {number}"
             if kind == "python":
+                defined, used = _names(code)
+                if "hide" not in options:
+                    unseen = sorted(used - defined - shown_names)
+                    if unseen:
+                        raise ExecutionError(
+                            f"{where} uses {', '.join(unseen)}, defined only in a hidden "
+                            "block: show the definition (readers copy what they see)")
+                    shown_names |= defined
                 output = _run_python(code, namespace, where)
                 if "hide" in options:
                     continue
                 parts.append(_fence(code, "python"))
                 if output.strip():
-                    parts.append("\n" + _fence(_clip(output), "text"))
+                    parts.append("\n" + _fence(_clip(output, max_lines), "text"))
             else:
-                parts.append(_fence(_run_console(code, where), "console"))
+                parts.append(_fence(_run_console(code, where, max_lines), "console"))
     parts.append(template[pos:])
     return "".join(parts)

@@ -34,6 +34,9 @@ FLAGS = [
     "--no-first-run",
     "--hide-scrollbars",
     "--force-device-scale-factor=1",
+    # offline, as many hospital and university networks are: any fetch fails (and the
+    # probe reports it) instead of quietly succeeding on a connected machine
+    "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 
 # Runs first in <head>, before the report's CSP <meta>, so the policy does not block it.
@@ -48,7 +51,13 @@ document.addEventListener('securitypolicyviolation',function(e){
  errs.push('console.'+k+': '+Array.prototype.join.call(arguments,' '));
  f.apply(console,arguments);};});
 window.addEventListener('load',function(){setTimeout(function(){
- var out={errors:errs,height:document.documentElement.scrollHeight,sections:[],svgs:[]};
+ var out={errors:errs,height:document.documentElement.scrollHeight,sections:[],svgs:[],
+  maths:[],marked:document.querySelectorAll('.arithmatex').length};
+ document.querySelectorAll('math').forEach(function(m){var r=m.getBoundingClientRect();
+  var shown=m.cloneNode(true);
+  shown.querySelectorAll('annotation').forEach(function(a){a.remove();});
+  out.maths.push({width:r.width,height:r.height,errors:m.querySelectorAll('merror').length,
+   text:shown.textContent.trim().slice(0,80)});});
  document.querySelectorAll('section[id]').forEach(function(s){var r=s.getBoundingClientRect();
   out.sections.push({id:s.id,status:s.getAttribute('data-status'),width:r.width,
    height:r.height,visible:getComputedStyle(s).display!=='none',
@@ -99,17 +108,24 @@ def _run(binary: str, args: list[str], timeout: float) -> subprocess.CompletedPr
 
 
 def render(html: str, *, binary: str | None = None, width: int = 1200, height: int = 900,
-           timeout: float = 60.0) -> Rendering:
-    """Open ``html`` (a complete document) in headless Chromium and measure what rendered."""
+           timeout: float = 60.0, base: str | os.PathLike[str] | None = None) -> Rendering:
+    """Open ``html`` (a complete document) in headless Chromium and measure what rendered.
+
+    ``base``: the folder the page is opened from, so that its relative links (a built
+    site's CSS and scripts) resolve; by default a new empty folder.
+    """
     binary = _binary(binary)
     probed = re.sub(r"<head>", "<head>" + PROBE, html, count=1)
-    with tempfile.TemporaryDirectory(prefix="psychometrics-render-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="psychometrics-render-", dir=base) as tmp:
         page = Path(tmp) / "page.html"
+        if base is not None:  # beside the original, not in a subfolder of it
+            page = Path(base) / f".probe-{Path(tmp).name}.html"
         page.write_text(probed, encoding="utf-8")
         proc = _run(binary, ["--enable-logging=stderr", "--v=0",
                              f"--window-size={width},{height}",
                              "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
                     timeout)
+        page.unlink(missing_ok=True)
     match = re.search(r'<pre id="render-check">(.*?)</pre>', proc.stdout, re.S)
     if proc.returncode != 0 or match is None:
         raise RuntimeError(f"Chromium did not render the page (exit {proc.returncode}):\n"
