@@ -21,7 +21,7 @@ from psychometrics.errors import NumericalWarning
 TOL = 1e-6
 
 RECS = json.loads((REF / "omega" / "omega.json").read_text())
-ROT = {"geominQ": "geomin"}
+ROT: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from psychometrics.results import ResultMixin
 
 __all__ = ["OmegaResult", "omega", "ordinal_omega"]
 
-_ROTATIONS = ("oblimin", "promax", "geomin")
+_ROTATIONS = ("oblimin", "promax", "geominQ")
 
 
 @dataclass(frozen=True)
@@ -275,9 +275,8 @@ def omega(
         Number of group factors (psych's default is 3). With 1 only omega total is
         meaningful; with 2 the general factor is identified only by psych's equality
         constraint.
-    rotation : {"oblimin", "promax", "geomin"}
-        Oblique rotation of the group factors (psych's ``rotate``; ``geomin`` is
-        ``geominQ``).
+    rotation : {"oblimin", "promax", "geominQ"}
+        Oblique rotation of the group factors (psych's ``rotate``).
     missing : {"pairwise", "listwise"}
         How raw data with missing values are correlated.
     n_obs : int, optional
@@ -315,7 +314,7 @@ def omega(
     if rotation not in _ROTATIONS:
         raise ValueError(f"rotation must be one of {', '.join(_ROTATIONS)}; got {rotation!r}")
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="omega")
-    k = _check_factors(n_factors, method, ci.n_items)
+    k = _check_factors(n_factors, method, ci.n_items, most=ci.n_items - 1)
     notes: list[str] = []
     if k == 2:
         notes.append("with two group factors the general factor is not identified; as in "
