@@ -32,7 +32,11 @@ from psychometrics.results import ResultMixin, format_number
 
 __all__ = ["EFAResult", "efa"]
 
-_SCORES = (None, "regression", "bartlett")
+# psych's factor.scores methods; "regression" is psych's alias of "Thurstone", and
+# "bartlett" our earlier spelling of "Bartlett"
+_EPS = float(np.finfo(float).eps)
+_SCORES = (None, "regression", "Thurstone", "tenBerge", "Anderson", "Bartlett", "bartlett",
+           "Harman", "components")
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,9 +209,10 @@ def _solve(
     items: list[str],
     max_iter: int | None = None,
     rotation_args: dict[str, Any] | None = None,
+    np_obs: np.ndarray | None = None,
 ) -> _Solution:
     """psych's ``fac`` from the correlation matrix to the sorted, named pattern matrix."""
-    ext = extract(r, n_factors, method, names=items, max_iter=max_iter)
+    ext = extract(r, n_factors, method, names=items, max_iter=max_iter, np_obs=np_obs)
     load = ext.loadings
     phi: np.ndarray | None = None
     n_iter, converged = ext.n_iter, ext.converged
@@ -350,24 +355,50 @@ def _fit_statistics(
     return out
 
 
+def _mat_sqrt(x: np.ndarray, inverse: bool = False) -> np.ndarray:
+    """psych's ``matSqrt`` / ``invMatSqrt`` (symmetric square root by eigen-decomposition)."""
+    values, vectors = np.linalg.eigh(x)
+    if inverse:
+        values = np.where(values < _EPS, 100 * _EPS, values)
+        return (vectors / np.sqrt(values)) @ vectors.T
+    values = np.where(values < 0, _EPS, values)
+    return (vectors * np.sqrt(values)) @ vectors.T
+
+
 def _score_weights(
     r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, method: str
 ) -> np.ndarray:
-    """psych's ``factor.scores`` weights: Thurstone regression or Bartlett."""
+    """psych's ``factor.scores`` weights ``W`` (scores are ``scale(X) W``; ``X W`` for
+    components)."""
     k = f.shape[1]
     phi_ = np.eye(k) if phi is None else phi
-    if method == "regression":
-        s = f @ phi_
+    s = f @ phi_
+    if method in ("regression", "Thurstone"):
         try:
             return np.linalg.solve(r, s)
         except np.linalg.LinAlgError:
             warnings.warn("the correlation matrix is singular; factor loadings are used as "
                           "score weights", NumericalWarning, stacklevel=4)
             return f.copy()
+    if method == "components":
+        return f.copy()
+    if method == "Harman":
+        m = f @ s.T
+        np.fill_diagonal(m, 1.0)
+        return np.linalg.solve(m, f)
+    if method == "tenBerge":
+        lam = f @ _mat_sqrt(phi_)
+        r_half = _mat_sqrt(r, inverse=True)
+        rs, _ = cor_smooth(r)
+        inv_r = np.linalg.inv(rs)
+        c = r_half @ lam @ _mat_sqrt(lam.T @ inv_r @ lam, inverse=True)
+        return r_half @ c @ _mat_sqrt(phi_)
     h2 = np.diag(f @ phi_ @ f.T)
     inv_u2 = 1.0 / (1.0 - h2)
     fu = f * inv_u2[:, None]
-    return fu @ np.linalg.inv(f.T @ fu)
+    if method == "Anderson":
+        return fu @ _mat_sqrt(fu.T @ r @ fu, inverse=True)
+    return fu @ np.linalg.inv(f.T @ fu)  # Bartlett
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -408,7 +439,8 @@ def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str |
     k = _check_factors(n_factors, method, n_items)
     rotation = check_rotation(rotation)
     if scores not in _SCORES:
-        raise ValueError(f"scores must be None, 'regression' or 'bartlett'; got {scores!r}")
+        raise ValueError(f"scores must be None or one of psych's methods "
+                         f"{', '.join(repr(x) for x in _SCORES[1:])}; got {scores!r}")
     return k, rotation
 
 
@@ -454,8 +486,13 @@ def efa(
         with ``n_obs``.
     n_factors : int
         Number of factors.
-    method : {"minres", "ml", "pa"}
-        Extraction method (psych's ``fm``).
+    method : {"minres", "uls", "ols", "wls", "gls", "minchi", "ml", "pa", "alpha"}
+        Extraction method (psych's ``fm``): minimum residual (off-diagonal least squares),
+        ``uls`` (least squares including the diagonal), ``ols`` (psych's ``FA.OLS``),
+        weighted (``wls``, weights ``1 / (s^ii s^jj)``) and generalised (``gls``) least
+        squares, ``minchi`` (residuals weighted by the pairwise sample sizes; raw data),
+        maximum likelihood, principal axes, alpha factoring (Kaiser & Caffrey). See
+        :mod:`psychometrics.factor.extraction`.
     rotation : str or None
         psych's name, case sensitive: orthogonal ``varimax`` (``stats::varimax``,
         Kaiser-normalised), ``Varimax`` (GPArotation, not normalised), ``quartimax``,
@@ -471,10 +508,17 @@ def efa(
         complete cases only.
     n_obs : int, optional
         Sample size when ``data`` is a matrix (needed for the chi-square, RMSEA, TLI, BIC).
-    scores : {None, "regression", "bartlett"}
-        Factor scores from the standardised data (rows with a missing value get NaN) and
-        their weights: Thurstone regression ``W = R^-1 L Phi`` or Bartlett
-        ``W = U^-2 L (L' U^-2 L)^-1``. For a matrix input only the weights are returned.
+    scores : {None, "regression", "tenBerge", "Anderson", "Bartlett", "Harman", "components"}
+        Factor scores ``scale(X) W`` (rows with a missing value get NaN) and their weights
+        ``W`` as ``psych::factor.scores``, with ``S = L Phi`` the structure and ``U^2`` the
+        uniquenesses: Thurstone regression (``"regression"`` or ``"Thurstone"``)
+        ``W = R^-1 S``; ten Berge ``W = R^-1/2 C Phi^1/2`` with ``L* = L Phi^1/2`` and
+        ``C = R^-1/2 L* (L*' R^-1 L*)^-1/2`` (scores correlate as ``Phi``); Anderson-Rubin
+        ``W = U^-2 L (L' U^-2 R U^-2 L)^-1/2`` (orthogonal scores); Bartlett
+        ``W = U^-2 L (L' U^-2 L)^-1`` (``"bartlett"`` is accepted too); Harman
+        ``W = M^-1 L`` with ``M = L S'`` on a unit diagonal; ``"components"``: ``W = L``
+        applied to the raw (unstandardised) items, as psych. For a matrix input only the
+        weights are returned.
     max_iter : int, optional
         Iteration limit of the extraction (100 optimiser iterations for minres/ml, 50
         principal-axis iterations).
@@ -550,7 +594,7 @@ def _efa_from_input(
 ) -> EFAResult:
     r = ci.r
     items = ci.names
-    sol = _solve(r, k, method, rotation, items, max_iter, rotation_args)
+    sol = _solve(r, k, method, rotation, items, max_iter, rotation_args, ci.np_obs)
     load, phi, names = sol.loadings, sol.phi, sol.names
     st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
     notes: list[str] = []
@@ -594,8 +638,8 @@ def _efa_from_input(
         w = _score_weights(r, load, phi, scores)
         weights_df = pd.DataFrame(w, index=items, columns=names)
         if ci.data is not None:
-            score_df = pd.DataFrame(_standardise(ci.data) @ w, columns=names,
-                                    index=ci.row_index)
+            x = ci.data if scores == "components" else _standardise(ci.data)
+            score_df = pd.DataFrame(x @ w, columns=names, index=ci.row_index)
     eig = pd.DataFrame({"R": sol.extraction.e_values, "reduced": sol.extraction.values},
                        index=pd.RangeIndex(1, len(items) + 1, name="number"))
     return EFAResult(
