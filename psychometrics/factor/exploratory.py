@@ -25,6 +25,7 @@ from psychometrics.factor._matrix import (
     min_eigenvalue,
     prepare_correlation,
     small_matrix_blas,
+    warn_few_respondents,
 )
 from psychometrics.factor.extraction import METHODS, Extraction, extract
 from psychometrics.factor.rotation import Rotation, check_rotation, rotate
@@ -577,6 +578,7 @@ def efa(
     """
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
     k, rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
+    warn_few_respondents(ci.n_obs, ci.n_items, "efa")
     rotation_args = {"normalize": normalize, "gamma": gamma, "target": target,
                      "weights": weights, "random_starts": random_starts, "seed": seed}
     with small_matrix_blas():

@@ -254,12 +254,12 @@ def _lbfgsb(fun, grad, start: np.ndarray, max_iter: int,
 
 
 def _principal_axis(
-    r: np.ndarray, k: int, min_err: float, max_iter: int
+    r: np.ndarray, k: int, min_err: float, max_iter: int, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """psych's loop; also returns the eigenvalues of the last iteration's reduced matrix
     (psych reports those, computed before the final communality update, as ``values``)."""
     rmat = r.copy()
-    rmat[np.diag_indices_from(rmat)] = smc(r)
+    rmat[np.diag_indices_from(rmat)] = smc(r) if start is None else start
     comm = float(np.trace(rmat))
     err = comm
     i = 1
@@ -289,14 +289,14 @@ def _principal_axis(
 
 
 def _alpha_factoring(
-    r: np.ndarray, k: int, min_err: float, max_iter: int
+    r: np.ndarray, k: int, min_err: float, max_iter: int, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int, bool, np.ndarray]:
     """psych's alpha factoring loop; returns ``(loadings, values, n_iter, converged, H2)``
     with psych's ``values`` (``sqrt(H2)`` times the last eigenvalues, elementwise as psych)
     and ``H2`` the last communality estimates (their sum is psych's ``communalities``;
     they differ from ``diag(LL')``, which is one update further)."""
     rmat = r.copy()
-    h2 = smc(r)
+    h2 = smc(r) if start is None else start.copy()
     rmat[np.diag_indices_from(rmat)] = h2
     err = float(np.sum(h2))
     i = 1
@@ -339,6 +339,7 @@ def extract(
     warn: bool = True,
     np_obs: np.ndarray | None = None,
     covar: bool = False,
+    smc_start: bool = True,
 ) -> Extraction:
     """Extract ``n_factors`` unrotated factors from the correlation matrix ``r``.
 
@@ -366,6 +367,10 @@ def extract(
         ``r`` is a covariance matrix (psych's ``covar = TRUE``): SMCs are scaled by the
         variances (``psych::smc(S, covar = TRUE)``) and the upper bound of the uniquenesses
         is ``max(SMC, 1)``.
+    smc_start : bool
+        Start principal axes and alpha factoring at the SMCs (psych's ``SMC = TRUE``) or
+        at the diagonal of ``r`` (``SMC = FALSE``, as ``fa.parallel`` uses for its random
+        data). The optimising methods start at the SMCs either way, as psych.
 
     Returns
     -------
@@ -406,11 +411,12 @@ def extract(
     s_smc = smc(r) * (np.diag(r) if covar else 1.0)
     upper = max(float(np.max(s_smc)), 1.0)
     if method == "pa":
-        load, pa_values, n_iter, converged = _principal_axis(r, k, min_err, max_iter or 50)
+        load, pa_values, n_iter, converged = _principal_axis(
+            r, k, min_err, max_iter or 50, None if smc_start else np.diag(r).copy())
         psi = np.diag(r) - np.sum(load * load, axis=1)
     elif method == "alpha":
-        load, pa_values, n_iter, converged, h2_est = _alpha_factoring(r, k, min_err,
-                                                                      max_iter or 50)
+        load, pa_values, n_iter, converged, h2_est = _alpha_factoring(
+            r, k, min_err, max_iter or 50, None if smc_start else np.diag(r).copy())
         psi = np.diag(r) - h2_est
     else:
         start = np.diag(r) - s_smc
