@@ -58,6 +58,8 @@ _LAZY: dict[str, str] = {
     "parallel_analysis": "psychometrics.factor",
     "efa": "psychometrics.factor",
     "EFAResult": "psychometrics.factor",
+    "principal": "psychometrics.factor",
+    "PrincipalResult": "psychometrics.factor",
     "cfa": "psychometrics.factor",
     "CFAResult": "psychometrics.factor",
     # report and exchange formats

@@ -22,8 +22,10 @@ AREAS: list[tuple[str, str, list[str]]] = [
       "split_half", "SplitHalfResult", "polychoric", "PolychoricResult", "ordinal_alpha",
       "OrdinalAlphaResult", "ordinal_omega", "sem", "reliable_change"]),
     ("Factor analysis",
-     "Sampling adequacy, parallel analysis, exploratory and confirmatory factor analysis.",
-     ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "cfa", "CFAResult",
+     "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
+     "components and confirmatory factor analysis.",
+     ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "principal",
+      "PrincipalResult", "cfa", "CFAResult",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",

@@ -194,7 +194,7 @@ def omega_area() -> Area:
             continue  # ordinal omega needs polychoric input; it is in the test suite
 
         def compute(case: Case, rec: dict[str, Any] = rec) -> None:
-            rotation = "geomin" if rec["rotate"] == "geominQ" else rec["rotate"]
+            rotation = rec["rotate"]
             kw = {"n_obs": HARMAN_N} if rec["data"] == "harman74" else {}
             res = pm.omega(data[rec["data"]], n_factors=rec["nfactors"], rotation=rotation, **kw)
             case.scalar("omega total", rec["omega.tot"], res.omega_total)
@@ -253,7 +253,7 @@ def efa_area() -> Area:
 
         def compute(case: Case, rec: dict[str, Any] = rec) -> None:
             name = rec["data"]
-            rot = {"none": None, "geominQ": "geomin"}.get(rec["rotate"], rec["rotate"])
+            rot = None if rec["rotate"] == "none" else rec["rotate"]
             kw = ({"n_obs": HARMAN_N} if name == "harman74" else
                   {"missing": "listwise"} if name == "bfi_listwise" else {})
             res = pm.efa(data[name.removesuffix("_listwise")], rec["nfactors"],

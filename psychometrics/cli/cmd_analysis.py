@@ -31,9 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "number of factors when --factors is omitted)")
     _common.add_data_arguments(p)
     p.add_argument("--factors", type=int, help="number of factors")
-    p.add_argument("--method", choices=["minres", "ml", "pa"], default="minres")
+    p.add_argument("--method", default="minres",
+                   choices=["minres", "uls", "ols", "wls", "gls", "minchi", "ml", "pa", "alpha"])
     p.add_argument("--rotation", default="oblimin",
-                   help="oblimin (default), varimax, promax, geomin, quartimin or none")
+                   help="psych's name, case sensitive: oblimin (default), varimax, "
+                        "Varimax, promax, Promax, geominQ, geominT, quartimin, bifactor "
+                        "... or none")
     p.add_argument("--n-iter", type=int, default=100, help="parallel analysis iterations")
     p.add_argument("--seed", type=int, help="seed of the parallel analysis")
     p.add_argument("--format", choices=["text", "json"], default="text")

@@ -17,15 +17,20 @@ from psychometrics.factor._matrix import (
     prepare_correlation,
     small_matrix_blas,
     smc,
+    warn_few_respondents,
 )
 from psychometrics.factor.exploratory import _check_factors, _solve
 from psychometrics.factor.extraction import extract
-from psychometrics.factor.rotation import rotate
+from psychometrics.factor.rotation import check_rotation, rotate
 from psychometrics.results import ResultMixin
 
 __all__ = ["OmegaResult", "omega", "ordinal_omega"]
 
-_ROTATIONS = ("oblimin", "promax", "geomin")
+# the oblique rotations psych::schmid knows (targetQ and TargetQ need a target: use efa)
+_ROTATIONS = ("oblimin", "promax", "Promax", "geominQ", "bentlerQ", "simplimax",
+              "biquartimin", "cluster")
+# psych::schmid accepts these extractions
+_METHODS = ("minres", "pa", "ml", "wls", "gls")
 
 
 @dataclass(frozen=True)
@@ -275,15 +280,17 @@ def omega(
         Number of group factors (psych's default is 3). With 1 only omega total is
         meaningful; with 2 the general factor is identified only by psych's equality
         constraint.
-    rotation : {"oblimin", "promax", "geomin"}
-        Oblique rotation of the group factors (psych's ``rotate``; ``geomin`` is
-        ``geominQ``).
+    rotation : {"oblimin", "promax", "Promax", "geominQ", "bentlerQ", "simplimax", \
+"biquartimin", "cluster"}
+        Oblique rotation of the group factors (psych's ``rotate``, spelled as psych; see
+        :func:`psychometrics.efa` for what each does). ``promax`` is Kaiser-normalised,
+        ``Promax`` is not.
     missing : {"pairwise", "listwise"}
         How raw data with missing values are correlated.
     n_obs : int, optional
         Sample size of a matrix (informational; omega does not depend on it).
-    method : {"minres", "ml", "pa"}
-        Factor extraction (psych's ``fm``).
+    method : {"minres", "pa", "ml", "wls", "gls"}
+        Factor extraction (psych's ``fm``; those ``psych::schmid`` accepts).
 
     Returns
     -------
@@ -312,10 +319,16 @@ def omega(
     >>> round(res.omega_total, 2), round(res.omega_hierarchical, 2)
     (0.92, 0.74)
     """
-    if rotation not in _ROTATIONS:
-        raise ValueError(f"rotation must be one of {', '.join(_ROTATIONS)}; got {rotation!r}")
+    name = check_rotation(rotation)
+    if name not in _ROTATIONS:
+        raise ValueError(f"omega's rotation must be one of psych::schmid's oblique rotations "
+                         f"{', '.join(_ROTATIONS)}; got {rotation!r}")
+    if method not in _METHODS:
+        raise ValueError(f"omega's method must be one of {', '.join(_METHODS)} (those "
+                         f"psych::schmid accepts); got {method!r}")
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="omega")
-    k = _check_factors(n_factors, method, ci.n_items)
+    k = _check_factors(n_factors, method, ci.n_items, most=ci.n_items - 1)
+    warn_few_respondents(ci.n_obs, ci.n_items, "omega")
     notes: list[str] = []
     if k == 2:
         notes.append("with two group factors the general factor is not identified; as in "

@@ -18,6 +18,8 @@ _LAZY: dict[str, str] = {
     "ParallelAnalysisResult": "psychometrics.factor.parallel",
     "efa": "psychometrics.factor.exploratory",
     "EFAResult": "psychometrics.factor.exploratory",
+    "principal": "psychometrics.factor.components",
+    "PrincipalResult": "psychometrics.factor.components",
     "cfa": "psychometrics.factor.confirmatory",
     "CFAResult": "psychometrics.factor.confirmatory",
     "parse_model": "psychometrics.factor.syntax",

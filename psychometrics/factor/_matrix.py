@@ -40,6 +40,7 @@ __all__ = [
     "prepare_correlation",
     "small_matrix_blas",
     "smc",
+    "warn_few_respondents",
 ]
 
 _EPS = float(np.finfo(float).eps)
@@ -376,3 +377,21 @@ def prepare_correlation(
         )
     return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x,
                             row_index=row_index)
+
+
+def warn_few_respondents(n_obs: int | None, n_items: int, what: str, *,
+                         stacklevel: int = 3) -> None:
+    """Warn (:class:`~psychometrics.errors.NumericalWarning`) when ``n_obs`` respondents
+    cannot support ``n_items`` items: with ``n <= p`` the correlation matrix of the data
+    has rank at most ``n - 1`` and is singular, so inverses, SMCs and likelihoods are not
+    defined and the numbers are at best a smoothed approximation."""
+    if n_obs is None or n_obs > n_items:
+        return
+    warnings.warn(
+        f"{what}: {n_obs} respondents for {n_items} items; a correlation matrix from fewer "
+        f"respondents than items is singular (rank at most {n_obs - 1}), so the results "
+        f"rest on a smoothed or pseudo-inverted matrix and are not trustworthy: collect at "
+        f"least {n_items + 1} respondents (far more for a stable solution)",
+        NumericalWarning,
+        stacklevel=stacklevel,
+    )

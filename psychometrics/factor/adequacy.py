@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from psychometrics.errors import NumericalWarning
-from psychometrics.factor._matrix import cov2cor, prepare_correlation
+from psychometrics.factor._matrix import cov2cor, prepare_correlation, warn_few_respondents
 from psychometrics.results import ResultMixin
 
 __all__ = ["BartlettResult", "KMOResult", "bartlett", "kmo"]
@@ -141,6 +141,7 @@ def kmo(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> KMORes
     (0.85, 'meritorious')
     """
     ci = prepare_correlation(data, missing=missing, what="kmo")
+    warn_few_respondents(ci.n_obs, ci.n_items, "kmo")
     r = ci.r
     if _rcond(r) < _EPS:
         warnings.warn(
@@ -205,6 +206,7 @@ def bartlett(
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, what="bartlett")
     if ci.n_obs is None:
         raise ValueError("bartlett needs n_obs, the sample size, when given a matrix")
+    warn_few_respondents(ci.n_obs, ci.n_items, "bartlett")
     r = ci.r
     p = ci.n_items
     sign, logdet = np.linalg.slogdet(r)

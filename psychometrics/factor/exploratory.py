@@ -25,15 +25,19 @@ from psychometrics.factor._matrix import (
     min_eigenvalue,
     prepare_correlation,
     small_matrix_blas,
+    warn_few_respondents,
 )
 from psychometrics.factor.extraction import METHODS, Extraction, extract
-from psychometrics.factor.rotation import ROTATIONS, rotate
+from psychometrics.factor.rotation import Rotation, check_rotation, rotate
 from psychometrics.results import ResultMixin, format_number
 
 __all__ = ["EFAResult", "efa"]
 
-_ROTATION_ALIASES = {"none": None, "geominq": "geomin"}
-_SCORES = (None, "regression", "bartlett")
+# psych's factor.scores methods; "regression" is psych's alias of "Thurstone", and
+# "bartlett" our earlier spelling of "Bartlett"
+_EPS = float(np.finfo(float).eps)
+_SCORES = (None, "regression", "Thurstone", "tenBerge", "Anderson", "Bartlett", "bartlett",
+           "Harman", "components")
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,7 +58,14 @@ class EFAResult(ResultMixin):
     phi : DataFrame or None
         Factor correlations (oblique rotations only).
     communalities, uniquenesses, complexity : Series
-        ``h2``, ``u2 = 1 - h2`` and Hoffman's complexity ``(sum l^2)^2 / sum l^4`` per item.
+        ``h2`` (psych's ``$communality``, ``diag(L L')`` of the fitted loadings),
+        ``u2 = 1 - h2`` and Hoffman's complexity ``(sum l^2)^2 / sum l^4`` per item.
+    estimated_communalities : Series
+        psych's ``$communalities``: one minus the uniquenesses the optimiser estimated
+        (minres, ml and the other least-squares methods). It differs from ``communalities``
+        when an item is at the optimiser's bound (a Heywood case). For ``pa`` and
+        ``alpha`` it is the final iteration's communality of each item (psych reports
+        their sum).
     variance : DataFrame
         psych's ``Vaccounted``: SS loadings, Proportion Var, Cumulative Var, Proportion
         Explained, Cumulative Proportion (the last three only with several factors). For an
@@ -119,6 +130,10 @@ class EFAResult(ResultMixin):
     fit_off: float
     n_iter: int
     converged: bool
+    estimated_communalities: pd.Series | None = None
+    rotation_criterion: float = float("nan")
+    n_starts: int = 1
+    n_best_starts: int = 1
     _notes: tuple[str, ...] = field(default=(), repr=False)
 
     _title: ClassVar[str] = "Exploratory factor analysis"
@@ -184,6 +199,7 @@ class _Solution:
     extraction: Extraction
     n_iter: int
     converged: bool
+    rotation: Rotation | None = None
 
 
 def _solve(
@@ -193,14 +209,17 @@ def _solve(
     rotation: str | None,
     items: list[str],
     max_iter: int | None = None,
+    rotation_args: dict[str, Any] | None = None,
+    np_obs: np.ndarray | None = None,
 ) -> _Solution:
     """psych's ``fac`` from the correlation matrix to the sorted, named pattern matrix."""
-    ext = extract(r, n_factors, method, names=items, max_iter=max_iter)
+    ext = extract(r, n_factors, method, names=items, max_iter=max_iter, np_obs=np_obs)
     load = ext.loadings
     phi: np.ndarray | None = None
     n_iter, converged = ext.n_iter, ext.converged
+    rot = None
     if rotation is not None and n_factors > 1:
-        rot = rotate(load, rotation)
+        rot = rotate(load, rotation, **(rotation_args or {}))
         load, phi = rot.loadings, rot.phi
         converged = converged and rot.converged
     signs = np.sign(load.sum(axis=0))
@@ -216,7 +235,7 @@ def _solve(
         names = [names[j] for j in order]
         if phi is not None:
             phi = phi[np.ix_(order, order)]
-    return _Solution(load, phi, names, ss, ext, n_iter, converged)
+    return _Solution(load, phi, names, ss, ext, n_iter, converged, rot)
 
 
 def _rmsea_bound(stat: float, dof: float, target: float, upper: float) -> float:
@@ -337,24 +356,50 @@ def _fit_statistics(
     return out
 
 
+def _mat_sqrt(x: np.ndarray, inverse: bool = False) -> np.ndarray:
+    """psych's ``matSqrt`` / ``invMatSqrt`` (symmetric square root by eigen-decomposition)."""
+    values, vectors = np.linalg.eigh(x)
+    if inverse:
+        values = np.where(values < _EPS, 100 * _EPS, values)
+        return (vectors / np.sqrt(values)) @ vectors.T
+    values = np.where(values < 0, _EPS, values)
+    return (vectors * np.sqrt(values)) @ vectors.T
+
+
 def _score_weights(
     r: np.ndarray, f: np.ndarray, phi: np.ndarray | None, method: str
 ) -> np.ndarray:
-    """psych's ``factor.scores`` weights: Thurstone regression or Bartlett."""
+    """psych's ``factor.scores`` weights ``W`` (scores are ``scale(X) W``; ``X W`` for
+    components)."""
     k = f.shape[1]
     phi_ = np.eye(k) if phi is None else phi
-    if method == "regression":
-        s = f @ phi_
+    s = f @ phi_
+    if method in ("regression", "Thurstone"):
         try:
             return np.linalg.solve(r, s)
         except np.linalg.LinAlgError:
             warnings.warn("the correlation matrix is singular; factor loadings are used as "
                           "score weights", NumericalWarning, stacklevel=4)
             return f.copy()
+    if method == "components":
+        return f.copy()
+    if method == "Harman":
+        m = f @ s.T
+        np.fill_diagonal(m, 1.0)
+        return np.linalg.solve(m, f)
+    if method == "tenBerge":
+        lam = f @ _mat_sqrt(phi_)
+        r_half = _mat_sqrt(r, inverse=True)
+        rs, _ = cor_smooth(r)
+        inv_r = np.linalg.inv(rs)
+        c = r_half @ lam @ _mat_sqrt(lam.T @ inv_r @ lam, inverse=True)
+        return r_half @ c @ _mat_sqrt(phi_)
     h2 = np.diag(f @ phi_ @ f.T)
     inv_u2 = 1.0 / (1.0 - h2)
     fu = f * inv_u2[:, None]
-    return fu @ np.linalg.inv(f.T @ fu)
+    if method == "Anderson":
+        return fu @ _mat_sqrt(fu.T @ r @ fu, inverse=True)
+    return fu @ np.linalg.inv(f.T @ fu)  # Bartlett
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -375,12 +420,15 @@ def _standardise(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_factors(n_factors: Any, method: str, n_items: int) -> int:
-    """Validate the number of factors and the extraction method (efa and omega)."""
+def _check_factors(n_factors: Any, method: str, n_items: int, *,
+                   most: int | None = None) -> int:
+    """Validate the number of factors (at most ``most``, default the number of items) and
+    the extraction method (efa and omega)."""
     if isinstance(n_factors, bool) or not isinstance(n_factors, int | np.integer):
         raise TypeError(f"n_factors must be an integer, not {type(n_factors).__name__}")
-    if not 1 <= int(n_factors) < n_items:
-        raise ValueError(f"n_factors must be between 1 and {n_items - 1} for {n_items} items; "
+    most = n_items if most is None else most
+    if not 1 <= int(n_factors) <= most:
+        raise ValueError(f"n_factors must be between 1 and {most} for {n_items} items; "
                          f"got {n_factors}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
@@ -390,13 +438,10 @@ def _check_factors(n_factors: Any, method: str, n_items: int) -> int:
 def _check_args(n_factors: Any, method: str, rotation: str | None, scores: str | None,
                 n_items: int) -> tuple[int, str | None]:
     k = _check_factors(n_factors, method, n_items)
-    if isinstance(rotation, str):
-        rotation = _ROTATION_ALIASES.get(rotation.lower(), rotation.lower())
-    if rotation is not None and rotation not in ROTATIONS:
-        raise ValueError(f"rotation must be one of {', '.join(ROTATIONS)} or None; "
-                         f"got {rotation!r}")
+    rotation = check_rotation(rotation)
     if scores not in _SCORES:
-        raise ValueError(f"scores must be None, 'regression' or 'bartlett'; got {scores!r}")
+        raise ValueError(f"scores must be None or one of psych's methods "
+                         f"{', '.join(repr(x) for x in _SCORES[1:])}; got {scores!r}")
     return k, rotation
 
 
@@ -410,6 +455,12 @@ def efa(
     n_obs: int | None = None,
     scores: str | None = None,
     max_iter: int | None = None,
+    normalize: bool | None = None,
+    gamma: float = 0.0,
+    target: Any = None,
+    weights: Any = None,
+    random_starts: int = 0,
+    seed: int | np.random.Generator | None = None,
 ) -> EFAResult:
     """Exploratory factor analysis, matching ``psych::fa``.
 
@@ -436,24 +487,56 @@ def efa(
         with ``n_obs``.
     n_factors : int
         Number of factors.
-    method : {"minres", "ml", "pa"}
-        Extraction method (psych's ``fm``).
-    rotation : {"oblimin", "varimax", "promax", "geomin", "quartimin"} or None
-        Rotation. ``oblimin`` is GPArotation's (``gam = 0``, not normalised) as psych uses
-        it; ``geomin`` is GPArotation's oblique ``geominQ`` (``delta = 0.01``); ``promax``
-        is psych's Kaiser-normalised ``Promax``; ``varimax`` is ``stats::varimax``.
+    method : {"minres", "uls", "ols", "wls", "gls", "minchi", "ml", "pa", "alpha"}
+        Extraction method (psych's ``fm``): minimum residual (off-diagonal least squares),
+        ``uls`` (least squares including the diagonal), ``ols`` (psych's ``FA.OLS``),
+        weighted (``wls``, weights ``1 / (s^ii s^jj)``) and generalised (``gls``) least
+        squares, ``minchi`` (residuals weighted by the pairwise sample sizes; raw data),
+        maximum likelihood, principal axes, alpha factoring (Kaiser & Caffrey). See
+        :mod:`psychometrics.factor.extraction`.
+    rotation : str or None
+        psych's name, case sensitive: orthogonal ``varimax`` (``stats::varimax``,
+        Kaiser-normalised), ``Varimax`` (GPArotation, not normalised), ``quartimax``,
+        ``equamax``, ``bentlerT``, ``geominT``, ``bifactor``, ``targetT``, ``pstT``;
+        oblique ``oblimin`` (GPArotation, ``gamma``), ``quartimin``, ``geominQ``,
+        ``bentlerQ``, ``oblimax``, ``simplimax``, ``biquartimin``, ``targetQ``, ``pstQ``,
+        ``promax`` (psych's Kaiser-normalised promax), ``Promax`` (psych's ``Promax``, no
+        normalisation), ``cluster``; ``None`` or ``"none"`` for none. See
+        :mod:`psychometrics.factor.rotation`. A spelling psych would read differently
+        (``"PROMAX"``, ``"geomin"``) is an error naming the choices.
     missing : {"pairwise", "listwise"}
         Pairwise-complete correlations (psych's default; ``n_obs`` is the number of rows) or
         complete cases only.
     n_obs : int, optional
         Sample size when ``data`` is a matrix (needed for the chi-square, RMSEA, TLI, BIC).
-    scores : {None, "regression", "bartlett"}
-        Factor scores from the standardised data (rows with a missing value get NaN) and
-        their weights: Thurstone regression ``W = R^-1 L Phi`` or Bartlett
-        ``W = U^-2 L (L' U^-2 L)^-1``. For a matrix input only the weights are returned.
+    scores : {None, "regression", "tenBerge", "Anderson", "Bartlett", "Harman", "components"}
+        Factor scores ``scale(X) W`` (rows with a missing value get NaN) and their weights
+        ``W`` as ``psych::factor.scores``, with ``S = L Phi`` the structure and ``U^2`` the
+        uniquenesses: Thurstone regression (``"regression"`` or ``"Thurstone"``)
+        ``W = R^-1 S``; ten Berge ``W = R^-1/2 C Phi^1/2`` with ``L* = L Phi^1/2`` and
+        ``C = R^-1/2 L* (L*' R^-1 L*)^-1/2`` (scores correlate as ``Phi``); Anderson-Rubin
+        ``W = U^-2 L (L' U^-2 R U^-2 L)^-1/2`` (orthogonal scores); Bartlett
+        ``W = U^-2 L (L' U^-2 L)^-1`` (``"bartlett"`` is accepted too); Harman
+        ``W = M^-1 L`` with ``M = L S'`` on a unit diagonal; ``"components"``: ``W = L``
+        applied to the raw (unstandardised) items, as psych. For a matrix input only the
+        weights are returned.
     max_iter : int, optional
         Iteration limit of the extraction (100 optimiser iterations for minres/ml, 50
         principal-axis iterations).
+    normalize : bool, optional
+        Kaiser normalisation of the gradient-projection rotations (GPArotation's
+        ``normalize``; default off, as GPArotation) or of ``varimax`` (default on).
+    gamma : float
+        oblimin's ``gam`` (0 quartimin, 0.5 biquartimin, 1 covarimin).
+    target, weights : array (items x factors), optional
+        Target of ``targetT``/``targetQ`` (NaN for free cells) and of ``pstT``/``pstQ``
+        with the 0/1 weights of the specified cells, in the unrotated factors' order.
+    random_starts : int
+        Random orthonormal starts besides the identity for gradient-projection rotations
+        (GPArotation's ``randomStarts``); the lowest criterion is kept and
+        ``n_best_starts`` says how many starts reached it.
+    seed : int or Generator, optional
+        Seed for the random starts.
 
     Returns
     -------
@@ -495,8 +578,11 @@ def efa(
     """
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
     k, rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
+    warn_few_respondents(ci.n_obs, ci.n_items, "efa")
+    rotation_args = {"normalize": normalize, "gamma": gamma, "target": target,
+                     "weights": weights, "random_starts": random_starts, "seed": seed}
     with small_matrix_blas():
-        return _efa_from_input(ci, k, method, rotation, scores, max_iter)
+        return _efa_from_input(ci, k, method, rotation, scores, max_iter, rotation_args)
 
 
 def _efa_from_input(
@@ -506,10 +592,11 @@ def _efa_from_input(
     rotation: str | None,
     scores: str | None,
     max_iter: int | None,
+    rotation_args: dict[str, Any] | None = None,
 ) -> EFAResult:
     r = ci.r
     items = ci.names
-    sol = _solve(r, k, method, rotation, items, max_iter)
+    sol = _solve(r, k, method, rotation, items, max_iter, rotation_args, ci.np_obs)
     load, phi, names = sol.loadings, sol.phi, sol.names
     st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
     notes: list[str] = []
@@ -525,9 +612,18 @@ def _efa_from_input(
         )
         notes.append("the correlation matrix is not positive definite; fit uses a smoothed "
                      "matrix")
-    if st["dof"] <= 0:
-        notes.append(f"the model has {st['dof']:g} degrees of freedom: too many factors for "
-                     f"{len(items)} items to test its fit (p values, RMSEA and BIC are NA)")
+    if st["dof"] < 0:
+        msg = (f"{k} factors for {len(items)} items leave {st['dof']:g} degrees of freedom: "
+               f"the model has more parameters than the {len(items) * (len(items) - 1) // 2} "
+               f"correlations it fits and is not identified (psych fits it anyway); its "
+               f"fit cannot be tested (p values, RMSEA and BIC are NA) and its loadings are "
+               f"one of many equivalent solutions")
+        warnings.warn(msg, NumericalWarning, stacklevel=3)
+        notes.append(msg)
+    elif st["dof"] == 0:
+        notes.append(f"the model has 0 degrees of freedom: {k} factors for {len(items)} "
+                     f"items are just identified and reproduce the correlations exactly, so "
+                     f"the fit cannot be tested (p values, RMSEA and BIC are NA)")
     h2 = sol.extraction.communalities
     loadings = pd.DataFrame(load, index=items, columns=names)
     structure_m = load if phi is None else load @ phi
@@ -544,8 +640,8 @@ def _efa_from_input(
         w = _score_weights(r, load, phi, scores)
         weights_df = pd.DataFrame(w, index=items, columns=names)
         if ci.data is not None:
-            score_df = pd.DataFrame(_standardise(ci.data) @ w, columns=names,
-                                    index=ci.row_index)
+            x = ci.data if scores == "components" else _standardise(ci.data)
+            score_df = pd.DataFrame(x @ w, columns=names, index=ci.row_index)
     eig = pd.DataFrame({"R": sol.extraction.e_values, "reduced": sol.extraction.values},
                        index=pd.RangeIndex(1, len(items) + 1, name="number"))
     return EFAResult(
@@ -584,5 +680,10 @@ def _efa_from_input(
         fit_off=st["fit_off"],
         n_iter=sol.n_iter,
         converged=sol.converged,
+        estimated_communalities=pd.Series(np.diag(r) - sol.extraction.psi, index=items,
+                                          name="communalities"),
+        rotation_criterion=np.nan if sol.rotation is None else sol.rotation.criterion,
+        n_starts=1 if sol.rotation is None else sol.rotation.n_starts,
+        n_best_starts=1 if sol.rotation is None else sol.rotation.n_best,
         _notes=tuple(notes),
     )
