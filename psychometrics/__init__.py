@@ -60,6 +60,17 @@ _LAZY: dict[str, str] = {
     "EFAResult": "psychometrics.factor",
     "cfa": "psychometrics.factor",
     "CFAResult": "psychometrics.factor",
+    # programme evaluation
+    "effect_size": "psychometrics.evaluation",
+    "EffectSize": "psychometrics.evaluation",
+    "compare_groups": "psychometrics.evaluation",
+    "GroupComparison": "psychometrics.evaluation",
+    "change": "psychometrics.evaluation",
+    "Change": "psychometrics.evaluation",
+    "proportion": "psychometrics.evaluation",
+    "Proportion": "psychometrics.evaluation",
+    "compare_proportions": "psychometrics.evaluation",
+    "ProportionDifference": "psychometrics.evaluation",
     # report and exchange formats
     "report": "psychometrics.reporting",
     "Report": "psychometrics.reporting",
