@@ -71,6 +71,11 @@ _LAZY: dict[str, str] = {
     "Proportion": "psychometrics.evaluation",
     "compare_proportions": "psychometrics.evaluation",
     "ProportionDifference": "psychometrics.evaluation",
+    "evaluate": "psychometrics.evaluation",
+    "Evaluation": "psychometrics.evaluation",
+    "load_study": "psychometrics.evaluation",
+    "Study": "psychometrics.evaluation",
+    "evaluation_report": "psychometrics.reporting.evaluation",
     # report and exchange formats
     "report": "psychometrics.reporting",
     "Report": "psychometrics.reporting",

@@ -20,6 +20,10 @@ _LAZY: dict[str, str] = {
     "Proportion": "psychometrics.evaluation.proportions",
     "compare_proportions": "psychometrics.evaluation.proportions",
     "ProportionDifference": "psychometrics.evaluation.proportions",
+    "evaluate": "psychometrics.evaluation.pipeline",
+    "Evaluation": "psychometrics.evaluation.pipeline",
+    "load_study": "psychometrics.evaluation.study",
+    "Study": "psychometrics.evaluation.study",
 }
 
 __all__ = sorted(_LAZY)
