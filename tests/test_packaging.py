@@ -25,6 +25,8 @@ def test_wheel_contains_the_instrument_definitions(tmp_path):
     expected = sorted(p.name for p in (ROOT / "instruments").iterdir())
     assert yamls == expected
     assert "psychometrics/datasets/mentorship.csv" in names
+    assert "psychometrics/datasets/mentorship-study.yaml" in names
+    assert "psychometrics/_instruments/study.schema.json" in names
 
 
 def test_import_does_not_load_scipy_or_factor_analyzer():

@@ -28,6 +28,12 @@ AREAS: list[tuple[str, str, list[str]]] = [
       "PrincipalResult", "cfa", "CFAResult",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
+    ("Programme evaluation",
+     "A whole evaluation from a study YAML; effect sizes, group comparisons, change from "
+     "baseline and proportions on plain data.",
+     ["evaluate", "Evaluation", "evaluation_report", "load_study", "Study", "effect_size",
+      "EffectSize", "compare_groups", "GroupComparison", "change", "Change",
+      "proportion", "Proportion", "compare_proportions", "ProportionDifference"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",
      ["report", "Report", "reporting.Section", "reporting.notebook.result_html"]),
     ("Exchange formats",

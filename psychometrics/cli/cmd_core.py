@@ -41,8 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="unusable cells: stop with an error (default) or treat as missing")
     p.set_defaults(handler=cmd_score)
 
-    p = sub.add_parser("demo", help="validate and score the bundled (synthetic) example data")
-    p.add_argument("-o", "--output", metavar="DIR", help="also write scores.csv into DIR")
+    p = sub.add_parser("demo", help="run the bundled (synthetic) programme evaluation end to "
+                                    "end and write its HTML report")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="write the example files into DIR: the data (mentorship.csv), the "
+                        "study (mentorship-study.yaml), the report "
+                        "(mentorship-evaluation.html) and scores.csv (default: only the "
+                        "report, into the current directory)")
     p.set_defaults(handler=cmd_demo)
 
 
@@ -158,47 +163,73 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from psychometrics.datasets import load_mentorship
-    from psychometrics.scoring import score
-    from psychometrics.validation import validate
+    """The main job on the bundled example: the study YAML evaluated end to end."""
+    import shutil
+    import warnings
 
-    data = load_mentorship()
-    ids = ["acs", "gse", "css", "who5"]
-    print("psychometrics demo: the bundled mentorship-network example.")
-    print("THE DATA ARE SYNTHETIC (seeded simulation); no conclusions about mentorship.")
-    print(f"{len(data)} responses: "
-          + ", ".join(f"{k[1]} {k[0]} {v}" for k, v in
-                      data.groupby(["wave", "role"]).size().items()) + "\n")
-    print("1. Validation")
-    for iid in ids:
-        print(validate(data, iid, id_column="response_id").summary(max_rows=3))
-    print("\n2. Scores (unusable cells treated as missing)")
-    scores = score(data, ids, on_invalid="nan", id_column="response_id")
-    main = ["acs_affective", "gse_total", "css_satisfaction", "who5_percentage"]
-    groups = scores[main].join(data[["role", "wave"]]).groupby(["role", "wave"])
-    means, counts = groups.mean(), groups.count()
-    table = means.round(2).astype(str) + " (" + counts.astype(str) + ")"
-    print("mean (n scored) by role and wave")
-    print(table.to_string())
-    status = scores[[f"{m}_status" for m in main]].apply(lambda c: (c != "ok").sum())
-    print("\nunscored (too few items answered): "
-          + ", ".join(f"{k.removesuffix('_status')} {v}" for k, v in status.items()))
-    band = scores["who5_percentage_band"].value_counts().to_dict()
-    print("WHO-5 bands: " + "; ".join(f"{k}: {v}" for k, v in band.items()))
-    print("\n3. Reliability (Cronbach's alpha, 95% Feldt CI) beside the published values")
-    from psychometrics.analysis import reliability
+    from psychometrics.datasets import mentorship_data_path, mentorship_study_path
+    from psychometrics.errors import NumericalWarning
+    from psychometrics.evaluation.pipeline import evaluate
+    from psychometrics.reporting.evaluation import evaluation_report
 
-    for iid in ids:
-        row = reliability(data, iid).iloc[0]
-        ci = f"[{row['alpha_lower']:.3f}, {row['alpha_upper']:.3f}]"
-        print(f"  {iid:<5} {row['scale']:<13} alpha {row['alpha']:.3f} {ci}  "
-              f"omega {row['omega_total']:.3f}  published {row['published_alpha']}  "
-              f"(n = {row['n']})")
-    print("\nNext: psychometrics reliability|efa|cfa ID DATA; psychometrics report ID DATA")
+    print("psychometrics demo: the bundled mentorship-network evaluation.")
+    print("THE DATA ARE SYNTHETIC (seeded simulation); no conclusions about mentorship.\n")
+    out = Path(args.output) if args.output else Path.cwd()
+    study = mentorship_study_path()
     if args.output:
-        out = Path(args.output)
         out.mkdir(parents=True, exist_ok=True)
+        for source in (mentorship_data_path(), study):
+            shutil.copyfile(source, out / source.name)
+        study = out / study.name
+    with warnings.catch_warnings():  # the caveats are in the report and its tables
+        warnings.simplefilter("ignore", NumericalWarning)
+        ev = evaluate(study)
+    print(f"study: {study.name} ({len(ev.data)} responses; instruments "
+          + ", ".join(si.id for si in ev.study.instruments) + ")")
+    part = ev.participation[ev.participation["grouping"] != "gender"]
+    print("1. Participation (respondents / invited)")
+    for rec in part.itertuples(index=False):
+        rate = "" if rec.response_rate != rec.response_rate else f" = {rec.response_rate:.0%}"
+        invited = "" if rec.invited != rec.invited else f" / {int(rec.invited)}"
+        print(f"  {rec.wave:<9} {rec.group:<9} {rec.n:>4}{invited}{rate}")
+    val = ev.validation
+    print("2. Validation: " + ", ".join(f"{r.instrument} {r.errors} error(s)"
+                                        for r in val.itertuples(index=False))
+          + " (unusable cells are treated as missing)")
+    rel = ev.reliability
+    rel = rel[(rel["grouping"] == "all") & (rel["wave"] == ev.study.waves.order[0])]
+    print("3. Reliability at baseline (alpha [95% CI], published)")
+    for r in rel.itertuples(index=False):
+        print(f"  {r.instrument:<5} {r.scale:<13} {r.alpha:.3f} [{r.alpha_lower:.3f}, "
+              f"{r.alpha_upper:.3f}]  published {r.published_alpha}")
+    ch = ev.change[ev.change["grouping"] == "all"]
+    print("4. Change from baseline to one year (paired)")
+    for r in ch.itertuples(index=False):
+        print(f"  {r.score:<17} n {r.n:>3}  change {r.mean_diff:+.2f} "
+              f"[{r.mean_diff_lower:+.2f}, {r.mean_diff_upper:+.2f}]  d_av {r.d_av:+.2f}  "
+              f"reliably improved {r.n_improved}, deteriorated {r.n_deteriorated}")
+    cmp_ = ev.comparisons
+    cmp_ = cmp_[(cmp_["design"] == "role") & (cmp_["wave"] == ev.study.waves.order[-1])]
+    print("5. Faculty vs residents at one year (Hedges' g [95% CI])")
+    for r in cmp_.itertuples(index=False):
+        print(f"  {r.score:<17} g {r.hedges_g:+.2f} [{r.hedges_g_lower:+.2f}, "
+              f"{r.hedges_g_upper:+.2f}]  Welch p {r.welch_p:.3g}")
+    report = out / "mentorship-evaluation.html"
+    evaluation_report(ev, output=report)
+    print(f"\nwrote {report} (the full report: every table, caveats, plots)")
+    if args.output:
+        from psychometrics.datasets import load_mentorship
+        from psychometrics.scoring import score
+
+        scores = score(load_mentorship(), [si.id for si in ev.study.instruments],
+                       on_invalid="nan", id_column="response_id")
         _common.write_table(scores, str(out / "scores.csv"),
                             scores.attrs["psychometrics"]["instruments"])
-        print(f"\nwrote {out / 'scores.csv'}")
+        print(f"wrote {out / 'mentorship.csv'}, {out / 'mentorship-study.yaml'} and "
+              f"{out / 'scores.csv'}")
+        print(f"\nNext: psychometrics evaluate {out / 'mentorship-study.yaml'} -o "
+              "evaluation.html --tables tables/")
+    else:
+        print("\nNext: psychometrics demo -o demo/ writes the data and the study YAML to "
+              "edit; psychometrics evaluate demo/mentorship-study.yaml -o evaluation.html")
     return 0

@@ -9,6 +9,24 @@ import pandas as pd
 _HERE = Path(__file__).resolve().parent
 
 
+def mentorship_study_path() -> Path:
+    """The bundled study definition of the mentorship evaluation (``mentorship-study.yaml``,
+    beside ``mentorship.csv``): what ``psychometrics demo`` evaluates.
+
+    Examples
+    --------
+    >>> from psychometrics.datasets import mentorship_study_path
+    >>> mentorship_study_path().name
+    'mentorship-study.yaml'
+    """
+    return _HERE / "mentorship-study.yaml"
+
+
+def mentorship_data_path() -> Path:
+    """The bundled synthetic data file, ``mentorship.csv``."""
+    return _HERE / "mentorship.csv"
+
+
 def load_mentorship() -> pd.DataFrame:
     """A SYNTHETIC data set mirroring a mentorship-network programme evaluation.
 
