@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build an instrument definition from another format and list "
         "everything that could not be carried into it.")
     p.add_argument("format", choices=["redcap"], help="format of the input")
-    p.add_argument("source", metavar="FILE", help="the REDCap data dictionary (CSV)")
+    p.add_argument("source", metavar="FILE",
+                   help="redcap: a data dictionary (CSV) or an instrument ZIP (instrument.csv "
+                   "inside, as the REDCap Shared Library distributes them)")
     p.add_argument("-o", "--output", metavar="YAML", help="write the definition here "
                    "(default stdout)")
     p.add_argument("--form", metavar="NAME", help="the REDCap form to import, when the "
@@ -50,6 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="id of the new instrument (kebab-case)")
     p.add_argument("--missing-codes", metavar="CODES",
                    help="comma-separated choice codes that mean 'no answer', e.g. -99,-98")
+    p.add_argument("--record-id", metavar="FIELD",
+                   help="redcap: the record-identifier field (default: the first field of a "
+                   "project dictionary when it is a text field named like an id; instrument "
+                   "ZIPs have none)")
     p.set_defaults(handler=cmd_import)
 
 
@@ -98,7 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "separated by commas", file=sys.stderr)
             return 2
     result = from_redcap(args.source, form=args.form, instrument_id=args.instrument_id,
-                         missing_codes=codes)
+                         missing_codes=codes, record_id=args.record_id)
     from psychometrics import __version__
 
     header = [f"Imported by psychometrics {__version__} from the REDCap data dictionary "
