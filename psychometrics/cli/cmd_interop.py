@@ -13,7 +13,7 @@ ORDER = 55
 
 FORMATS = {
     "redcap": "REDCap data dictionary (CSV)",
-    "fhir": "HL7 FHIR R4 Questionnaire (JSON)",
+    "fhir": "HL7 FHIR R4 or R5 Questionnaire (JSON) with SDC score expressions",
     "reproschema": "ReproSchema protocol/activity/items folder (JSON-LD)",
 }
 
@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (a folder for reproschema); default stdout")
     p.add_argument("--overlay", metavar="YAML", help="overlay with licensed item text")
+    p.add_argument("--fhir-version", choices=["R4", "R5"], default="R4",
+                   help="fhir: the FHIR release to write (default R4)")
     p.add_argument("--no-record-id", action="store_true",
                    help="redcap: leave out the record_id field (to add the form to an "
                    "existing project)")
@@ -75,7 +77,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.to == "fhir":
         from psychometrics.exports.fhir import to_fhir_questionnaire
 
-        text = json.dumps(to_fhir_questionnaire(inst), indent=2, ensure_ascii=False) + "\n"
+        q = to_fhir_questionnaire(inst, fhir_version=args.fhir_version)
+        text = json.dumps(q, indent=2, ensure_ascii=False) + "\n"
         _emit(text, out, f"FHIR Questionnaire for {inst.id}")
     else:
         from psychometrics.exports.redcap import to_redcap
