@@ -21,7 +21,15 @@ import pytest
 from psychometrics import list_instruments, load_instrument, read_fhir_responses, score, validate
 from psychometrics.cli import main
 from psychometrics.errors import DataValidationError, PsychometricsWarning
-from psychometrics.exports.fhir import ORDINAL_VALUE, to_fhir_questionnaire
+from psychometrics.exports.fhir import (
+    CALCULATED,
+    HIDDEN,
+    ITEM_WEIGHT,
+    ORDINAL_VALUE,
+    fhirpath_score,
+    score_link_ids,
+    to_fhir_questionnaire,
+)
 
 fhir_q = pytest.importorskip("fhir.resources.R4B.questionnaire")
 fhir_qr = pytest.importorskip("fhir.resources.R4B.questionnaireresponse")
@@ -64,14 +72,28 @@ def test_questionnaire_is_valid_r4(iid: str) -> None:
     assert inst.licence.note.split()[0] in q["copyright"]
     choice = [i for i in q["item"] if i["type"] == "choice"]
     assert [i["linkId"] for i in choice] == inst.item_ids
+    all_needed = {i for sc in inst.scales.values() if sc.required_answers() == len(sc.items)
+                  for i in sc.items}
+    assert {i["linkId"] for i in choice if i.get("required")} == all_needed
     for item in choice:
         rs = inst.item_scale(item["linkId"])
         codings = [o["valueCoding"] for o in item["answerOption"]]
         assert [c["code"] for c in codings] == [str(v) for v in rs.values]
         assert [c["display"] for c in codings] == [rs.labels[v] for v in rs.values]
-        ordinal = [c["extension"][0] for c in codings]
-        assert all(e["url"] == ORDINAL_VALUE for e in ordinal)
-        assert [e["valueDecimal"] for e in ordinal] == rs.values
+        scored = [rs.min + rs.max - v for v in rs.values] if inst.item_map[
+            item["linkId"]].reverse else rs.values
+        for option, weight in zip(item["answerOption"], scored, strict=True):
+            # On answerOption (where LHC-Forms and the R5 extension put it), not the coding.
+            assert option["extension"] == [{"url": ITEM_WEIGHT, "valueDecimal": weight},
+                                           {"url": ORDINAL_VALUE, "valueDecimal": weight}]
+            assert "extension" not in option["valueCoding"]
+    scores = [i for i in q["item"] if i["type"] == "decimal"]
+    assert [i["text"] for i in scores] == [sc.name for sc in inst.scales.values()]
+    for item in scores:
+        assert item["readOnly"] is True
+        assert {"url": HIDDEN, "valueBoolean": True} in item["extension"]
+        calc = next(e for e in item["extension"] if e["url"] == CALCULATED)
+        assert calc["valueExpression"]["language"] == "text/fhirpath"
 
 
 @pytest.mark.parametrize("iid", ["acs", "acs-6", "css"])
@@ -90,13 +112,16 @@ def test_restricted_text_is_never_written(iid: str, tmp_path: Path) -> None:
     assert texts[1].startswith("[Licensed text of item")
 
 
+@pytest.mark.filterwarnings("ignore:1 linkId")  # checked once below
 def test_bundle_of_responses() -> None:
     path = FIXTURES / "fhir_who5_bundle.json"
     bundle = json.loads(path.read_text(encoding="utf-8"))
     fhir_bundle.Bundle.model_validate(bundle)
     for entry in bundle["entry"]:
         fhir_qr.QuestionnaireResponse.model_validate(entry["resource"])
-    frame = read_fhir_responses(path, "who5")
+    with pytest.warns(PsychometricsWarning, match="1 linkId.* match no item of who5 and were "
+                      "not read: comment$"):
+        frame = read_fhir_responses(path, "who5")
     items = load_instrument("who5").item_ids
     expected = pd.DataFrame([[5, 4, 4, 3, 5], [1, 2, 0, 1, 2], [4, 3, np.nan, 2, -99]],
                             columns=items, dtype=float)
@@ -133,7 +158,9 @@ def test_foreign_codes_use_ordinal_values() -> None:
     assert totals[0] == 35.0
     assert totals[1] == pytest.approx(15 / 9 * 10)  # prorated: 9 of 10 answered
     # Without the mapping nothing is found: every item is empty.
-    unmapped = read_fhir_responses(path, "gse")
+    with pytest.warns(PsychometricsWarning, match=r"items gse_1 \.\.\. gse_10 \(10\) have no "
+                      "answers"):
+        unmapped = read_fhir_responses(path, "gse")
     assert unmapped[items].isna().all().all()
     assert "q1" in unmapped.attrs["fhir"]["unmapped_link_ids"]
 
@@ -181,3 +208,170 @@ def test_cli_export_fhir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert q == to_fhir_questionnaire("gse")
     assert main(["export", "who5", "--to", "fhir"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == "who5"
+
+
+# -- scores computed by FHIR engines -------------------------------------------------------
+
+
+def _random_answers(inst, n: int, seed: int) -> pd.DataFrame:
+    """Codes with blanks and missing-data codes, so every missing-item rule is exercised."""
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for iid in inst.item_ids:
+        values = inst.item_scale(iid).values
+        col = rng.choice(values, size=n).astype(float)
+        col[rng.random(n) < 0.15] = np.nan
+        col[rng.random(n) < 0.05] = -99
+        cols[iid] = col
+    return pd.DataFrame(cols)
+
+
+def _response(q: dict, row: pd.Series) -> dict:
+    """A QuestionnaireResponse answering with the Questionnaire's own option codings."""
+    items = []
+    for item in q["item"]:
+        if "answerOption" not in item or np.isnan(row[item["linkId"]]):
+            continue
+        code = str(int(row[item["linkId"]]))
+        coding = next((o["valueCoding"] for o in item["answerOption"]
+                       if o["valueCoding"]["code"] == code),
+                      {"system": "urn:missing", "code": code})  # -99: not an option
+        items.append({"linkId": item["linkId"], "answer": [{"valueCoding": coding}]})
+    return {"resourceType": "QuestionnaireResponse", "status": "completed",
+            "questionnaire": q["url"], "item": items}
+
+
+@pytest.mark.parametrize("version", ["R4", "R5"])
+@pytest.mark.parametrize("iid", BUILTIN)
+def test_calculated_expressions_score_like_pm_score(iid: str, version: str) -> None:
+    """fhirpathpy (an independent FHIRPath engine) evaluates every score item's
+    calculatedExpression; the result equals psychometrics.score, blanks and all."""
+    fhirpathpy = pytest.importorskip("fhirpathpy")
+    from fhirpathpy.models import models
+
+    inst = load_instrument(iid)
+    q = to_fhir_questionnaire(inst, fhir_version=version)
+    data = _random_answers(inst, 40, seed=13)
+    expected = score(data, inst)
+    links = score_link_ids(inst)
+    exprs = {name: next(e["valueExpression"]["expression"]
+                        for i in q["item"] if i["linkId"] == links[name]
+                        for e in i["extension"] if e["url"] == CALCULATED)
+             for name in inst.scales}
+    assert exprs == {name: fhirpath_score(inst, name) for name in inst.scales}
+    compiled = {name: fhirpathpy.compile(expr, model=models[version.lower()])
+                for name, expr in exprs.items()}
+    for r, row in data.iterrows():
+        qr = _response(q, row)
+        for name, fn in compiled.items():
+            got = fn(qr, {"resource": qr})
+            want = expected[f"{inst.id}_{name}"].iloc[r]
+            if np.isnan(want):
+                assert got == [], (r, name)
+            else:
+                assert len(got) == 1 and float(got[0]) == pytest.approx(want, abs=TOL), (r, name)
+
+
+TOL = 1e-9  # a handful of decimal additions and one division
+
+
+@pytest.mark.parametrize("iid", BUILTIN)
+def test_sum_of_weights_is_the_score(iid: str) -> None:
+    """An engine that only adds up the answer weights (itemWeight) gets the raw score of a
+    complete response: reverse-keyed items carry reversed weights."""
+    inst = load_instrument(iid)
+    q = to_fhir_questionnaire(inst)
+    data = _random_answers(inst, 30, seed=5).fillna(1).replace(-99, 1)
+    options = {i["linkId"]: {o["valueCoding"]["code"]: o["extension"][0]["valueDecimal"]
+                             for o in i["answerOption"]} for i in q["item"] if "answerOption" in i}
+    scores = score(data, inst)
+    for name, sc in inst.scales.items():
+        weights = sum(data[i].astype(int).astype(str).map(options[i]) for i in sc.items)
+        raw = weights / len(sc.items) if sc.method == "mean" else weights
+        if sc.transform is not None:
+            raw = sc.transform.apply(raw)
+        np.testing.assert_allclose(raw, scores[f"{inst.id}_{name}"], atol=TOL)
+
+
+@pytest.mark.parametrize("iid", BUILTIN)
+def test_questionnaire_is_valid_r5(iid: str) -> None:
+    r5 = pytest.importorskip("fhir.resources.questionnaire")
+    q = to_fhir_questionnaire(iid, fhir_version="R5")
+    r5.Questionnaire.model_validate(q)
+    coded = [i for i in q["item"] if "answerOption" in i]
+    assert {i["type"] for i in coded} == {"coding"}
+    assert {i["answerConstraint"] for i in coded} == {"optionsOnly"}
+    for item in coded:  # R5 has itemWeight only; ordinalValue is the R4 extension
+        assert all([e["url"] for e in o["extension"]] == [ITEM_WEIGHT]
+                   for o in item["answerOption"])
+    with pytest.raises(ValueError, match="fhir_version"):
+        to_fhir_questionnaire(iid, fhir_version="R3")
+
+
+def _lhc_style_questionnaire() -> dict:
+    """A Questionnaire in the form LHC's form builder and LOINC publish: LOINC item codes,
+    LOINC answer codes (LA...) in a contained ValueSet whose weights are in a contained
+    CodeSystem, one item with answerOptions weighted on the option, one reverse-worded item
+    with falling weights."""
+    answers = [("LA6568-5", "Not at all", 0), ("LA6569-3", "Several days", 1),
+               ("LA6570-1", "More than half the days", 2), ("LA6571-9", "Nearly every day", 3)]
+    return {
+        "resourceType": "Questionnaire", "status": "active", "url": "http://example.org/q/mood",
+        "title": "Mood check", "code": [{"system": "http://loinc.org", "code": "99999-9",
+                                         "display": "Mood check panel"}],
+        "contained": [
+            {"resourceType": "CodeSystem", "id": "cs", "url": "http://example.org/cs/freq",
+             "status": "active", "content": "complete",
+             "property": [{"code": "itemWeight", "type": "decimal"}],
+             "concept": [{"code": c, "display": d,
+                          "property": [{"code": "itemWeight", "valueDecimal": w}]}
+                         for c, d, w in answers]},
+            {"resourceType": "ValueSet", "id": "freq", "status": "active",
+             "compose": {"include": [{"system": "http://example.org/cs/freq"}]}},
+        ],
+        "item": [
+            {"linkId": "/44250-9", "code": [{"system": "http://loinc.org", "code": "44250-9"}],
+             "text": "Little interest or pleasure in doing things", "type": "choice",
+             "answerValueSet": "#freq"},
+            {"linkId": "/44255-8", "code": [{"system": "http://loinc.org", "code": "44255-8"}],
+             "text": "Feeling down, depressed, or hopeless", "type": "choice",
+             "answerOption": [{"valueCoding": {"system": "http://loinc.org", "code": c,
+                                               "display": d},
+                               "extension": [{"url": ITEM_WEIGHT, "valueDecimal": w}]}
+                              for c, d, w in answers]},
+            {"linkId": "/cheerful", "text": "Feeling cheerful", "type": "choice",
+             "answerOption": [{"valueCoding": {"system": "http://loinc.org", "code": c,
+                                               "display": d},
+                               "extension": [{"url": ORDINAL_VALUE, "valueDecimal": 3 - w}]}
+                              for c, d, w in answers]},
+        ],
+    }
+
+
+def test_responses_by_code_only_resolve_through_the_questionnaire(write_yaml) -> None:
+    q = _lhc_style_questionnaire()
+    fhir_q.Questionnaire.model_validate(q)
+    inst = load_instrument("who5")
+    links = {"who5_1": "/44250-9", "who5_2": "/44255-8"}
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
+          "item": [{"linkId": "/44250-9", "answer": [{"valueCoding": {
+              "system": "http://example.org/cs/freq", "code": "LA6570-1"}}]},
+                   {"linkId": "/44255-8", "answer": [{"valueCoding": {"code": "LA6571-9"}}]}]}
+    fhir_qr.QuestionnaireResponse.model_validate(qr)
+    frame = read_fhir_responses(qr, inst, link_ids=links, questionnaire=q)
+    assert frame[["who5_1", "who5_2"]].iloc[0].tolist() == [2.0, 3.0]  # the weights
+    # Without the Questionnaire a LOINC answer code is not a response code: kept as text.
+    bare = read_fhir_responses(qr, inst, link_ids=links)
+    assert bare["who5_1"].tolist() == ["LA6570-1"]
+    # Our own Questionnaire: the reversed weight of a reverse-keyed item turns back into its
+    # code, so a response that carries only codes or only weights reads the same.
+    acs = to_fhir_questionnaire("acs")
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
+          "item": [{"linkId": "acs_4", "answer": [{"valueCoding": {"code": "2"}}]}]}
+    assert read_fhir_responses(qr, "acs", questionnaire=acs)["acs_4"].tolist() == [2.0]
+
+
+def test_cli_export_fhir_r5(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "acs", "--to", "fhir", "--fhir-version", "R5"]) == 0
+    q = json.loads(capsys.readouterr().out)
+    assert q == to_fhir_questionnaire("acs", fhir_version="R5")

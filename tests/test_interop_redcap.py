@@ -93,7 +93,7 @@ def test_overlay_text_is_exported(tmp_path: Path) -> None:
     labels = frame[frame["Field Type"] == "radio"]["Field Label"].tolist()
     assert labels == [f"LICENSED WORDING {j}" for j in range(1, 6)]
     back = from_redcap(frame)
-    assert back.instrument == inst and back.losses == []
+    assert back.instrument == inst and back.content_losses == []
 
 
 def test_field_names_follow_redcap_rules() -> None:
@@ -112,7 +112,7 @@ def test_uppercase_item_ids_are_lowercased_and_restored(write_yaml) -> None:
     assert frame["Variable / Field Name"].tolist()[2:5] == ["q1", "q2", "q3"]
     assert "[q2]" in frame.iloc[-1][COLUMNS[5]]
     result = from_redcap(frame)
-    assert result.instrument == inst and result.losses == []
+    assert result.instrument == inst and result.content_losses == []
     records = read_redcap_records(pd.DataFrame({"q1": [1], "q2": [4], "q3": [2]}), inst)
     assert records.columns.tolist() == ["Q1", "Q2", "Q3"]
     assert score(records, inst)["demo-scale_total"].tolist() == [4.0]  # 1 + (5-4) + 2
@@ -234,7 +234,7 @@ def test_round_trip_is_exact(iid: str, tmp_path: Path) -> None:
     path = tmp_path / f"{iid}.csv"
     write_redcap(inst, path)
     result = from_redcap(path)
-    assert result.losses == []
+    assert result.content_losses == []
     assert result.instrument == inst
     assert result.instrument.definition_hash == inst.definition_hash == result.exported_sha256
     assert result.exact
@@ -306,7 +306,10 @@ def test_import_project_dictionary_reports_what_it_cannot_map() -> None:
         assert expected in losses, expected
     branching = next(x for x in result.losses if x.what == "branching logic")
     assert "[wb_2] > 0" in branching.reason
-    assert not any(loss.where in {"age", "fu_1", "record_id"} for loss in result.losses)
+    assert ("record_id", "record identifier") in losses  # never an item, but listed
+    assert ("form demographics", "1 field(s) (age)") in losses  # the other forms' fields
+    assert ("form followup", "1 field(s) (fu_1)") in losses
+    assert not any(loss.where in {"age", "fu_1"} for loss in result.losses)
     assert "branching logic" in result.summary()
 
 
@@ -315,7 +318,8 @@ def test_import_other_forms_and_ids() -> None:
                          instrument_id="sleep-follow-up")
     assert result.instrument.id == "sleep-follow-up"
     assert result.instrument.item_ids == ["fu_1"]
-    with pytest.raises(DefinitionError, match="no field with coded choices"):
+    with pytest.raises(DefinitionError,
+                       match=r"no field with one coded answer.*holds 1 text field"):
         from_redcap(FIXTURES / "redcap_dictionary_project.csv", form="demographics")
     with pytest.raises(DefinitionError, match="no form 'nope'"):
         from_redcap(FIXTURES / "redcap_dictionary_project.csv", form="nope")
@@ -328,7 +332,7 @@ def test_edited_calc_is_reported(tmp_path: Path) -> None:
     table.loc[first, COLUMNS[5]] = "sum([who5_1],[who5_2],[who5_3],[who5_4],[who5_5])"
     result = from_redcap(table)
     assert result.instrument == load_instrument("who5")
-    assert [(x.where, x.what) for x in result.losses] == [("who5_raw", "calculation")]
+    assert [(x.where, x.what) for x in result.content_losses] == [("who5_raw", "calculation")]
     assert not result.exact
 
 
@@ -403,7 +407,7 @@ def test_cli_export_and_import(tmp_path: Path, capsys: pytest.CaptureFixture[str
     yaml_out = tmp_path / "acs.yaml"
     assert main(["import", "redcap", str(out), "-o", str(yaml_out)]) == 0
     captured = capsys.readouterr()
-    assert "nothing lost" in captured.err and "exact round trip" in captured.err
+    assert "nothing of the instrument lost" in captured.err and "exact round trip" in captured.err
     assert load_instrument(yaml_out) == load_instrument("acs")
 
     assert main(["import", "redcap", str(FIXTURES / "redcap_dictionary_project.csv"),
@@ -422,3 +426,105 @@ def test_cli_export_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     frame = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert frame.iloc[0]["Variable / Field Name"] == "who5_instructions"
+
+
+# -- files made elsewhere: Shared Library packages, project dictionaries -------------------
+
+
+def _library_rows(form: str) -> list[list[str]]:
+    """A REDCap Shared Library instrument as its instrument.csv holds it: no record id, item
+    1 first, a descriptive intro, a calc total written by hand."""
+    choices = "0, Not at all | 1, Several days | 2, More than half the days | 3, Nearly every day"
+    rows = [["mood_intro", form, "", "descriptive",
+             "Over the last 2 weeks, how often have you been bothered by the following?"]
+            + [""] * 13]
+    for j, text in enumerate(["Little interest or pleasure in doing things",
+                              "Feeling down, depressed, or hopeless",
+                              "Trouble falling or staying asleep"], start=1):
+        rows.append([f"mood_{j}", form, "", "radio", text, choices] + [""] * 12)
+    rows.insert(0, rows.pop(1))  # item 1 is the first field, as in most library files
+    rows.append(["mood_total", form, "", "calc", "Total score",
+                 "sum([mood_1],[mood_2],[mood_3])"] + [""] * 12)
+    return rows
+
+
+def _package(path: Path, form: str = "PHQ_Mood") -> Path:
+    import zipfile
+
+    buffer = io.StringIO()
+    pd.DataFrame(_library_rows(form), columns=COLUMNS).to_csv(buffer, index=False)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("instrument.csv", buffer.getvalue())
+        archive.writestr("OriginID.txt", "ShareLibrary")
+    return path
+
+
+def test_shared_library_zip_imports_every_item(tmp_path: Path) -> None:
+    result = from_redcap(_package(tmp_path / "PHQ_Mood.zip"))
+    inst = result.instrument
+    assert inst.item_ids == ["mood_1", "mood_2", "mood_3"]  # item 1 is not a record id
+    assert inst.id == "phq-mood"  # upper-case form name normalised to the id pattern
+    assert "form 'PHQ_Mood' -> instrument id phq-mood" in (inst.notes or "")
+    assert inst.instructions.startswith("Over the last 2 weeks")
+    assert inst.item_scale("mood_1").labels[3] == "Nearly every day"
+    where = {(loss.where, loss.what) for loss in result.losses}
+    assert ("mood_total", "calc field") in where  # the hand-written total, with its reason
+    assert not any(loss.what == "record identifier" for loss in result.losses)
+
+
+def test_first_item_of_a_plain_instrument_file_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "instrument.csv"
+    pd.DataFrame(_library_rows("mood"), columns=COLUMNS).to_csv(path, index=False)
+    assert from_redcap(path).instrument.item_ids == ["mood_1", "mood_2", "mood_3"]
+    # Our own export without the record id: the first field is the instructions, item 1 stays.
+    text = _export("gse", record_id=None)
+    assert from_redcap(io.StringIO(text)).instrument == load_instrument("gse")
+
+
+def test_record_id_named_by_the_caller(tmp_path: Path) -> None:
+    rows = _library_rows("mood")
+    rows.insert(0, ["participant", "mood", "", "text", "Participant"] + [""] * 13)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    default = from_redcap(table)  # 'participant' is named like an id and typed text
+    assert default.losses[0].where == "participant"
+    assert default.losses[0].what == "record identifier"
+    rows[0][0] = "who"
+    plain = from_redcap(pd.DataFrame(rows, columns=COLUMNS))
+    assert ("who", "text field (free text)") in {(x.where, x.what) for x in plain.losses}
+    named = from_redcap(pd.DataFrame(rows, columns=COLUMNS), record_id="who")
+    assert (named.losses[0].where, named.losses[0].what) == ("who", "record identifier")
+    with pytest.raises(DefinitionError, match="no field 'nobody' to take as the record id"):
+        from_redcap(table, record_id="nobody")
+
+
+def test_checkbox_form_and_bad_ids_give_clear_messages() -> None:
+    rows = [["rid", "Symptoms", "", "text", "ID"] + [""] * 13,
+            ["sx", "Symptoms", "", "checkbox", "Which apply?", "1, Cough | 2, Fever"]
+            + [""] * 12]
+    with pytest.raises(DefinitionError, match=r"holds 1 text field, 1 checkbox field\. "
+                       "A checkbox field takes several answers"):
+        from_redcap(pd.DataFrame(rows, columns=COLUMNS))
+    with pytest.raises(DefinitionError, match="instrument id 'PHQ9' is not valid"):
+        from_redcap(pd.DataFrame(_library_rows("mood"), columns=COLUMNS), instrument_id="PHQ9")
+
+
+def test_odd_field_names_become_item_ids_with_the_original_kept() -> None:
+    rows = _library_rows("mood")
+    rows[0][0] = "1_interest"
+    result = from_redcap(pd.DataFrame(rows, columns=COLUMNS))
+    assert result.instrument.item_ids[0] == "q1_interest"
+    assert "field '1_interest' -> item q1_interest" in result.instrument.notes
+
+
+def test_cli_imports_a_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "mood.yaml"
+    assert main(["import", "redcap", str(_package(tmp_path / "p.zip")), "-o", str(out)]) == 0
+    assert load_instrument(out).item_ids == ["mood_1", "mood_2", "mood_3"]
+    assert "mood_total: calc field" in capsys.readouterr().err
+    rows = [["sx", "Symptoms", "", "checkbox", "Which apply?", "1, Cough | 2, Fever"]
+            + [""] * 12]
+    bad = tmp_path / "cb.csv"
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(bad, index=False)
+    assert main(["import", "redcap", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "checkbox" in err and "Traceback" not in err

@@ -13,7 +13,7 @@ ORDER = 55
 
 FORMATS = {
     "redcap": "REDCap data dictionary (CSV)",
-    "fhir": "HL7 FHIR R4 Questionnaire (JSON)",
+    "fhir": "HL7 FHIR R4 or R5 Questionnaire (JSON) with SDC score expressions",
     "reproschema": "ReproSchema protocol/activity/items folder (JSON-LD)",
 }
 
@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (a folder for reproschema); default stdout")
     p.add_argument("--overlay", metavar="YAML", help="overlay with licensed item text")
+    p.add_argument("--fhir-version", choices=["R4", "R5"], default="R4",
+                   help="fhir: the FHIR release to write (default R4)")
     p.add_argument("--no-record-id", action="store_true",
                    help="redcap: leave out the record_id field (to add the form to an "
                    "existing project)")
@@ -41,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build an instrument definition from another format and list "
         "everything that could not be carried into it.")
     p.add_argument("format", choices=["redcap"], help="format of the input")
-    p.add_argument("source", metavar="FILE", help="the REDCap data dictionary (CSV)")
+    p.add_argument("source", metavar="FILE",
+                   help="redcap: a data dictionary (CSV) or an instrument ZIP (instrument.csv "
+                   "inside, as the REDCap Shared Library distributes them)")
     p.add_argument("-o", "--output", metavar="YAML", help="write the definition here "
                    "(default stdout)")
     p.add_argument("--form", metavar="NAME", help="the REDCap form to import, when the "
@@ -50,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="id of the new instrument (kebab-case)")
     p.add_argument("--missing-codes", metavar="CODES",
                    help="comma-separated choice codes that mean 'no answer', e.g. -99,-98")
+    p.add_argument("--record-id", metavar="FIELD",
+                   help="redcap: the record-identifier field (default: the first field of a "
+                   "project dictionary when it is a text field named like an id; instrument "
+                   "ZIPs have none)")
     p.set_defaults(handler=cmd_import)
 
 
@@ -69,7 +77,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.to == "fhir":
         from psychometrics.exports.fhir import to_fhir_questionnaire
 
-        text = json.dumps(to_fhir_questionnaire(inst), indent=2, ensure_ascii=False) + "\n"
+        q = to_fhir_questionnaire(inst, fhir_version=args.fhir_version)
+        text = json.dumps(q, indent=2, ensure_ascii=False) + "\n"
         _emit(text, out, f"FHIR Questionnaire for {inst.id}")
     else:
         from psychometrics.exports.redcap import to_redcap
@@ -98,7 +107,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "separated by commas", file=sys.stderr)
             return 2
     result = from_redcap(args.source, form=args.form, instrument_id=args.instrument_id,
-                         missing_codes=codes)
+                         missing_codes=codes, record_id=args.record_id)
     from psychometrics import __version__
 
     header = [f"Imported by psychometrics {__version__} from the REDCap data dictionary "

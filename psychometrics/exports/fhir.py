@@ -1,8 +1,15 @@
-"""HL7 FHIR R4: the instrument as a ``Questionnaire``, responses from ``QuestionnaireResponse``.
+"""HL7 FHIR R4 and R5: the instrument as a ``Questionnaire``; ``QuestionnaireResponse`` in.
 
-The Questionnaire has one ``choice`` item per instrument item (``linkId`` = item id) whose
-``answerOption`` codings carry the response codes, their labels and the R4 ``ordinalValue``
-extension; a ``display`` item holds the instructions. ``version`` is the definition version,
+The Questionnaire has one coded item per instrument item (``linkId`` = item id; type
+``choice`` in R4, ``coding`` in R5) whose ``answerOption`` codings carry the response codes
+and labels. Each option's score is on ``answerOption.extension`` as ``itemWeight`` (the
+current extension) and, in R4, also as ``ordinalValue`` (what older engines read); for a
+reverse-keyed item the weight is the reversed score (``min + max - code``), so an engine that
+sums the weights gets the instrument's score. Each scale is a hidden, read-only ``decimal``
+item whose SDC ``calculatedExpression`` (FHIRPath) scores it exactly as
+:func:`psychometrics.score`: reverse keys, the missing-item rule, prorating and the linear
+transform. Items are ``required`` where a scale needs every one of its items answered.
+A ``display`` item holds the instructions. ``version`` is the definition version,
 ``identifier`` holds the instrument id and the definition's SHA-256, ``copyright`` the
 licence. Restricted item text is replaced by a placeholder unless an overlay supplied it.
 
@@ -17,7 +24,7 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,22 +32,30 @@ import pandas as pd
 from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 from psychometrics.exports._common import (
+    ScoringRule,
     item_prompt,
     label_codes,
     label_key,
+    number,
     provenance_text,
     rule_text,
     scoring_rule,
 )
 from psychometrics.schema import Instrument, ResponseScale
 
+ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
-# Also read: the pre-R4 URL, and the R5 successor that some R4 tools already write.
-ORDINAL_URLS = {ORDINAL_VALUE, "http://hl7.org/fhir/StructureDefinition/questionnaire-ordinalValue",
-                "http://hl7.org/fhir/StructureDefinition/itemWeight"}
+# Also read: the pre-R4 URL.
+ORDINAL_URLS = {ITEM_WEIGHT, ORDINAL_VALUE,
+                "http://hl7.org/fhir/StructureDefinition/questionnaire-ordinalValue"}
+CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 SYSTEM_INSTRUMENT = "urn:psychometrics:instrument"
 SYSTEM_HASH = "urn:psychometrics:definition-sha256"
+SYSTEM_SCALE = "urn:psychometrics:scale"
 META_COLUMNS = ["response_id", "subject", "authored", "status", "questionnaire"]
+FhirVersion = Literal["R4", "R5"]
 
 
 def canonical_url(instrument: Instrument) -> str:
@@ -53,37 +68,140 @@ def answer_system(instrument: Instrument, scale: str) -> str:
     return f"urn:psychometrics:{instrument.id}:{scale}"
 
 
-def to_fhir_questionnaire(instrument: Instrument | str) -> dict[str, Any]:
-    """The instrument as a FHIR R4 ``Questionnaire`` resource (a JSON-ready dict).
+def score_link_ids(instrument: Instrument) -> dict[str, str]:
+    """Scale name -> linkId of the hidden item holding its score (``<id>_<scale>``)."""
+    taken = set(instrument.item_ids) | {"instructions"}
+    out: dict[str, str] = {}
+    for name in instrument.scales:
+        link = f"{instrument.id}_{name}"
+        while link in taken:
+            link = f"{link}_score"
+        taken.add(link)
+        out[name] = link
+    return out
+
+
+def fhirpath_score(instrument: Instrument | str, scale: str) -> str:
+    """The FHIRPath expression that scores one scale of a QuestionnaireResponse like
+    :func:`psychometrics.score` (the ``calculatedExpression`` of its score item).
+
+    An answer counts when its code is one of the item's response values (unanswered items
+    and missing-data codes do not); reverse-keyed items enter as ``min + max - code``; the
+    result is empty unless enough items are answered; then the mean, the prorated sum
+    (mean x number of items) or the sum, and the linear transform. Only FHIRPath 2.0
+    (normative) functions are used: ``repeat``, ``where``, ``select``, ``combine``,
+    ``count``, ``aggregate``, ``iif``, ``toDecimal``.
+
+    >>> print(fhirpath_score("who5", "percentage")[:72])
+    iif((%resource.repeat(item).where(linkId = 'who5_1').answer.value.code.t
+    """
+    inst = as_instrument(instrument)
+    return _fhirpath(scoring_rule(inst, scale))
+
+
+def _fhirpath(rule: ScoringRule) -> str:
+    terms = []
+    for it in rule.items:
+        rs = it.scale
+        value = (f"%resource.repeat(item).where(linkId = '{it.id}').answer.value.code"
+                 ".toDecimal()")
+        if rs.is_contiguous:
+            ok = f"$this >= {rs.min} and $this <= {rs.max}"
+        else:
+            ok = " or ".join(f"$this = {v}" for v in rs.values)
+        term = f"{value}.where({ok})"
+        if it.reverse:
+            term += f".select({rs.min + rs.max} - $this)"
+        terms.append(term)
+    answered = terms[0] + "".join(f".combine({t})" for t in terms[1:])
+    total = f"({answered}).aggregate($this + $total, 0)"
+    count = f"({answered}).count()"
+    core = {"mean": f"{total} / {count}", "prorated sum": f"{total} / {count} * {rule.k}",
+            "sum": total}[rule.combine]
+    if rule.transform is not None:
+        if rule.transform.multiply != 1:
+            core = f"({core}) * {number(rule.transform.multiply)}"
+        if rule.transform.add != 0:
+            sign = "+" if rule.transform.add > 0 else "-"
+            core = f"{core} {sign} {number(abs(rule.transform.add))}"
+    return f"iif({count} >= {rule.required}, {core}, {{}})"
+
+
+def _required_items(inst: Instrument) -> set[str]:
+    """Items without which some scale has no score: scales that need every item."""
+    out: set[str] = set()
+    for sc in inst.scales.values():
+        if sc.required_answers() >= len(sc.items):
+            out.update(sc.items)
+    return out
+
+
+def to_fhir_questionnaire(instrument: Instrument | str, *,
+                          fhir_version: FhirVersion = "R4") -> dict[str, Any]:
+    """The instrument as a FHIR ``Questionnaire`` resource (a JSON-ready dict).
+
+    Parameters
+    ----------
+    instrument
+        An Instrument (e.g. loaded with an overlay of licensed text) or a built-in id.
+    fhir_version
+        ``"R4"`` (4.0.1; ``choice`` items, weights as ``itemWeight`` and ``ordinalValue``)
+        or ``"R5"`` (5.0.0; ``coding`` items with ``answerConstraint``, ``itemWeight``).
 
     Examples
     --------
     >>> from psychometrics.exports import to_fhir_questionnaire
-    >>> q = to_fhir_questionnaire("who5")
+    >>> q = to_fhir_questionnaire("acs")
     >>> q["resourceType"], q["url"], q["version"], q["status"]
-    ('Questionnaire', 'urn:psychometrics:instrument:who5', '1.0.0', 'active')
-    >>> item = q["item"][1]
-    >>> item["linkId"], item["type"], item["text"]
-    ('who5_1', 'choice', 'I have felt cheerful and in good spirits.')
-    >>> option = item["answerOption"][5]["valueCoding"]
-    >>> option["code"], option["display"], option["extension"][0]["valueDecimal"]
-    ('5', 'All of the time', 5)
+    ('Questionnaire', 'urn:psychometrics:instrument:acs', '1.0.0', 'active')
+    >>> item = q["item"][4]  # acs_4, reverse-keyed
+    >>> item["linkId"], item["type"]
+    ('acs_4', 'choice')
+    >>> option = item["answerOption"][0]
+    >>> option["valueCoding"]["code"], option["extension"][0]["valueDecimal"]
+    ('1', 7)
+    >>> score_item = q["item"][-1]
+    >>> score_item["linkId"], score_item["readOnly"], score_item["type"]
+    ('acs_affective', True, 'decimal')
     """
+    if fhir_version not in ("R4", "R5"):
+        raise ValueError(f"fhir_version must be 'R4' or 'R5', not {fhir_version!r}")
     inst = as_instrument(instrument)
-    link_ids = set(inst.item_ids)
-    intro = "instructions"
-    while intro in link_ids:
-        intro = f"_{intro}"
     items: list[dict[str, Any]] = []
     if inst.instructions:
-        items.append({"linkId": intro, "type": "display", "text": inst.instructions})
+        items.append({"linkId": "instructions", "type": "display",
+                      "text": inst.instructions})
+    required = _required_items(inst)
     for n, item in enumerate(inst.items, start=1):
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
         entry: dict[str, Any] = {"linkId": item.id, "prefix": str(n),
-                                 "text": item_prompt(inst, item), "type": "choice",
-                                 "answerOption": _options(inst, scale_name, rs)}
+                                 "text": item_prompt(inst, item)}
+        if fhir_version == "R4":
+            entry["type"] = "choice"
+        else:
+            entry["type"] = "coding"
+            entry["answerConstraint"] = "optionsOnly"
+        if item.id in required:
+            entry["required"] = True
+        entry["answerOption"] = _options(inst, scale_name, rs, item.reverse, fhir_version)
         items.append(entry)
+    for name, link in score_link_ids(inst).items():
+        sc = inst.scales[name]
+        items.append({
+            "extension": [
+                {"url": HIDDEN, "valueBoolean": True},
+                {"url": CALCULATED, "valueExpression": {
+                    "description": rule_text(scoring_rule(inst, name)),
+                    "language": "text/fhirpath", "expression": fhirpath_score(inst, name)}},
+            ],
+            "linkId": link,
+            "code": [{"system": SYSTEM_SCALE, "code": f"{inst.id}:{name}",
+                      "display": sc.name}],
+            "text": sc.name,
+            "type": "decimal",
+            "readOnly": True,
+        })
 
     citations = "\n".join(f"- {c}" for c in inst.citations)
     description = (f"{inst.description.strip()}\n\nFollows: {inst.follows.strip()}\n\n"
@@ -114,11 +232,18 @@ def to_fhir_questionnaire(instrument: Instrument | str) -> dict[str, Any]:
     return resource
 
 
-def _options(inst: Instrument, scale: str, rs: ResponseScale) -> list[dict[str, Any]]:
+def _options(inst: Instrument, scale: str, rs: ResponseScale, reverse: bool,
+             version: FhirVersion) -> list[dict[str, Any]]:
     system = answer_system(inst, scale)
-    return [{"valueCoding": {"extension": [{"url": ORDINAL_VALUE, "valueDecimal": v}],
-                             "system": system, "code": str(v), "display": rs.labels[v]}}
-            for v in rs.values]
+    out = []
+    for v in rs.values:
+        weight = rs.min + rs.max - v if reverse else v
+        ext = [{"url": ITEM_WEIGHT, "valueDecimal": weight}]
+        if version == "R4":
+            ext.append({"url": ORDINAL_VALUE, "valueDecimal": weight})
+        out.append({"extension": ext, "valueCoding": {"system": system, "code": str(v),
+                                                      "display": rs.labels[v]}})
+    return out
 
 
 def _computable_name(name: str) -> str:
@@ -131,7 +256,8 @@ def _computable_name(name: str) -> str:
 
 
 def _scoring_text(inst: Instrument) -> str:
-    keyed = " (reverse-keyed items as min + max - x)" if inst.reversed_items else ""
+    keyed = (" (reverse-keyed items as min + max - x; their answer weights are already "
+             "reversed)") if inst.reversed_items else ""
     lines = [f"Scoring{keyed}:"]
     lines += [f"- {name} ({sc.name}): {rule_text(scoring_rule(inst, name))}"
               for name, sc in inst.scales.items()]
@@ -146,6 +272,7 @@ def read_fhir_responses(
     instrument: Instrument | str,
     *,
     link_ids: Mapping[str, str] | None = None,
+    questionnaire: Any = None,
 ) -> pd.DataFrame:
     """FHIR ``QuestionnaireResponse`` resources as a response DataFrame (one row each).
 
@@ -159,15 +286,23 @@ def read_fhir_responses(
         The instrument answered (an Instrument or a built-in id).
     link_ids
         Item id -> ``linkId`` where the Questionnaire's linkIds are not the item ids.
+    questionnaire
+        The Questionnaire answered (a dict, JSON text or file path). Its answer options,
+        contained ValueSets and CodeSystems resolve answers given by code only (LOINC
+        answer codes, say) to the option's weight; for a reverse-keyed item whose weights
+        fall as the codes rise (as :func:`to_fhir_questionnaire` writes them) the weight is
+        turned back into the response code.
 
     Returns
     -------
     DataFrame
         ``response_id``, ``subject``, ``authored``, ``status``, ``questionnaire``, then one
-        column per item (named by item id). Answers are decoded to response codes: a
-        coding's ``ordinalValue`` extension, else its code, else its display label;
-        integers and decimals as they are; strings that are a number or a label. Anything
-        else stays as text so that :func:`psychometrics.validate` reports it.
+        column per item (named by item id). Answers are decoded to response codes: through
+        the ``questionnaire``'s options when given; else a numeric code, a weight
+        extension on the answer, or the display label; integers and decimals as they are;
+        strings that are a number or a label. Anything else stays as text so that
+        :func:`psychometrics.validate` reports it. A :class:`PsychometricsWarning` names
+        the linkIds that match no item.
 
     Raises
     ------
@@ -198,6 +333,7 @@ def read_fhir_responses(
         raise ValueError(f"item id(s) {', '.join(clash)} clash with response columns")
 
     labels = {iid: label_codes(inst.item_scale(iid)) for iid in inst.item_ids}
+    resolvers = _resolvers(inst, links, questionnaire)
     resources = list(_responses(_load(bundle_or_list)))
     records: list[dict[str, Any]] = []
     unmapped: set[str] = set()
@@ -215,7 +351,7 @@ def read_fhir_responses(
             if iid is None:
                 unmapped.add(link)
                 continue
-            values = [_decode(a, labels[iid]) for a in answers]
+            values = [_decode(a, labels[iid], resolvers.get(iid)) for a in answers]
             values = [v for v in values if v is not None]
             if not values:
                 continue
@@ -231,7 +367,52 @@ def read_fhir_responses(
     for iid in inst.item_ids:
         frame[iid] = _numeric_if_possible(frame[iid])
     frame.attrs["fhir"] = {"unmapped_link_ids": sorted(unmapped)}
+    if unmapped:
+        empty = [iid for iid in inst.item_ids if frame[iid].isna().all()]
+        shown = ", ".join(sorted(unmapped)[:8]) + (" ..." if len(unmapped) > 8 else "")
+        lost = (f"; items {_span(empty)} have no answers (are the linkIds the item ids? "
+                "map them with link_ids=)") if empty else ""
+        warnings.warn(f"{len(unmapped)} linkId(s) in the responses match no item of "
+                      f"{inst.id} and were not read: {shown}{lost}", PsychometricsWarning,
+                      stacklevel=2)
     return frame
+
+
+def _span(ids: list[str]) -> str:
+    return ", ".join(ids) if len(ids) <= 4 else f"{ids[0]} ... {ids[-1]} ({len(ids)})"
+
+
+class _Resolver:
+    """Answer coding -> response code through one Questionnaire item's options."""
+
+    def __init__(self, options: list[Any], rs: ResponseScale, reverse: bool) -> None:
+        self.options = options
+        weights = [o.weight for o in options if o.weight is not None]
+        # Weights falling along the options: the Questionnaire already reversed them.
+        self.unreverse = (reverse and len(weights) >= 2 and weights[0] > weights[-1])
+        self.total = rs.min + rs.max
+
+    def code(self, coding: Mapping[str, Any]) -> float | None:
+        from psychometrics.exports.fhir_options import find_option
+
+        opt = find_option(self.options, coding)
+        if opt is None or opt.weight is None:
+            return None
+        return self.total - opt.weight if self.unreverse else opt.weight
+
+
+def _resolvers(inst: Instrument, links: dict[str, str], questionnaire: Any
+               ) -> dict[str, _Resolver]:
+    if questionnaire is None:
+        return {}
+    from psychometrics.exports.fhir_options import item_options
+
+    q = _as_dict(_load(questionnaire))
+    if not isinstance(q, Mapping) or q.get("resourceType") != "Questionnaire":
+        raise DataValidationError("questionnaire= is not a FHIR Questionnaire")
+    options = item_options(q)
+    return {iid: _Resolver(options[link], inst.item_scale(iid), inst.item_map[iid].reverse)
+            for iid, link in links.items() if link in options}
 
 
 def _load(source: Any) -> Any:
@@ -308,12 +489,26 @@ def _answers(items: list[Any]) -> Iterable[tuple[str, list[dict[str, Any]]]]:
             yield from _answers(answer.get("item") or [])
 
 
-def _decode(answer: Mapping[str, Any], labels: dict[str, int]) -> Any:
+def _decode(answer: Mapping[str, Any], labels: dict[str, int],
+            resolver: _Resolver | None = None) -> Any:
+    if resolver is not None:
+        key = next((k for k in ("valueCoding", "valueString", "valueInteger")
+                    if k in answer), None)
+        if key is not None:
+            value = answer[key]
+            coding = value if key == "valueCoding" else {"code": str(value),
+                                                         "display": str(value)}
+            resolved = resolver.code(coding or {})
+            if resolved is not None:
+                return resolved
     ordinal = _ordinal(answer.get("extension"))
     if ordinal is not None:
         return ordinal
     if "valueCoding" in answer:
         coding = answer["valueCoding"] or {}
+        number = _number(coding.get("code"))
+        if number is not None and number in labels.values():
+            return number
         ordinal = _ordinal(coding.get("extension"))
         if ordinal is not None:
             return ordinal

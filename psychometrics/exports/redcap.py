@@ -26,6 +26,7 @@ import json
 import os
 import re
 import warnings
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from psychometrics.catalog import as_instrument
 from psychometrics.errors import DefinitionError, Problem, PsychometricsWarning
@@ -47,7 +49,13 @@ from psychometrics.exports._common import (
     rule_text,
     scoring_rule,
 )
-from psychometrics.schema import ITEM_ID_PATTERN, Instrument, ResponseScale
+from psychometrics.schema import (
+    ID_PATTERN,
+    ITEM_ID_PATTERN,
+    Instrument,
+    ResponseScale,
+    dotted_path,
+)
 
 COLUMNS = [
     "Variable / Field Name",
@@ -80,6 +88,7 @@ MARK_ITEM = "@psychometrics-item"
 MARK_SCALE = "@psychometrics-scale"
 _MARK_LINE = re.compile(r"^(@psychometrics-(?:definition|item|scale))\s+(\{.*\})\s*$")
 _BLANK = '""'
+RECORD_ID_LOSS = "record identifier"
 
 
 # -- names ---------------------------------------------------------------------------------
@@ -334,9 +343,16 @@ class RedcapImport:
 
     @property
     def exact(self) -> bool:
-        """True when nothing was lost and the definition hash equals the exported one."""
-        return (not self.losses and self.exported_sha256 is not None
+        """True when nothing but the record-id field was left out and the definition hash
+        equals the exported one."""
+        return (not self.content_losses and self.exported_sha256 is not None
                 and self.exported_sha256 == self.instrument.definition_hash)
+
+    @property
+    def content_losses(self) -> list[Loss]:
+        """The losses without the record-id field (a field of the project, not of the
+        instrument)."""
+        return [loss for loss in self.losses if loss.what != RECORD_ID_LOSS]
 
     def summary(self) -> str:
         inst = self.instrument
@@ -345,11 +361,12 @@ class RedcapImport:
         if self.exact:
             lines.append("exact round trip: definition sha256 matches the exported one")
         lines += [f"note: {n}" for n in self.notes]
-        if self.losses:
+        if self.content_losses:
             lines.append(f"not carried into the definition ({len(self.losses)}):")
             lines += [f"  - {loss}" for loss in self.losses]
         else:
-            lines.append("nothing lost")
+            lines += [f"left out: {loss}" for loss in self.losses]
+            lines.append("nothing of the instrument lost")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -382,7 +399,11 @@ def read_dictionary(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFra
         name = os.fspath(source)
         if not Path(name).is_file():
             raise FileNotFoundError(f"no REDCap data dictionary at '{name}'")
-        frame = pd.read_csv(name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if zipfile.is_zipfile(name):
+            frame = pd.read_csv(io.StringIO(_package_csv(name)), dtype=str,
+                                keep_default_na=False)
+        else:
+            frame = pd.read_csv(name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if frame.shape[1] < 6 or not re.search(r"variable|field", str(frame.columns[0]), re.I):
         raise DefinitionError(f"'{name}' is not a REDCap data dictionary (its first column "
                               f"should be '{COLUMNS[0]}')", file=name)
@@ -393,9 +414,48 @@ def read_dictionary(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFra
     return frame.fillna("").map(lambda s: s.strip() if isinstance(s, str) else str(s))
 
 
+def _package_csv(path: str) -> str:
+    """The ``instrument.csv`` of a REDCap instrument ZIP (the Shared Library's format)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.namelist()
+                   if m.rsplit("/", 1)[-1].lower() == "instrument.csv"]
+        if not members:
+            raise DefinitionError(f"'{path}' is a ZIP file without instrument.csv, so not a "
+                                  "REDCap instrument package", file=path)
+        return archive.read(min(members, key=len)).decode("utf-8-sig")
+
+
+def is_package(source: Any) -> bool:
+    """True when ``source`` is the path of a REDCap instrument ZIP (no record-id field)."""
+    return isinstance(source, str | os.PathLike) and Path(source).is_file() and \
+        zipfile.is_zipfile(source)
+
+
+# Names a project's record identifier goes by (REDCap's default is record_id).
+_ID_NAME = re.compile(r"(^|_)(id|record|key)$|^(record|study|subject|participant|patient|"
+                      r"respondent|case|person)_?(id|no|number)?$", re.I)
+
+
+def _record_field(rows: list[dict[str, str]], record_id: str | None, package: bool,
+                  source: str) -> str | None:
+    """The record-identifier field: named by the caller; else the first field of a project
+    dictionary when it is a text field named like an id. Instrument packages have none, so
+    their first field is an item like any other."""
+    if record_id is not None:
+        if record_id not in {r["field"] for r in rows}:
+            first = ", ".join(r["field"] for r in rows[:5])
+            raise DefinitionError(f"'{source}' has no field '{record_id}' to take as the "
+                                  f"record id (its first fields: {first})", file=source)
+        return record_id
+    first = rows[0]
+    if not package and first["type"].lower() == "text" and _ID_NAME.search(first["field"]):
+        return first["field"]
+    return None
+
+
 def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | None = None,
-                instrument_id: str | None = None, missing_codes: list[int] | None = None
-                ) -> RedcapImport:
+                instrument_id: str | None = None, missing_codes: list[int] | None = None,
+                record_id: str | None = None) -> RedcapImport:
     """Build an instrument from a REDCap data dictionary, listing what could not be mapped.
 
     Radio, dropdown, yes/no and true/false fields with whole-number codes become items; each
@@ -404,10 +464,18 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     calc fields, branching logic, free text, checkboxes, sliders, required flags and layout
     are reported in ``losses``.
 
+    The record-identifier field is never an item: it is ``record_id`` when given, else the
+    first field of a project dictionary when that is a text field named like an id
+    (``record_id``, ``study_id``, ``id`` ...). An instrument ZIP from the REDCap Shared
+    Library (``instrument.csv`` inside) has no record id: its first field is item 1. Names
+    are normalised to the instrument format's patterns (``PHQ9`` -> instrument id ``phq9``)
+    and the originals recorded in ``notes``; every field that is not imported is in
+    ``losses`` with the reason.
+
     Parameters
     ----------
     source
-        Path of the dictionary CSV, or the dictionary as a DataFrame.
+        Path of the dictionary CSV or of an instrument ZIP, or the dictionary as a DataFrame.
     form
         The REDCap form to import; needed when the dictionary holds several.
     instrument_id
@@ -415,6 +483,9 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     missing_codes
         Choice codes that mean "no answer" (e.g. ``[-99]``): removed from the response scales
         and declared as the instrument's missing codes.
+    record_id
+        The record-identifier field, where it is not the first field or is not named like
+        an id.
 
     Examples
     --------
@@ -424,8 +495,11 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     >>> buffer = io.StringIO()
     >>> write_redcap("acs-6", buffer)
     >>> result = from_redcap(io.StringIO(buffer.getvalue()))
-    >>> result.instrument == load_instrument("acs-6"), result.losses, result.exact
-    (True, [], True)
+    >>> result.instrument == load_instrument("acs-6"), result.exact
+    (True, True)
+    >>> [str(loss) for loss in result.losses]  # doctest: +NORMALIZE_WHITESPACE
+    ['record_id: record identifier: names the record (respondent), not an item; responses
+      keep it as their id column']
     """
     table = read_dictionary(source)
     source_name = (Path(source).name if isinstance(source, str | os.PathLike)
@@ -433,20 +507,36 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     rows = [dict(zip(_KEYS, r, strict=True)) for r in table.itertuples(index=False)]
     if not rows:
         raise DefinitionError(f"'{source_name}' has no fields", file=source_name)
-    record_field = rows[0]["field"]
-    chosen = _choose_form(rows, form, source_name)
+    if instrument_id is not None and not re.match(ID_PATTERN, instrument_id):
+        raise DefinitionError(f"instrument id {instrument_id!r} is not valid: use lowercase "
+                              "letters and digits in words joined by '-', e.g. phq-9",
+                              file=source_name)
+    record_field = _record_field(rows, record_id, is_package(source), source_name)
+    chosen = _choose_form(rows, form, source_name, record_field)
+    others: list[Loss] = []
+    for other in dict.fromkeys(r["form"] for r in rows):
+        fields = [r["field"] for r in rows if r["form"] == other and r["field"] != record_field]
+        if other != chosen and fields:
+            others.append(Loss(f"form {other}", f"{len(fields)} field(s) "
+                               f"({_short(', '.join(fields))})", "another form of the "
+                               f"dictionary; import it with form='{other}' (--form {other})"))
+    if record_field is not None:
+        others.insert(0, Loss(record_field, RECORD_ID_LOSS, "names the record "
+                              "(respondent), not an item; responses keep it as their id "
+                              "column"))
     return _Importer(rows, chosen, record_field, source_name, instrument_id,
-                     missing_codes or []).run()
+                     missing_codes or [], others).run()
 
 
-def _choose_form(rows: list[dict[str, str]], form: str | None, source: str) -> str:
+def _choose_form(rows: list[dict[str, str]], form: str | None, source: str,
+                 record_field: str | None) -> str:
     forms = list(dict.fromkeys(r["form"] for r in rows))
     if form is not None:
         if form not in forms:
             raise DefinitionError(f"'{source}' has no form '{form}' (forms: "
                                   f"{', '.join(forms)})", file=source)
         return form
-    content = list(dict.fromkeys(r["form"] for r in rows[1:]))
+    content = list(dict.fromkeys(r["form"] for r in rows if r["field"] != record_field))
     if len(forms) == 1:
         return forms[0]
     ours = list(dict.fromkeys(r["form"] for r in rows if MARK_INSTRUMENT in r["annotation"]))
@@ -494,12 +584,14 @@ _LAYOUT = {"alignment": "custom alignment", "qnumber": "question number",
 
 
 class _Importer:
-    def __init__(self, rows: list[dict[str, str]], form: str, record_field: str, source: str,
-                 instrument_id: str | None, missing_codes: list[int]) -> None:
-        self.rows = [r for r in rows if r["form"] == form]
+    def __init__(self, rows: list[dict[str, str]], form: str, record_field: str | None,
+                 source: str, instrument_id: str | None, missing_codes: list[int],
+                 losses: list[Loss]) -> None:
+        self.rows = [r for r in rows if r["form"] == form and r["field"] != record_field]
         self.form, self.record_field, self.source = form, record_field, source
         self.instrument_id, self.missing_codes = instrument_id, missing_codes
-        self.losses: list[Loss] = []
+        self.losses: list[Loss] = list(losses)
+        self.renamed: list[str] = []  # "original -> normalised" names, kept in the notes
         self.notes: list[str] = []
         self.meta: dict[str, Any] | None = None
         self.exported_sha: str | None = None
@@ -515,13 +607,9 @@ class _Importer:
         self.losses.append(Loss(where, what, reason))
 
     def run(self) -> RedcapImport:
-        for i, row in enumerate(self.rows):
+        for row in self.rows:
             kind = row["type"].lower()
             name = row["field"]
-            if name == self.record_field and i == 0:
-                self.notes.append(f"field '{name}' is the project's record identifier; "
-                                  "not an item")
-                continue
             marks, other = _marks(row["annotation"])
             if MARK_SCALE in marks:  # the export hides its scores from survey respondents
                 other = [o for o in other if o != "@HIDDEN-SURVEY"]
@@ -619,7 +707,7 @@ class _Importer:
         scale_name = self._scale_name(rs, info.get("scale"), name)
         item_id = str(info.get("id") or name)
         if not re.match(ITEM_ID_PATTERN, item_id):
-            item_id = name
+            item_id = self._item_id(name)
         item: dict[str, Any] = {"id": item_id, "_scale": scale_name}
         placeholder = parse_placeholder(row["label"])
         if placeholder is not None and placeholder[0] == item_id:
@@ -641,6 +729,19 @@ class _Importer:
         self.items.append(item)
         self.fields[item_id] = name
         self._common_losses(row)
+
+    def _item_id(self, name: str) -> str:
+        """A field name as an item id (letters, digits, ``_``, a letter first), unique."""
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "item"
+        if not base[0].isalpha():
+            base = f"q{base}"
+        item_id, n = base, 1
+        while item_id in self.fields:
+            n += 1
+            item_id = f"{base}_{n}"
+        if item_id != name:
+            self.renamed.append(f"field '{name}' -> item {item_id}")
+        return item_id
 
     def _scale_name(self, rs: ResponseScale, wanted: Any, field_name: str) -> str:
         if isinstance(wanted, str) and wanted:
@@ -681,11 +782,16 @@ class _Importer:
 
     def _build(self) -> RedcapImport:
         if not self.items:
-            raise DefinitionError(f"form '{self.form}' of '{self.source}' has no field with "
-                                  "coded choices; nothing to import as items", file=self.source)
+            raise DefinitionError(self._no_items(), file=self.source)
         meta = dict(self.meta or {})
         if self.meta is None:
             meta = self._placeholder_meta()
+            if self.renamed:
+                where = f"REDCap form '{self.form}'"
+                meta["notes"] = (f"Imported from {where}; names normalised to the "
+                                 f"instrument format: {'; '.join(self.renamed)}.")
+                self.notes.append(f"names normalised (originals in the notes): "
+                                  f"{'; '.join(self.renamed)}")
         meta.pop("instructions", None)
         unused = meta.pop("unused_response_scales", {}) or {}
         response_scales: dict[str, Any] = {n: rs.model_dump() for n, rs in
@@ -717,10 +823,10 @@ class _Importer:
             data["licence"] = {**data["licence"], "item_text": "restricted"}
         try:
             inst = Instrument.model_validate(data)
-        except Exception as exc:  # pydantic's ValidationError or a rule error
+        except ValidationError as exc:
             raise DefinitionError([Problem(self.source, None, None, f"form {self.form}",
-                                           f"the imported definition is invalid: {exc}")]
-                                  ) from None
+                                           f"the imported definition is invalid: {problem}")
+                                   for problem in _validation_problems(exc)]) from None
         self._check_calcs(inst)
         return RedcapImport(inst, self.form, self.losses, self.notes, self.exported_sha)
 
@@ -733,6 +839,18 @@ class _Importer:
                           "@psychometrics-scale definition (edited in REDCap?); the definition "
                           "was imported, not the formula")
 
+    def _no_items(self) -> str:
+        kinds = Counter(r["type"].lower() or "untyped" for r in self.rows)
+        held = ", ".join(f"{n} {k} field{'s' if n > 1 else ''}"
+                         for k, n in kinds.items()) or "no fields"
+        text = (f"form '{self.form}' of '{self.source}' has no field with one coded answer "
+                f"(radio, dropdown, yesno or truefalse) to import as an item; it holds {held}")
+        if kinds.get("checkbox"):
+            text += (". A checkbox field takes several answers (REDCap stores one 0/1 column "
+                     "per choice), so it is not an item with a coded answer: make each "
+                     "question a radio field, or each choice a yesno field")
+        return text
+
     def _fallback_scale(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         self.lose("scales", "scoring", "no calc field exported by psychometrics: a "
                   "placeholder scale 'total' (mean of all items) was written; edit it "
@@ -741,7 +859,9 @@ class _Importer:
                           "method": "mean"}}
 
     def _placeholder_meta(self) -> dict[str, Any]:
-        iid = self.instrument_id or re.sub(r"_+", "-", self.form).strip("-") or "imported"
+        iid = self.instrument_id or instrument_id_from(self.form)
+        if self.instrument_id is None and iid != self.form:
+            self.renamed.insert(0, f"form '{self.form}' -> instrument id {iid}")
         title = self.form.replace("_", " ").strip().capitalize() or "Imported instrument"
         where = f"REDCap data dictionary '{self.source}', form '{self.form}'"
         placeholder = "not in a REDCap data dictionary; a placeholder was written: edit the YAML"
@@ -769,6 +889,26 @@ class _Importer:
                         "note": "Unknown: imported from a REDCap data dictionary. Check the "
                                 "licence of the item text before sharing this file."},
         }
+
+
+def instrument_id_from(name: str) -> str:
+    """A form or file name as an instrument id (kebab-case).
+
+    >>> instrument_id_from("PHQ9_Depression"), instrument_id_from("GAD-7 (v2)")
+    ('phq9-depression', 'gad-7-v2')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "imported"
+
+
+def _validation_problems(exc: ValidationError) -> list[str]:
+    """pydantic's errors as one line each: where, what, the value."""
+    out = []
+    for err in exc.errors():
+        where = dotted_path(tuple(err["loc"])) or "definition"
+        value = err.get("input")
+        shown = f" (got {_short(repr(value), 40)})" if isinstance(value, str | int) else ""
+        out.append(f"{where}: {err['msg']}{shown}")
+    return out
 
 
 def _squash(text: str) -> str:
