@@ -18,11 +18,11 @@ _LAZY: dict[str, str] = {
     "ParallelAnalysisResult": "psychometrics.factor.parallel",
     "efa": "psychometrics.factor.exploratory",
     "EFAResult": "psychometrics.factor.exploratory",
-    "cfa": "psychometrics.factor.confirmatory",
-    "CFAResult": "psychometrics.factor.confirmatory",
-    "parse_model": "psychometrics.factor.syntax",
-    "ModelSpec": "psychometrics.factor.syntax",
-    "ModelSyntaxError": "psychometrics.factor.syntax",
+    "cfa": "psychometrics.structural.engine",
+    "CFAResult": "psychometrics.structural.result",
+    "parse_model": "psychometrics.structural.syntax",
+    "ModelSpec": "psychometrics.structural.syntax",
+    "ModelSyntaxError": "psychometrics.structural.syntax",
 }
 
 __all__ = sorted(_LAZY)
