@@ -60,6 +60,7 @@ _LAZY: dict[str, str] = {
     "EFAResult": "psychometrics.factor",
     "cfa": "psychometrics.factor",
     "CFAResult": "psychometrics.factor",
+    "lrt": "psychometrics.structural",
     # report and exchange formats
     "report": "psychometrics.reporting",
     "Report": "psychometrics.reporting",

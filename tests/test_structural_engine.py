@@ -35,8 +35,8 @@ def test_jacobian_matches_finite_differences() -> None:
         model, x = _model(meanstructure)
         i, j = moment_index(model.p)
 
-        def moments(x: np.ndarray, model: Model = model,
-                    meanstructure: bool = meanstructure) -> np.ndarray:
+        def moments(x: np.ndarray, model: Model = model, meanstructure: bool = meanstructure,
+                    i: np.ndarray = i, j: np.ndarray = j) -> np.ndarray:
             sigma, mu = model.implied(x)
             return np.concatenate([mu, sigma[i, j]]) if meanstructure else sigma[i, j]
 

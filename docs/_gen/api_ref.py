@@ -23,7 +23,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
       "OrdinalAlphaResult", "ordinal_omega", "sem", "reliable_change"]),
     ("Factor analysis",
      "Sampling adequacy, parallel analysis, exploratory and confirmatory factor analysis.",
-     ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "cfa", "CFAResult",
+     ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "cfa", "CFAResult", "lrt",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",

@@ -10,6 +10,8 @@
 - :mod:`~psychometrics.structural.inference`: standard errors, modification indices, checks
 - :mod:`~psychometrics.structural.standardize`, :mod:`~psychometrics.structural.fit`:
   standardized solutions and fit measures
+- :mod:`~psychometrics.structural.compare`: likelihood-ratio tests of nested models
+  (:func:`lrt`)
 - :mod:`~psychometrics.structural.result`: the result object;
   :mod:`~psychometrics.structural.engine`: the fitting procedure (:func:`cfa`)
 
@@ -28,6 +30,7 @@ _LAZY: dict[str, str] = {
     "ModelSpec": "psychometrics.structural.syntax",
     "ModelSyntaxError": "psychometrics.structural.syntax",
     "ModelTerm": "psychometrics.structural.syntax",
+    "lrt": "psychometrics.structural.compare",
 }
 
 __all__ = sorted(_LAZY)

@@ -26,11 +26,17 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from psychometrics.errors import NumericalWarning
+from psychometrics.errors import MissingColumnError, NumericalWarning
 from psychometrics.factor._matrix import cov2cor, small_matrix_blas
-from psychometrics.structural.estimators import FIMLObjective, MLObjective, Objective
-from psychometrics.structural.fit import fit_measures
+from psychometrics.structural.estimators import (
+    FIMLObjective,
+    MLObjective,
+    MultiGroupObjective,
+    Objective,
+)
+from psychometrics.structural.fit import GroupMoments, fit_measures
 from psychometrics.structural.inference import (
+    GroupPart,
     check_solution,
     invert_information,
     modification_indices,
@@ -74,6 +80,10 @@ def cfa(
     estimator: str = "ML",
     missing: str = "listwise",
     std_lv: bool = False,
+    group: str | None = None,
+    group_equal: str | Sequence[str] = (),
+    group_partial: str | Sequence[str] = (),
+    meanstructure: bool | None = None,
     columns: Mapping[str, str] | None = None,
     n_obs: int | None = None,
 ) -> CFAResult:
@@ -98,6 +108,24 @@ def cfa(
     std_lv : bool
         Identify each factor by fixing its variance to 1 (all loadings free) instead of
         fixing its first loading to 1.
+    group : str, optional
+        The column whose values are the groups of a multi-group model. Groups are labelled
+        by their value (in order of first appearance; a categorical column's categories in
+        order), every table gets a ``group`` column, and the chisq is the sum of the groups'
+        (``group_fit``). Rows without a group value are left out with a warning. A
+        multi-group model has a mean structure (free intercepts; factor means 0).
+    group_equal : list of str
+        lavaan's ``group.equal``: parameters constrained equal across groups, any of
+        ``"loadings"``, ``"intercepts"``, ``"means"``, ``"residuals"``,
+        ``"residual.covariances"``, ``"lv.variances"``, ``"lv.covariances"``,
+        ``"regressions"``. Equal intercepts free the factor means of groups 2+ (lavaan).
+        Labels per group are written ``c(a1, a2)*x`` in the model.
+    group_partial : list of str
+        lavaan's ``group.partial``: parameters exempt from ``group_equal``
+        (``["x3 ~ 1", "visual =~ x2"]``).
+    meanstructure : bool, optional
+        Fit the means too (intercepts ``nu`` free, factor means fixed at 0). Default: True
+        with ``group`` or ``missing="fiml"``, else False (lavaan's ``"default"``).
     columns : dict, optional
         Maps the model's item ids to the data's column names (``{"item_1": "Q1"}``).
     n_obs : int, optional
@@ -199,29 +227,40 @@ def cfa(
         raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    equal = _names_tuple(group_equal, "group_equal")
+    partial = _names_tuple(group_partial, "group_partial")
+    if group is None and (equal or partial):
+        raise ValueError("group_equal and group_partial need group=<the column of the groups>")
     if columns is not None:
         data = rename_columns(data, columns, covariance=n_obs is not None)
+    if meanstructure is None:
+        means = miss == "fiml" or group is not None
+    else:
+        means = bool(meanstructure)
+        if miss == "fiml" and not means:
+            raise ValueError("missing='fiml' fits a mean structure; meanstructure=False "
+                             "is not possible with it")
 
-    rows, ov, lv = build_table(spec, std_lv=bool(std_lv), meanstructure=miss == "fiml")
     collected: list[str] = []
 
     def warn(message: str) -> None:  # issued at the end, from here, to point at the caller
         if message not in collected:
             collected.append(message)
 
-    if n_obs is not None:
-        if miss == "fiml":
-            raise ValueError("missing='fiml' needs raw data, not a covariance matrix")
-        sample = sample_from_cov(data, ov, n_obs)
-    else:
-        if looks_like_cov(data):
-            raise ValueError("data look like a covariance matrix (square, rows named as the "
-                             "columns); pass n_obs=<number of observations>")
-        sample = sample_from_data(data, ov, miss, warn)
+    labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
+    rows, ov, lv = build_table(spec, std_lv=bool(std_lv), meanstructure=means,
+                               n_groups=len(labels), group_equal=equal, group_partial=partial)
+    samples: list[Sample] = []
+    for label, frame in zip(labels, frames, strict=True):
+        try:
+            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+        except ValueError as exc:
+            if group is None:
+                raise
+            raise ValueError(f"group {label!r} (column {group!r}): {exc}") from None
 
-    model_ = Model(rows, ov, lv)
-    npar = model_.q
-    n_moments = len(ov) * (len(ov) + 1) // 2 + (len(ov) if miss == "fiml" else 0)
+    npar = 1 + max((r.par for r in rows if r.free), default=-1)
+    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
     df = n_moments - npar
     if df < 0:
         raise ValueError(
@@ -231,52 +270,169 @@ def cfa(
     # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
     # (and is much slower on a busy machine), so it runs single-threaded.
     with small_matrix_blas():
-        x0 = start_values(model_, sample)
-        if miss == "fiml":
-            objective: Objective = FIMLObjective(model_, sample)
-        else:
-            objective = MLObjective(model_, sample)
+        models = [Model([r for r in rows if r.group == g], ov, lv, npar)
+                  for g in range(len(labels))]
+        x0 = np.zeros(npar)
+        seen = np.zeros(npar, dtype=bool)
+        for model_g, sample_g in zip(models, samples, strict=True):
+            start_g = start_values(model_g, sample_g)
+            new = np.zeros(npar, dtype=bool)
+            new[model_g.par] = True
+            new &= ~seen
+            x0[new] = start_g[new]
+            seen |= new
+        parts: list[Objective] = [
+            FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
+            for m, smp in zip(models, samples, strict=True)]
+        N = sum(smp.n for smp in samples)
+        objective: Objective | MultiGroupObjective = (
+            parts[0] if len(parts) == 1
+            else MultiGroupObjective(parts, [smp.n / N for smp in samples]))
         x, converged, iterations = _optimize(objective, x0)
         if not converged:
             warn(f"the optimiser did not converge after {iterations} iterations; the "
                  "estimates are unreliable (check the model and the start values)")
-        result = assemble(spec, model_, rows, sample, objective, x, converged, iterations,
-                           miss, bool(std_lv), df, warn, collected)
+        result = assemble(spec, rows, models, samples, parts, objective, x, labels,
+                          converged, iterations, miss, bool(std_lv), df, warn, collected)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
 
 
-def assemble(spec: ModelSpec, model: Model, rows: list[Row], sample: Sample,
-              objective: Objective, x: np.ndarray, converged: bool, iterations: int,
-              missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
-              collected: list[str]) -> CFAResult:
-    ov, lv = model.ov, model.lv
-    N = sample.n
-    L, P, T, nu = model.matrices(x)
-    sigma = L @ P @ L.T + T
-    w = objective.state(x)
-    if w is None:
+def _names_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{what} must be a string or a list of strings")
+    return tuple(value)
+
+
+def _group_label(value: Any) -> str:
+    """A group's label: its value as text (a whole float as an integer, as R prints it)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], None], *,
+                  covariance: bool) -> tuple[list[str], list[pd.DataFrame]]:
+    """The groups' rows, labelled by the group's value in order of first appearance (the
+    categories' order for a categorical column), as lavaan labels them."""
+    if group is None:
+        return [""], [data]
+    if covariance:
+        raise ValueError("group= needs raw data, not a covariance matrix")
+    if group not in data.columns:
+        raise MissingColumnError(f"group column {group!r} is not in the data")
+    col = data[group]
+    absent = col.isna().to_numpy()
+    if absent.any():
+        where = np.flatnonzero(absent)
+        warn(f"{int(absent.sum())} rows have no value in the group column {group!r} and are "
+             f"left out (data rows {', '.join(str(i + 2) for i in where[:10])}"
+             f"{', ...' if absent.sum() > 10 else ''}, counting the header as row 1)")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        values = list(col.cat.categories)
+    else:
+        values = list(pd.unique(col[~absent]))
+    labels = [_group_label(v) for v in values]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"group column {group!r}: two values print as the same label")
+    frames = []
+    for value, label in zip(values, labels, strict=True):
+        frame = data[(col == value).to_numpy()]
+        if frame.empty:
+            raise ValueError(f"group {label!r} (column {group!r}) has no rows")
+        frames.append(frame)
+    if len(frames) < 2:
+        warn(f"the group column {group!r} has one value ({labels[0]!r}): a one-group model")
+    return labels, frames
+
+
+def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
+            warn: Callable[[str], None]) -> Sample:
+    if n_obs is not None:
+        if miss == "fiml":
+            raise ValueError("missing='fiml' needs raw data, not a covariance matrix")
+        if means:
+            raise ValueError("a mean structure needs raw data (the means), not a covariance "
+                             "matrix")
+        return sample_from_cov(frame, ov, n_obs)
+    if looks_like_cov(frame):
+        raise ValueError("data look like a covariance matrix (square, rows named as the "
+                         "columns); pass n_obs=<number of observations>")
+    return sample_from_data(frame, ov, miss, warn)
+
+
+def _param_names(rows: list[Row], npar: int) -> list[str]:
+    """One name per free parameter: its label, else ``lhs op rhs`` of its first row (with
+    lavaan's ``.g2`` suffix for a parameter of group 2 only)."""
+    names = [""] * npar
+    for r in rows:
+        if r.free and not names[r.par]:
+            if r.label and not r.auto:
+                names[r.par] = r.label
+            else:
+                names[r.par] = f"{r.lhs}{r.op}{r.rhs}" + (f".g{r.group + 1}" if r.group else "")
+    return names
+
+
+def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: list[Sample],
+             parts: list[Objective], objective: Objective | MultiGroupObjective,
+             x: np.ndarray, labels: list[str], converged: bool, iterations: int,
+             missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
+             collected: list[str]) -> CFAResult:
+    """The result at the estimates: standard errors, fit, tables per group."""
+    multi = len(labels) > 1
+    model0 = models[0]
+    ov, lv = model0.ov, model0.lv
+    N = sum(smp.n for smp in samples)
+    st = objective.state(x)
+    if st is None:
         raise ValueError("the model-implied covariance matrix is not positive definite at "
                          "the solution; the model cannot be fitted to these data")
+    states = st.states if isinstance(objective, MultiGroupObjective) else [st]
 
     # -- information and standard errors -----------------------------------------------
     # lavaan: information = "observed" (the Hessian) under FIML, "expected" otherwise
-    _, expected, hessian = objective.derivatives(x, w, missing == "fiml")
+    _, expected, hessian = objective.derivatives(x, st, missing == "fiml")
     info = expected if hessian is None else hessian
-    vcov = invert_information(info, N, model, spec, warn)
-    se = np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None else np.full(model.q,
-                                                                                     np.nan)
+    names = _param_names(rows, model0.q)
+    vcov = invert_information(info, N, names, spec, warn)
+    se = (np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None
+          else np.full(model0.q, np.nan))
+
+    # -- per group: moments, standardized values, checks ------------------------------------
+    est = np.array([x[r.par] if r.free else r.value for r in rows])
+    std_lv_vals = np.full(len(rows), np.nan)
+    std_all_vals = np.full(len(rows), np.nan)
+    moments: list[GroupMoments] = []
+    mi_parts: list[GroupPart] = []
+    per_group: list[dict[str, Any]] = []
+    for g, (model, sample, part, state) in enumerate(zip(models, samples, parts, states,
+                                                         strict=True)):
+        idx = np.array([k for k, r in enumerate(rows) if r.group == g])
+        grows = [rows[k] for k in idx]
+        _, P, T, _ = model.matrices(x)
+        sigma, mu = model.implied(x)
+        kinds = np.array([r.kind for r in grows])
+        a = np.array([r.a for r in grows])
+        b = np.array([r.b for r in grows])
+        s_lv, s_all = standardize(kinds, a, b, est[idx], P, T, sigma)
+        std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
+        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
+        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, P, T,
+                                  sigma))
+        check_solution(model, grows, est[idx], s_all, P, sigma, warn,
+                       labels[g] if multi else None)
+        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all})
 
     # -- fit measures ----------------------------------------------------------------------
-    fit = fit_measures(model, sample, w.f, df, sigma, nu)
+    fit, chisq_g = fit_measures(moments, model0.q, df)
 
     # -- the parameter table ---------------------------------------------------------------
-    est = np.array([x[r.par] if r.free else r.value for r in rows])
-    kinds = np.array([r.kind for r in rows])
-    a = np.array([r.a for r in rows])
-    b = np.array([r.b for r in rows])
-    std_lv_vals, std_all_vals = standardize(kinds, a, b, est, P, T, sigma)
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se_rows > 0, est / se_rows, np.nan)
@@ -286,6 +442,8 @@ def assemble(spec: ModelSpec, model: Model, rows: list[Row], sample: Sample,
         "lhs": [r.lhs for r in rows], "op": [r.op for r in rows],
         "rhs": [r.rhs for r in rows],
     }
+    if multi:
+        table["group"] = [labels[r.group] for r in rows]
     if any(r.label for r in rows):
         table["label"] = [r.label for r in rows]
     table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
@@ -293,40 +451,59 @@ def assemble(spec: ModelSpec, model: Model, rows: list[Row], sample: Sample,
                   "std_lv": std_lv_vals, "std_all": std_all_vals})
     estimates = pd.DataFrame(table)
 
-    standardized = pd.DataFrame(0.0, index=pd.Index(ov, name="item"),
-                                columns=pd.Index(lv, name="factor"))
-    for k, r in enumerate(rows):
-        if r.kind == LOAD:
-            standardized.iat[r.a, r.b] = std_all_vals[k]
+    def stack(frames: list[Any], name: str) -> Any:
+        """One group: the frame itself; several: stacked with the group as outer index."""
+        if not multi:
+            return frames[0]
+        return pd.concat(dict(zip(labels, frames, strict=True)), names=["group", name])
 
-    # -- residual correlations (Bollen) ----------------------------------------------------
-    s_sd = np.sqrt(np.diag(sample.cov))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rescor = cov2cor(sample.cov) - cov2cor(sigma)
-    residual_correlations = pd.DataFrame(rescor, index=ov, columns=ov)
-    residual_means = None
-    if model.meanstructure and sample.mean is not None:
-        residual_means = pd.Series((sample.mean - nu) / s_sd, index=ov, name="residual_mean")
+    std_frames = []
+    rescor_frames = []
+    resmean = []
+    implied_cov, implied_mean, sample_cov, sample_mean = [], [], [], []
+    for g, info_g in enumerate(per_group):
+        standardized = pd.DataFrame(0.0, index=pd.Index(ov, name="item"),
+                                    columns=pd.Index(lv, name="factor"))
+        for k, r in zip(info_g["idx"], info_g["rows"], strict=True):
+            if r.kind == LOAD:
+                standardized.iat[r.a, r.b] = std_all_vals[k]
+        std_frames.append(standardized)
+        sample = samples[g]
+        sigma, mu = info_g["sigma"], info_g["mu"]
+        s_sd = np.sqrt(np.diag(sample.cov))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rescor = cov2cor(sample.cov) - cov2cor(sigma)
+        rescor_frames.append(pd.DataFrame(rescor, index=ov, columns=ov))
+        if model0.meanstructure and sample.mean is not None:
+            resmean.append(pd.Series((sample.mean - mu) / s_sd, index=ov, name="residual_mean"))
+        implied_cov.append(pd.DataFrame(sigma, index=ov, columns=ov))
+        sample_cov.append(pd.DataFrame(sample.cov, index=ov, columns=ov))
+        if model0.meanstructure:
+            implied_mean.append(pd.Series(mu, index=ov))
+            if sample.mean is not None:
+                sample_mean.append(pd.Series(sample.mean, index=ov))
 
     # -- modification indices --------------------------------------------------------------
-    mi = modification_indices(objective, model, rows, x, w, expected, N, P, T, sigma)
+    mi = modification_indices(mi_parts, x, expected, N, multi)
 
-    # -- trouble ---------------------------------------------------------------------------
-    check_solution(model, rows, est, std_all_vals, P, sigma, warn)
-
-    names = model.names
-    implied_mean = pd.Series(nu, index=ov) if model.meanstructure else None
-    sample_mean = (pd.Series(sample.mean, index=ov)
-                   if model.meanstructure and sample.mean is not None else None)
-    vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model.q, model.q), np.nan),
+    vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
                            index=names, columns=names)
+    group_fit = None
+    if multi:
+        group_fit = pd.DataFrame({"group": labels, "n": [smp.n for smp in samples],
+                                  "chisq": chisq_g}).set_index("group")
     return CFAResult(
-        fit=fit, estimates=estimates, standardized=standardized,
-        residual_correlations=residual_correlations, residual_means=residual_means,
+        fit=fit, estimates=estimates, standardized=stack(std_frames, "item"),
+        residual_correlations=stack(rescor_frames, "item"),
+        residual_means=stack(resmean, "item") if resmean else None,
         modification_indices=mi,
-        converged=converged, iterations=iterations, n_obs=N, n_total=sample.n_total,
+        converged=converged, iterations=iterations, n_obs=N,
+        n_total=sum(smp.n_total for smp in samples),
         estimator="ML", missing=missing, std_lv=std_lv, model=spec,
-        implied_cov=pd.DataFrame(sigma, index=ov, columns=ov), implied_mean=implied_mean,
-        sample_cov=pd.DataFrame(sample.cov, index=ov, columns=ov), sample_mean=sample_mean,
+        implied_cov=stack(implied_cov, "item"),
+        implied_mean=stack(implied_mean, "item") if implied_mean else None,
+        sample_cov=stack(sample_cov, "item"),
+        sample_mean=stack(sample_mean, "item") if sample_mean else None,
         vcov=vcov_df, messages=tuple(collected),
+        groups=tuple(labels) if multi else (), group_fit=group_fit,
     )

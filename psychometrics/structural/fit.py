@@ -20,16 +20,16 @@ Statistical Software, 48*(2), 1-36.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from psychometrics.structural.matrices import Model
 from psychometrics.structural.samplestats import LOG2PI, Sample, scatter_add
 
-__all__ = ["cfi", "fit_measures", "independence_loglik", "rmsea", "rmsea_ci", "rmsea_pvalue",
-           "srmr", "tli"]
+__all__ = ["GroupMoments", "cfi", "fit_measures", "independence_loglik", "rmsea", "rmsea_ci",
+           "rmsea_pvalue", "srmr", "tli"]
 
 
 def cfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
@@ -69,10 +69,11 @@ def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> f
     return 1.0
 
 
-def rmsea(chisq: float, df: float, n: int) -> float:
+def rmsea(chisq: float, df: float, n: int, groups: int = 1) -> float:
     """Root mean square error of approximation, ``sqrt(max(X2/N/df - 1/N, 0))``.
 
-    lavaan divides by N (the number of observations), not N - 1.
+    lavaan divides by N (the number of observations), not N - 1, and multiplies by
+    ``sqrt(G)`` with G groups.
 
     Examples
     --------
@@ -83,10 +84,11 @@ def rmsea(chisq: float, df: float, n: int) -> float:
         return math.nan
     if df <= 0:
         return 0.0
-    return math.sqrt(max(chisq / n / df - 1.0 / n, 0.0))
+    return math.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * math.sqrt(groups)
 
 
-def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
+def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90,
+             groups: int = 1) -> tuple[float, float]:
     """Confidence interval of the RMSEA by inverting the noncentral chi-square.
 
     The lower (upper) limit solves ``P(X2; df, lambda) = 0.95`` (``0.05``) for the
@@ -113,7 +115,7 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[floa
     else:
         try:
             lam = optimize.brentq(lambda v: cdf(v) - upper_perc, 0.0, chisq, xtol=1e-12)
-            lower = math.sqrt(lam / (n * df))
+            lower = math.sqrt(lam / (n * df)) * math.sqrt(groups)
         except ValueError:
             lower = math.nan
     n_rmsea = max(n, chisq * 4)
@@ -122,13 +124,13 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[floa
     else:
         try:
             lam = optimize.brentq(lambda v: cdf(v) - lower_perc, 0.0, n_rmsea, xtol=1e-12)
-            upper = math.sqrt(lam / (n * df))
+            upper = math.sqrt(lam / (n * df)) * math.sqrt(groups)
         except ValueError:
             upper = math.nan
     return (lower, upper)
 
 
-def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05) -> float:
+def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05, groups: int = 1) -> float:
     """P-value of the test of close fit, ``P(RMSEA <= h0)``: ``1 - P(X2; df, N df h0^2)``.
 
     Examples
@@ -138,7 +140,7 @@ def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05) -> float:
     """
     if not (math.isfinite(chisq) and math.isfinite(df)) or df <= 0:
         return math.nan
-    return 1.0 - float(special.chndtr(chisq, df, n * df * h0**2))
+    return 1.0 - float(special.chndtr(chisq, df, n * df * h0**2 / groups))
 
 
 def srmr(
@@ -171,27 +173,60 @@ def srmr(
     return math.sqrt(total / count)
 
 
-def fit_measures(model: Model, sample: Sample, fmin: float, df: int, sigma: np.ndarray,
-                  nu: np.ndarray) -> pd.Series:
-    N, p, q = sample.n, model.p, model.q
-    S = sample.cov
-    if sample.patterns is None:
-        logdet_s = float(np.linalg.slogdet(S)[1])
-        h1 = -0.5 * N * (p * LOG2PI + logdet_s + p)
-        chisq = 2.0 * N * fmin
-        loglik = h1 - 0.5 * chisq
-        base_chisq = N * (float(np.sum(np.log(np.diag(S)))) - logdet_s)
-        srmr_value = srmr(S, sigma)
-    else:
-        h1 = sample.h1_loglik
-        loglik = -N * fmin
-        chisq = 2.0 * (h1 - loglik)
-        base = independence_loglik(sample)
-        base_chisq = 2.0 * (h1 - base)
-        srmr_value = srmr(S, sigma, sample.mean, nu)
-    base_df = p * (p - 1) / 2
+@dataclass
+class GroupMoments:
+    """One group's share of the fit: its sample, its fmin at the estimates, the implied
+    moments, and whether the model has a mean structure."""
+
+    sample: Sample
+    fmin: float
+    sigma: np.ndarray
+    mu: np.ndarray
+    meanstructure: bool
+
+    def chisq_loglik(self) -> tuple[float, float, float, float, float]:
+        """``(chisq, loglik, h1 loglik, baseline chisq, srmr)`` of this group."""
+        sample = self.sample
+        N, p = sample.n, len(sample.ov)
+        S = sample.cov
+        if sample.patterns is None:
+            logdet_s = float(np.linalg.slogdet(S)[1])
+            h1 = -0.5 * N * (p * LOG2PI + logdet_s + p)
+            chisq = 2.0 * N * self.fmin
+            loglik = h1 - 0.5 * chisq
+            base_chisq = N * (float(np.sum(np.log(np.diag(S)))) - logdet_s)
+        else:
+            h1 = sample.h1_loglik
+            loglik = -N * self.fmin
+            chisq = 2.0 * (h1 - loglik)
+            base_chisq = 2.0 * (h1 - independence_loglik(sample))
+        if self.meanstructure and sample.mean is not None:
+            srmr_value = srmr(S, self.sigma, sample.mean, self.mu)
+        else:
+            srmr_value = srmr(S, self.sigma)
+        return chisq, loglik, h1, base_chisq, srmr_value
+
+
+def fit_measures(groups: list[GroupMoments], q: int, df: int) -> tuple[pd.Series, np.ndarray]:
+    """lavaan's ``fitMeasures`` summed over groups, and each group's chisq.
+
+    The chisq, log-likelihoods and baseline chisq are sums over groups; SRMR is the groups'
+    weighted by ``N_g / N``; RMSEA and its interval are multiplied by ``sqrt(G)`` (lavaan).
+    """
+    parts = np.array([g.chisq_loglik() for g in groups])
+    chisq_g, loglik_g, h1_g, base_g, srmr_g = parts.T
+    n_g = np.array([g.sample.n for g in groups], dtype=float)
+    N = int(n_g.sum())
+    G = len(groups)
+    p = len(groups[0].sample.ov)
+    chisq = float(chisq_g.sum())
+    loglik = float(loglik_g.sum())
+    h1 = float(h1_g.sum())
+    base_chisq = float(base_g.sum())
+    srmr_value = float(np.sum(n_g / N * srmr_g))
+    base_df = G * p * (p - 1) / 2
     chisq = max(chisq, 0.0) if abs(chisq) < 1e-8 else chisq
-    ci = rmsea_ci(chisq, df, N)
+    ci = rmsea_ci(chisq, df, N, groups=G)
     values = {
         # lavaan reports fmin = chisq / (2N) under FIML too
         "npar": q, "n": N, "fmin": chisq / (2.0 * N),
@@ -205,12 +240,12 @@ def fit_measures(model: Model, sample: Sample, fmin: float, df: int, sigma: np.n
         "aic": -2.0 * loglik + 2.0 * q,
         "bic": -2.0 * loglik + q * math.log(N),
         "sabic": -2.0 * loglik + q * math.log((N + 2.0) / 24.0),
-        "rmsea": rmsea(chisq, df, N),
+        "rmsea": rmsea(chisq, df, N, groups=G),
         "rmsea_ci_lower": ci[0], "rmsea_ci_upper": ci[1],
-        "rmsea_pvalue": rmsea_pvalue(chisq, df, N),
+        "rmsea_pvalue": rmsea_pvalue(chisq, df, N, groups=G),
         "srmr": srmr_value,
     }
-    return pd.Series(values, dtype=float, name="fit")
+    return pd.Series(values, dtype=float, name="fit"), chisq_g
 
 
 def independence_loglik(sample: Sample) -> float:

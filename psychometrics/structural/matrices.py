@@ -21,12 +21,13 @@ __all__ = ["Model", "RowBasis", "basis_matrix", "jacobian", "moment_index"]
 class Model:
     """Maps the vector of unique free parameters to Lambda, Psi, Theta and nu."""
 
-    def __init__(self, rows: list[Row], ov: list[str], lv: list[str]):
+    def __init__(self, rows: list[Row], ov: list[str], lv: list[str], q: int | None = None):
         self.rows = rows
         self.ov, self.lv = ov, lv
         self.p, self.m = len(ov), len(lv)
         free = [r for r in rows if r.free]
-        self.q = 1 + max((r.par for r in free), default=-1)
+        # q: the length of the parameter vector (all groups' unique parameters)
+        self.q = 1 + max((r.par for r in free), default=-1) if q is None else q
         self.kind = np.array([r.kind for r in free], dtype=int)
         self.a = np.array([r.a for r in free], dtype=int)
         self.b = np.array([r.b for r in free], dtype=int)
@@ -37,10 +38,15 @@ class Model:
         self.P0 = np.zeros((self.m, self.m))
         self.T0 = np.zeros((self.p, self.p))
         self.nu0 = np.zeros(self.p)
+        self.alpha0 = np.zeros(self.m)
         for r in rows:
             if not r.free:
                 self._put(self.L0, self.P0, self.T0, self.nu0, r.kind, r.a, r.b, r.value)
+                if r.kind == ALPHA:
+                    self.alpha0[r.a] = r.value
         self.meanstructure = any(r.kind == NU for r in rows)
+        # Factor means that are free or fixed away from 0 make the loadings move mu too.
+        self.latent_means = any(r.kind == ALPHA and (r.free or r.value != 0) for r in rows)
         self.names = [""] * self.q
         for r in free:
             if not self.names[r.par]:
@@ -77,11 +83,28 @@ class Model:
         nu[a[sel]] = xr[sel]
         return L, P, T, nu
 
+    def alpha(self, x: np.ndarray) -> np.ndarray:
+        """The factor means."""
+        alpha = self.alpha0.copy()
+        sel = self.kind == ALPHA
+        alpha[self.a[sel]] = x[self.par[sel]]
+        return alpha
+
     def implied(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         L, P, T, nu = self.matrices(x)
+        if self.latent_means:
+            nu = nu + L @ self.alpha(x)
         return L @ P @ L.T + T, nu
 
-    def row_basis(self, kind: np.ndarray, a: np.ndarray, b: np.ndarray) -> RowBasis:
+    def rows_at(self, x: np.ndarray) -> RowBasis:
+        """The free rows' basis at ``x`` (it depends on ``x`` only through the factor
+        means, which make a loading move the mean)."""
+        if not self.latent_means:
+            return self.free_rows
+        return self.row_basis(self.kind, self.a, self.b, self.alpha(x))
+
+    def row_basis(self, kind: np.ndarray, a: np.ndarray, b: np.ndarray,
+                  alpha: np.ndarray | None = None) -> RowBasis:
         """How each parameter moves the moments, on the basis ``B = [I_p, Lambda,
         Lambda Psi]`` (see :func:`basis_matrix`).
 
@@ -89,7 +112,9 @@ class Model:
         ``v_r = sv_r B[:, bv_r]``, and ``dmu/dtheta_r = sj_r B[:, bj_r]``: a loading
         (i, f) has ``u = e_i, v = (Lambda Psi)_f``; a residual (co)variance (i, j)
         ``u = e_i, v = e_j`` (halved when i = j); a factor (co)variance (f, g)
-        ``u = Lambda_f, v = Lambda_g`` (halved when f = g); an intercept ``j = e_i``.
+        ``u = Lambda_f, v = Lambda_g`` (halved when f = g); an intercept ``j = e_i``, a
+        factor mean ``j = Lambda_f`` and, with factor means ``alpha``, a loading (i, f)
+        also ``j = alpha_f e_i``.
         So gradients, informations and Hessians are gathers from ``B' X B`` matrices
         (nb x nb, nb = p + 2m) instead of products of p^2 x r Jacobians.
         """
@@ -112,6 +137,9 @@ class Model:
         bj[sel], sj[sel] = a[sel], 1.0
         sel = kind == ALPHA
         bj[sel], sj[sel] = p + a[sel], 1.0
+        if alpha is not None:
+            sel = kind == LOAD
+            bj[sel], sj[sel] = a[sel], alpha[b[sel]]
         return RowBasis(bu, bv, bj, su * sv, sj)
 
     def basis(self, x: np.ndarray) -> np.ndarray:
@@ -149,7 +177,7 @@ def jacobian(model: Model, x: np.ndarray, meanstructure: bool = False) -> np.nda
     """``Delta = d (mu, vech Sigma) / dx``: moments (means first with ``meanstructure``, then
     ``vech(Sigma)`` in :func:`moment_index` order) x unique free parameters."""
     B = model.basis(x)
-    r = model.free_rows
+    r = model.rows_at(x)
     i, j = moment_index(model.p)
     Bu, Bv = B[:, r.bu], B[:, r.bv]
     d_sigma = r.c * (Bu[i] * Bv[j] + Bv[i] * Bu[j])

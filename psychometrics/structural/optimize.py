@@ -91,13 +91,13 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
 
 
 def _rescue_start(objective: Objective, x: np.ndarray) -> np.ndarray:
-    model = objective.model
     x = x.copy()
-    for r in model.rows:
-        if r.free and r.kind == THETA and r.a == r.b:
-            x[r.par] = max(x[r.par], objective.sample.cov[r.a, r.a])
-        elif r.free and r.kind in (PSI, THETA) and r.a != r.b:
-            x[r.par] = 0.0
+    for part in getattr(objective, "parts", [objective]):  # every group of a multi-group fit
+        for r in part.model.rows:
+            if r.free and r.kind == THETA and r.a == r.b:
+                x[r.par] = max(x[r.par], part.sample.cov[r.a, r.a])
+            elif r.free and r.kind in (PSI, THETA) and r.a != r.b:
+                x[r.par] = 0.0
     return x
 
 

@@ -53,6 +53,12 @@ class CFAResult(ResultMixin):
         Covariance matrix of the free parameters (one row per unique parameter).
     messages : tuple of str
         The :class:`~psychometrics.errors.NumericalWarning` messages issued by the fit.
+    groups : tuple of str
+        The group labels of a multi-group model (empty for one group). Then ``estimates``
+        and ``modification_indices`` have a ``group`` column, and ``standardized``, the
+        residuals and the moments are stacked with the group as the outer index level.
+    group_fit : pandas.DataFrame or None
+        Per group: ``n`` and its contribution to ``chisq`` (multi-group models).
     """
 
     fit: pd.Series
@@ -75,6 +81,8 @@ class CFAResult(ResultMixin):
     sample_mean: pd.Series | None
     vcov: pd.DataFrame
     messages: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    group_fit: pd.DataFrame | None = None
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 
@@ -116,6 +124,8 @@ def summary_text(res: CFAResult, digits: int) -> str:
             line("Test statistic", num(fit["chisq"])),
             line("Degrees of freedom", str(int(fit["df"]))),
             line("P-value (Chi-square)", num(fit["pvalue"])),
+            *([line(f"  {label}", num(res.group_fit.loc[label, "chisq"]))
+               for label in res.groups] if res.group_fit is not None else []),
             "", "Model Test Baseline Model:",
             line("Test statistic", num(fit["baseline_chisq"])),
             line("Degrees of freedom", str(int(fit["baseline_df"]))),
@@ -152,6 +162,21 @@ def summary_text(res: CFAResult, digits: int) -> str:
         return (f"    {name:<16}{cell(r['est'])}{cell(se)}{cell(r['z'])}{cell(r['pvalue'])}"
                 f"{cell(r['std_lv'])}{cell(r['std_all'])}")
 
+    blocks = ([(f"Group {k + 1} [{label}]:", est[est["group"] == label])
+               for k, label in enumerate(res.groups)] if res.groups else [("", est)])
+    for heading, block in blocks:
+        if heading:
+            out += [heading, ""]
+        out += _estimate_sections(block, header, latent, row_text)
+    if res.messages:
+        out += ["Warnings:"] + [f"  - {m}" for m in res.messages]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _estimate_sections(est: pd.DataFrame, header: str, latent: set[str],
+                       row_text: Any) -> list[str]:
+    """lavaan's blocks of the parameter estimates (of one group)."""
+    out: list[str] = []
     sections = [
         ("Latent Variables:", est["op"] == "=~", True),
         ("Covariances:", (est["op"] == "~~") & (est["lhs"] != est["rhs"]), True),
@@ -175,6 +200,4 @@ def summary_text(res: CFAResult, digits: int) -> str:
                 name = ("." if r["lhs"] not in latent else "") + r["lhs"]
             out.append(row_text(name, r))
         out.append("")
-    if res.messages:
-        out += ["Warnings:"] + [f"  - {m}" for m in res.messages]
-    return "\n".join(out).rstrip() + "\n"
+    return out

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from psychometrics.errors import DefinitionError, Problem
 
-__all__ = ["ModelSpec", "ModelSyntaxError", "ModelTerm", "parse_model"]
+__all__ = ["GroupModifier", "ModelSpec", "ModelSyntaxError", "ModelTerm", "parse_model"]
 
 _SOURCE = "<model>"
 # Longest operators first, so that "=~" is not read as "=" and "~~" not as "~".
@@ -61,6 +61,21 @@ class ModelSyntaxError(DefinitionError):
 
 
 @dataclass(frozen=True)
+class GroupModifier:
+    """One element of a ``c(...)`` modifier: the parameter in one group is fixed to a
+    number, freed (``NA``) or labelled."""
+
+    fixed: float | None = None
+    free: bool = False
+    label: str | None = None
+
+    def __str__(self) -> str:
+        if self.fixed is not None:
+            return _format_number(self.fixed)
+        return self.label if self.label is not None else "NA"
+
+
+@dataclass(frozen=True)
 class ModelTerm:
     """One parameter the user wrote: ``lhs op rhs`` with its modifiers.
 
@@ -78,9 +93,20 @@ class ModelTerm:
     label: str | None = None
     start: float | None = None
     line: int | None = field(default=None, compare=False)
+    per_group: tuple[GroupModifier, ...] = ()
+
+    def for_group(self, g: int) -> tuple[float | None, bool, str | None]:
+        """``(fixed, free, label)`` in group ``g`` (0-based): a ``c(...)`` modifier's
+        element when there is one, else the term's own modifiers."""
+        if self.per_group:
+            mod = self.per_group[g]
+            return mod.fixed, mod.free, mod.label
+        return self.fixed, self.free, self.label
 
     def __str__(self) -> str:
         mods = []
+        if self.per_group:
+            mods.append("c(" + ", ".join(map(str, self.per_group)) + ")")
         if self.fixed is not None:
             mods.append(_format_number(self.fixed))
         elif self.free:
@@ -384,6 +410,7 @@ def _parse_term(lhs: str, op: str, text: str, lineno: int | None, src: _Source) 
     free = False
     label: str | None = None
     start: float | None = None
+    per_group: tuple[GroupModifier, ...] = ()
     for mod in parts[:-1]:
         where = _column(src, mod)
         if not mod:
@@ -398,10 +425,10 @@ def _parse_term(lhs: str, op: str, text: str, lineno: int | None, src: _Source) 
         elif (call := _CALL.match(mod)) is not None:
             func, arg = call.group(1), call.group(2).strip()
             if func == "c":
-                raise ModelSyntaxError(
-                    f"modifier {mod!r}: c(...) gives one value per group; multiple groups "
-                    "are not supported", lineno, where)
-            if func == "start":
+                if per_group:
+                    raise ModelSyntaxError(f"two c(...) modifiers in {text!r}", lineno, where)
+                per_group = _group_modifiers(arg, mod, lineno, where)
+            elif func == "start":
                 if not _NUMBER.match(arg):
                     raise ModelSyntaxError(f"start value {arg!r} is not a number",
                                            lineno, where)
@@ -420,10 +447,32 @@ def _parse_term(lhs: str, op: str, text: str, lineno: int | None, src: _Source) 
     if fixed is not None and free:
         raise ModelSyntaxError(f"{text!r} is both fixed and freed (NA)", lineno,
                                _column(src, text))
+    if per_group and (fixed is not None or free or label is not None):
+        raise ModelSyntaxError(
+            f"{text!r} has a c(...) modifier and another fixed value, NA or label; give each "
+            "group's value inside c(...)", lineno, _column(src, text))
     if op == "=~" and name == lhs:
         raise ModelSyntaxError(f"factor {lhs!r} cannot be its own indicator", lineno,
                                _column(src, text))
-    return ModelTerm(lhs, op, name, fixed, free, label, start, lineno)
+    return ModelTerm(lhs, op, name, fixed, free, label, start, lineno, per_group)
+
+
+def _group_modifiers(arg: str, mod: str, lineno: int | None,
+                     where: int | None) -> tuple[GroupModifier, ...]:
+    """``c(1, NA, a2)``: one modifier per group (a number fixes, NA frees, a name labels)."""
+    out: list[GroupModifier] = []
+    for element in (e.strip() for e in _split_top(arg, ",")):
+        if element == "NA":
+            out.append(GroupModifier(free=True))
+        elif _NUMBER.match(element):
+            out.append(GroupModifier(fixed=float(element)))
+        elif _NAME.match(element.strip("'\"")):
+            out.append(GroupModifier(label=element.strip("'\"")))
+        else:
+            raise ModelSyntaxError(
+                f"cannot read {element!r} in {mod!r}: each element of c(...) is a number, NA "
+                "or a label", lineno, where)
+    return tuple(out)
 
 
 def _merge_label(old: str | None, new: str, text: str, lineno: int | None,
@@ -464,7 +513,12 @@ def _finish(terms: list[ModelTerm]) -> ModelSpec:
                     f"({label!r}, {term.label!r})", term.line)
             label = term.label
         start = term.start if term.start is not None else old.start
-        merged[key] = replace(old, fixed=fixed, free=free, label=label, start=start)
+        per_group = term.per_group or old.per_group
+        if term.per_group and old.per_group and term.per_group != old.per_group:
+            raise ModelSyntaxError(
+                f"{term.lhs} {term.op} {term.rhs} has two c(...) modifiers", term.line)
+        merged[key] = replace(old, fixed=fixed, free=free, label=label, start=start,
+                              per_group=per_group)
     return ModelSpec(tuple(merged.values()))
 
 

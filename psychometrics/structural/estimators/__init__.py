@@ -26,6 +26,10 @@ optimiser (:func:`~psychometrics.structural.optimize.minimize`) and the inferenc
     The same quantities for any set of parameter rows (``RowBasis``), fixed ones included:
     the modification indices are score tests over candidate rows.
 
+Several groups: :class:`MultiGroupObjective` sums the groups' estimators with weights
+``N_g / N`` (each group's ``Model`` maps into the one parameter vector), so an estimator is
+written for one group only.
+
 Sample statistics an estimator receives (``Sample``): ``n`` (N), ``cov`` (the covariance
 matrix with divisor N; under FIML the EM estimate of the unrestricted model), ``mean``,
 ``patterns`` (FIML: missing-data patterns stacked by size, each with counts, means and
@@ -59,5 +63,7 @@ from __future__ import annotations
 from psychometrics.structural.estimators.base import Objective, State
 from psychometrics.structural.estimators.fiml import FIMLObjective
 from psychometrics.structural.estimators.ml import MLObjective
+from psychometrics.structural.estimators.multigroup import GroupsState, MultiGroupObjective
 
-__all__ = ["FIMLObjective", "MLObjective", "Objective", "State"]
+__all__ = ["FIMLObjective", "GroupsState", "MLObjective", "MultiGroupObjective", "Objective",
+           "State"]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from psychometrics.structural.matrices import Model, RowBasis, basis_matrix
-from psychometrics.structural.partable import LOAD, PSI
+from psychometrics.structural.partable import ALPHA, LOAD, PSI
 from psychometrics.structural.samplestats import Sample
 
 __all__ = ["Objective", "State", "projections", "second_order", "transpose_last"]
@@ -77,7 +77,7 @@ class Objective:
 
     def __init__(self, model: Model, sample: Sample):
         self.model, self.sample = model, sample
-        self.free_rows = model.row_basis(model.kind, model.a, model.b)
+        self.free_rows = model.free_rows  # at x = 0 of the factor means: see Model.rows_at
 
     def value(self, x: np.ndarray) -> float:
         raise NotImplementedError
@@ -195,7 +195,8 @@ class Objective:
     def gradient(self, x: np.ndarray, st: State | None = None) -> np.ndarray:
         st = self.state(x) if st is None else st
         assert st is not None
-        return self.model.K.T @ self.row_gradient(st, self.model.basis(x), self.free_rows)
+        return self.model.K.T @ self.row_gradient(st, self.model.basis(x),
+                                                  self.model.rows_at(x))
 
     def derivatives(self, x: np.ndarray, st: State, newton: bool
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -204,13 +205,13 @@ class Objective:
         m = self.model
         L, P, _, _ = m.matrices(x)
         B = basis_matrix(L, P)
-        r = self.free_rows
+        r = m.rows_at(x)
         K = m.K
         g = K.T @ self.row_gradient(st, B, r)
         info, H = self.row_info_hessian(st, B, r, newton)
         info = K.T @ info @ K
         if H is not None:
-            H = K.T @ (H + second_order(m, L, P, st.M)) @ K
+            H = K.T @ (H + second_order(m, L, P, st.M, st.g_mean)) @ K
             H = (H + H.T) / 2.0
         return g, info, H
 
@@ -222,9 +223,11 @@ class Objective:
         return (st.f, *self.derivatives(x, st, newton))
 
 
-def second_order(model: Model, L: np.ndarray, P: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """``0.5 tr(M d2Sigma / dtheta_r dtheta_s)``: Sigma is bilinear in the loadings and
-    the factor (co)variances, so only loading-loading and loading-psi pairs contribute."""
+def second_order(model: Model, L: np.ndarray, P: np.ndarray, M: np.ndarray,
+                 g_mean: np.ndarray | None = None) -> np.ndarray:
+    """``0.5 tr(M d2Sigma / dtheta_r dtheta_s) + g_mean' d2mu / dtheta_r dtheta_s``: Sigma
+    is bilinear in the loadings and the factor (co)variances, so only loading-loading and
+    loading-psi pairs contribute; mu = nu + Lambda alpha adds loading-mean pairs."""
     kind, a, b = model.kind, model.a, model.b
     R = len(kind)
     out = np.zeros((R, R))
@@ -233,6 +236,11 @@ def second_order(model: Model, L: np.ndarray, P: np.ndarray, M: np.ndarray) -> n
     if lo.size == 0:
         return out
     li, lf = a[lo], b[lo]
+    al = np.flatnonzero(kind == ALPHA)
+    if al.size and g_mean is not None:
+        block = (lf[:, None] == a[al][None, :]) * g_mean[li][:, None]
+        out[np.ix_(lo, al)] = block
+        out[np.ix_(al, lo)] = block.T
     out[np.ix_(lo, lo)] = P[np.ix_(lf, lf)] * M[np.ix_(li, li)]
     if ps.size:
         pg, ph = a[ps], b[ps]
