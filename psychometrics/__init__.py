@@ -62,6 +62,7 @@ _LAZY: dict[str, str] = {
     "PrincipalResult": "psychometrics.factor",
     "cfa": "psychometrics.factor",
     "CFAResult": "psychometrics.factor",
+    "lrt": "psychometrics.structural",
     # programme evaluation
     "effect_size": "psychometrics.evaluation",
     "EffectSize": "psychometrics.evaluation",

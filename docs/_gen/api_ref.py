@@ -25,7 +25,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
      "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
      "components and confirmatory factor analysis.",
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "principal",
-      "PrincipalResult", "cfa", "CFAResult",
+      "PrincipalResult", "cfa", "CFAResult", "lrt",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
     ("Programme evaluation",

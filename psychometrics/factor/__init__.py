@@ -20,11 +20,11 @@ _LAZY: dict[str, str] = {
     "EFAResult": "psychometrics.factor.exploratory",
     "principal": "psychometrics.factor.components",
     "PrincipalResult": "psychometrics.factor.components",
-    "cfa": "psychometrics.factor.confirmatory",
-    "CFAResult": "psychometrics.factor.confirmatory",
-    "parse_model": "psychometrics.factor.syntax",
-    "ModelSpec": "psychometrics.factor.syntax",
-    "ModelSyntaxError": "psychometrics.factor.syntax",
+    "cfa": "psychometrics.structural.engine",
+    "CFAResult": "psychometrics.structural.result",
+    "parse_model": "psychometrics.structural.syntax",
+    "ModelSpec": "psychometrics.structural.syntax",
+    "ModelSyntaxError": "psychometrics.structural.syntax",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,0 +1,509 @@
+"""Fitting a model: the steps from data and syntax to a result, matching lavaan 0.6.14.
+
+:func:`cfa` fits a measurement model ``Sigma = Lambda Psi Lambda' + Theta`` (plus
+``mu = nu`` under full-information ML) with lavaan's defaults: normal-theory ML with N in the
+sample covariance and the discrepancy, marker-variable identification (or ``std_lv``),
+free factor covariances, standard errors from the expected information (complete data) or
+the observed information (FIML), lavaan's fit measures, standardized solutions, residual
+correlations and modification indices.
+
+The estimator works on sufficient statistics: one pass over the data gives the covariance
+matrix (complete data) or one mean and covariance per missing-data pattern (FIML), and the
+optimiser never touches the rows again: Fisher scoring (analytic gradient and expected
+information) until close, then Newton steps with the exact Hessian, with step halving;
+``scipy.optimize`` L-BFGS-B is the fallback. Every parameter moves Sigma by a symmetric
+rank-two matrix ``u v' + v u'`` whose vectors are columns of ``[I, Lambda, Lambda Psi]``, so
+gradients, informations and Hessians are gathers from small ``B' X B`` matrices.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from psychometrics.errors import MissingColumnError, NumericalWarning
+from psychometrics.factor._matrix import cov2cor, small_matrix_blas
+from psychometrics.structural.estimators import (
+    FIMLObjective,
+    MLObjective,
+    MultiGroupObjective,
+    Objective,
+)
+from psychometrics.structural.fit import GroupMoments, fit_measures
+from psychometrics.structural.inference import (
+    GroupPart,
+    check_solution,
+    invert_information,
+    modification_indices,
+)
+from psychometrics.structural.matrices import Model
+from psychometrics.structural.optimize import minimize as _optimize
+from psychometrics.structural.partable import (
+    LOAD,
+    Row,
+    build_table,
+    coerce_model,
+    few_indicators_hint,
+)
+from psychometrics.structural.result import CFAResult
+from psychometrics.structural.samplestats import (
+    Sample,
+    looks_like_cov,
+    rename_columns,
+    sample_from_cov,
+    sample_from_data,
+)
+from psychometrics.structural.standardize import standardize
+from psychometrics.structural.start import start_values
+from psychometrics.structural.syntax import ModelSpec
+
+__all__ = ["CFAResult", "cfa"]
+
+# The names the tests of the former ``psychometrics.factor.confirmatory`` reach for; that
+# module is now this one (see psychometrics/factor/confirmatory.py).
+_build_table = build_table
+_FIMLObjective = FIMLObjective
+_Model = Model
+_sample_from_data = sample_from_data
+_start_values = start_values
+
+
+def cfa(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]] | ModelSpec | Any,
+    *,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    std_lv: bool = False,
+    group: str | None = None,
+    group_equal: str | Sequence[str] = (),
+    group_partial: str | Sequence[str] = (),
+    meanstructure: bool | None = None,
+    columns: Mapping[str, str] | None = None,
+    n_obs: int | None = None,
+) -> CFAResult:
+    """Confirmatory factor analysis by maximum likelihood (lavaan's ``cfa()``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Item responses (rows = respondents), or a covariance matrix (items x items, with
+        ``n_obs``). Columns not named in the model are ignored.
+    model : str, dict, ModelSpec or instrument
+        lavaan syntax (see :func:`~psychometrics.factor.parse_model`), a
+        ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
+        any object with a ``cfa_model()`` method returning such a dict (an
+        :class:`~psychometrics.schema.Instrument`).
+    estimator : {"ML"}
+        Normal-theory maximum likelihood (lavaan's ``likelihood="normal"``).
+    missing : {"listwise", "fiml"}
+        ``"listwise"`` drops rows with a missing item (lavaan's default); ``"fiml"`` (alias
+        ``"ml"``) uses the casewise likelihood of every row (lavaan's ``missing="ml"``),
+        which adds a mean structure (free intercepts).
+    std_lv : bool
+        Identify each factor by fixing its variance to 1 (all loadings free) instead of
+        fixing its first loading to 1.
+    group : str, optional
+        The column whose values are the groups of a multi-group model. Groups are labelled
+        by their value (in order of first appearance; a categorical column's categories in
+        order), every table gets a ``group`` column, and the chisq is the sum of the groups'
+        (``group_fit``). Rows without a group value are left out with a warning. A
+        multi-group model has a mean structure (free intercepts; factor means 0).
+    group_equal : list of str
+        lavaan's ``group.equal``: parameters constrained equal across groups, any of
+        ``"loadings"``, ``"intercepts"``, ``"means"``, ``"residuals"``,
+        ``"residual.covariances"``, ``"lv.variances"``, ``"lv.covariances"``,
+        ``"regressions"``. Equal intercepts free the factor means of groups 2+ (lavaan).
+        Labels per group are written ``c(a1, a2)*x`` in the model.
+    group_partial : list of str
+        lavaan's ``group.partial``: parameters exempt from ``group_equal``
+        (``["x3 ~ 1", "visual =~ x2"]``).
+    meanstructure : bool, optional
+        Fit the means too (intercepts ``nu`` free, factor means fixed at 0). Default: True
+        with ``group`` or ``missing="fiml"``, else False (lavaan's ``"default"``).
+    columns : dict, optional
+        Maps the model's item ids to the data's column names (``{"item_1": "Q1"}``).
+    n_obs : int, optional
+        Number of observations when ``data`` is a covariance matrix. As lavaan does with
+        ``sample.cov``, the matrix is taken to have divisor N - 1 and is rescaled by
+        (N - 1) / N.
+
+    Returns
+    -------
+    CFAResult
+        ``fit`` (a Series of fit measures), ``estimates``, ``standardized`` loadings,
+        ``residual_correlations``, ``modification_indices``, ``converged``,
+        ``iterations``, and the moments; ``summary()`` prints a lavaan-like report.
+
+    Raises
+    ------
+    ValueError
+        Items of the model missing from the data (named), non-numeric or constant items,
+        a sample covariance matrix that is not positive definite, a model with more free
+        parameters than moments (negative degrees of freedom), an unsupported model
+        (second-order factors, covariances between a factor and an item).
+
+    Warns
+    -----
+    NumericalWarning
+        Non-convergence; a Heywood case (a negative residual variance or a standardized
+        loading above 1, naming the item); a factor covariance matrix or an implied
+        covariance matrix that is not positive definite; a singular information matrix
+        (an under-identified model, naming the parameters and factors involved).
+
+    Notes
+    -----
+    With S the sample covariance matrix (divisor N) and ``Sigma(theta)`` the implied one,
+    the ML discrepancy is ``F = log|Sigma| + tr(S Sigma^-1) - log|S| - p`` and the test
+    statistic ``chisq = N F`` (lavaan's ``fmin`` is ``F / 2``). Under FIML the
+    log-likelihood is summed over missing-data patterns,
+    ``-n_g/2 [p_g log 2 pi + log|Sigma_g| + tr(Sigma_g^-1 (S_g + (m_g - mu_g)(m_g - mu_g)'))]``,
+    and ``chisq = 2 (logL_h1 - logL)`` with the unrestricted model ``h1`` fitted by EM.
+    Standard errors are ``sqrt(diag(I^-1) / N)`` with ``I`` the expected information at the
+    estimates (complete data) or the observed information (FIML: the exact Hessian, which
+    lavaan approximates by differencing its analytic gradient). ``AIC = -2 logL + 2 q``,
+    ``BIC = -2 logL + q log N`` with q the number of free parameters. RMSEA, CFI, TLI and
+    SRMR are defined in :mod:`psychometrics.structural.fit`. Modification indices are
+    score tests from the expected information, ``MI = N g^2 / V`` with
+    ``V = I_22 - I_21 I_11^-1 I_12`` and ``EPC = -g / V``.
+
+    Equal labels are equality constraints, imposed by estimating one shared parameter;
+    lavaan's ``==`` bookkeeping rows are not listed in ``estimates``.
+
+    References
+    ----------
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+    analysis. *Psychometrika, 34*(2), 183-202.
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
+    Statistical Software, 48*(2), 1-36.
+    Sörbom, D. (1989). Model modification. *Psychometrika, 54*(3), 371-384.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.multivariate_normal([0, 0], [[1, .4], [.4, 1]], size=500)
+    >>> load = np.kron(np.eye(2), np.ones((1, 3))) * 0.7
+    >>> x = f @ load + rng.normal(scale=0.6, size=(500, 6))
+    >>> data = pd.DataFrame(x, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = cfa(data, "A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3")
+    >>> res.converged, int(res.fit["df"])
+    (True, 8)
+    >>> res.fit[["chisq", "cfi", "rmsea", "srmr"]].round(3)
+    chisq    4.563
+    cfi      1.000
+    rmsea    0.000
+    srmr     0.013
+    Name: fit, dtype: float64
+    >>> est = res.estimates
+    >>> est.loc[est["op"] == "=~", ["lhs", "op", "rhs", "est", "se", "std_all"]].round(3)
+      lhs  op rhs    est     se  std_all
+    0   A  =~  a1  1.000  0.000    0.689
+    1   A  =~  a2  1.041  0.089    0.707
+    2   A  =~  a3  1.083  0.092    0.750
+    3   B  =~  b1  1.000  0.000    0.771
+    4   B  =~  b2  0.966  0.066    0.760
+    5   B  =~  b3  0.976  0.066    0.774
+    >>> res.modification_indices.sort_values("mi", ascending=False).head(2).round(3)
+       lhs  op rhs     mi    epc  sepc_lv  sepc_all
+    14  a2  ~~  b3  1.785  0.030    0.030     0.081
+    9   a1  ~~  b2  1.488  0.028    0.028     0.072
+    """
+    spec = coerce_model(model)
+    if not isinstance(estimator, str) or estimator.upper() != "ML":
+        raise ValueError(f"estimator must be 'ML' (normal-theory maximum likelihood), "
+                         f"got {estimator!r}")
+    miss = str(missing).lower()
+    if miss in ("fiml", "ml", "direct"):
+        miss = "fiml"
+    elif miss in ("listwise", "default"):
+        miss = "listwise"
+    else:
+        raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    equal = _names_tuple(group_equal, "group_equal")
+    partial = _names_tuple(group_partial, "group_partial")
+    if group is None and (equal or partial):
+        raise ValueError("group_equal and group_partial need group=<the column of the groups>")
+    if columns is not None:
+        data = rename_columns(data, columns, covariance=n_obs is not None)
+    if meanstructure is None:
+        means = miss == "fiml" or group is not None
+    else:
+        means = bool(meanstructure)
+        if miss == "fiml" and not means:
+            raise ValueError("missing='fiml' fits a mean structure; meanstructure=False "
+                             "is not possible with it")
+
+    collected: list[str] = []
+
+    def warn(message: str) -> None:  # issued at the end, from here, to point at the caller
+        if message not in collected:
+            collected.append(message)
+
+    labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
+    rows, ov, lv = build_table(spec, std_lv=bool(std_lv), meanstructure=means,
+                               n_groups=len(labels), group_equal=equal, group_partial=partial)
+    samples: list[Sample] = []
+    for label, frame in zip(labels, frames, strict=True):
+        try:
+            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+        except ValueError as exc:
+            if group is None:
+                raise
+            raise ValueError(f"group {label!r} (column {group!r}): {exc}") from None
+
+    npar = 1 + max((r.par for r in rows if r.free), default=-1)
+    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
+    df = n_moments - npar
+    if df < 0:
+        raise ValueError(
+            f"the model is not identified: {npar} free parameters but only {n_moments} "
+            f"sample moments (df = {df}){few_indicators_hint(spec)}")
+
+    # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
+    # (and is much slower on a busy machine), so it runs single-threaded.
+    with small_matrix_blas():
+        models = [Model([r for r in rows if r.group == g], ov, lv, npar)
+                  for g in range(len(labels))]
+        x0 = np.zeros(npar)
+        seen = np.zeros(npar, dtype=bool)
+        for model_g, sample_g in zip(models, samples, strict=True):
+            start_g = start_values(model_g, sample_g)
+            new = np.zeros(npar, dtype=bool)
+            new[model_g.par] = True
+            new &= ~seen
+            x0[new] = start_g[new]
+            seen |= new
+        parts: list[Objective] = [
+            FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
+            for m, smp in zip(models, samples, strict=True)]
+        N = sum(smp.n for smp in samples)
+        objective: Objective | MultiGroupObjective = (
+            parts[0] if len(parts) == 1
+            else MultiGroupObjective(parts, [smp.n / N for smp in samples]))
+        x, converged, iterations = _optimize(objective, x0)
+        if not converged:
+            warn(f"the optimiser did not converge after {iterations} iterations; the "
+                 "estimates are unreliable (check the model and the start values)")
+        result = assemble(spec, rows, models, samples, parts, objective, x, labels,
+                          converged, iterations, miss, bool(std_lv), df, warn, collected)
+    for message in collected:
+        warnings.warn(message, NumericalWarning, stacklevel=2)
+    return result
+
+
+def _names_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{what} must be a string or a list of strings")
+    return tuple(value)
+
+
+def _group_label(value: Any) -> str:
+    """A group's label: its value as text (a whole float as an integer, as R prints it)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], None], *,
+                  covariance: bool) -> tuple[list[str], list[pd.DataFrame]]:
+    """The groups' rows, labelled by the group's value in order of first appearance (the
+    categories' order for a categorical column), as lavaan labels them."""
+    if group is None:
+        return [""], [data]
+    if covariance:
+        raise ValueError("group= needs raw data, not a covariance matrix")
+    if group not in data.columns:
+        raise MissingColumnError(f"group column {group!r} is not in the data")
+    col = data[group]
+    absent = col.isna().to_numpy()
+    if absent.any():
+        where = np.flatnonzero(absent)
+        warn(f"{int(absent.sum())} rows have no value in the group column {group!r} and are "
+             f"left out (data rows {', '.join(str(i + 2) for i in where[:10])}"
+             f"{', ...' if absent.sum() > 10 else ''}, counting the header as row 1)")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        values = list(col.cat.categories)
+    else:
+        values = list(pd.unique(col[~absent]))
+    labels = [_group_label(v) for v in values]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"group column {group!r}: two values print as the same label")
+    frames = []
+    for value, label in zip(values, labels, strict=True):
+        frame = data[(col == value).to_numpy()]
+        if frame.empty:
+            raise ValueError(f"group {label!r} (column {group!r}) has no rows")
+        frames.append(frame)
+    if len(frames) < 2:
+        warn(f"the group column {group!r} has one value ({labels[0]!r}): a one-group model")
+    return labels, frames
+
+
+def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
+            warn: Callable[[str], None]) -> Sample:
+    if n_obs is not None:
+        if miss == "fiml":
+            raise ValueError("missing='fiml' needs raw data, not a covariance matrix")
+        if means:
+            raise ValueError("a mean structure needs raw data (the means), not a covariance "
+                             "matrix")
+        return sample_from_cov(frame, ov, n_obs)
+    if looks_like_cov(frame):
+        raise ValueError("data look like a covariance matrix (square, rows named as the "
+                         "columns); pass n_obs=<number of observations>")
+    return sample_from_data(frame, ov, miss, warn)
+
+
+def _param_names(rows: list[Row], npar: int) -> list[str]:
+    """One name per free parameter: its label, else ``lhs op rhs`` of its first row (with
+    lavaan's ``.g2`` suffix for a parameter of group 2 only)."""
+    names = [""] * npar
+    for r in rows:
+        if r.free and not names[r.par]:
+            if r.label and not r.auto:
+                names[r.par] = r.label
+            else:
+                names[r.par] = f"{r.lhs}{r.op}{r.rhs}" + (f".g{r.group + 1}" if r.group else "")
+    return names
+
+
+def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: list[Sample],
+             parts: list[Objective], objective: Objective | MultiGroupObjective,
+             x: np.ndarray, labels: list[str], converged: bool, iterations: int,
+             missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
+             collected: list[str]) -> CFAResult:
+    """The result at the estimates: standard errors, fit, tables per group."""
+    multi = len(labels) > 1
+    model0 = models[0]
+    ov, lv = model0.ov, model0.lv
+    N = sum(smp.n for smp in samples)
+    st = objective.state(x)
+    if st is None:
+        raise ValueError("the model-implied covariance matrix is not positive definite at "
+                         "the solution; the model cannot be fitted to these data")
+    states = st.states if isinstance(objective, MultiGroupObjective) else [st]
+
+    # -- information and standard errors -----------------------------------------------
+    # lavaan: information = "observed" (the Hessian) under FIML, "expected" otherwise
+    _, expected, hessian = objective.derivatives(x, st, missing == "fiml")
+    info = expected if hessian is None else hessian
+    names = _param_names(rows, model0.q)
+    vcov = invert_information(info, N, names, spec, warn)
+    se = (np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None
+          else np.full(model0.q, np.nan))
+
+    # -- per group: moments, standardized values, checks ------------------------------------
+    est = np.array([x[r.par] if r.free else r.value for r in rows])
+    std_lv_vals = np.full(len(rows), np.nan)
+    std_all_vals = np.full(len(rows), np.nan)
+    moments: list[GroupMoments] = []
+    mi_parts: list[GroupPart] = []
+    per_group: list[dict[str, Any]] = []
+    for g, (model, sample, part, state) in enumerate(zip(models, samples, parts, states,
+                                                         strict=True)):
+        idx = np.array([k for k, r in enumerate(rows) if r.group == g])
+        grows = [rows[k] for k in idx]
+        _, P, T, _ = model.matrices(x)
+        sigma, mu = model.implied(x)
+        kinds = np.array([r.kind for r in grows])
+        a = np.array([r.a for r in grows])
+        b = np.array([r.b for r in grows])
+        s_lv, s_all = standardize(kinds, a, b, est[idx], P, T, sigma)
+        std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
+        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
+        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, P, T,
+                                  sigma))
+        check_solution(model, grows, est[idx], s_all, P, sigma, warn,
+                       labels[g] if multi else None)
+        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all})
+
+    # -- fit measures ----------------------------------------------------------------------
+    fit, chisq_g = fit_measures(moments, model0.q, df)
+
+    # -- the parameter table ---------------------------------------------------------------
+    se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se_rows > 0, est / se_rows, np.nan)
+    pvalue = 2.0 * special.ndtr(-np.abs(z))
+    crit = float(special.ndtri(0.975))
+    table: dict[str, Any] = {
+        "lhs": [r.lhs for r in rows], "op": [r.op for r in rows],
+        "rhs": [r.rhs for r in rows],
+    }
+    if multi:
+        table["group"] = [labels[r.group] for r in rows]
+    if any(r.label for r in rows):
+        table["label"] = [r.label for r in rows]
+    table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
+                  "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
+                  "std_lv": std_lv_vals, "std_all": std_all_vals})
+    estimates = pd.DataFrame(table)
+
+    def stack(frames: list[Any], name: str) -> Any:
+        """One group: the frame itself; several: stacked with the group as outer index."""
+        if not multi:
+            return frames[0]
+        return pd.concat(dict(zip(labels, frames, strict=True)), names=["group", name])
+
+    std_frames = []
+    rescor_frames = []
+    resmean = []
+    implied_cov, implied_mean, sample_cov, sample_mean = [], [], [], []
+    for g, info_g in enumerate(per_group):
+        standardized = pd.DataFrame(0.0, index=pd.Index(ov, name="item"),
+                                    columns=pd.Index(lv, name="factor"))
+        for k, r in zip(info_g["idx"], info_g["rows"], strict=True):
+            if r.kind == LOAD:
+                standardized.iat[r.a, r.b] = std_all_vals[k]
+        std_frames.append(standardized)
+        sample = samples[g]
+        sigma, mu = info_g["sigma"], info_g["mu"]
+        s_sd = np.sqrt(np.diag(sample.cov))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rescor = cov2cor(sample.cov) - cov2cor(sigma)
+        rescor_frames.append(pd.DataFrame(rescor, index=ov, columns=ov))
+        if model0.meanstructure and sample.mean is not None:
+            resmean.append(pd.Series((sample.mean - mu) / s_sd, index=ov, name="residual_mean"))
+        implied_cov.append(pd.DataFrame(sigma, index=ov, columns=ov))
+        sample_cov.append(pd.DataFrame(sample.cov, index=ov, columns=ov))
+        if model0.meanstructure:
+            implied_mean.append(pd.Series(mu, index=ov))
+            if sample.mean is not None:
+                sample_mean.append(pd.Series(sample.mean, index=ov))
+
+    # -- modification indices --------------------------------------------------------------
+    mi = modification_indices(mi_parts, x, expected, N, multi)
+
+    vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
+                           index=names, columns=names)
+    group_fit = None
+    if multi:
+        group_fit = pd.DataFrame({"group": labels, "n": [smp.n for smp in samples],
+                                  "chisq": chisq_g}).set_index("group")
+    return CFAResult(
+        fit=fit, estimates=estimates, standardized=stack(std_frames, "item"),
+        residual_correlations=stack(rescor_frames, "item"),
+        residual_means=stack(resmean, "item") if resmean else None,
+        modification_indices=mi,
+        converged=converged, iterations=iterations, n_obs=N,
+        n_total=sum(smp.n_total for smp in samples),
+        estimator="ML", missing=missing, std_lv=std_lv, model=spec,
+        implied_cov=stack(implied_cov, "item"),
+        implied_mean=stack(implied_mean, "item") if implied_mean else None,
+        sample_cov=stack(sample_cov, "item"),
+        sample_mean=stack(sample_mean, "item") if sample_mean else None,
+        vcov=vcov_df, messages=tuple(collected),
+        groups=tuple(labels) if multi else (), group_fit=group_fit,
+    )

@@ -1,0 +1,169 @@
+"""Standard errors, modification indices and the checks of a solution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from psychometrics.structural.estimators import Objective
+from psychometrics.structural.matrices import Model
+from psychometrics.structural.partable import LOAD, PSI, THETA, Row, few_indicators_hint, param_key
+from psychometrics.structural.standardize import standardize
+from psychometrics.structural.syntax import ModelSpec
+
+__all__ = ["GroupPart", "check_solution", "invert_information", "modification_indices"]
+
+
+def invert_information(info: np.ndarray, N: int, names: list[str], spec: ModelSpec,
+                       warn: Callable[[str], None]) -> np.ndarray | None:
+    d = np.sqrt(np.abs(np.diag(info)))
+    d[d == 0] = 1.0
+    scaled = info / np.outer(d, d)
+    evals, evecs = np.linalg.eigh((scaled + scaled.T) / 2.0)
+    if evals[0] < 1e-10 * max(evals[-1], 1.0):
+        vec = evecs[:, 0]
+        involved = [names[i] for i in np.flatnonzero(np.abs(vec) > 0.1)]
+        warn("the information matrix is singular or not positive definite (smallest eigenvalue "
+             f"{evals[0]:.3g}): the model is not identified; parameters involved: "
+             f"{', '.join(involved)}{few_indicators_hint(spec)}. Standard errors are not "
+             "available.")
+        return None
+    inv = np.linalg.inv(info) / N
+    return (inv + inv.T) / 2.0
+
+
+@dataclass
+class GroupPart:
+    """One group of a fitted model, as the modification indices and checks need it."""
+
+    label: str
+    weight: float  # N_g / N
+    objective: Objective
+    state: Any
+    model: Model
+    rows: list[Row]
+    P: np.ndarray
+    T: np.ndarray
+    sigma: np.ndarray
+
+
+def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.ndarray,
+                         N: int, with_group: bool) -> pd.DataFrame:
+    """lavaan's ``modindices()``: univariate score tests with the expected information.
+
+    Candidates are the fixed parameters of the model (in table order, every group's) and
+    then, group by group, every loading and item residual covariance not in the model
+    (lavaan's ``lav_partable_full`` order: lavaan appends them to the table). Rows whose
+    conditional information is ~0 (a marker loading, a fixed factor variance under
+    ``std_lv``) are dropped, as lavaan does. With
+    several groups the score and information of a candidate are its group's, weighted by
+    ``N_g / N``, against the information of all groups' parameters.
+    """
+    columns = ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"]
+    if with_group:
+        columns.insert(3, "group")
+    try:
+        inv11 = np.linalg.inv(expected)
+    except np.linalg.LinAlgError:
+        inv11 = None
+    frames = []
+    for added in (False, True):
+        for part in parts:
+            frame = _group_candidates(part, x, inv11, N, added)
+            if frame is not None:
+                if with_group:
+                    frame.insert(3, "group", part.label)
+                frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: [] for c in columns})
+    out = pd.concat(frames, ignore_index=True)
+    return out[out["mi"].notna()].reset_index(drop=True)
+
+
+def _group_candidates(part: GroupPart, x: np.ndarray, inv11: np.ndarray | None,
+                      N: int, added: bool) -> pd.DataFrame | None:
+    """The score tests of one group's fixed rows (``added`` False) or of the parameters
+    not in its table (``added`` True)."""
+    model, rows = part.model, part.rows
+    ov, lv = model.ov, model.lv
+    cand: list[tuple[str, str, str, int, int, int, float]] = []
+    if not added:
+        cand = [(r.lhs, r.op, r.rhs, r.kind, r.a, r.b, r.value) for r in rows if not r.free]
+    else:
+        present = {param_key(r.kind, r.a, r.b) for r in rows}
+        for f in range(model.m):
+            for i in range(model.p):
+                if (LOAD, i, f) not in present:
+                    cand.append((lv[f], "=~", ov[i], LOAD, i, f, 0.0))
+        for j in range(model.p):
+            for i in range(j, model.p):
+                if (THETA, j, i) not in present:
+                    cand.append((ov[j], "~~", ov[i], THETA, j, i, 0.0))
+        for g in range(model.m):
+            for f in range(g, model.m):
+                if (PSI, g, f) not in present:
+                    cand.append((lv[g], "~~", lv[f], PSI, g, f, 0.0))
+    if not cand:
+        return None
+    kind = np.array([c[3] for c in cand])
+    a = np.array([c[4] for c in cand])
+    b = np.array([c[5] for c in cand])
+    objective, w = part.objective, part.state
+    B = model.basis(x)
+    r1 = model.rows_at(x)
+    r2 = model.row_basis(kind, a, b, model.alpha(x) if model.latent_means else None)
+    i12 = part.weight * (model.K.T @ objective.row_info(w, B, r1, r2))
+    i22 = part.weight * objective.row_info_diag(w, B, r2)
+    score = part.weight * objective.row_gradient(w, B, r2)
+    if inv11 is None:
+        cond = np.full(len(cand), np.nan)
+    else:
+        cond = i22 - np.sum(i12 * (inv11 @ i12), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cond = np.where(cond < part.weight * np.finfo(float).eps ** (1.0 / 3.0), np.nan, cond)
+        mi = N * score**2 / cond
+        epc = -score / cond
+    value = np.array([c[6] for c in cand])
+    # lavaan standardises |EPC| (a variance candidate keeps its estimate) and restores signs.
+    base = np.where((kind == THETA) & (a == b), value, np.abs(epc))
+    s_lv, s_all = standardize(kind, a, b, base, part.P, part.T, part.sigma)
+    sign = np.sign(epc)
+    return pd.DataFrame({
+        "lhs": [c[0] for c in cand], "op": [c[1] for c in cand], "rhs": [c[2] for c in cand],
+        "mi": mi, "epc": epc, "sepc_lv": sign * s_lv, "sepc_all": sign * s_all,
+    })
+
+
+def check_solution(model: Model, rows: list[Row], est: np.ndarray, std_all: np.ndarray,
+                   P: np.ndarray, sigma: np.ndarray, warn: Callable[[str], None],
+                   group: str | None = None) -> None:
+    """Heywood cases and non-positive-definite matrices, as NumericalWarnings naming the
+    item, factor and (with several groups) the group."""
+    ov, lv = model.ov, model.lv
+    where = f" in group {group!r}" if group is not None else ""
+    for k, r in enumerate(rows):
+        if r.kind == THETA and r.a == r.b and est[k] < 0:
+            warn(f"Heywood case: the residual variance of item {ov[r.a]!r}{where} is negative "
+                 f"({est[k]:.4g})")
+        if r.kind == PSI and r.a == r.b and est[k] < 0:
+            warn(f"the variance of factor {lv[r.a]!r}{where} is negative ({est[k]:.4g})")
+    for k, r in enumerate(rows):
+        if r.kind == LOAD and np.isfinite(std_all[k]) and abs(std_all[k]) > 1.0:
+            warn(f"Heywood case: the standardized loading of item {ov[r.a]!r} on factor "
+                 f"{lv[r.b]!r}{where} is {std_all[k]:.4g} (above 1 in absolute value)")
+    if model.m > 1:
+        evals, evecs = np.linalg.eigh(P)
+        if evals[0] <= 0:
+            involved = [lv[i] for i in np.flatnonzero(np.abs(evecs[:, 0]) > 0.2)]
+            warn(f"the covariance matrix of the factors{where} is not positive definite "
+                 "(smallest "
+                 f"eigenvalue {evals[0]:.3g}); factors involved: "
+                 f"{', '.join(map(repr, involved))}")
+    evals = np.linalg.eigvalsh(sigma)
+    if evals[0] <= 0:
+        warn(f"the model-implied covariance matrix{where} is not positive definite (smallest "
+             f"eigenvalue {evals[0]:.3g})")

@@ -1,0 +1,187 @@
+"""The model matrices: the free-parameter vector mapped to Lambda, Psi, Theta and nu.
+
+:class:`Model` holds the fixed values and where each free parameter goes; ``K`` maps the
+free rows of the parameter table to the unique parameters (equal labels share a column).
+:meth:`Model.row_basis` describes how each parameter moves the implied moments, which the
+estimators (:mod:`psychometrics.structural.estimators`) use for every derivative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from psychometrics.structural.partable import ALPHA, LOAD, NU, PSI, THETA, Row
+
+__all__ = ["Model", "RowBasis", "basis_matrix", "jacobian", "moment_index"]
+
+
+class Model:
+    """Maps the vector of unique free parameters to Lambda, Psi, Theta and nu."""
+
+    def __init__(self, rows: list[Row], ov: list[str], lv: list[str], q: int | None = None):
+        self.rows = rows
+        self.ov, self.lv = ov, lv
+        self.p, self.m = len(ov), len(lv)
+        free = [r for r in rows if r.free]
+        # q: the length of the parameter vector (all groups' unique parameters)
+        self.q = 1 + max((r.par for r in free), default=-1) if q is None else q
+        self.kind = np.array([r.kind for r in free], dtype=int)
+        self.a = np.array([r.a for r in free], dtype=int)
+        self.b = np.array([r.b for r in free], dtype=int)
+        self.par = np.array([r.par for r in free], dtype=int)
+        self.K = np.zeros((len(free), self.q))
+        self.K[np.arange(len(free)), self.par] = 1.0
+        self.L0 = np.zeros((self.p, self.m))
+        self.P0 = np.zeros((self.m, self.m))
+        self.T0 = np.zeros((self.p, self.p))
+        self.nu0 = np.zeros(self.p)
+        self.alpha0 = np.zeros(self.m)
+        for r in rows:
+            if not r.free:
+                self._put(self.L0, self.P0, self.T0, self.nu0, r.kind, r.a, r.b, r.value)
+                if r.kind == ALPHA:
+                    self.alpha0[r.a] = r.value
+        self.meanstructure = any(r.kind == NU for r in rows)
+        # Factor means that are free or fixed away from 0 make the loadings move mu too.
+        self.latent_means = any(r.kind == ALPHA and (r.free or r.value != 0) for r in rows)
+        self.names = [""] * self.q
+        for r in free:
+            if not self.names[r.par]:
+                self.names[r.par] = r.label or f"{r.lhs}{r.op}{r.rhs}"
+        self.free_rows = self.row_basis(self.kind, self.a, self.b)
+
+    @staticmethod
+    def _put(L: np.ndarray, P: np.ndarray, T: np.ndarray, nu: np.ndarray,
+             kind: int | np.ndarray, a: Any, b: Any, value: Any) -> None:
+        if kind == LOAD:
+            L[a, b] = value
+        elif kind == THETA:
+            T[a, b] = value
+            T[b, a] = value
+        elif kind == PSI:
+            P[a, b] = value
+            P[b, a] = value
+        elif kind == NU:
+            nu[a] = value
+
+    def matrices(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        L, P, T, nu = self.L0.copy(), self.P0.copy(), self.T0.copy(), self.nu0.copy()
+        xr = x[self.par]
+        k, a, b = self.kind, self.a, self.b
+        sel = k == LOAD
+        L[a[sel], b[sel]] = xr[sel]
+        sel = k == THETA
+        T[a[sel], b[sel]] = xr[sel]
+        T[b[sel], a[sel]] = xr[sel]
+        sel = k == PSI
+        P[a[sel], b[sel]] = xr[sel]
+        P[b[sel], a[sel]] = xr[sel]
+        sel = k == NU
+        nu[a[sel]] = xr[sel]
+        return L, P, T, nu
+
+    def alpha(self, x: np.ndarray) -> np.ndarray:
+        """The factor means."""
+        alpha = self.alpha0.copy()
+        sel = self.kind == ALPHA
+        alpha[self.a[sel]] = x[self.par[sel]]
+        return alpha
+
+    def implied(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        L, P, T, nu = self.matrices(x)
+        if self.latent_means:
+            nu = nu + L @ self.alpha(x)
+        return L @ P @ L.T + T, nu
+
+    def rows_at(self, x: np.ndarray) -> RowBasis:
+        """The free rows' basis at ``x`` (it depends on ``x`` only through the factor
+        means, which make a loading move the mean)."""
+        if not self.latent_means:
+            return self.free_rows
+        return self.row_basis(self.kind, self.a, self.b, self.alpha(x))
+
+    def row_basis(self, kind: np.ndarray, a: np.ndarray, b: np.ndarray,
+                  alpha: np.ndarray | None = None) -> RowBasis:
+        """How each parameter moves the moments, on the basis ``B = [I_p, Lambda,
+        Lambda Psi]`` (see :func:`basis_matrix`).
+
+        ``dSigma/dtheta_r = u_r v_r' + v_r u_r'`` with ``u_r = su_r B[:, bu_r]`` and
+        ``v_r = sv_r B[:, bv_r]``, and ``dmu/dtheta_r = sj_r B[:, bj_r]``: a loading
+        (i, f) has ``u = e_i, v = (Lambda Psi)_f``; a residual (co)variance (i, j)
+        ``u = e_i, v = e_j`` (halved when i = j); a factor (co)variance (f, g)
+        ``u = Lambda_f, v = Lambda_g`` (halved when f = g); an intercept ``j = e_i``, a
+        factor mean ``j = Lambda_f`` and, with factor means ``alpha``, a loading (i, f)
+        also ``j = alpha_f e_i``.
+        So gradients, informations and Hessians are gathers from ``B' X B`` matrices
+        (nb x nb, nb = p + 2m) instead of products of p^2 x r Jacobians.
+        """
+        p, m = self.p, self.m
+        r = len(kind)
+        bu = np.zeros(r, dtype=int)
+        bv = np.zeros(r, dtype=int)
+        bj = np.zeros(r, dtype=int)
+        su = np.zeros(r)
+        sv = np.zeros(r)
+        sj = np.zeros(r)
+        half = np.where(a == b, 0.5, 1.0)
+        sel = kind == LOAD
+        bu[sel], bv[sel], su[sel], sv[sel] = a[sel], p + m + b[sel], 1.0, 1.0
+        sel = kind == THETA
+        bu[sel], bv[sel], su[sel], sv[sel] = a[sel], b[sel], 1.0, half[sel]
+        sel = kind == PSI
+        bu[sel], bv[sel], su[sel], sv[sel] = p + a[sel], p + b[sel], 1.0, half[sel]
+        sel = kind == NU
+        bj[sel], sj[sel] = a[sel], 1.0
+        sel = kind == ALPHA
+        bj[sel], sj[sel] = p + a[sel], 1.0
+        if alpha is not None:
+            sel = kind == LOAD
+            bj[sel], sj[sel] = a[sel], alpha[b[sel]]
+        return RowBasis(bu, bv, bj, su * sv, sj)
+
+    def basis(self, x: np.ndarray) -> np.ndarray:
+        L, P, _, _ = self.matrices(x)
+        return basis_matrix(L, P)
+
+
+@dataclass
+class RowBasis:
+    """Basis indices of ``u``, ``v`` and ``j`` for a set of parameter rows, with the scale
+    ``c = su sv`` of ``dSigma`` and the scale ``sj`` of ``dmu`` (see ``Model.row_basis``)."""
+
+    bu: np.ndarray
+    bv: np.ndarray
+    bj: np.ndarray
+    c: np.ndarray
+    sj: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.c)
+
+
+def basis_matrix(L: np.ndarray, P: np.ndarray) -> np.ndarray:
+    return np.hstack([np.eye(L.shape[0]), L, L @ P])
+
+
+def moment_index(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of ``vech(Sigma)`` in lavaan's order (the lower triangle,
+    column by column: ``lav_matrix_vech``)."""
+    cols, rows = np.triu_indices(p)  # (j, i) with i >= j, ordered by j then i
+    return rows, cols
+
+
+def jacobian(model: Model, x: np.ndarray, meanstructure: bool = False) -> np.ndarray:
+    """``Delta = d (mu, vech Sigma) / dx``: moments (means first with ``meanstructure``, then
+    ``vech(Sigma)`` in :func:`moment_index` order) x unique free parameters."""
+    B = model.basis(x)
+    r = model.rows_at(x)
+    i, j = moment_index(model.p)
+    Bu, Bv = B[:, r.bu], B[:, r.bv]
+    d_sigma = r.c * (Bu[i] * Bv[j] + Bv[i] * Bu[j])
+    rows = [d_sigma]
+    if meanstructure:
+        rows.insert(0, r.sj * B[:, r.bj])
+    return np.vstack(rows) @ model.K

@@ -1,0 +1,121 @@
+"""The optimiser: Fisher scoring, then Newton steps, with step halving; L-BFGS-B as fallback.
+
+It sees an estimator only through the interface of
+:class:`~psychometrics.structural.estimators.Objective`: ``value``, ``state``,
+``gradient``, ``derivatives`` and ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import linalg, optimize
+
+from psychometrics.structural.estimators import Objective
+from psychometrics.structural.partable import PSI, THETA
+
+__all__ = ["minimize"]
+
+
+def _step(matrix: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """``-matrix^-1 g`` through a Cholesky factor; None if the matrix is not positive
+    definite (or too ill-conditioned to trust)."""
+    try:
+        c = np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return None
+    diag = np.diag(c)
+    if diag.min() <= 1e-7 * diag.max():
+        return None
+    return -linalg.cho_solve((c, True), g, check_finite=False)
+
+
+def _regularised_step(info: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Scoring step through eigenvalues floored at 1e-8 of the largest: a Levenberg-like
+    step where the information is (nearly) singular, e.g. at zero factor covariances."""
+    evals, evecs = np.linalg.eigh((info + info.T) / 2.0)
+    floor = 1e-8 * max(float(evals[-1]), 1e-12)
+    return -evecs @ ((evecs.T @ g) / np.maximum(evals, floor))
+
+
+def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
+              max_iter: int = 500) -> tuple[np.ndarray, bool, int]:
+    """Fisher scoring, then Newton steps, with step halving; L-BFGS-B (scipy) as a fallback.
+
+    Scoring (the expected information) is robust far from the optimum; once the scaled
+    gradient is small the exact Hessian (when positive definite) gives quadratic
+    convergence. Converged when ``g' H^-1 g < tol``.
+    """
+    x = x0.copy()
+    use_newton = False
+    state = objective.evaluate(x, use_newton)
+    if state is None:
+        x = _rescue_start(objective, x)
+        state = objective.evaluate(x, use_newton)
+        if state is None:
+            return _fallback(objective, x0, 0)
+    f, g, info, H = state
+    for iteration in range(1, max_iter + 1):
+        step = _step(H, g) if H is not None else None
+        if step is None:
+            step = _step(info, g)
+        if step is None:
+            step = _regularised_step(info, g)
+        decrement = float(-g @ step)
+        if not np.all(np.isfinite(step)) or decrement < 0:
+            step = _regularised_step(info, g)
+            decrement = float(-g @ step)
+        if decrement < tol:
+            return x, True, iteration - 1
+        alpha = 1.0
+        while True:
+            x_new = x + alpha * step
+            f_new = objective.value(x_new)
+            if math.isfinite(f_new) and f_new <= f - 1e-4 * alpha * decrement:
+                break
+            alpha *= 0.5
+            if alpha < 1e-10:
+                break
+        if alpha < 1e-10:
+            if decrement < 1e-9:  # no decrease left at rounding level
+                return x, True, iteration - 1
+            return _fallback(objective, x, iteration)
+        use_newton = use_newton or decrement < 1e-3
+        state = objective.evaluate(x_new, use_newton)
+        if state is None:
+            return _fallback(objective, x, iteration)
+        x = x_new
+        f, g, info, H = state
+    return _fallback(objective, x, max_iter)
+
+
+def _rescue_start(objective: Objective, x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    for part in getattr(objective, "parts", [objective]):  # every group of a multi-group fit
+        for r in part.model.rows:
+            if r.free and r.kind == THETA and r.a == r.b:
+                x[r.par] = max(x[r.par], part.sample.cov[r.a, r.a])
+            elif r.free and r.kind in (PSI, THETA) and r.a != r.b:
+                x[r.par] = 0.0
+    return x
+
+
+def _fallback(objective: Objective, x0: np.ndarray,
+              iterations: int) -> tuple[np.ndarray, bool, int]:
+    def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
+        st = objective.state(x)
+        if st is None:
+            return 1e10, np.zeros_like(x)
+        return st.f, objective.gradient(x, st)
+
+    res = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-10})
+    x = res.x
+    st = objective.state(x)
+    converged = False
+    if st is not None:
+        g, info, _ = objective.derivatives(x, st, False)
+        step = np.linalg.lstsq(info, g, rcond=None)[0]
+        converged = float(g @ step) < 1e-8
+    return x, converged, iterations + int(res.nit)

@@ -1,0 +1,238 @@
+"""lavaan's parameter table (``lavaanify``): one row per parameter of the model.
+
+A :class:`Row` is one parameter: ``lhs op rhs`` as lavaan prints it, its kind (a factor
+loading, a residual (co)variance of items, a factor (co)variance, an item intercept, a factor
+mean), the indices ``a, b`` of the variables it joins, whether it is free, its fixed value,
+its label and ``par``, the index of the unique free parameter it is (rows sharing a label
+share ``par``: an equality constraint). :func:`build_table` makes the rows in lavaan's order
+from a :class:`~psychometrics.structural.syntax.ModelSpec`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from psychometrics.structural.syntax import ModelSpec, parse_model
+
+__all__ = ["ALPHA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
+           "coerce_model", "equal_kind", "few_indicators_hint", "param_key", "parse_partial"]
+
+# Parameter kinds: a factor loading, a residual (co)variance of items, a factor
+# (co)variance, an item intercept, a factor mean.
+LOAD, THETA, PSI, NU, ALPHA = range(5)
+
+
+@dataclass
+class Row:
+    lhs: str
+    op: str
+    rhs: str
+    kind: int
+    a: int
+    b: int
+    free: bool
+    value: float
+    label: str
+    user: bool
+    start: float | None = None
+    par: int = -1  # index of the unique free parameter, -1 when fixed
+    group: int = 0  # 0-based group (lavaan's block)
+    auto: bool = False  # the label is group.equal's ".pK.", not the user's
+
+
+def few_indicators_hint(spec: ModelSpec) -> str:
+    """The hint added to an identification problem: factors with fewer than 3 items."""
+    few = [f for f, items in spec.factors.items() if len(items) < 3]
+    return f"; factors with fewer than 3 indicators: {', '.join(map(repr, few))}" if few else ""
+
+
+def param_key(kind: int, a: int, b: int) -> tuple[int, int, int]:
+    """A parameter's identity: a (co)variance is the same whichever way round it is named."""
+    return (kind, a, b) if kind == LOAD else (kind, min(a, b), max(a, b))
+
+
+def coerce_model(model: Any) -> ModelSpec:
+    if isinstance(model, ModelSpec | str | Mapping):
+        return parse_model(model)
+    cfa_model = getattr(model, "cfa_model", None)
+    if callable(cfa_model):
+        return parse_model(cfa_model())
+    raise TypeError("model must be lavaan syntax, a {factor: [items]} dict, a ModelSpec or "
+                    f"an object with a cfa_model() method, not {type(model).__name__}")
+
+
+# lavaan's group.equal names, and the parameters each one equates across groups.
+GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
+               "lv.variances", "lv.covariances", "regressions")
+
+
+def equal_kind(row: Row) -> str:
+    """The ``group.equal`` name that covers a row."""
+    if row.kind == LOAD:
+        return "loadings"
+    if row.kind == NU:
+        return "intercepts"
+    if row.kind == ALPHA:
+        return "means"
+    if row.kind == THETA:
+        return "residuals" if row.a == row.b else "residual.covariances"
+    return "lv.variances" if row.a == row.b else "lv.covariances"
+
+
+def parse_partial(spec: str) -> tuple[str, str, str]:
+    """``"x3 ~ 1"`` -> ``("x3", "~1", "")``; ``"visual =~ x2"`` -> ``("visual", "=~", "x2")``."""
+    text = "".join(str(spec).split())
+    for op in ("=~", "~~", "~"):
+        lhs, found, rhs = text.partition(op)
+        if found:
+            if op == "~" and rhs == "1":
+                return lhs, "~1", ""
+            if op != "~" and lhs and rhs:
+                return lhs, op, rhs
+            break
+    raise ValueError(f"group_partial: cannot read {spec!r}; expected a parameter such as "
+                     "'f =~ x2', 'x3 ~ 1' or 'x1 ~~ x2'")
+
+
+def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups: int = 1,
+                group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = (),
+                ) -> tuple[list[Row], list[str], list[str]]:
+    """lavaan's parameter table (``lavaanify``) in lavaan's row order: every row of group 1,
+    then every row of group 2, ...
+
+    ``group_equal`` equates the parameters of those kinds across groups (lavaan labels them
+    ``.pK.``, K the row of group 1) except those in ``group_partial``. As lavaan does, equal
+    intercepts free the factor means of groups 2+ (unless the means are equal too), and
+    equal loadings with ``std_lv`` free the factor variances of groups 2+.
+    """
+    lv = list(spec.latent)
+    ov = list(spec.observed)
+    lv_set = set(lv)
+    for term in spec.terms:
+        if term.op == "=~" and term.rhs in lv_set:
+            raise ValueError(
+                f"factor {term.rhs!r} is an indicator of {term.lhs!r} (line {term.line}): "
+                "second-order factors are not supported")
+        if term.op == "~~" and (term.lhs in lv_set) != (term.rhs in lv_set):
+            raise ValueError(
+                f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item; "
+                "only item-item and factor-factor (co)variances are allowed")
+        if term.per_group and len(term.per_group) != n_groups:
+            raise ValueError(
+                f"'{term}' (line {term.line}) gives {len(term.per_group)} values in c(...) "
+                f"but the data have {n_groups} group{'s' if n_groups != 1 else ''}")
+    unknown = [g for g in group_equal if g not in GROUP_EQUAL]
+    if unknown:
+        raise ValueError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
+                         f"some of {', '.join(map(repr, GROUP_EQUAL))}")
+    partial = {parse_partial(x) for x in group_partial}
+    known = lv_set | set(ov)
+    for lhs, op, rhs in partial:
+        if lhs not in known or (rhs and rhs not in known):
+            raise ValueError(f"group_partial: '{f'{lhs} {op} {rhs}'.strip()}' names a "
+                             "variable that is not in the model")
+    rows: list[Row] = []
+    for g in range(n_groups):
+        rows += _group_rows(spec, ov, lv, g, std_lv=std_lv, meanstructure=meanstructure,
+                            equal_intercepts=g > 0 and "intercepts" in group_equal
+                            and "means" not in group_equal,
+                            free_lv_var=g > 0 and std_lv and "loadings" in group_equal)
+
+    # Equal across groups: the rows of groups 2+ share the label of their group-1 row.
+    if n_groups > 1 and group_equal:
+        first = {(r.lhs, r.op, r.rhs): (k, r) for k, r in enumerate(rows) if r.group == 0}
+        for r in rows:
+            if r.group == 0 or not r.free or r.label:
+                continue
+            key = (r.lhs, r.op, r.rhs)
+            alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
+            if equal_kind(r) not in group_equal or key in partial or alt in partial:
+                continue
+            k, r0 = first.get(key, first.get(alt, (-1, None)))  # type: ignore[arg-type]
+            if r0 is None or not r0.free:
+                continue
+            if not r0.label:
+                r0.label, r0.auto = f".p{k + 1}.", True
+            if r0.auto:
+                r.label, r.auto = r0.label, True
+
+    # Equal labels are one parameter; a label shared with a fixed row fixes the others too.
+    fixed_labels = {r.label: r.value for r in rows if r.label and not r.free}
+    par_of_label: dict[str, int] = {}
+    q = 0
+    for r in rows:
+        if r.free and r.label in fixed_labels:
+            r.free, r.value = False, fixed_labels[r.label]
+        if not r.free:
+            continue
+        if r.label and r.label in par_of_label:
+            r.par = par_of_label[r.label]
+        else:
+            r.par = q
+            if r.label:
+                par_of_label[r.label] = q
+            q += 1
+    return rows, ov, lv
+
+
+def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv: bool,
+                meanstructure: bool, equal_intercepts: bool, free_lv_var: bool) -> list[Row]:
+    """One group's rows (lavaan's order within a block)."""
+    lv_set = set(lv)
+    ov_idx = {name: i for i, name in enumerate(ov)}
+    lv_idx = {name: i for i, name in enumerate(lv)}
+    first = {f: items[0] for f, items in spec.factors.items()}
+    rows: list[Row] = []
+    seen: set[tuple[int, int, int]] = set()
+    for t in spec.terms:
+        t_fixed, t_free, t_label = t.for_group(g)
+        label = t_label or ""
+        if t.op == "=~":
+            kind, a, b = LOAD, ov_idx[t.rhs], lv_idx[t.lhs]
+            if t_fixed is not None:
+                free, value = False, t_fixed
+            elif t_free:
+                free, value = True, math.nan
+            elif not std_lv and t.rhs == first[t.lhs]:
+                free, value = False, 1.0
+            else:
+                free, value = True, math.nan
+        else:
+            latent = t.lhs in lv_set
+            kind = PSI if latent else THETA
+            index = lv_idx if latent else ov_idx
+            a, b = index[t.lhs], index[t.rhs]
+            if t_fixed is not None:
+                free, value = False, t_fixed
+            elif t_free:
+                free, value = True, math.nan
+            elif latent and std_lv and a == b and not free_lv_var:
+                free, value = False, 1.0
+            else:
+                free, value = True, math.nan
+        seen.add(param_key(kind, a, b))
+        rows.append(Row(t.lhs, t.op, t.rhs, kind, a, b, free, value, label, True, t.start,
+                        group=g))
+    for i, name in enumerate(ov):
+        if (THETA, i, i) not in seen:
+            rows.append(Row(name, "~~", name, THETA, i, i, True, math.nan, "", False, group=g))
+    lv_var_free = not std_lv or free_lv_var
+    for f, name in enumerate(lv):
+        if (PSI, f, f) not in seen:
+            rows.append(Row(name, "~~", name, PSI, f, f, lv_var_free,
+                            math.nan if lv_var_free else 1.0, "", False, group=g))
+    for f in range(len(lv)):
+        for h in range(f + 1, len(lv)):
+            if (PSI, f, h) not in seen:
+                rows.append(Row(lv[f], "~~", lv[h], PSI, f, h, True, math.nan, "", False,
+                                group=g))
+    if meanstructure:
+        for i, name in enumerate(ov):
+            rows.append(Row(name, "~1", "", NU, i, i, True, math.nan, "", False, group=g))
+        for f, name in enumerate(lv):
+            rows.append(Row(name, "~1", "", ALPHA, f, f, equal_intercepts,
+                            math.nan if equal_intercepts else 0.0, "", False, group=g))
+    return rows

@@ -1,0 +1,235 @@
+"""Multi-group models, mean structures and likelihood-ratio tests against lavaan 0.6.14.
+
+Fixtures come from tests/reference/sem.R (run with R; CI has no R), fitted on the CSV files in
+tests/reference/data/.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from reference_data import REF
+from test_factor_cfa import FIT_NAMES, RTOL_MI, RTOL_Z, TOL_EST, TOL_FIT
+
+import psychometrics as pm
+from psychometrics.errors import MissingColumnError, NumericalWarning
+
+DATA = REF / "data"
+OUT = REF / "sem"
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
+# A group's share of chisq is not stationary at the optimum (only the sum is), so it inherits
+# the ~1e-5 distance between lavaan's stopping point and ours (see test_factor_cfa): compare
+# relative (observed <= 4e-7).
+RTOL_GROUP_CHISQ = 1e-6
+ALL_EQUAL = ["loadings", "intercepts", "residuals", "residual.covariances", "lv.variances",
+             "lv.covariances", "means"]
+
+
+def _hs() -> pd.DataFrame:
+    return pd.read_csv(DATA / "HolzingerSwineford1939.csv")
+
+
+def _hs_mcar() -> pd.DataFrame:
+    data = pd.read_csv(DATA / "HolzingerSwineford1939_mcar.csv")
+    school = _hs().set_index("id")["school"]
+    return data.assign(school=school.loc[data["id"]].to_numpy())
+
+
+def _case(name: str) -> tuple[pd.DataFrame, str, dict]:
+    by_school = {"group": "school"}
+    cases = {
+        "hs_means": (_hs, HS_MODEL, {"meanstructure": True}),
+        "hs_configural": (_hs, HS_MODEL, by_school),
+        "hs_metric": (_hs, HS_MODEL, {**by_school, "group_equal": "loadings"}),
+        "hs_scalar": (_hs, HS_MODEL, {**by_school, "group_equal": ["loadings", "intercepts"]}),
+        "hs_strict": (_hs, HS_MODEL, {**by_school,
+                                      "group_equal": ["loadings", "intercepts", "residuals"]}),
+        "hs_allequal": (_hs, HS_MODEL, {**by_school, "group_equal": ALL_EQUAL}),
+        "hs_partial": (_hs, HS_MODEL, {**by_school, "group_equal": ["loadings", "intercepts"],
+                                       "group_partial": ["x3 ~ 1", "visual =~ x2"]}),
+        "hs_metric_stdlv": (_hs, HS_MODEL, {**by_school, "std_lv": True,
+                                            "group_equal": ["loadings"]}),
+        "hs_grouplabels": (_hs, "visual =~ x1 + c(a, a)*x2 + c(b1, b2)*x3\n"
+                                "textual =~ x4 + x5 + c(0.9, NA)*x6\nspeed =~ x7 + x8 + x9",
+                           by_school),
+        "hs_fiml_metric": (_hs_mcar, HS_MODEL, {**by_school, "missing": "fiml",
+                                                "group_equal": "loadings"}),
+        "bfi_configural": (lambda: pd.read_csv(DATA / "bfi.csv"), BFI_MODEL,
+                           {"group": "gender"}),
+        "bfi_scalar": (lambda: pd.read_csv(DATA / "bfi.csv"), BFI_MODEL,
+                       {"group": "gender", "group_equal": ["loadings", "intercepts"]}),
+    }
+    load, model, kw = cases[name]
+    return load(), model, kw
+
+
+CASES = ["hs_means", "hs_configural", "hs_metric", "hs_scalar", "hs_strict", "hs_allequal",
+         "hs_partial", "hs_metric_stdlv", "hs_grouplabels", "hs_fiml_metric",
+         "bfi_configural", "bfi_scalar"]
+_FITTED: dict[str, pm.CFAResult] = {}
+
+
+def _fit(name: str) -> pm.CFAResult:
+    if name not in _FITTED:
+        data, model, kw = _case(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # none of the reference fits may warn
+            _FITTED[name] = pm.cfa(data, model, **kw)
+    return _FITTED[name]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fit_measures_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = pd.read_csv(OUT / f"{name}_fit.csv").set_index("measure")["value"]
+    assert res.converged
+    for ours, theirs in FIT_NAMES.items():
+        assert res.fit[ours] == pytest.approx(ref[theirs], abs=TOL_FIT), ours
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_group_contributions_to_chisq(name: str) -> None:
+    res = _fit(name)
+    ref = pd.read_csv(OUT / f"{name}_groupchisq.csv", keep_default_na=False)
+    if len(ref) == 1:
+        assert res.groups == () and res.group_fit is None
+        return
+    assert list(res.groups) == list(ref["group"].astype(str))  # lavaan's group order
+    assert res.group_fit is not None
+    np.testing.assert_allclose(res.group_fit["chisq"], ref["chisq"], rtol=RTOL_GROUP_CHISQ)
+    assert list(res.group_fit["n"]) == list(ref["nobs"])
+    assert res.group_fit["chisq"].sum() == pytest.approx(res.fit["chisq"], abs=1e-9)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_estimates_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = pd.read_csv(OUT / f"{name}_estimates.csv", keep_default_na=False,
+                      na_values=["NA"])
+    est = res.estimates
+    assert list(est["lhs"]) == list(ref["lhs"])
+    assert list(est["op"]) == list(ref["op"])
+    assert list(est["rhs"].fillna("")) == list(ref["rhs"].astype(str).replace("nan", ""))
+    if "group" in ref:
+        assert list(est["group"]) == list(ref["group"].astype(str))
+    else:
+        assert "group" not in est
+    if "label" in ref:
+        assert list(est["label"]) == list(ref["label"])  # user labels and lavaan's .pK.
+    for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
+                         ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
+                         ("std_all", "std.all")]:
+        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
+    np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
+    np.testing.assert_allclose(est["pvalue"], ref["pvalue"], atol=TOL_FIT, err_msg="pvalue")
+
+
+@pytest.mark.parametrize("name", ["hs_means", "hs_configural", "hs_metric", "hs_scalar",
+                                  "hs_partial", "hs_fiml_metric"])
+def test_modification_indices_match_lavaan(name: str) -> None:
+    mi = _fit(name).modification_indices
+    ref = pd.read_csv(OUT / f"{name}_mi.csv")
+    key = ["lhs", "op", "rhs"] + (["group"] if "group" in ref else [])
+    ref["rhs"] = ref["rhs"].fillna("")
+    if "group" in ref:
+        ref["group"] = ref["group"].astype(str)
+    assert list(map(tuple, mi[key].to_numpy())) == list(map(tuple, ref[key].to_numpy()))
+    for ours, theirs in [("mi", "mi"), ("epc", "epc"), ("sepc_lv", "sepc.lv"),
+                         ("sepc_all", "sepc.all")]:
+        a, b = mi[ours].to_numpy(), ref[theirs].to_numpy()
+        assert np.array_equal(np.isnan(a), np.isnan(b)), ours
+        ok = ~np.isnan(b)
+        diff = np.abs(a[ok] - b[ok]) / np.maximum(1.0, np.abs(b[ok]))
+        assert diff.max() < RTOL_MI, ours
+
+
+@pytest.mark.parametrize(("case", "models"), [
+    ("hs_ladder", ["hs_configural", "hs_metric", "hs_scalar", "hs_strict"]),
+    ("bfi_ladder", ["bfi_configural", "bfi_scalar"]),
+])
+def test_lrt_matches_lavTestLRT(case: str, models: list[str]) -> None:
+    ref = pd.read_csv(OUT / f"lrt_{case}.csv")
+    fits = [_fit(m) for m in models]
+    # given out of order: lrt orders by df as lavTestLRT does
+    table = pm.lrt(*fits[::-1], names=models[::-1])
+    assert list(table.index) == models
+    for ours, theirs in [("df", "Df"), ("aic", "AIC"), ("bic", "BIC"), ("chisq", "Chisq"),
+                         ("chisq_diff", "Chisq diff"), ("rmsea", "RMSEA"),
+                         ("df_diff", "Df diff"), ("pvalue", "Pr(>Chisq)")]:
+        np.testing.assert_allclose(table[ours], ref[theirs], atol=TOL_FIT, err_msg=ours)
+
+
+def test_lrt_refuses_what_it_cannot_compare() -> None:
+    a, b = _fit("hs_configural"), _fit("hs_metric")
+    with pytest.raises(ValueError, match="at least two"):
+        pm.lrt(a)
+    with pytest.raises(ValueError, match="different groups"):
+        pm.lrt(a, _fit("hs_means"))
+    with pytest.raises(ValueError, match="different numbers of observations"):
+        pm.lrt(a, _fit("bfi_configural"))
+    with pytest.raises(TypeError, match="not a fitted model"):
+        pm.lrt(a, "metric")  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(pm.lrt(b, a).index) == ["model2", "model1"]  # default names, df order
+    # a "restricted" model that fits better: not nested
+    looser = pm.cfa(_hs(), HS_MODEL + "\nvisual =~ x9", group="school",
+                    group_equal="loadings")
+    with pytest.warns(NumericalWarning, match="restricted models fit better"):
+        pm.lrt(looser, a)
+
+
+def test_group_labels_and_summary() -> None:
+    res = _fit("hs_metric")
+    assert res.groups == ("Pasteur", "Grant-White")
+    assert list(res.standardized.index.get_level_values("group").unique()) == list(res.groups)
+    text = res.summary()
+    assert "Group 1 [Pasteur]:" in text and "Group 2 [Grant-White]:" in text
+    assert "Grant-White" in text.split("Model Test Baseline")[0]  # its chisq contribution
+    mi = res.modification_indices
+    assert set(mi["group"]) == set(res.groups)
+
+
+def test_group_errors_are_located() -> None:
+    hs = _hs()
+    with pytest.raises(MissingColumnError, match="group column 'gender'"):
+        pm.cfa(hs, HS_MODEL, group="gender")
+    with pytest.raises(ValueError, match="group_equal: unknown 'loading'"):
+        pm.cfa(hs, HS_MODEL, group="school", group_equal=["loading"])
+    with pytest.raises(ValueError, match="group_partial: 'visual =~ x10'"):
+        pm.cfa(hs, HS_MODEL, group="school", group_equal="loadings",
+               group_partial="visual =~ x10")
+    with pytest.raises(ValueError, match="group_partial: cannot read"):
+        pm.cfa(hs, HS_MODEL, group="school", group_partial=["visual"])
+    with pytest.raises(ValueError, match="need group="):
+        pm.cfa(hs, HS_MODEL, group_equal="loadings")
+    with pytest.raises(ValueError, match=r"gives 3 values in c\(...\) but the data have 2"):
+        pm.cfa(hs, "visual =~ x1 + c(a, b, c)*x2 + x3", group="school")
+    with pytest.raises(ValueError, match="raw data"):
+        pm.cfa(hs[["x1", "x2", "x3"]].cov(), "f =~ x1 + x2 + x3", n_obs=301, group="school")
+    small = pd.concat([hs[hs["school"] == "Pasteur"], hs[hs["school"] == "Grant-White"].head(5)])
+    with pytest.raises(ValueError, match="group 'Grant-White' \\(column 'school'\\)"):
+        pm.cfa(small, HS_MODEL, group="school")
+    empty = hs.assign(school=pd.Categorical(hs["school"], categories=["Pasteur", "Grant-White",
+                                                                      "Other"]))
+    with pytest.raises(ValueError, match=r"group 'Other' .* has no rows"):
+        pm.cfa(empty, HS_MODEL, group="school")
+
+
+def test_rows_without_a_group_are_reported() -> None:
+    hs = _hs()
+    hs.loc[[0, 5], "school"] = np.nan
+    with pytest.warns(NumericalWarning, match=r"2 rows have no value in the group column "
+                                               r"'school' .*data rows 2, 7"):
+        res = pm.cfa(hs, HS_MODEL, group="school")
+    assert res.n_obs == 299
+
+
+def test_numeric_groups_are_labelled_as_lavaan_labels_them() -> None:
+    res = _fit("bfi_configural")
+    assert res.groups == ("1", "2")  # psych::bfi's gender, in order of first appearance
