@@ -49,6 +49,7 @@ _LAZY: dict[str, str] = {
     "ConfidenceInterval": "psychometrics.coefficients",
     "polychoric": "psychometrics.correlation",
     "PolychoricResult": "psychometrics.correlation",
+    "ordinal_sample_stats": "psychometrics.sem.ordinal_stats",
     "sem": "psychometrics.measurement_error",
     "reliable_change": "psychometrics.measurement_error",
     "reliability": "psychometrics.analysis",

@@ -1,0 +1,1 @@
+"""Structural equation models: the SEM/CFA engine and its pieces."""
