@@ -93,7 +93,9 @@ robust <- function(fit) {
     estimator = lavInspect(fit, "options")$estimator,
     nobs = as.list(lavInspect(fit, "nobs")),
     npar = lavInspect(fit, "npar"),
-    delta = lapply(D, function(d) unname(d)),
+    delta = unname(lapply(D, function(d) unname(d))),
+    # equality constraints (group.equal): their Jacobian, which augments the information
+    con_jac = unname(fit@Model@con.jac),
     tests = tests,
     ugamma_trace = sum(diag(UG)),
     ugamma2_trace = sum(UG * t(UG)),
