@@ -45,6 +45,8 @@ _LAZY: dict[str, str] = {
     "SplitHalfResult": "psychometrics.coefficients",
     "ordinal_alpha": "psychometrics.coefficients",
     "ordinal_omega": "psychometrics.coefficients",
+    "omega_categorical": "psychometrics.coefficients",
+    "OmegaCategoricalResult": "psychometrics.coefficients",
     "OrdinalAlphaResult": "psychometrics.coefficients",
     "ConfidenceInterval": "psychometrics.coefficients",
     "polychoric": "psychometrics.correlation",
