@@ -92,3 +92,17 @@ def test_bad_input_is_named() -> None:
         pm.omega_categorical(lam, {"a": [0.0], "b": [1.0, 0.5], "c": [0.0]})
     with pytest.raises(ValueError, match="no factor has two or more items"):
         pm.omega_categorical(lam.iloc[:1], {"a": [0.0]})
+
+
+def test_ordinal_alpha_with_unequal_categories_matches_psych() -> None:
+    """pm.ordinal_alpha on items with 2 to 7 categories (one unused) agrees with psych's
+    alpha(polychoric(x)$rho), which switches its global thresholds off for such items."""
+    ref = json.loads((REF / "ordinal" / "ordinal_alpha_unequal.json").read_text())
+    items = pd.read_csv(REF / "data" / "hs_ordinal.csv").drop(columns="school")
+    with pytest.warns(pm.PsychometricsWarning, match="equal number of response alternatives"):
+        res = pm.ordinal_alpha(items)
+    np.testing.assert_allclose(res.rho.to_numpy(), matrix(ref["rho"]), atol=1e-8)
+    assert res.alpha == pytest.approx(ref["total"]["std.alpha"], abs=1e-9)
+    assert res.g6 == pytest.approx(ref["total"]["G6(smc)"], abs=1e-9)
+    assert res.average_r == pytest.approx(ref["total"]["average_r"], abs=1e-9)
+    assert 0 < res.alpha < 1

@@ -191,3 +191,13 @@ save_json(list(
   hs = reliability(fit_hs),
   hs_groups_equal = reliability(fit_hs_mg_eq)
 ), "omega_categorical")
+
+# ordinal alpha (psych) on items with 2 to 7 categories, one unused: psych switches its
+# global thresholds off for unequal numbers of categories
+poly_hs <- suppressWarnings(psych::polychoric(hs_items))
+alpha_hs <- suppressWarnings(psych::alpha(poly_hs$rho))
+save_json(list(
+  note = "psych 2.2.9: alpha(polychoric(HS items cut into 2-7 categories)$rho)",
+  rho = mat(poly_hs$rho),
+  total = as.list(alpha_hs$total)
+), "ordinal_alpha_unequal")
