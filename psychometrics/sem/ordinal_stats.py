@@ -30,10 +30,12 @@ data). Each group holds, with ``p`` items, ``q`` thresholds and ``p* = p (p - 1)
 ``nobs``, ``items``, ``categories`` (the answer values of each item, in order),
 ``frequencies`` and ``zero_cell_pairs`` (item pairs whose table has empty cells).
 
-An estimator of the DWLS family minimises, per group g with weight
-:math:`f_g = N_g / N`, :math:`F = \sum_g f_g (s_g - \sigma_g(\theta))' W_g
-(s_g - \sigma_g(\theta))` with ``s_g = wls_obs`` and ``W_g = diag(wls_v)``; the DWLS test
-statistic is :math:`N F`. Its standard errors and robust tests need the Jacobian
+An estimator of the DWLS family minimises, as lavaan's ``lav_model_objective``,
+:math:`F = \sum_g \frac{N_g}{N} F_g` with
+:math:`F_g = \frac12 \frac{N_g - 1}{N_g} (s_g - \sigma_g(\theta))' W_g
+(s_g - \sigma_g(\theta))`, ``s_g = wls_obs`` and ``W_g = diag(wls_v)`` (ULS: the
+identity; WLS: ``inv(gamma)``); the test statistic is :math:`T = 2 N F = \sum_g (N_g - 1)
+(s_g - \sigma_g)' W_g (s_g - \sigma_g)`. Its standard errors and robust tests need the Jacobian
 :math:`\Delta_g = \partial\sigma_g/\partial\theta'`, ``W_g`` and ``Gamma_g``: see
 :mod:`psychometrics.sem.robust`.
 

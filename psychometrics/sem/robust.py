@@ -21,13 +21,14 @@ no model. Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
     the information is then inverted augmented, as ``lav_model_information_augment_invert``.
 
 What an engine calls, after fitting ``theta`` by minimising
-:math:`F = \sum_g f_g (s_g - \sigma_g)' W_g (s_g - \sigma_g)`:
+:math:`F = \sum_g f_g\, \frac12 \frac{N_g - 1}{N_g} (s_g - \sigma_g)' W_g (s_g - \sigma_g)`:
 
 1. ``info_inv = information_inverse(delta, weight, nobs, constraints)`` (expected
    information :math:`E = \sum_g f_g \Delta_g' W_g \Delta_g`);
 2. ``vcov = robust_vcov(delta, weight, gamma, nobs, info_inv)`` (``se="robust.sem"``);
 3. ``traces = ugamma_traces(delta, weight, gamma, nobs, info_inv)``;
-4. with the unscaled statistic ``T = N F`` and its ``df``:
+4. with the unscaled statistic :math:`T = \sum_g (N_g - 1)(s_g - \sigma_g)' W_g
+   (s_g - \sigma_g)` (lavaan's: 2 N F with the (N_g - 1) / N_g in F_g) and its ``df``:
    ``scaled_shifted_test(T, df, traces, nobs)`` (WLSMV, ULSMV),
    ``mean_var_adjusted_test(T, df, traces)`` (``test="mean.var.adjusted"``) or
    ``satorra_bentler_test(T, df, traces)`` (WLSM, ULSM, and MLM for ML).

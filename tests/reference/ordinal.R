@@ -97,6 +97,15 @@ robust <- function(fit) {
     # equality constraints (group.equal): their Jacobian, which augments the information
     con_jac = unname(fit@Model@con.jac),
     tests = tests,
+    # the independence model's tests (thresholds free, correlations 0) and fit measures
+    baseline_tests = lapply(fit@baseline$test, function(t) {
+      t[intersect(names(t), c("test", "stat", "stat.group", "df", "scaling.factor",
+                              "shift.parameter", "trace.UGamma", "trace.UGamma2"))]
+    }),
+    fit_measures = as.list(fitMeasures(fit, c("chisq", "df", "chisq.scaled", "df.scaled",
+      "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "baseline.df.scaled",
+      "cfi", "tli", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust", "rmsea",
+      "rmsea.scaled", "rmsea.robust", "srmr"))),
     ugamma_trace = sum(diag(UG)),
     ugamma2_trace = sum(UG * t(UG)),
     inverted_information = unname(lavTech(fit, "inverted.information")),
@@ -182,7 +191,9 @@ save_json(list(
   hs_wlsmv = robust(fit_hs),
   hs_groups_wlsmv = robust(fit_hs_mg),
   hs_groups_equal_wlsmv = robust(fit_hs_mg_eq),
-  stage1_uls = stage1(fit_ac_uls)
+  stage1_uls = stage1(fit_ac_uls),
+  hs_wls_baseline = cfa(m_hs, data = hs_items, ordered = TRUE,
+                        estimator = "WLS")@baseline$test$standard[c("stat", "df")]
 ), "robust")
 
 save_json(list(
