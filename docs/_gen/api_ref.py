@@ -20,14 +20,16 @@ AREAS: list[tuple[str, str, list[str]]] = [
      "instrument.",
      ["reliability", "alpha", "AlphaResult", "ConfidenceInterval", "omega", "OmegaResult",
       "split_half", "SplitHalfResult", "polychoric", "PolychoricResult", "ordinal_alpha",
-      "OrdinalAlphaResult", "ordinal_omega", "sem", "reliable_change"]),
+      "OrdinalAlphaResult", "ordinal_omega", "omega_categorical", "OmegaCategoricalResult",
+      "sem", "reliable_change"]),
     ("Factor analysis",
      "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
      "components and confirmatory factor analysis.",
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "principal",
       "PrincipalResult", "cfa", "CFAResult", "lrt",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
-      "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError"]),
+      "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError",
+      "ordinal_sample_stats"]),
     ("Programme evaluation",
      "A whole evaluation from a study YAML; effect sizes, group comparisons, change from "
      "baseline and proportions on plain data.",

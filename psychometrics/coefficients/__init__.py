@@ -1,5 +1,5 @@
 """Reliability coefficients: Cronbach's alpha, McDonald's omega, split-half and Guttman's
-lambdas, ordinal alpha and omega.
+lambdas, ordinal alpha and omega, omega for categorical indicators.
 
 Each takes a DataFrame of items (or a covariance/correlation matrix where noted); the
 instrument-aware table is :func:`psychometrics.reliability`. The statistics live in private
@@ -21,6 +21,8 @@ _LAZY: dict[str, str] = {
     "omega": "psychometrics.coefficients._omega",
     "OmegaResult": "psychometrics.coefficients._omega",
     "ordinal_omega": "psychometrics.coefficients._omega",
+    "omega_categorical": "psychometrics.coefficients._omega_categorical",
+    "OmegaCategoricalResult": "psychometrics.coefficients._omega_categorical",
 }
 
 __all__ = sorted(_LAZY)

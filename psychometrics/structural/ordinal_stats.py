@@ -1,0 +1,707 @@
+r"""Stage 1 of categorical (ordinal) SEM estimation, as lavaan 0.6.14 computes it.
+
+For ordered items an estimator does not fit the raw answers but *sample statistics* of the
+latent responses :math:`y^*` behind them: per item its thresholds, per pair of items their
+polychoric correlation, and the asymptotic covariance matrix of all of them. This module
+computes those, group by group, exactly as lavaan's ``lav_samplestats_from_data`` does for
+``ordered=`` items without exogenous covariates (``muthen1984``,
+``lav_samplestats_step1`` / ``step2``, ``lav_uvord_*``, ``lav_bvord_*``).
+
+Contract (what an estimator gets)
+---------------------------------
+:func:`ordinal_sample_stats` returns an :class:`OrdinalSampleStats` holding one
+:class:`OrdinalGroupStats` per group, in lavaan's group order (first appearance in the
+data). Each group holds, with ``p`` items, ``q`` thresholds and ``p* = p (p - 1) / 2``:
+
+``thresholds`` (q,)
+    item by item, ``threshold_names`` ``"item|t1"``, ``"item|t2"`` ... (lavaan's names),
+    ``threshold_item`` the item (0-based) of each threshold.
+``correlation`` (p, p)
+    polychoric correlations (unit diagonal): lavaan's ``sampstat$cov``.
+``wls_obs`` (q + p*,)
+    the vector an estimator fits: thresholds, then the correlations below the diagonal
+    column by column (lavaan's ``WLS.obs``: ``c(th, lav_matrix_vech(cor, diagonal=FALSE))``).
+``gamma`` (q + p*, q + p*)
+    ``NACOV``: N times the asymptotic covariance matrix of ``wls_obs`` from the case-wise
+    scores (Muthén 1984): lavaan's ``lavInspect(fit, "gamma")``.
+``wls_v`` (q + p*,)
+    the diagonal DWLS weight ``1 / diag(gamma)`` (lavaan's ``WLS.VD``; the full weight of
+    ``estimator="WLS"`` is ``inv(gamma)``, of ULS the identity).
+``nobs``, ``items``, ``categories`` (the answer values of each item, in order),
+``frequencies`` and ``zero_cell_pairs`` (item pairs whose table has empty cells).
+
+An estimator of the DWLS family minimises, as lavaan's ``lav_model_objective``,
+:math:`F = \sum_g \frac{N_g}{N} F_g` with
+:math:`F_g = \frac12 \frac{N_g - 1}{N_g} (s_g - \sigma_g(\theta))' W_g
+(s_g - \sigma_g(\theta))`, ``s_g = wls_obs`` and ``W_g = diag(wls_v)`` (ULS: the
+identity; WLS: ``inv(gamma)``); the test statistic is :math:`T = 2 N F = \sum_g (N_g - 1)
+(s_g - \sigma_g)' W_g (s_g - \sigma_g)`. Its standard errors and robust tests need the Jacobian
+:math:`\Delta_g = \partial\sigma_g/\partial\theta'`, ``W_g`` and ``Gamma_g``: see
+:mod:`psychometrics.structural.robust`.
+
+Data conventions (lavaan's)
+---------------------------
+* An item's categories are the values that occur in the data (all groups together), in
+  increasing order; a value of the response scale nobody chose is no category (lavaan's
+  ``ordered()``): the item has one threshold fewer. This is warned about, naming the item,
+  when the values leave a gap or ``categories=`` declares values that did not occur.
+* In multi-group data every category must occur in every group, as lavaan requires
+  (an error names the item, the group and the frequencies).
+* Rows with a missing answer are left out (lavaan's ``missing="listwise"``), with a
+  warning that says how many.
+* Empty cells in a bivariate table: larger than 2 x 2, nothing is added (lavaan's
+  ``zero.add = c(0.5, 0)``); a 2 x 2 table with one empty cell gets 0.5 added to it and to
+  the opposite cell and taken from the other two (``zero.keep.margins = TRUE``); with two
+  empty cells the correlation is +1 or -1. Each is warned about naming the pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from psychometrics.correlation import _bvn_cdf
+from psychometrics.errors import (
+    DataValidationError,
+    MissingColumnError,
+    NumericalWarning,
+    PsychometricsWarning,
+)
+from psychometrics.results import ResultMixin
+
+__all__ = ["OrdinalGroupStats", "OrdinalSampleStats", "ordinal_sample_stats",
+           "vech_pairs"]
+
+_SQRT_EPS = math.sqrt(np.finfo(float).eps)
+# lavaan's stand-in for the infinite outer thresholds in the case-wise scores (o1, o2)
+_OUTER = 100.0
+_CHUNK_CELLS = 1 << 22  # rows x score columns held at once while forming Gamma
+_TWO_PI = 2.0 * math.pi
+
+
+def vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """The item pairs of lavaan's ``vech(R, diagonal=FALSE)`` order.
+
+    Returns ``(first, second)`` with ``first < second``: the strictly lower triangle of a
+    p x p matrix column by column, i.e. (2,1), (3,1), ..., (p,1), (3,2), ... in 1-based
+    (row, column) terms. Position ``m`` of the correlation part of ``wls_obs`` is the pair
+    ``(first[m], second[m])``.
+    """
+    first, second = np.triu_indices(p, 1)
+    return first, second
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrdinalGroupStats(ResultMixin):
+    """Stage-1 statistics of one group; see :func:`ordinal_sample_stats`."""
+
+    group: str | None
+    nobs: int
+    items: tuple[str, ...]
+    categories: tuple[tuple[float, ...], ...]
+    frequencies: tuple[tuple[int, ...], ...]
+    thresholds: np.ndarray
+    threshold_names: tuple[str, ...]
+    threshold_item: np.ndarray
+    correlation: np.ndarray
+    gamma: np.ndarray | None
+    zero_cell_pairs: tuple[tuple[str, str], ...]
+
+    _title = "Ordinal sample statistics (thresholds, polychoric correlations)"
+
+    @property
+    def wls_obs(self) -> np.ndarray:
+        """Thresholds then the correlations below the diagonal, column by column."""
+        first, second = vech_pairs(len(self.items))
+        return np.concatenate([self.thresholds, self.correlation[second, first]])
+
+    @property
+    def wls_v(self) -> np.ndarray:
+        """The DWLS weight: the diagonal ``1 / diag(gamma)`` (lavaan's ``WLS.VD``)."""
+        if self.gamma is None:
+            raise ValueError("gamma was not computed (gamma=False)")
+        return 1.0 / np.diag(self.gamma)
+
+    @property
+    def wls_names(self) -> tuple[str, ...]:
+        """lavaan's names of the ``wls_obs`` entries: ``item|t1`` ..., ``a~~b``."""
+        first, second = vech_pairs(len(self.items))
+        return self.threshold_names + tuple(
+            f"{self.items[i]}~~{self.items[j]}" for i, j in zip(first, second, strict=True))
+
+    def threshold_table(self) -> pd.DataFrame:
+        """Thresholds as a tidy table (item, threshold, value)."""
+        return pd.DataFrame({
+            "item": [self.items[i] for i in self.threshold_item],
+            "threshold": [n.split("|", 1)[1] for n in self.threshold_names],
+            "value": self.thresholds,
+        })
+
+    def summary(self, digits: int = 3) -> str:
+        names = list(self.items)
+        lines = [self._title, "=" * len(self._title)]
+        if self.group is not None:
+            lines.append(f"group {self.group!r}")
+        lines += [f"{len(names)} items, n = {self.nobs}", "", "Thresholds:",
+                  self.threshold_table().round(digits).to_string(index=False), "",
+                  "Polychoric correlations:",
+                  pd.DataFrame(self.correlation, index=names, columns=names)
+                  .round(digits).to_string()]
+        if self.zero_cell_pairs:
+            lines += ["", "Pairs with empty cells: " + ", ".join(
+                f"{a} x {b}" for a, b in self.zero_cell_pairs)]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class OrdinalSampleStats(ResultMixin):
+    """Stage-1 statistics of every group; see :func:`ordinal_sample_stats`."""
+
+    groups: tuple[OrdinalGroupStats, ...]
+    items: tuple[str, ...]
+    group_labels: tuple[str, ...] | None
+
+    _title = "Ordinal sample statistics"
+
+    @property
+    def nobs(self) -> tuple[int, ...]:
+        return tuple(g.nobs for g in self.groups)
+
+    @property
+    def ntotal(self) -> int:
+        return sum(self.nobs)
+
+    def __getitem__(self, index: int) -> OrdinalGroupStats:
+        return self.groups[index]
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def summary(self, digits: int = 3) -> str:
+        return "\n\n".join(g.summary(digits) for g in self.groups)
+
+
+# --------------------------------------------------------------------------------------------
+# input handling
+# --------------------------------------------------------------------------------------------
+
+
+def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group: str | None,
+             categories: Mapping[str, Sequence[float]] | None, missing: str
+             ) -> tuple[np.ndarray, list[str], list[np.ndarray], np.ndarray | None,
+                        list[str] | None]:
+    if missing != "listwise":
+        raise ValueError(f"missing must be 'listwise' (lavaan's default for ordered items), "
+                         f"got {missing!r}")
+    if not isinstance(data, pd.DataFrame):
+        if group is not None:
+            raise ValueError("group= needs a DataFrame with the group column")
+        arr = np.asarray(data, dtype=float)
+        if arr.ndim != 2:
+            raise ValueError(f"items must be a 2-D table (respondents x items), got "
+                             f"{arr.ndim}-D")
+        data = pd.DataFrame(arr, columns=[f"V{j + 1}" for j in range(arr.shape[1])])
+    if items is None:
+        items = [str(c) for c in data.columns if c != group]
+    else:
+        items = [str(c) for c in items]
+    missing_cols = [c for c in [*items, *([group] if group else [])] if c not in data.columns]
+    if missing_cols:
+        raise MissingColumnError(f"column(s) {missing_cols} are not in the data (columns: "
+                                 f"{[str(c) for c in data.columns]})")
+    if len(set(items)) != len(items):
+        raise ValueError(f"item names must be unique; repeated: "
+                         f"{sorted({n for n in items if items.count(n) > 1})}")
+    if len(items) < 2:
+        raise ValueError("ordinal sample statistics need at least 2 items")
+    for name in items:
+        dtype = data[name].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            raise ValueError(f"item column {name!r} is not numeric (dtype {dtype}); code its "
+                             "ordered categories as numbers first")
+    X = data[items].to_numpy(dtype=np.float64, na_value=np.nan)
+    g_values: np.ndarray | None = None
+    labels: list[str] | None = None
+    if group is not None:
+        gcol = data[group]
+        bad = np.flatnonzero(gcol.isna().to_numpy())
+        if bad.size:
+            raise DataValidationError(
+                f"group column {group!r} is empty in data row {bad[0] + 2} (spreadsheet row, "
+                f"header = row 1) and {bad.size - 1} other row(s); every row needs a group")
+        g_values = gcol.astype(str).to_numpy()
+        labels = list(dict.fromkeys(g_values))  # lavaan: order of first appearance
+
+    incomplete = np.isnan(X).any(axis=1)
+    if incomplete.any():
+        rows = np.flatnonzero(incomplete)
+        shown = ", ".join(str(r + 2) for r in rows[:5])
+        warnings.warn(
+            f"{rows.size} of {X.shape[0]} rows have a missing answer and were left out "
+            f"(listwise, as lavaan for ordered items); spreadsheet rows {shown}"
+            + (" ..." if rows.size > 5 else ""), PsychometricsWarning, stacklevel=3)
+        X = X[~incomplete]
+        if g_values is not None:
+            g_values = g_values[~incomplete]
+    if X.shape[0] == 0:
+        raise ValueError("no complete rows: every row has a missing answer")
+
+    levels = []
+    for j, name in enumerate(items):
+        vals = np.unique(X[:, j])
+        if vals.size < 2:
+            raise DataValidationError(
+                f"item {name!r} has a single answer ({vals[0]:g}) in every complete row: an "
+                "ordered item needs at least 2 categories")
+        declared = None if categories is None else categories.get(name)
+        if declared is not None:
+            unknown = sorted(set(vals.tolist()) - {float(v) for v in declared})
+            if unknown:
+                raise DataValidationError(
+                    f"item {name!r} has answers {unknown} outside its declared categories "
+                    f"{list(declared)}")
+            unused = sorted({float(v) for v in declared} - set(vals.tolist()))
+        elif np.array_equal(vals, np.round(vals)):
+            unused = sorted(set(np.arange(vals[0], vals[-1] + 1).tolist()) - set(vals.tolist()))
+        else:
+            unused = []
+        if unused:
+            warnings.warn(
+                f"item {name!r}: categor{'y' if len(unused) == 1 else 'ies'} "
+                f"{', '.join(f'{u:g}' for u in unused)} never chosen; as lavaan, the item "
+                f"has {vals.size} categories ({vals.size - 1} thresholds)",
+                PsychometricsWarning, stacklevel=3)
+        levels.append(vals)
+    return X, items, levels, g_values, labels
+
+
+# --------------------------------------------------------------------------------------------
+# the bivariate normal pieces, vectorised over pairs
+# --------------------------------------------------------------------------------------------
+
+
+def _extended_cuts(cuts: np.ndarray) -> np.ndarray:
+    p = cuts.shape[0]
+    return np.concatenate([np.full((p, 1), -np.inf), cuts, np.full((p, 1), np.inf)], axis=1)
+
+
+def _dbinorm(x: np.ndarray, y: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Bivariate standard normal density; 0 where x or y is infinite."""
+    fin = np.isfinite(x) & np.isfinite(y)
+    xs, ys = np.where(fin, x, 0.0), np.where(fin, y, 0.0)
+    r2 = 1.0 - rho * rho
+    d = np.exp(-(xs * xs - 2 * rho * xs * ys + ys * ys) / (2 * r2)) / (_TWO_PI * np.sqrt(r2))
+    return np.where(fin, d, 0.0)
+
+
+def _pair_pi_phi(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Cell probabilities (clamped below at sqrt(eps), as lavaan) and their derivative in
+    rho, for pairs with thresholds ``c1`` (P, K-1) and ``c2`` (P, K-1); +inf pads."""
+    e1, e2 = _extended_cuts(c1), _extended_cuts(c2)
+    r = rho[:, None, None]
+    F = _bvn_cdf(e1[:, :, None], e2[:, None, :], r)
+    PI = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]
+    PI = np.maximum(PI, _SQRT_EPS)
+    D = _dbinorm(e1[:, :, None], e2[:, None, :], r)
+    phi = D[:, 1:, 1:] - D[:, :-1, 1:] - D[:, 1:, :-1] + D[:, :-1, :-1]
+    return PI, phi
+
+
+def _pair_dphi(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
+    """Second derivative of the cell probabilities in rho (for Newton steps)."""
+    e1, e2 = _extended_cuts(c1), _extended_cuts(c2)
+    x, y = e1[:, :, None], e2[:, None, :]
+    r = rho[:, None, None]
+    fin = np.isfinite(x) & np.isfinite(y)
+    xs, ys = np.where(fin, x, 0.0), np.where(fin, y, 0.0)
+    r2 = 1.0 - r * r
+    q = xs * xs - 2 * r * xs * ys + ys * ys
+    D = _dbinorm(x, y, r) * (r / r2 + xs * ys / r2 - r * q / (r2 * r2))
+    D = np.where(fin, D, 0.0)
+    return D[:, 1:, 1:] - D[:, :-1, 1:] - D[:, 1:, :-1] + D[:, :-1, :-1]
+
+
+def _fit_polychorics(tables: np.ndarray, c1: np.ndarray, c2: np.ndarray, start: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood rho of every pair with the thresholds fixed (lavaan's
+    ``lav_bvord_cor_twostep_fit``: bounds +-0.999, -log L / N).
+
+    Newton steps on the log-likelihood (Fisher scoring where the curvature is not
+    negative; at most 0.25 and only uphill), all pairs at once, to a step below 1e-10.
+    Returns rho and a convergence flag.
+    """
+    n = tables.sum(axis=(1, 2))
+    rho = np.clip(start, -0.99, 0.99)
+    done = np.zeros(rho.shape, dtype=bool)
+    lo, hi = -0.999, 0.999
+    for _ in range(200):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        r = rho[act]
+        PI, phi = _pair_pi_phi(r, c1[act], c2[act])
+        T = tables[act]
+        ok = PI > _SQRT_EPS
+        g = np.where(ok, T * phi / PI, 0.0).sum(axis=(1, 2))
+        dphi = _pair_dphi(r, c1[act], c2[act])
+        h = np.where(ok, T * (dphi / PI - phi * phi / (PI * PI)), 0.0).sum(axis=(1, 2))
+        fisher = -n[act] * np.where(ok, phi * phi / PI, 0.0).sum(axis=(1, 2))
+        curv = np.where(h < 0, h, np.minimum(fisher, -1e-300))
+        # steps are capped: near |rho| = 1 the clamped cell probabilities make the
+        # likelihood flat, and an uncapped first step can land on that plateau
+        step = np.clip(-g / curv, -0.25, 0.25)
+        new = np.clip(r + step, lo, hi)
+        # a step that lowers the likelihood is halved (at most a few times)
+        for _half in range(30):
+            ll_new = _loglik(new, c1[act], c2[act], T)
+            ll_old = _loglik(r, c1[act], c2[act], T)
+            worse = ll_new < ll_old - 1e-12 * np.abs(ll_old)
+            if not worse.any():
+                break
+            new = np.where(worse, (new + r) / 2, new)
+        rho[act] = new
+        done[act] = np.abs(new - r) < 1e-10
+    return rho, done
+
+
+def _loglik(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray, tables: np.ndarray
+            ) -> np.ndarray:
+    PI, _ = _pair_pi_phi(rho, c1, c2)
+    return (tables * np.log(PI)).sum(axis=(1, 2))
+
+
+# --------------------------------------------------------------------------------------------
+# one group
+# --------------------------------------------------------------------------------------------
+
+
+def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
+                 label: str | None, with_gamma: bool) -> OrdinalGroupStats:
+    """``codes``: rows x items, categories 0 .. K_j - 1 (complete)."""
+    N, p = codes.shape
+    ncat = np.array([lv.size for lv in levels])
+    K = int(ncat.max())
+    where = "" if label is None else f" in group {label!r}"
+
+    # --- step 1: thresholds per item (the probit MLE without covariates is closed-form)
+    freq = np.zeros((p, K), dtype=np.int64)
+    for j in range(p):
+        freq[j, : ncat[j]] = np.bincount(codes[:, j], minlength=ncat[j])
+        if (freq[j, : ncat[j]] == 0).any():
+            raise DataValidationError(
+                f"some categories of item {items[j]!r} are empty{where} (lavaan needs every "
+                f"category in every group); frequencies of "
+                f"{', '.join(f'{v:g}' for v in levels[j])}: "
+                f"{' '.join(str(f) for f in freq[j, : ncat[j]])}")
+    cuts = np.full((p, K - 1), np.inf)  # +inf pads past an item's last threshold
+    for j in range(p):
+        cum = np.cumsum(freq[j, : ncat[j]])[:-1] / N
+        cuts[j, : ncat[j] - 1] = ndtri(cum)
+    nth = ncat - 1
+    th_item = np.repeat(np.arange(p), nth)
+    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]])
+    thresholds = np.concatenate([cuts[j, : nth[j]] for j in range(p)])
+    th_names = tuple(f"{items[j]}|t{k + 1}" for j in range(p) for k in range(nth[j]))
+
+    # --- step 2: polychoric correlation of every pair, thresholds fixed
+    first, second = vech_pairs(p)
+    P = first.size
+    onehot_offsets = np.arange(p) * K
+    # all pair tables from one cross-product of the category indicators
+    T = np.zeros((p * K, p * K))
+    chunk = max(1, _CHUNK_CELLS // (p * K))
+    for s in range(0, N, chunk):
+        c = codes[s : s + chunk]
+        oh = np.zeros((c.shape[0], p * K))
+        oh[np.arange(c.shape[0])[:, None], onehot_offsets + c] = 1.0
+        T += oh.T @ oh
+    tables = T.reshape(p, K, p, K)[first, :, second, :]  # (P, K, K), rows: item `first`
+    c1, c2 = cuts[first], cuts[second]
+    work = tables.copy()
+    rho = np.full(P, np.nan)
+    fixed = np.zeros(P, dtype=bool)
+    zero_pairs: list[tuple[str, str]] = []
+    two_by_two_fix: list[str] = []
+    n_two_empty = 0
+    for m in np.flatnonzero((work == 0)[:, :, :].any(axis=(1, 2))):
+        r_, c_ = ncat[first[m]], ncat[second[m]]
+        sub = work[m, :r_, :c_]
+        if not (sub == 0).any():
+            continue
+        zero_pairs.append((items[first[m]], items[second[m]]))
+        if r_ == 2 and c_ == 2:
+            empty = np.flatnonzero(sub.ravel(order="F") == 0)  # R's column-major which()
+            if empty.size == 2:
+                rho[m] = 1.0 if sub[0, 0] > 0 else -1.0
+                fixed[m] = True
+                n_two_empty += 1
+                warnings.warn(f"two empty cells in the 2 x 2 table of {items[first[m]]!r} x "
+                              f"{items[second[m]]!r}: their polychoric correlation is set to "
+                              f"{rho[m]:+.0f} (as lavaan)", NumericalWarning, stacklevel=3)
+            elif empty.size == 1:
+                add = 0.5 if empty[0] in (0, 3) else -0.5
+                sub = sub + add * np.array([[1.0, -1.0], [-1.0, 1.0]])
+                work[m, :2, :2] = sub
+                two_by_two_fix.append(f"{items[first[m]]} x {items[second[m]]}")
+    for m in np.flatnonzero((ncat[first] == 2) & (ncat[second] == 2) & ~fixed):
+        sub = work[m, :2, :2]
+        if sub[0, 0] * sub[1, 1] == sub[0, 1] * sub[1, 0]:
+            rho[m], fixed[m] = 0.0, True
+        elif c1[m, 0] == 0 and c2[m, 0] == 0:
+            rho[m], fixed[m] = -math.cos(2 * math.pi * sub[0, 0] / sub.sum()), True
+    if zero_pairs:
+        shown = ", ".join(f"{a} x {b}" for a, b in zero_pairs[:10])
+        more = f" and {len(zero_pairs) - 10} more" if len(zero_pairs) > 10 else ""
+        notes = []
+        if two_by_two_fix:
+            notes.append(f"the 2 x 2 table(s) {', '.join(two_by_two_fix)} got 0.5 added to "
+                         "the empty cell keeping the margins (lavaan's zero.add)")
+        if len(zero_pairs) > len(two_by_two_fix) + n_two_empty:
+            notes.append("larger tables enter the likelihood as they are (lavaan adds "
+                         "nothing to them)")
+        warnings.warn(f"{len(zero_pairs)} bivariate table(s){where} have empty cells: "
+                      f"{shown}{more}" + "".join(f"; {n}" for n in notes),
+                      NumericalWarning, stacklevel=3)
+    todo = np.flatnonzero(~fixed)
+    if todo.size:
+        x = codes.astype(float)
+        x = (x - x.mean(axis=0)) / x.std(axis=0)
+        pearson = (x.T @ x / N)[first, second]
+        start = np.where(np.abs(pearson[todo]) < 1, pearson[todo], 0.0)
+        est, conv = _fit_polychorics(work[todo], c1[todo], c2[todo], start)
+        rho[todo] = est
+        for m in todo[~conv]:
+            warnings.warn(f"the polychoric correlation of {items[first[m]]!r} and "
+                          f"{items[second[m]]!r}{where} did not converge", NumericalWarning,
+                          stacklevel=3)
+    for m in np.flatnonzero(np.abs(rho) > 0.99):
+        warnings.warn(f"the polychoric correlation of {items[first[m]]!r} and "
+                      f"{items[second[m]]!r}{where} is (nearly) 1.0 ({rho[m]:.4f})",
+                      NumericalWarning, stacklevel=3)
+    R = np.eye(p)
+    R[second, first] = rho
+    R[first, second] = rho
+
+    gamma = _gamma(codes, tables, cuts, ncat, rho, th_start, first, second) if with_gamma \
+        else None
+    return OrdinalGroupStats(
+        group=label, nobs=int(N), items=tuple(items),
+        categories=tuple(tuple(float(v) for v in lv) for lv in levels),
+        frequencies=tuple(tuple(int(f) for f in freq[j, : ncat[j]]) for j in range(p)),
+        thresholds=thresholds, threshold_names=th_names, threshold_item=th_item,
+        correlation=R, gamma=gamma, zero_cell_pairs=tuple(zero_pairs),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Gamma (Muthén 1984) from the case-wise scores
+# --------------------------------------------------------------------------------------------
+
+
+def _bounds(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Upper and lower threshold of each category, with lavaan's +-100 outside."""
+    p = cuts.shape[0]
+    c = np.where(np.isinf(cuts), _OUTER, cuts)
+    upper = np.concatenate([c, np.full((p, 1), _OUTER)], axis=1)
+    lower = np.concatenate([np.full((p, 1), -_OUTER), c], axis=1)
+    return upper, lower
+
+
+def _gamma(codes: np.ndarray, tables: np.ndarray, cuts: np.ndarray, ncat: np.ndarray,
+           rho: np.ndarray, th_start: np.ndarray, first: np.ndarray, second: np.ndarray
+           ) -> np.ndarray:
+    r"""lavaan's ``muthen1984``: :math:`N B^{-1} (S'S) B^{-T}` with S the case-wise scores of
+    (thresholds, correlations) and B their sensitivity matrix (block triangular: threshold
+    blocks per item, the correlations' dependence on the thresholds, a diagonal for the
+    correlations). Every score is a function of a respondent's category or pair of
+    categories, so the score tables are built per category and gathered per row."""
+    N, p = codes.shape
+    K = cuts.shape[1] + 1
+    nth = ncat - 1
+    q = int(nth.sum())
+    P = first.size
+    upper, lower = _bounds(cuts)
+    dens_u, dens_l = np.exp(-upper ** 2 / 2) / math.sqrt(_TWO_PI), \
+        np.exp(-lower ** 2 / 2) / math.sqrt(_TWO_PI)
+    prob = ndtr(upper) - ndtr(lower)  # (p, K): category probabilities
+    # univariate threshold scores: category c of item j, threshold k (lav_uvord_scores)
+    kk = np.arange(K - 1)
+    cc = np.arange(K)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        S1 = ((cc == kk)[None] * dens_u[:, :, None] - (cc == kk + 1)[None] * dens_l[:, :, None]
+              ) / prob[:, :, None]  # (p, K, K-1)
+    S1 = np.nan_to_num(S1, nan=0.0, posinf=0.0, neginf=0.0)
+
+    # bivariate scores per cell (lav_bvord_cor_scores_cache), pairs at once
+    PI, phi = _pair_pi_phi(rho, cuts[first], cuts[second])
+    lik = np.where(PI <= _SQRT_EPS, np.nan, PI)
+    R = np.sqrt(1 - rho * rho)[:, None, None]
+    r = rho[:, None, None]
+    u1, l1 = upper[first][:, :, None], lower[first][:, :, None]  # (P, K, 1): item `first`
+    u2, l2 = upper[second][:, None, :], lower[second][:, None, :]  # (P, 1, K)
+    du1, dl1 = dens_u[first][:, :, None], dens_l[first][:, :, None]
+    du2, dl2 = dens_u[second][:, None, :], dens_l[second][:, None, :]
+    z1_up = du1 * (ndtr((u2 - r * u1) / R) - ndtr((l2 - r * u1) / R))
+    z1_lo = dl1 * (ndtr((u2 - r * l1) / R) - ndtr((l2 - r * l1) / R))
+    z2_up = du2 * (ndtr((u1 - r * u2) / R) - ndtr((l1 - r * u2) / R))
+    z2_lo = dl2 * (ndtr((u1 - r * l2) / R) - ndtr((l1 - r * l2) / R))
+    a_is = (np.arange(K)[:, None] == kk)  # (K, K-1): category a has upper threshold k
+    a_next = (np.arange(K)[:, None] == kk + 1)  # category a has lower threshold k
+    # d log lik / d threshold k of item `first` in cell (a, b): (P, K, K, K-1)
+    d_th1 = (a_is[None, :, None, :] * z1_up[..., None]
+             - a_next[None, :, None, :] * z1_lo[..., None]) / lik[..., None]
+    d_th2 = (a_is[None, None, :, :] * z2_up[..., None]
+             - a_next[None, None, :, :] * z2_lo[..., None]) / lik[..., None]
+    d_rho = phi / lik
+    d_th1, d_th2, d_rho = (np.nan_to_num(v, nan=0.0) for v in (d_th1, d_th2, d_rho))
+
+    # B: A11 (threshold blocks), A21 (correlations on thresholds), A22 (diagonal)
+    A11_inv = np.zeros((q, q))
+    for j in range(p):
+        s = slice(th_start[j], th_start[j] + nth[j])
+        Sj = S1[j, : ncat[j], : nth[j]]
+        fj = np.bincount(codes[:, j], minlength=ncat[j]).astype(float)
+        A11_inv[s, s] = np.linalg.inv(Sj.T @ (fj[:, None] * Sj))
+    w = tables * d_rho
+    A22 = (w * d_rho).sum(axis=(1, 2))
+    A21 = np.zeros((P, q))
+    a21_first = np.einsum("pab,pabk->pk", w, d_th1)
+    a21_second = np.einsum("pab,pabk->pk", w, d_th2)
+    for m in range(P):  # scatter into each pair's two items' threshold columns
+        i, j = first[m], second[m]
+        A21[m, th_start[i] : th_start[i] + nth[i]] = a21_first[m, : nth[i]]
+        A21[m, th_start[j] : th_start[j] + nth[j]] = a21_second[m, : nth[j]]
+    if (A22 == 0).any():
+        warnings.warn("trouble constructing the weight matrix: a polychoric correlation has "
+                      "no information (used a generalised inverse, as lavaan)",
+                      NumericalWarning, stacklevel=4)
+        A22_inv = np.linalg.pinv(np.diag(A22))
+    else:
+        A22_inv = np.diag(1.0 / A22)
+    B_inv = np.zeros((q + P, q + P))
+    B_inv[:q, :q] = A11_inv
+    B_inv[q:, q:] = A22_inv
+    B_inv[q:, :q] = -A22_inv @ A21 @ A11_inv
+
+    # S'S accumulated over chunks of rows; each row's scores are gathered from the tables
+    th_cols = np.concatenate([th_start[j] + np.arange(nth[j]) for j in range(p)])
+    th_item = np.repeat(np.arange(p), nth)
+    th_k = np.concatenate([np.arange(nth[j]) for j in range(p)])
+    inner = np.zeros((q + P, q + P))
+    chunk = max(1, _CHUNK_CELLS // (q + P))
+    flat_rho = d_rho.reshape(P, K * K)
+    for s in range(0, N, chunk):
+        c = codes[s : s + chunk]
+        sc = np.empty((c.shape[0], q + P))
+        sc[:, th_cols] = S1[th_item, c[:, th_item], th_k]
+        cell = c[:, first] * K + c[:, second]
+        sc[:, q:] = flat_rho[np.arange(P)[None, :], cell]
+        inner += sc.T @ sc
+    return N * (B_inv @ inner @ B_inv.T)
+
+
+# --------------------------------------------------------------------------------------------
+# public function
+# --------------------------------------------------------------------------------------------
+
+
+def ordinal_sample_stats(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    *,
+    group: str | None = None,
+    categories: Mapping[str, Sequence[float]] | None = None,
+    missing: str = "listwise",
+    gamma: bool = True,
+) -> OrdinalSampleStats:
+    r"""Thresholds, polychoric correlations and their asymptotic covariance (lavaan's stage 1).
+
+    Step 1, per item: :math:`\hat\tau_k = \Phi^{-1}(\sum_{c \le k} n_c / N)` (the probit
+    maximum-likelihood thresholds). Step 2, per pair with the thresholds fixed:
+    :math:`\hat\rho = \arg\max_\rho \sum_{ab} n_{ab} \log \pi_{ab}(\rho)`, with
+    :math:`\pi_{ab}` the bivariate normal probability of cell (a, b). Step 3 (Muthén 1984):
+    with :math:`s_i` respondent i's scores of the step-1 and step-2 likelihoods and
+    :math:`B` the matrix of their derivatives (block triangular, because each correlation
+    was estimated with the thresholds fixed),
+
+    .. math:: \Gamma = N\, B^{-1} \Bigl(\sum_i s_i s_i'\Bigr) B^{-\top},
+
+    the asymptotic covariance matrix of :math:`\sqrt N` (thresholds, correlations).
+
+    Parameters
+    ----------
+    data
+        Respondents x items (DataFrame, or a 2-D array whose columns become ``V1`` ...),
+        ordered categories coded as numbers.
+    items
+        The item columns (default: every column except ``group``).
+    group
+        Column naming each row's group: statistics per group, in order of first appearance.
+    categories
+        Optional declared answer values per item (e.g. an instrument's response scale);
+        declared values nobody chose are reported in a warning.
+    missing
+        ``"listwise"`` (lavaan's default for ordered items).
+    gamma
+        Compute Gamma (needed by DWLS/WLS weights, robust SEs and tests).
+
+    Returns
+    -------
+    OrdinalSampleStats
+        ``groups`` (one :class:`OrdinalGroupStats` per group: ``thresholds``,
+        ``threshold_names``, ``correlation``, ``gamma``, ``wls_obs``, ``wls_v``, ``nobs``,
+        ``categories``, ``frequencies``, ``zero_cell_pairs``), ``items``, ``group_labels``,
+        ``nobs``, ``ntotal``.
+
+    Notes
+    -----
+    Agrees with lavaan 0.6.14 (``lavInspect(fit, "sampstat")``, ``"gamma"``,
+    ``"wls.v"`` of ``cfa(..., ordered = TRUE, estimator = "WLSMV")``) to 1e-6 or better on
+    the test suite's data. The module docstring says how an estimator uses the result.
+
+    References
+    ----------
+    Muthén, B. (1984). A general structural equation model with dichotomous, ordered
+    categorical, and continuous latent variable indicators. *Psychometrika*, 49, 115-132.
+    Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation
+    coefficient. *Psychometrika*, 44, 443-460.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from psychometrics.structural.ordinal_stats import ordinal_sample_stats
+    >>> rng = np.random.default_rng(3)
+    >>> z = rng.multivariate_normal([0, 0, 0], [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], 2000)
+    >>> items = pd.DataFrame(np.digitize(z, [-1, 0, 1]) + 1, columns=["a", "b", "c"])
+    >>> st = ordinal_sample_stats(items)[0]
+    >>> st.correlation.round(1)
+    array([[1. , 0.5, 0.4],
+           [0.5, 1. , 0.3],
+           [0.4, 0.3, 1. ]])
+    >>> st.threshold_names[:3], st.gamma.shape
+    (('a|t1', 'a|t2', 'a|t3'), (12, 12))
+    """
+    X, names, levels, g_values, labels = _prepare(data, items, group, categories, missing)
+    codes = np.empty(X.shape, dtype=np.intp)
+    for j, lv in enumerate(levels):
+        codes[:, j] = np.searchsorted(lv, X[:, j])
+    if labels is None:
+        groups = (_group_stats(codes, names, levels, None, gamma),)
+    else:
+        assert g_values is not None
+        groups = tuple(_group_stats(codes[g_values == lab], names, levels, lab, gamma)
+                       for lab in labels)
+    return OrdinalSampleStats(groups=groups, items=tuple(names),
+                              group_labels=None if labels is None else tuple(labels))
