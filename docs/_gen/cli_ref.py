@@ -35,6 +35,9 @@ EXAMPLES: dict[str, list[str]] = {
     "export": ["psychometrics export gse --to redcap -o gse-redcap.csv"],
     "import": ["psychometrics export gse --to redcap -o gse-redcap.csv",
                "psychometrics import redcap gse-redcap.csv --id gse-copy -o gse-copy.yaml"],
+    "evaluate": ["psychometrics demo -o demo-files",
+                 "psychometrics evaluate demo-files/mentorship-study.yaml -o evaluation.html "
+                 "--tables evaluation-tables"],
     "report": ["psychometrics report gse mentorship.csv --group role --n-iter 20 "
                "-o gse-report.html"],
 }
