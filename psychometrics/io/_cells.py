@@ -87,14 +87,21 @@ def to_numbers(values: np.ndarray, decimal: str = ".") -> tuple[np.ndarray, np.n
         out = cells.astype(np.float64)  # fast path: every cell a number (numpy's parser)
         bad = ~np.isfinite(out)
     except (ValueError, TypeError):
-        num = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce")
+        # Only text and numbers can be numbers: an Excel date or time is not (pandas would
+        # turn it into nanoseconds).
+        plain = np.array([isinstance(v, str | int | float | np.number)
+                          and not isinstance(v, bool) for v in cells], dtype=bool)
+        num = pd.to_numeric(pd.Series(np.where(plain, cells, None), dtype=object),
+                            errors="coerce")
         out = np.array(num, dtype=np.float64)
         bad = ~np.isfinite(out)
     if bad.any():
         # Confirm each doubtful cell against the strict grammar (no 'inf', 'nan', '0x1').
         for i in np.flatnonzero(bad):
             v = cells[i]
-            if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+            if isinstance(v, bool):
+                pass
+            elif isinstance(v, int | float | np.integer | np.floating):
                 if np.isfinite(float(v)):
                     out[i] = float(v)
                     continue
