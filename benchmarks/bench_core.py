@@ -5,6 +5,10 @@
 Target (issue 2): validate + score in under 0.3 s on a 2-core machine, memory within a few
 copies of the input. ``--r`` also times R's psych::scoreItems on the same data (about 3.6 s
 measured here), when Rscript and psych are installed.
+
+Issue 17 adds the edges: an int64 frame (as ``read_csv`` gives complete data), a row-major
+frame (built from one 2-D array), and validate + score reading the items once
+(``score(data, inst, report=validate(data, inst))``).
 """
 
 from __future__ import annotations
@@ -64,6 +68,17 @@ def main() -> None:
     print(f"score             {t_score:7.3f} s")
     print(f"validate + score  {t_val + t_score:7.3f} s   (target < 0.3 s)")
     print(f"peak extra memory {peak_mb:7.0f} MB  ({peak_mb / input_mb:.1f} x the input)")
+
+    # The edges: int64 and row-major input; validate + score preparing the items once.
+    ints = pd.DataFrame(rng.integers(1, 6, size=(args.rows, ITEMS)), columns=data.columns)
+    rowmajor = pd.DataFrame(np.ascontiguousarray(data.to_numpy()), columns=data.columns)
+    for label, frame in (("int64 frame", ints), ("row-major frame", rowmajor)):
+        t_v = best_of(lambda f=frame: pm.validate(f, inst))
+        t_s = best_of(lambda f=frame: pm.score(f, inst))
+        print(f"{label:<17} validate {t_v:6.3f} s  score {t_s:6.3f} s  "
+              f"together {t_v + t_s:6.3f} s")
+    t_once = best_of(lambda: pm.score(data, inst, report=pm.validate(data, inst)))
+    print(f"validate + score, items prepared once  {t_once:7.3f} s")
 
     if args.r:
         csv = tmp / "data.csv"

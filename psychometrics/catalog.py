@@ -10,20 +10,23 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
 from psychometrics.errors import DefinitionError, Problem
-from psychometrics.schema import Instrument, Overlay, dotted_path
-from psychometrics.schema import Path as NodePath
+
+if TYPE_CHECKING:  # pydantic and the schema load when a definition is, not to list ids
+    from pydantic import ValidationError
+
+    from psychometrics.schema import Instrument
+    from psychometrics.schema import Path as NodePath
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 64
 MAX_NODES = 200_000
 
-_Marks = dict[NodePath, tuple[int, int]]
+_Marks = dict[tuple[str | int, ...], tuple[int, int]]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -46,6 +49,27 @@ def list_instruments() -> list[str]:
     ['acs', 'acs-6', 'css', 'gse', 'who5']
     """
     return sorted(p.stem for p in instruments_dir().glob("*.yaml"))
+
+
+def catalog_entries() -> list[dict[str, Any]]:
+    """What ``psychometrics list`` shows of each built-in instrument: id, name, number of
+    items and whether the item text is licensed, read from the YAML files without
+    validating them (the definitions are validated when loaded, and by the test suite).
+
+    >>> [e["id"] for e in catalog_entries()] == list_instruments()
+    True
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out = []
+    for path in sorted(iter_instrument_files(), key=lambda p: p.stem):
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=loader)
+        data = data if isinstance(data, dict) else {}
+        licence = data.get("licence") if isinstance(data.get("licence"), dict) else {}
+        out.append({"id": path.stem, "name": str(data.get("name", "")),
+                    "items": len(data.get("items") or []),
+                    "restricted": licence.get("item_text") == "restricted"})
+    return out
 
 
 def load_instrument(
@@ -84,6 +108,8 @@ def as_instrument(instrument: Instrument | str | os.PathLike[str]) -> Instrument
 
     What every function taking ``instrument`` calls first.
     """
+    from psychometrics.schema import Instrument
+
     if isinstance(instrument, Instrument):
         return instrument
     return load_instrument(instrument)
@@ -114,6 +140,10 @@ def _load_file(path: str, mtime_ns: int) -> Instrument:
 
 def parse_instrument(data: Any, marks: _Marks, file: str) -> Instrument:
     """Validate a loaded YAML document as an Instrument; all problems in one DefinitionError."""
+    from pydantic import ValidationError
+
+    from psychometrics.schema import Instrument
+
     if not isinstance(data, dict):
         raise DefinitionError([Problem(file, 1, 1, "", "the file must hold a mapping of fields")])
     rules: list[tuple[NodePath, str]] = []
@@ -137,6 +167,10 @@ def apply_overlay(instrument: Instrument, overlay: str | os.PathLike[str]) -> In
     The overlay is validated like a definition: unknown keys, unknown item ids and an
     overlay written for another instrument are errors with file and line.
     """
+    from pydantic import ValidationError
+
+    from psychometrics.schema import Instrument, Overlay
+
     file = os.fspath(overlay)
     if not Path(file).is_file():
         raise DefinitionError(f"no overlay file at '{file}'", file=file)
@@ -234,6 +268,12 @@ def _construct(node: yaml.Node, path: NodePath, marks: _Marks, problems: list[Pr
     except yaml.constructor.ConstructorError as exc:
         problems.append(Problem(file, *marks[path], dotted_path(path), f"YAML: {exc.problem}"))
         return None
+
+
+def dotted_path(path: tuple[str | int, ...]) -> str:
+    from psychometrics.schema import dotted_path as dotted
+
+    return dotted(path)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

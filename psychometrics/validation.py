@@ -303,9 +303,10 @@ def validate(
     columns
         Item id -> column name: a dict, or a format string such as ``"GSE_{n}"``.
     id_column
-        Column of respondent ids (checked for blank and duplicate ids; shown in every
+        Column of respondent ids (blank and duplicate ids are errors; shown in every
         message). Without it the first column named like an id (``id``, ``ResponseId``,
-        ``record_id`` ...) is used, else the data's index labels.
+        ``record_id`` ...) names respondents, and its blank and duplicate ids are warnings
+        (such a column may repeat a person's id across waves); else the index labels do.
 
     Returns
     -------
@@ -418,6 +419,9 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
                                  f"{_codes(inst.missing_codes)} treated as missing"]))
 
     if by_column:
+        # A column the user named must hold one id per respondent (errors); a column found
+        # by its name may be something else, such as a person id repeated across waves.
+        id_severity = "error" if id_source == "given" else "warning"
         column = data[id_column]
         blank = column.isna().to_numpy().copy()
         if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
@@ -427,7 +431,7 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
         if rows.size:
             lines = sheet_rows(data, rows)
             frames.append(_rows(rows, [None] * rows.size, id_column, None,
-                                ids_at(rows), "blank_id", "error",
+                                ids_at(rows), "blank_id", id_severity,
                                 [f"row {r}, column {id_column}: the respondent id is blank"
                                  for r in lines]))
         dup = np.flatnonzero(column.duplicated(keep=False).to_numpy() & ~blank)
@@ -441,7 +445,7 @@ def report_prepared(prep: PreparedItems, data: pd.DataFrame,
                     f"than once (rows {_row_list(where[i])})"
                     for r, i in zip(lines, found, strict=True)]
             frames.append(_rows(dup, found, id_column, None, found,
-                                "duplicate_id", "error", msgs))
+                                "duplicate_id", id_severity, msgs))
 
     empty_cells = np.isnan(prep.values)
     invalid = prep.invalid if prep.has_invalid else None

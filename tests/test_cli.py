@@ -90,3 +90,18 @@ def test_module_entry_point():
     proc = subprocess.run([sys.executable, "-m", "psychometrics", "--help"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "validate" in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list"]])
+def test_help_and_list_start_light(argv):
+    # Start-up time (issue 17) is measured in benchmarks/bench_cli.py; this guards its cause:
+    # printing help or the list must not import pandas, numpy, scipy or pydantic.
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['psychometrics', *{argv!r}]\n"
+            "try:\n    runpy.run_module('psychometrics', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'numpy', 'scipy', 'pydantic') if m in sys.modules]\n"
+            "print('HEAVY', heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert "HEAVY []" in proc.stderr, proc.stderr

@@ -225,3 +225,18 @@ def test_a_row_starting_with_hash_below_the_header_is_a_respondent(tmp_path: Pat
     frame = read_data(path)
     assert frame["id"].tolist()[0] == "#12" and np.isnan(frame["id"].tolist()[1])
     assert sheet_rows(frame, [0, 1]).tolist() == [3, 5]
+
+
+def test_excel_cells_follow_the_same_rules(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    import datetime as dt
+
+    path = tmp_path / "d.xlsx"
+    pd.DataFrame({"id": ["0001", "0002"], "when": [dt.datetime(2024, 1, 2), None],
+                  "who5_1": [3, "#N/A"], "who5_2": ["N/A", 4]}).to_excel(path, index=False)
+    frame = read_data(path)
+    assert frame["id"].tolist() == ["0001", "0002"]
+    assert frame["when"].tolist()[0] == dt.datetime(2024, 1, 2)  # a date, not nanoseconds
+    assert frame["who5_1"].tolist()[0] == 3 and np.isnan(frame["who5_1"].tolist()[1])
+    assert frame.attrs["missing_markers"]["who5_2"] == {"N/A": 1}
+    assert sheet_rows(frame, [0, 1]).tolist() == [2, 3]

@@ -33,14 +33,17 @@ def test_blank_ids_are_errors_and_never_a_duplicate_nan(tmp_path: Path) -> None:
     report = pm.validate(frame, "gse")
     assert report.id_column == "ResponseId" and report.id_source == "detected"
     blank = report.problems[report.problems["rule"] == "blank_id"]
-    assert blank["sheet_row"].tolist() == [3, 4] and (blank["severity"] == "error").all()
+    # Found by its name, the column's blanks are warnings; named by the user, errors.
+    assert blank["sheet_row"].tolist() == [3, 4] and (blank["severity"] == "warning").all()
     assert blank["message"].tolist()[0] == "row 3, column ResponseId: the respondent id is blank"
     assert "duplicate_id" not in set(report.problems["rule"])
+    given = pm.validate(frame, "gse", id_column="ResponseId")
+    assert given.errors["rule"].tolist() == ["blank_id", "blank_id"] and not given.ok
 
 
 def test_duplicate_ids_name_every_row(tmp_path: Path) -> None:
     frame = pm.read_data(gse_csv(tmp_path / "d.csv", ["a", "b", "a"]), instrument="gse")
-    dup = pm.validate(frame, "gse").errors
+    dup = pm.validate(frame, "gse", id_column="ResponseId").errors
     assert dup["message"].tolist() == [
         "row 2, column ResponseId: respondent id 'a' occurs more than once (rows 2, 4)",
         "row 4, column ResponseId: respondent id 'a' occurs more than once (rows 2, 4)"]

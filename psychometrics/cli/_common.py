@@ -7,12 +7,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from psychometrics import __version__
 from psychometrics.errors import PsychometricsError
+
+if TYPE_CHECKING:  # pandas is imported by the commands that read data, not to print --help
+    import pandas as pd
 
 MAPPING_HELP = (
     "how data columns are named: a format string with {n} (item number) or {id} "
@@ -157,6 +158,8 @@ def write_table(frame: pd.DataFrame, out: str | None, provenance: list[dict[str,
                    "data": json.loads(records.to_json(orient="records", date_format="iso"))}
         path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     elif suffix == ".xlsx":
+        import pandas as pd
+
         with pd.ExcelWriter(path) as writer:
             frame.to_excel(writer, sheet_name="scores")
             pd.DataFrame({"provenance": head}).to_excel(writer, sheet_name="provenance",

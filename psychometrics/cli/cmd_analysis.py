@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from psychometrics.cli import _common
+
+if TYPE_CHECKING:  # not imported to print --help
+    import pandas as pd
 
 ORDER = 30
 

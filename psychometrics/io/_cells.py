@@ -56,7 +56,9 @@ def marker_mask(values: np.ndarray) -> np.ndarray:
     look at the few cells that fail to parse, or strip a text column, and use
     :func:`is_marker`.
     """
-    return np.asarray(pd.isna(values), dtype=bool) | np.isin(values, _RAW)
+    # pandas' hash-table isin: numpy's sorts object arrays, ten times slower.
+    cells = pd.Series(values, dtype=object, copy=False)
+    return (cells.isna() | cells.isin(_RAW)).to_numpy(dtype=bool, copy=True)
 
 
 def count_markers(values: np.ndarray, mask: np.ndarray) -> dict[str, int]:
@@ -87,14 +89,21 @@ def to_numbers(values: np.ndarray, decimal: str = ".") -> tuple[np.ndarray, np.n
         out = cells.astype(np.float64)  # fast path: every cell a number (numpy's parser)
         bad = ~np.isfinite(out)
     except (ValueError, TypeError):
-        num = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce")
+        # Only text and numbers can be numbers: an Excel date or time is not (pandas would
+        # turn it into nanoseconds).
+        plain = np.array([isinstance(v, str | int | float | np.number)
+                          and not isinstance(v, bool) for v in cells], dtype=bool)
+        num = pd.to_numeric(pd.Series(np.where(plain, cells, None), dtype=object),
+                            errors="coerce")
         out = np.array(num, dtype=np.float64)
         bad = ~np.isfinite(out)
     if bad.any():
         # Confirm each doubtful cell against the strict grammar (no 'inf', 'nan', '0x1').
         for i in np.flatnonzero(bad):
             v = cells[i]
-            if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+            if isinstance(v, bool):
+                pass
+            elif isinstance(v, int | float | np.integer | np.floating):
                 if np.isfinite(float(v)):
                     out[i] = float(v)
                     continue
@@ -170,12 +179,10 @@ def _any_leading_zero(values: np.ndarray) -> bool:
 
 def _text(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     """Text kept as written; markers (however spaced or cased) become NaN."""
-    strings = np.array([isinstance(v, str) for v in values], dtype=bool)
-    if strings.any():
-        stripped = pd.Series(values[strings], dtype=object).str.strip().str.upper()
-        more = np.zeros(values.shape[0], dtype=bool)
-        more[strings] = stripped.isin(_MARKER_KEYS).to_numpy()
-        mask = mask | more
+    keys = _MARKER_KEYS
+    more = np.fromiter((isinstance(v, str) and len(v) <= 8 and v.strip().upper() in keys
+                        for v in values), dtype=bool, count=len(values))
+    mask = mask | more
     counts = count_markers(values, mask)
     out = values.copy()
     out[mask] = np.nan
