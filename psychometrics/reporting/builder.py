@@ -24,22 +24,33 @@ import pandas as pd
 from psychometrics import __version__
 from psychometrics.analysis import group_masks
 from psychometrics.catalog import as_instrument
-from psychometrics.reporting import plots
+from psychometrics.reporting import lavaan_tables, plots
 from psychometrics.reporting._html import (
     CSP,
     CSS,
+    csv_link,
     esc,
     figure,
     fmt,
     key_values,
+    name_downloads,
     notice,
     p_value,
     table,
+)
+from psychometrics.reporting.scale_summary import (
+    OMEGA_BOOT,
+    ScaleSummary,
+    apa_sentence,
+    cfa_sentence,
+    interval_text,
+    omega_interval,
 )
 from psychometrics.schema import Instrument
 from psychometrics.validation import Columns
 
 SECTIONS: list[tuple[str, str]] = [
+    ("summary", "Summary"),
     ("instrument", "Instrument and provenance"),
     ("validation", "Data validation"),
     ("scores", "Score distributions"),
@@ -178,14 +189,15 @@ class _Builder:
                 self.warnings.append(text)
         return result
 
-    def render(self, number: int) -> str:
+    def render(self, number: int, stem: str = "") -> str:
         status = f' data-status="{self.status}"'
         warn = ""
         if self.warnings:
             warn = notice("warning", "Warnings raised while computing this section:", "",
                           self.warnings)
-        return (f'<section id="{self.id}"{status}><h2>{number}. {esc(self.title)}</h2>'
-                + "".join(self.parts) + warn + "</section>")
+        html_text = (f'<section id="{self.id}"{status}><h2>{number}. {esc(self.title)}</h2>'
+                     + "".join(self.parts) + warn + "</section>")
+        return name_downloads(html_text, f"{stem}{self.id}")
 
     def section(self) -> Section:
         return Section(self.id, self.title, self.status, tuple(self.messages))
@@ -208,6 +220,11 @@ class _Context:
     raw: pd.DataFrame | None = None
     item_problem: str | None = None
     groups: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    # what the sections found, for the summary at the top
+    summary: dict[str, ScaleSummary] = field(default_factory=dict)
+    validation_errors: int | None = None
+    cfa_line: str | None = None
+    cfa_flags: list[str] = field(default_factory=list)
 
     def analysed_items(self) -> list[str]:
         """The items of every scale, each once, in scale order."""
@@ -234,7 +251,10 @@ def report(
 ) -> Report:
     """An analysis report of response data for one instrument, as one HTML file.
 
-    The report has seven sections: the instrument and its provenance (id, definition
+    The report opens with a summary (per scale: n, alpha with its interval beside the
+    published value, omega with its interval, the CFA fit in one line, flags, and the
+    same as sentences to copy into a paper); then seven sections: the instrument and its
+    provenance (id, definition
     version, SHA-256), the validation summary with the problem rows, score distributions
     per scale (and per group), reliability (alpha with its confidence interval, omega,
     G6) beside the published values, item statistics (means, SDs, response frequencies,
@@ -287,7 +307,7 @@ def report(
     >>> from psychometrics.datasets import load_mentorship
     >>> rep = pm.report(load_mentorship(), "css", group="role", n_iter=20)
     >>> [s.id for s in rep.sections]
-    ['instrument', 'validation', 'scores', 'reliability', 'items', 'structure', 'cfa']
+    ['summary', 'instrument', 'validation', 'scores', 'reliability', 'items', 'structure', 'cfa']
     >>> rep.html.startswith("<!DOCTYPE html>")
     True
     """
@@ -300,15 +320,17 @@ def report(
                    cfa_missing)
     ctx.groups = [] if group is None else group_masks(data, group)
 
-    builders = []
-    for sid, stitle in SECTIONS:
+    built: dict[str, _Builder] = {}
+    # the summary comes first in the document but reads what the other sections found
+    for sid, stitle in [*SECTIONS[1:], SECTIONS[0]]:
         b = _Builder(sid, stitle)
         try:
             _SECTION_FUNCS[sid](ctx, b)
         except Exception as exc:  # a bug in a section must not lose the others
             b.note("error", f"{type(exc).__name__}: {exc}")
             b.add(notice("error", "This section failed: ", f"{type(exc).__name__}: {exc}"))
-        builders.append(b)
+        built[sid] = b
+    builders = [built[sid] for sid, _ in SECTIONS]
 
     doc = _document(ctx, builders, title=title, note=note, data_name=data_name)
     result = Report(inst.id, doc, tuple(b.section() for b in builders))
@@ -371,8 +393,12 @@ def _section_instrument(ctx: _Context, b: _Builder) -> None:
         tr = (f" × {sc.transform.multiply:g}" + (f" + {sc.transform.add:g}"
                                                  if sc.transform.add else "")
               if sc.transform else "")
-        rule = (f"at least {sc.required_answers()} of {len(sc.items)} answered"
-                + ("; sum prorated" if sc.method == "sum" and sc.prorate else ""))
+        needed = sc.required_answers()
+        if needed >= len(sc.items):  # nothing left to prorate: every item is required
+            rule = f"all {len(sc.items)} answered"
+        else:
+            rule = (f"at least {needed} of {len(sc.items)} answered"
+                    + ("; sum prorated" if sc.method == "sum" and sc.prorate else ""))
         bands = "; ".join((f"≤ {bd.max:g}: " if bd.max is not None else "above: ") + bd.label
                           for bd in sc.bands)
         srows.append({"score column": f"{inst.id}_{name}", "scale": sc.name,
@@ -389,6 +415,7 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
         ctx.item_problem = "the data could not be validated"
         return
     n_err, n_warn = len(rep.errors), len(rep.warnings)
+    ctx.validation_errors = n_err
     verdict = "OK: no errors" if rep.ok else f"NOT OK: {n_err} error(s)"
     b.add(f"<p><strong>{esc(verdict)}</strong>, {n_warn} warning(s) in {rep.n_rows:,} rows. "
           "Cells that are not valid answers are treated as missing in every statistic "
@@ -402,7 +429,11 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
         b.add(f"<h3>Problem rows ({len(shown):,})</h3>")
         cols = ["row", "id", "column", "value", "rule", "severity", "message"]
         rows = shown[cols].head(limit).astype(object)
+        rows["row"] = _sheet_rows(shown.head(limit))
+        rows = rows.rename(columns={"row": "row in the file"})
         rows["value"] = [_show_value(v) for v in rows["value"]]
+        b.add('<p class="small muted">Rows are numbered as a spreadsheet shows the file: '
+              "1-based, the header being row 1.</p>")
         b.add(table(rows, index=False))
         if len(shown) > limit:
             b.add(f'<p class="small">… and {len(shown) - limit:,} more; '
@@ -421,6 +452,39 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
     b.add('<p class="small muted">Empty cells and declared missing-value codes; cells that '
           "failed validation are counted among the problems above.</p>")
     b.add(table(mtab))
+    if ctx.item_problem is None and _need_items(ctx, b):
+        assert ctx.raw is not None
+        patterns = _missing_patterns(ctx.raw[ctx.analysed_items()])
+        b.add("<h3>Missing-data patterns</h3>")
+        b.add('<p class="small muted">Each row is a combination of answered (+) and missing '
+              "(–) items and the number of respondents who left exactly those items out "
+              "(invalid cells count as missing), most frequent first.</p>")
+        b.add(table(patterns, index=False))
+
+
+def _sheet_rows(problems: pd.DataFrame) -> list[Any]:
+    """Each problem's row as a spreadsheet shows the file (1-based, header counted)."""
+    if "sheet_row" in problems:  # the reader knows the file's header rows
+        return [None if pd.isna(v) else int(v) for v in problems["sheet_row"]]
+    return [None if pd.isna(v) else int(v) + 2 for v in problems["row"]]
+
+
+def _missing_patterns(raw: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """The distinct patterns of answered (+) and missing (–) items, most frequent first."""
+    answered = raw.notna().to_numpy()
+    keys, counts = np.unique(answered, axis=0, return_counts=True)
+    order = np.lexsort((keys.sum(axis=1), -counts))
+    rows = []
+    for k in order[:limit]:
+        row = {"respondents": int(counts[k])}
+        row |= {c: ("+" if keys[k, j] else "–") for j, c in enumerate(raw.columns)}
+        row["missing items"] = int((~keys[k]).sum())
+        rows.append(row)
+    if len(order) > limit:
+        rest = int(counts[order[limit:]].sum())
+        rows.append({"respondents": rest} | {c: "" for c in raw.columns}
+                    | {"missing items": f"{len(order) - limit} other patterns"})
+    return pd.DataFrame(rows)
 
 
 def _show_value(value: Any) -> str:
@@ -461,6 +525,7 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
           "Histograms show the percentage of scored respondents; the dashed line is the "
           "mean.</p>")
     panels_for = [("All respondents", np.ones(len(ctx.data), dtype=bool)), *ctx.groups]
+    shown_bands: dict[tuple[str, ...], tuple[str, pd.DataFrame]] = {}
     for name, sc in inst.scales.items():
         col = f"{inst.id}_{name}"
         values = scores[col].to_numpy(dtype=float)
@@ -481,6 +546,18 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
             })
         b.add(f"<h3>{esc(sc.name)} <span class='muted small'>({esc(col)})</span></h3>")
         b.add(table(pd.DataFrame(rows), index=False, digits=2))
+        same = shown_bands.get(tuple(sc.items))
+        band_counts = (scores[f"{col}_band"].cat.codes.value_counts().sort_index()
+                       if sc.bands else None)
+        if same is not None and (band_counts is None or band_counts.equals(same[1])):
+            # e.g. WHO-5's percentage score: the raw score times 4, the same people in the
+            # same bands; its histogram and band table would repeat the ones above
+            b.add(f"<p class='small'>Same items, respondents and distribution as "
+                  f"<code>{esc(same[0])}</code> (a transform of it)"
+                  + (", in the same bands" if sc.bands else "")
+                  + ": its histogram and band table are shown above.</p>")
+            continue
+        shown_bands[tuple(sc.items)] = (col, band_counts)
         lo, hi = inst.score_range(name)
         step = _score_step(inst, name)
         svg = plots.histograms(
@@ -561,6 +638,15 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
             "average r": float(rec["average_r"]),
             "published": "; ".join(_published_text(p) for p in published) or "–",
         })
+        if label == "all":
+            pa_ = next((p for p in published if p.statistic == "alpha"), None)
+            ctx.summary[rec["scale"]] = ScaleSummary(
+                scale=rec["scale"], name=sc.name, items=int(rec["items"]), n=int(rec["n"]),
+                alpha=float(rec["alpha"]), alpha_lower=lo_, alpha_upper=hi_,
+                published="; ".join(_published_text(p) for p in published),
+                published_bounds=None if pa_ is None else pa_.bounds,
+                label=(f"the {inst.name}" if len(inst.distinct_scales()) == 1
+                       else f"the {sc.name} scale of the {inst.name}"))
         chart_rows.append(sc.name if label == "all" else f"{sc.name}: {label}")
         est.append(float(rec["alpha"]))
         lower.append(lo_)
@@ -586,8 +672,8 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
         svg = plots.interval_chart(chart_rows, est, lower, upper, published=pub,
                                    title="Cronbach's alpha with confidence interval",
                                    xlabel="alpha", lo=0.5, hi=1.0)
-        b.add(figure(svg, f"Alpha and its {level} confidence interval in these data; grey: "
-                          "the published value or range."))
+        b.add(figure(svg, f"Alpha and its {level} confidence interval in these data; hollow "
+                          "diamond: the published value; grey band: the published range."))
 
 
 def _section_items(ctx: _Context, b: _Builder) -> None:
@@ -595,19 +681,25 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
         return
     assert ctx.keyed is not None and ctx.raw is not None
     inst = ctx.inst
-    b.add(f"<p>Mean and SD are of the keyed answers (reverse-keyed items recoded as "
-          f"min + max − x); response frequencies are of the answers as given, as a share "
-          f"of the item's answered cells. <em>r.drop</em> is the corrected item-total "
-          f"correlation (the item against the sum of the other items); <em>alpha if "
-          f"deleted</em> is raw alpha without the item. Flags: r.drop below "
-          f"{LOW_ITEM_TOTAL_R:.2f} (negative: check the key), alpha rises when the item is "
-          f"deleted, more than {HIGH_MISSING_SHARE:.0%} missing, or {ONE_ANSWER_SHARE:.0%} "
-          f"or more giving the same answer.</p>")
+    level = f"{ctx.ci:.0%}"
+    b.add(f"<p>As R's <code>psych::alpha</code>: mean and SD of the keyed answers "
+          f"(reverse-keyed items recoded as min + max − x); <em>raw.r</em> the correlation "
+          f"of the item with the total score, <em>std.r</em> the same for standardized "
+          f"items, <em>r.cor</em> that correlation corrected for the item's overlap and "
+          f"unreliability, <em>r.drop</em> the corrected item-total correlation (the item "
+          f"against the sum of the other items); <em>alpha if deleted</em> is raw alpha "
+          f"without the item. Response frequencies are of the answers as given, as a share "
+          f"of the item's answered cells. Flags: r.drop below {LOW_ITEM_TOTAL_R:.2f} "
+          f"(negative: check the key), alpha rises when the item is deleted, more than "
+          f"{HIGH_MISSING_SHARE:.0%} missing, {ONE_ANSWER_SHARE:.0%} or more giving the same "
+          f"answer, or no variance (left out of alpha, as psych does).</p>")
     for name in inst.distinct_scales():
         sc = inst.scales[name]
         items = sc.items
         keyed = ctx.keyed[items]
         res = b.call(f"alpha of {name}", "alpha", keyed)
+        om = b.call(f"omega of {name}", "omega", keyed, n_factors=1) if len(items) >= 3 \
+            else None
         raw = ctx.raw[items]
         n = len(keyed)
         rs = inst.item_scale(items[0])
@@ -617,6 +709,11 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
         answered = raw.notna().sum()
         freq = pd.DataFrame({v: (raw == v).sum() / answered.replace(0, np.nan)
                              for v in values})
+        # alpha leaves out items without variance: they have no item statistics
+        stats = (res.item_stats.reindex(items) if res is not None
+                 else pd.DataFrame(index=items, columns=["raw_r", "std_r", "r_cor", "r_drop"]))
+        dropped = (res.alpha_if_deleted.reindex(items)["raw_alpha"] if res is not None
+                   else pd.Series(math.nan, index=items))
         rows = []
         flagged = []
         for item in items:
@@ -630,21 +727,21 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
             }
             for v in values:
                 row[f"{v}"] = 100 * freq.loc[item, v]
+            for key, label in (("raw_r", "raw.r"), ("std_r", "std.r"), ("r_cor", "r.cor"),
+                               ("r_drop", "r.drop")):
+                row[label] = float(stats.loc[item, key])
+            row["alpha if deleted"] = float(dropped.loc[item])
             flags = []
-            if res is not None:
-                r_drop = float(res.item_stats.loc[item, "r_drop"])
-                a_del = float(res.alpha_if_deleted.loc[item, "raw_alpha"])
-                row["r.drop"] = r_drop
-                row["alpha if deleted"] = a_del
+            r_drop = row["r.drop"]
+            if len(answers) > 1 and answers.nunique() < 2:
+                flags.append("no variance: left out of alpha")
+            elif res is not None and math.isfinite(r_drop):
                 if r_drop < 0:
                     flags.append("negative item-total r: check the key")
                 elif r_drop < LOW_ITEM_TOTAL_R:
                     flags.append(f"r.drop < {LOW_ITEM_TOTAL_R:.2f}")
-                if a_del > float(res.raw_alpha):
+                if row["alpha if deleted"] > float(res.raw_alpha):
                     flags.append("alpha rises without it")
-            else:
-                row["r.drop"] = math.nan
-                row["alpha if deleted"] = math.nan
             if n and 1 - answered[item] / n > HIGH_MISSING_SHARE:
                 flags.append(f"> {HIGH_MISSING_SHARE:.0%} missing")
             if answered[item] and np.nanmax(freq.loc[item].to_numpy(dtype=float)) >= \
@@ -658,17 +755,41 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
         frame = pd.DataFrame(rows)
         digits = {str(v): 0 for v in values} | {"% missing": 1, "mean": 2, "SD": 2}
         b.add(f"<h3>{esc(sc.name)}</h3>")
+        summary = ctx.summary.get(name)
+        if res is not None:
+            pairs: list[tuple[str, Any]] = [
+                ("Cronbach's alpha (raw)", f"{res.raw_alpha:.3f}, ASE {res.ase:.3f} "
+                 f"(Duhachek's asymptotic standard error, psych's ase)"),
+                ("Standardized alpha, G6, average r",
+                 f"{res.std_alpha:.3f}, {res.g6:.3f}, {res.average_r:.3f}")]
+            if om is not None:
+                lo_, hi_ = omega_interval(keyed, ci=ctx.ci, seed=ctx.seed)
+                pairs.append(("McDonald's omega total (one factor)",
+                              f"{om.omega_total:.3f}, {level} CI "
+                              + (f"[{lo_:.3f}, {hi_:.3f}]" if math.isfinite(lo_) else "–")
+                              + f" (percentile bootstrap, {OMEGA_BOOT} resamples)"))
+                if summary is not None:
+                    summary.omega, summary.omega_lower, summary.omega_upper = (
+                        float(om.omega_total), lo_, hi_)
+            b.add(key_values(pairs))
         b.add('<p class="small muted">Columns headed by an answer value give the percentage '
               "choosing it. (R): reverse-keyed.</p>")
         b.add(table(frame, index=False, digits=digits, raw_html=("flags",)))
         b.add(f"<p><strong>Flagged items:</strong> {len(flagged)} of {len(items)}"
               + (": " + esc("; ".join(flagged)) if flagged else "") + "</p>")
+        if summary is not None and flagged:
+            summary.flags.append(f"{len(flagged)} item(s) flagged")
         cats = [f"{v} {inst.item_scale(items[0]).labels.get(v, '')}".strip()
                 if same_scale else str(v) for v in values]
         svg = plots.stacked_bars(items, cats, freq.fillna(0).to_numpy(dtype=float),
                                  title=f"{sc.name}: answers given")
         b.add(figure(svg, "Distribution of the answers as given (before keying), per item."))
-
+        corr = keyed.corr(min_periods=2)
+        b.add(csv_link(corr, index_label="item"))  # the heat map's numbers
+        b.add(figure(plots.heatmap(items, corr.to_numpy(dtype=float),
+                                   title=f"{sc.name}: inter-item correlations"),
+                     "Pearson correlations of the keyed items (pairwise-complete), the "
+                     "matrix alpha is computed from."))
 
 def _section_structure(ctx: _Context, b: _Builder) -> None:
     if not _need_items(ctx, b):
@@ -751,22 +872,6 @@ def _section_structure(ctx: _Context, b: _Builder) -> None:
         b.add(table(load))
 
 
-_FIT_ROWS = [
-    ("chisq", "χ² (model)", None),
-    ("df", "degrees of freedom", None),
-    ("pvalue", "p (exact fit)", "a small p only says the fit is not exact; large samples "
-                                "reject every model"),
-    ("cfi", "CFI", "≥ .95 often read as good (Hu & Bentler, 1999)"),
-    ("tli", "TLI", "≥ .95 often read as good"),
-    ("rmsea", "RMSEA", "≤ .06 often read as good; ≥ .10 poor"),
-    ("rmsea_ci", "RMSEA 90% CI", None),
-    ("srmr", "SRMR", "≤ .08 often read as good"),
-    ("aic", "AIC", "for comparing models on the same data"),
-    ("bic", "BIC", "for comparing models on the same data"),
-    ("n", "observations used", None),
-]
-
-
 def _section_cfa(ctx: _Context, b: _Builder) -> None:
     if not _need_items(ctx, b):
         return
@@ -781,55 +886,53 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     b.add(f"<p>Model: {esc(source)}. Maximum likelihood (as R's <code>lavaan::cfa</code>), "
           "marker-variable identification, on the keyed items"
           + (", full-information ML for missing answers" if missing == "fiml" else
-             ", complete cases") + ".</p>")
+             ", complete cases") + ". The tables follow lavaan's <code>summary(fit, "
+          "fit.measures = TRUE, standardized = TRUE)</code>.</p>")
     b.add("<p class='small'>" + "<br>".join(
         f"<code>{esc(f)} =~ {esc(' + '.join(v))}</code>" for f, v in model.items()) + "</p>")
     res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing)
     if res is None:
+        ctx.cfa_flags.append("CFA not computed")
         return
-    fit = res.fit
-    rows = []
-    for key, label, guide in _FIT_ROWS:
-        if key == "rmsea_ci":
-            value = f"{fmt(fit.get('rmsea_ci_lower'))} – {fmt(fit.get('rmsea_ci_upper'))}"
-        elif key == "pvalue":
-            value = p_value(fit.get("pvalue"))
-        elif key in ("df", "n"):
-            value = fmt(int(fit.get(key))) if key in fit and math.isfinite(fit[key]) else "–"
-        else:
-            value = fmt(fit.get(key), 2 if key in ("aic", "bic", "chisq") else 3)
-        rows.append({"index": label, "value": value, "conventional reading": guide or ""})
+    b.add(f"<p><strong>{esc(lavaan_tables.estimator_line(res))}</strong></p>")
     b.add("<h3>Fit</h3>")
-    b.add(table(pd.DataFrame(rows), index=False))
+    fit_rows = lavaan_tables.fit_table(res.fit)
+    fit_rows["block"] = fit_rows["block"].where(fit_rows["block"] != fit_rows["block"].shift(),
+                                                "")
+    b.add(table(fit_rows, index=False))
     b.add("<p class='small muted'>Cut-offs are conventions, not tests: read the indices "
           "together, with the loadings and the residual correlations.</p>")
-    est = res.estimates
-    load = est[est["op"] == "=~"]
-    ltab = pd.DataFrame({
-        "factor": load["lhs"].to_numpy(), "item": load["rhs"].to_numpy(),
-        "std. loading": load["std_all"].to_numpy(dtype=float),
-        "estimate": load["est"].to_numpy(dtype=float),
-        # A fixed parameter (the marker loading) has no standard error; lavaan prints 0.
-        "SE": load["se"].to_numpy(dtype=float) * np.where(
-            load["se"].to_numpy(dtype=float) > 0, 1.0, np.nan),
-        "p": [p_value(p) for p in load["pvalue"]],
-    })
-    ltab["flag"] = ["<span class='flag'>low loading</span>" if abs(v) < LOW_LOADING else ""
-                    for v in ltab["std. loading"]]
-    b.add("<h3>Standardized loadings</h3>")
-    b.add(f"<p class='small muted'>Completely standardized (lavaan's std.all). Flag: "
-          f"|loading| below {LOW_LOADING:.2f}. A marker loading has no SE.</p>")
-    b.add(table(ltab, index=False, raw_html=("flag",)))
-    factors = list(model)
-    if len(factors) > 1:
-        cov = est[(est["op"] == "~~") & est["lhs"].isin(factors) & est["rhs"].isin(factors)
-                  & (est["lhs"] != est["rhs"])]
-        if len(cov):
-            b.add("<h3>Factor correlations</h3>")
-            b.add(table(pd.DataFrame({"factor": cov["lhs"].to_numpy(),
-                                      "with": cov["rhs"].to_numpy(),
-                                      "r": cov["std_all"].to_numpy(dtype=float)}),
-                        index=False))
+    ctx.cfa_line = lavaan_tables.fit_sentence(res.fit)
+    tables = lavaan_tables.parameter_tables(res)
+    loadings = tables.get("Latent variables (loadings)")
+    digits = {"z": 2}
+    b.add("<p class='small muted'>Estimate, standard error, z = estimate / SE and its "
+          "two-sided p; std.lv: latent variables standardized; std.all: latent and observed "
+          f"variables standardized. A fixed parameter has no SE. Flag: |std.all loading| "
+          f"below {LOW_LOADING:.2f}.</p>")
+    for title, frame in tables.items():
+        frame = frame.copy()
+        frame["p"] = [p_value(p) for p in frame["p"]]
+        if frame is not None and title.startswith("Latent"):
+            frame["flag"] = ["<span class='flag'>low loading</span>" if abs(v) < LOW_LOADING
+                             else "" for v in frame["std.all"]]
+        b.add(f"<h3>{esc(title)}</h3>")
+        b.add(table(frame, index=False, digits=digits, raw_html=("flag",)))
+    r2 = lavaan_tables.r_squared(res)
+    b.add("<h3>R-square</h3>")
+    b.add("<p class='small muted'>The share of each item's variance its factor explains "
+          "(1 − std.all residual variance, as lavaan's <code>lavInspect(fit, "
+          "\"r2\")</code>).</p>")
+    b.add(table(r2.to_frame(), index_label="item"))
+    rc = res.residual_correlations
+    if isinstance(rc, pd.DataFrame) and len(rc):
+        cells = rc.map(lambda v: (f"<strong>{v:.2f}</strong>" if abs(v) > 0.10 else f"{v:.2f}")
+                       if isinstance(v, float) and math.isfinite(v) else "–")
+        b.add("<h3>Residual correlations</h3>")
+        b.add("<p class='small muted'>Observed minus model-implied correlations (lavaan's "
+              "<code>residuals(fit, type = \"cor\")</code>); above .10 in absolute value in "
+              "bold: item pairs the model does not explain.</p>")
+        b.add(table(cells, index_label="item", raw_html=tuple(cells.columns)))
     mi = res.modification_indices
     if len(mi):
         top = mi.sort_values("mi", ascending=False).head(5)
@@ -837,12 +940,64 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
         b.add("<p class='small muted'>Where the model misfits most; free a parameter only "
               "with a substantive reason.</p>")
         b.add(table(top.reset_index(drop=True), index=False))
+    if loadings is not None:
+        low = int((loadings["std.all"].abs() < LOW_LOADING).sum())
+        if low:
+            ctx.cfa_flags.append(f"{low} loading(s) below {LOW_LOADING:.2f}")
     if not res.converged:
+        ctx.cfa_flags.append("CFA did not converge")
         b.note("error", "the CFA did not converge")
         b.add(notice("error", "Not converged: ", "the estimates above are not trustworthy."))
 
 
+def _section_summary(ctx: _Context, b: _Builder) -> None:
+    level = f"{ctx.ci:.0%}"
+    method = {"feldt": "Feldt", "duhachek": "Duhachek", "bootstrap": "bootstrap"}.get(
+        ctx.ci_method, ctx.ci_method)
+    if not ctx.summary:
+        b.note("skipped", "no reliability was computed")
+        b.add(notice("info", "Nothing to summarise: ", "no reliability was computed (see "
+                     "the sections below)."))
+        return
+    common = []
+    if ctx.validation_errors:
+        common.append(f"{ctx.validation_errors} validation error(s): invalid cells treated "
+                      "as missing")
+    rows = []
+    for s in ctx.summary.values():
+        flags = [*s.flags]
+        if s.published_bounds is not None and math.isfinite(s.alpha_upper) and \
+                s.alpha_upper < s.published_bounds[0]:
+            flags.append("alpha below the published value")
+        rows.append({
+            "scale": s.name, "n": s.n if s.n is not None else math.nan, "items": s.items,
+            f"alpha [{level} CI]": interval_text(s.alpha, s.alpha_lower, s.alpha_upper),
+            "published": s.published or "–",
+            f"omega [{level} CI]": interval_text(s.omega, s.omega_lower, s.omega_upper),
+            "CFA fit": ctx.cfa_line or "–",
+            "flags": "<span class='flag'>" + esc("; ".join(flags + common + ctx.cfa_flags))
+                     + "</span>" if flags + common + ctx.cfa_flags else "none",
+        })
+    b.add(f"<p>The whole sample; alpha's interval: {esc(method)}; omega's: percentile "
+          f"bootstrap ({OMEGA_BOOT} resamples); the CFA is of the instrument's declared "
+          "structure (one model for every scale). Details in the sections below.</p>")
+    b.add(table(pd.DataFrame(rows), index=False, classes="summary stack", raw_html=("flags",)))
+    sentences = [apa_sentence(s, level=level + " CI", omega_method="percentile bootstrap")
+                 .replace(f"{level} CI CI", f"{level} CI") for s in ctx.summary.values()]
+    if ctx.cfa_line:
+        model = ctx.inst.cfa_model()
+        what = (f"the instrument's {len(model)}-factor structure" if len(model) > 1 else
+                "the instrument's one-factor structure")
+        sentences.append(cfa_sentence(what, ctx.cfa_line))
+    b.add("<h3>For a results section</h3>")
+    b.add('<p class="small muted">APA style; select the text (one click selects it all) and '
+          "copy it. Check that the sample and method match what you report.</p>")
+    b.add('<blockquote class="apa">' + esc(" ".join(sentences)) + "</blockquote>")
+
+
+
 _SECTION_FUNCS: dict[str, Callable[[_Context, _Builder], None]] = {
+    "summary": _section_summary,
     "instrument": _section_instrument,
     "validation": _section_validation,
     "scores": _section_scores,
@@ -889,7 +1044,7 @@ def _document(ctx: _Context, builders: list[_Builder], *, title: str | None,
                 + (f" ({ctx.n_boot} resamples)" if ctx.ci_method == "bootstrap" else "")
                 + f"; parallel analysis: {ctx.n_iter} simulated data sets; seed: {ctx.seed}; "
                 f"CFA missing data: {ctx.cfa_missing}")
-    body = "".join(b.render(i) for i, b in enumerate(builders, start=1))
+    body = "".join(b.render(i, f"{inst.id}-") for i, b in enumerate(builders, start=1))
     prov = inst.provenance()
     return (
         "<!DOCTYPE html>\n"
