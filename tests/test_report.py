@@ -14,7 +14,7 @@ import pytest
 import psychometrics as pm
 from psychometrics.cli import main
 from psychometrics.datasets import load_mentorship
-from psychometrics.reporting import builder, plots
+from psychometrics.reporting import plots, sections
 from psychometrics.reporting.builder import SECTIONS, Unavailable
 
 SECTION_IDS = [sid for sid, _ in SECTIONS]
@@ -134,7 +134,7 @@ def test_structure_and_cfa_sections(data: pd.DataFrame, gse_report) -> None:
 
 def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder._api
+    real = sections._api
 
     def fake(name: str):
         if name == "cfa":
@@ -142,7 +142,7 @@ def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
                               "(module psychometrics.factor.confirmatory is missing)")
         return real(name)
 
-    monkeypatch.setattr(builder, "_api", fake)
+    monkeypatch.setattr(sections, "_api", fake)
     rep = pm.report(data, "who5", n_iter=10)
     status = {s.id: s.status for s in rep.sections}
     assert status["cfa"] == "unavailable"
@@ -156,7 +156,7 @@ def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
 
 def test_a_failing_statistic_is_reported_visibly(data: pd.DataFrame,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder._api
+    real = sections._api
 
     def fake(name: str):
         if name == "parallel_analysis":
@@ -165,7 +165,7 @@ def test_a_failing_statistic_is_reported_visibly(data: pd.DataFrame,
             return broken
         return real(name)
 
-    monkeypatch.setattr(builder, "_api", fake)
+    monkeypatch.setattr(sections, "_api", fake)
     rep = pm.report(data, "css", n_iter=10)
     section = _section(rep.html, "structure")
     assert {s.id: s.status for s in rep.sections}["structure"] == "error"

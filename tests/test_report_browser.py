@@ -15,7 +15,7 @@ import pytest
 
 import psychometrics as pm
 from psychometrics.datasets import load_mentorship
-from psychometrics.reporting import browser, builder
+from psychometrics.reporting import browser, sections
 from psychometrics.reporting.builder import SECTIONS, Unavailable
 
 CHROMIUM = browser.find_chromium()
@@ -58,14 +58,14 @@ def test_no_console_errors_and_nothing_fetched(rendering: browser.Rendering) -> 
 
 def test_a_missing_statistic_is_visible_in_the_browser(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder._api
+    real = sections._api
 
     def fake(name: str):
         if name == "reliability":
             raise Unavailable("psychometrics.reliability is not available in this installation")
         return real(name)
 
-    monkeypatch.setattr(builder, "_api", fake)
+    monkeypatch.setattr(sections, "_api", fake)
     rep = pm.report(load_mentorship(), "css", n_iter=10)
     seen = browser.render(rep.html, binary=CHROMIUM)
     status = {s["id"]: s["status"] for s in seen.probe["sections"]}
