@@ -14,7 +14,7 @@ import pytest
 import psychometrics as pm
 from psychometrics.cli import main
 from psychometrics.datasets import load_mentorship
-from psychometrics.reporting import builder, plots
+from psychometrics.reporting import plots, sections
 from psychometrics.reporting.builder import SECTIONS, Unavailable
 
 SECTION_IDS = [sid for sid, _ in SECTIONS]
@@ -60,7 +60,9 @@ def test_report_is_self_contained(gse_report) -> None:
     assert "@import" not in html and "url(" not in html
     # the only URLs are citation links (navigation, not loading)
     hrefs = re.findall(r'href="([^"]+)"', html)
-    assert all(h.startswith("#") or h.startswith("https://doi.org/") for h in hrefs), hrefs
+    # (and the tables' CSV downloads, data URIs inside the file)
+    assert all(h.startswith(("#", "https://doi.org/", "data:text/csv;charset=utf-8,"))
+               for h in hrefs), hrefs
 
 
 def test_svg_plots_are_well_formed_and_titled(gse_report) -> None:
@@ -132,7 +134,7 @@ def test_structure_and_cfa_sections(data: pd.DataFrame, gse_report) -> None:
 
 def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder._api
+    real = sections._api
 
     def fake(name: str):
         if name == "cfa":
@@ -140,7 +142,7 @@ def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
                               "(module psychometrics.factor.confirmatory is missing)")
         return real(name)
 
-    monkeypatch.setattr(builder, "_api", fake)
+    monkeypatch.setattr(sections, "_api", fake)
     rep = pm.report(data, "who5", n_iter=10)
     status = {s.id: s.status for s in rep.sections}
     assert status["cfa"] == "unavailable"
@@ -154,7 +156,7 @@ def test_a_missing_statistic_is_reported_visibly(data: pd.DataFrame,
 
 def test_a_failing_statistic_is_reported_visibly(data: pd.DataFrame,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    real = builder._api
+    real = sections._api
 
     def fake(name: str):
         if name == "parallel_analysis":
@@ -163,7 +165,7 @@ def test_a_failing_statistic_is_reported_visibly(data: pd.DataFrame,
             return broken
         return real(name)
 
-    monkeypatch.setattr(builder, "_api", fake)
+    monkeypatch.setattr(sections, "_api", fake)
     rep = pm.report(data, "css", n_iter=10)
     section = _section(rep.html, "structure")
     assert {s.id: s.status for s in rep.sections}["structure"] == "error"
@@ -298,3 +300,119 @@ def test_a_group_whose_reliability_fails_says_why(data: pd.DataFrame) -> None:
     section = _section(rep.html, "reliability")
     assert 'class="notice error"' in section
     assert "Career satisfaction, faculty: alpha needs at least 2 items" in section
+
+
+# ------------------------------------------------------------------- summary and downloads
+
+
+def _csv_tables(fragment: str) -> list[tuple[str, pd.DataFrame]]:
+    """Every CSV download of an HTML fragment: (file name, the table it holds)."""
+    import io
+    import urllib.parse
+
+    out = []
+    for name, uri in re.findall(r'<a class="csv" download="([^"]+)" href="([^"]+)"',
+                                fragment):
+        text = urllib.parse.unquote(html.unescape(uri).split(",", 1)[1])
+        out.append((name, pd.read_csv(io.StringIO(text.lstrip("\ufeff")))))
+    return out
+
+
+def test_summary_gives_each_scale_and_a_sentence_to_copy(data: pd.DataFrame) -> None:
+    baseline = data[data["wave"] == "baseline"]
+    rep = pm.report(baseline, "gse", n_iter=10)
+    section = _section(rep.html, "summary")
+    table = pm.reliability(baseline, "gse")
+    a = table.iloc[0]
+    shown = f".{round(a['alpha'] * 100):02d} [.{round(a['alpha_lower'] * 100):02d}, " \
+            f".{round(a['alpha_upper'] * 100):02d}]"
+    assert shown in section
+    assert "0.76–0.90" in section  # the published value beside it
+    quote = re.search(r'<blockquote class="apa">(.*?)</blockquote>', section, re.S).group(1)
+    assert "Cronbach&#x27;s α = " in quote and "ω total" in quote and "χ²(35)" in quote
+    assert f"(n = {int(a['n'])})" in quote
+    (name, frame), = _csv_tables(section)
+    assert name == "gse-summary-1.csv"
+    assert frame.loc[0, "n"] == a["n"] and frame.loc[0, "scale"] == "General self-efficacy"
+
+
+def test_every_table_is_downloadable_as_csv(gse_report) -> None:
+    doc = gse_report.html
+    n_tables = doc.count("<table")
+    downloads = _csv_tables(doc)
+    assert len(downloads) == n_tables + doc.count("inter-item correlations</title>")
+    names = [n for n, _ in downloads]
+    assert len(set(names)) == len(names)
+    # a table's CSV holds its rows at full precision
+    items = dict(_csv_tables(_section(doc, "items")))
+    stats = next(f for f in items.values() if "r.drop" in f.columns)
+    res = pm.alpha(pm.item_data(load_mentorship(), "gse", reverse=True, on_invalid="nan"))
+    np.testing.assert_allclose(stats["r.drop"], res.item_stats["r_drop"], atol=1e-12)
+    np.testing.assert_allclose(stats["raw.r"], res.item_stats["raw_r"], atol=1e-12)
+
+
+def test_item_section_at_psychs_level(gse_report) -> None:
+    section = _section(gse_report.html, "items")
+    for column in ("raw.r", "std.r", "r.cor", "r.drop", "alpha if deleted"):
+        assert f">{column}</th>" in section
+    assert "ASE" in section and "omega total" in section and "95% CI [" in section
+    assert "inter-item correlations" in section
+
+
+def test_a_constant_item_is_flagged_not_a_crash(data: pd.DataFrame) -> None:
+    """issue 12: the item section broke with a KeyError on a constant item."""
+    constant = data[data["wave"] == "baseline"].copy()
+    constant["gse_4"] = 3
+    rep = pm.report(constant, "gse", n_iter=10)
+    status = {s.id: s for s in rep.sections}
+    assert status["items"].status == "ok", rep.summary()
+    section = _section(rep.html, "items")
+    assert "gse_4: no variance: left out of alpha" in section
+    assert "KeyError" not in rep.html
+
+
+def test_problem_rows_are_numbered_as_a_spreadsheet_shows_them(gse_report,
+                                                               data: pd.DataFrame) -> None:
+    section = _section(gse_report.html, "validation")
+    position = int(np.flatnonzero(data["response_id"] == "R018-B")[0])
+    # the header is row 1, so the n-th respondent (0-based position n - 1) is row n + 1
+    assert re.search(rf"<td class=\"num\">{position + 2}</td><td>R018-B</td>", section) or \
+        f"<td>{position + 2}</td><td>R018-B</td>" in section
+
+
+def test_missing_data_patterns_count_every_respondent(gse_report, data: pd.DataFrame) -> None:
+    section = _section(gse_report.html, "validation")
+    frame = next(f for n, f in _csv_tables(section) if "missing items" in f.columns)
+    assert frame["respondents"].sum() == len(data)
+    complete = frame[frame["missing items"].astype(str) == "0"]
+    items = pm.item_data(data, "gse", on_invalid="nan")
+    assert int(complete["respondents"].iloc[0]) == int(items.notna().all(axis=1).sum())
+
+
+def test_a_transformed_scale_does_not_repeat_its_plot(data: pd.DataFrame) -> None:
+    rep = pm.report(data, "who5", n_iter=10)
+    section = _section(rep.html, "scores")
+    assert section.count("<svg") == 1
+    assert "Same items, respondents and distribution as <code>who5_raw</code>" in section
+    instrument = _section(rep.html, "instrument")
+    assert "all 5 answered" in instrument and "5 of 5 answered; sum prorated" not in instrument
+
+
+def test_cfa_section_at_lavaans_level(gse_report) -> None:
+    section = _section(gse_report.html, "cfa")
+    for text in ("Estimator ML", "Model test, baseline model", "SABIC",
+                 "P-value H0: RMSEA ≤ .050", ">z</th>", ">std.lv</th>", ">std.all</th>",
+                 "Residual variances", "Factor variances", "R-square",
+                 "Residual correlations"):
+        assert text in section, text
+
+
+def test_a_single_published_value_is_its_own_marker() -> None:
+    svg = plots.interval_chart(["total"], [0.85], [0.82], [0.88], published=[(0.85, 0.85)],
+                               title="Alpha", xlabel="alpha")
+    assert "<polygon" in svg and "published value" in svg and "published range" not in svg
+    # drawn after (on top of) the estimate, so an equal value stays visible
+    assert svg.index("<polygon points") > svg.index("<circle")
+    ranged = plots.interval_chart(["total"], [0.85], [0.82], [0.88],
+                                  published=[(0.76, 0.90)], title="Alpha", xlabel="alpha")
+    assert "published range" in ranged and "published value<" not in ranged

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from html import escape as html_escape
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,38 @@ window.addEventListener('load',function(){setTimeout(function(){
   var bb=g.getBBox();out.svgs.push({section:(g.closest('section')||{}).id||'',
    width:r.width,height:r.height,content:bb.width*bb.height,
    title:(g.querySelector('title')||{}).textContent||''});});
+ var small=[],minFont=1e9;
+ document.querySelectorAll('body *').forEach(function(el){
+  if(el.closest('title,desc,style,script,head'))return;
+  var own=Array.prototype.some.call(el.childNodes,function(n){
+   return n.nodeType===3&&n.textContent.trim();});
+  if(!own)return;var r=el.getBoundingClientRect();if(!r.width||!r.height)return;
+  var st=getComputedStyle(el);if(st.visibility==='hidden'||st.display==='none')return;
+  var size=parseFloat(st.fontSize),svg=el.closest('svg');
+  if(svg){var vb=svg.viewBox&&svg.viewBox.baseVal;var sr=svg.getBoundingClientRect();
+   if(vb&&vb.width)size=size*sr.width/vb.width;}
+  if(size<minFont)minFont=size;
+  if(size<9&&small.length<20)small.push(el.tagName+' '+size.toFixed(1)+'px: '
+   +el.textContent.trim().slice(0,40));});
+ out.layout={viewport:window.innerWidth,scrollWidth:document.documentElement.scrollWidth,
+  bodyWidth:document.body.scrollWidth,minFont:minFont,small:small};
  var pre=document.createElement('pre');pre.id='render-check';pre.textContent=JSON.stringify(out);
- document.body.appendChild(pre);},0);});
+ // in a narrow frame (see _framed) the result goes to the top document, which is dumped
+ (window.frameElement?parent.document:document).body.appendChild(pre);},0);});
 })();</script>"""
+
+
+# Headless Chromium will not make a window narrower than this; narrower layouts (a phone)
+# are rendered in an iframe of the wanted width inside such a window.
+MIN_WINDOW = 500
+
+
+def _framed(page: str, width: int, height: int) -> str:
+    """``page`` in an iframe ``width`` px wide (same origin, so the probe can report)."""
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{margin:0}'
+            'iframe{border:0;display:block}</style></head><body>'
+            f'<iframe width="{width}" height="{height}" srcdoc="{html_escape(page)}">'
+            "</iframe></body></html>")
 
 
 def find_chromium() -> str | None:
@@ -116,13 +146,16 @@ def render(html: str, *, binary: str | None = None, width: int = 1200, height: i
     """
     binary = _binary(binary)
     probed = re.sub(r"<head>", "<head>" + PROBE, html, count=1)
+    window = width
+    if width < MIN_WINDOW:
+        probed, window = _framed(probed, width, height), MIN_WINDOW
     with tempfile.TemporaryDirectory(prefix="psychometrics-render-", dir=base) as tmp:
         page = Path(tmp) / "page.html"
         if base is not None:  # beside the original, not in a subfolder of it
             page = Path(base) / f".probe-{Path(tmp).name}.html"
         page.write_text(probed, encoding="utf-8")
         proc = _run(binary, ["--enable-logging=stderr", "--v=0",
-                             f"--window-size={width},{height}",
+                             f"--window-size={window},{height}",
                              "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
                     timeout)
         page.unlink(missing_ok=True)
@@ -138,17 +171,24 @@ def render(html: str, *, binary: str | None = None, width: int = 1200, height: i
 def screenshot(html: str, png: str | os.PathLike[str], *, binary: str | None = None,
                width: int = 1200, height: int | None = None, max_height: int = 16000,
                timeout: float = 60.0) -> Path:
-    """Save a PNG of the page; without ``height`` the whole page (up to ``max_height``)."""
+    """Save a PNG of the page; without ``height`` the whole page (up to ``max_height``).
+
+    Below 500 px (headless Chromium's narrowest window) the page is laid out in a frame of
+    ``width`` px at the left of a 500 px wide image.
+    """
     binary = _binary(binary)
     if height is None:
         height = min(int(render(html, binary=binary, width=width).probe["height"]) + 8,
                      max_height)
+    window = width
+    if width < MIN_WINDOW:
+        html, window = _framed(html, width, height), MIN_WINDOW
     out = Path(png).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="psychometrics-shot-") as tmp:
         page = Path(tmp) / "page.html"
         page.write_text(html, encoding="utf-8")
-        proc = _run(binary, [f"--window-size={width},{height}", f"--screenshot={out}",
+        proc = _run(binary, [f"--window-size={window},{height}", f"--screenshot={out}",
                              "--virtual-time-budget=10000", page.as_uri()], timeout)
     if proc.returncode != 0 or not out.is_file():
         raise RuntimeError(f"Chromium could not take the screenshot (exit {proc.returncode}):"

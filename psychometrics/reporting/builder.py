@@ -12,9 +12,8 @@ import datetime as _dt
 import math
 import os
 import platform
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,32 @@ from psychometrics.reporting._html import (
     CSS,
     esc,
     figure,
-    fmt,
     key_values,
     notice,
-    p_value,
     table,
+)
+from psychometrics.reporting.model_sections import (
+    _section_cfa,
+    _section_items,
+    _section_structure,
+    _section_summary,
+)
+from psychometrics.reporting.scale_summary import ScaleSummary
+from psychometrics.reporting.sections import (  # noqa: F401  (Unavailable, _api: re-exported)
+    _STATUS_TEXT,
+    MIN_GROUP,
+    Section,
+    Unavailable,
+    _api,
+    _Builder,
+    _Context,
+    _need_items,
 )
 from psychometrics.schema import Instrument
 from psychometrics.validation import Columns
 
 SECTIONS: list[tuple[str, str]] = [
+    ("summary", "Summary"),
     ("instrument", "Instrument and provenance"),
     ("validation", "Data validation"),
     ("scores", "Score distributions"),
@@ -48,31 +63,6 @@ SECTIONS: list[tuple[str, str]] = [
     ("structure", "Dimensionality: scree plot and parallel analysis"),
     ("cfa", "Confirmatory factor analysis"),
 ]
-_STATUS_RANK = {"ok": 0, "skipped": 1, "unavailable": 2, "error": 3}
-_STATUS_TEXT = {"ok": "", "skipped": "not computed", "unavailable": "not available",
-                "error": "error"}
-
-# Thresholds for flagging items; the report states each of them beside the table.
-LOW_ITEM_TOTAL_R = 0.30
-HIGH_MISSING_SHARE = 0.10
-ONE_ANSWER_SHARE = 0.80
-LOW_LOADING = 0.40
-MIN_GROUP = 10  # below this, a group's reliability is too unstable to be worth printing
-
-
-@dataclass(frozen=True)
-class Section:
-    """One section of a report and what happened while computing it.
-
-    ``status`` is ``ok``, ``skipped`` (not computable from these data, e.g. item columns
-    missing), ``unavailable`` (a statistic this section needs is not in the installation)
-    or ``error`` (a computation failed); ``messages`` says which and why.
-    """
-
-    id: str
-    title: str
-    status: str
-    messages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,98 +112,6 @@ class Report:
                 "</iframe>")
 
 
-class Unavailable(Exception):
-    """A public statistic the report needs is not part of this installation."""
-
-
-def _api(name: str) -> Callable[..., Any]:
-    import psychometrics
-
-    try:
-        return getattr(psychometrics, name)
-    except ModuleNotFoundError as exc:
-        raise Unavailable(f"psychometrics.{name} is not available in this installation "
-                          f"(module {exc.name} is missing)") from None
-    except (ImportError, AttributeError) as exc:
-        raise Unavailable(f"psychometrics.{name} is not available in this installation "
-                          f"({exc})") from None
-
-
-class _Builder:
-    """Accumulates one section's HTML and the notes on what could not be computed."""
-
-    def __init__(self, sid: str, title: str):
-        self.id, self.title = sid, title
-        self.parts: list[str] = []
-        self.status = "ok"
-        self.messages: list[str] = []
-        self.warnings: list[str] = []
-
-    def add(self, html_text: str) -> None:
-        self.parts.append(html_text)
-
-    def note(self, status: str, message: str) -> None:
-        if _STATUS_RANK[status] > _STATUS_RANK[self.status]:
-            self.status = status
-        if message not in self.messages:
-            self.messages.append(message)
-
-    def call(self, what: str, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call ``psychometrics.<name>``; on trouble note it (visibly) and return None."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = _api(name)(*args, **kwargs)
-            except Unavailable as exc:
-                self.note("unavailable", str(exc))
-                self.add(notice("unavailable", "Not available: ", f"{what}. {exc}."))
-                result = None
-            except Exception as exc:
-                self.note("error", f"{what}: {type(exc).__name__}: {exc}")
-                self.add(notice("error", "Could not compute ", f"{what}: {exc}"))
-                result = None
-        for w in caught:
-            text = f"{what}: {w.message}"
-            if text not in self.warnings:
-                self.warnings.append(text)
-        return result
-
-    def render(self, number: int) -> str:
-        status = f' data-status="{self.status}"'
-        warn = ""
-        if self.warnings:
-            warn = notice("warning", "Warnings raised while computing this section:", "",
-                          self.warnings)
-        return (f'<section id="{self.id}"{status}><h2>{number}. {esc(self.title)}</h2>'
-                + "".join(self.parts) + warn + "</section>")
-
-    def section(self) -> Section:
-        return Section(self.id, self.title, self.status, tuple(self.messages))
-
-
-@dataclass
-class _Context:
-    inst: Instrument
-    data: pd.DataFrame
-    columns: Columns
-    group: str | None
-    id_column: str | None
-    ci: float
-    ci_method: str
-    n_boot: int
-    n_iter: int
-    seed: int | None
-    cfa_missing: str
-    keyed: pd.DataFrame | None = None
-    raw: pd.DataFrame | None = None
-    item_problem: str | None = None
-    groups: list[tuple[str, np.ndarray]] = field(default_factory=list)
-
-    def analysed_items(self) -> list[str]:
-        """The items of every scale, each once, in scale order."""
-        return list(dict.fromkeys(i for sc in self.inst.scales.values() for i in sc.items))
-
-
 def report(
     data: pd.DataFrame,
     instrument: Instrument | str,
@@ -234,7 +132,10 @@ def report(
 ) -> Report:
     """An analysis report of response data for one instrument, as one HTML file.
 
-    The report has seven sections: the instrument and its provenance (id, definition
+    The report opens with a summary (per scale: n, alpha with its interval beside the
+    published value, omega with its interval, the CFA fit in one line, flags, and the
+    same as sentences to copy into a paper); then seven sections: the instrument and its
+    provenance (id, definition
     version, SHA-256), the validation summary with the problem rows, score distributions
     per scale (and per group), reliability (alpha with its confidence interval, omega,
     G6) beside the published values, item statistics (means, SDs, response frequencies,
@@ -287,7 +188,7 @@ def report(
     >>> from psychometrics.datasets import load_mentorship
     >>> rep = pm.report(load_mentorship(), "css", group="role", n_iter=20)
     >>> [s.id for s in rep.sections]
-    ['instrument', 'validation', 'scores', 'reliability', 'items', 'structure', 'cfa']
+    ['summary', 'instrument', 'validation', 'scores', 'reliability', 'items', 'structure', 'cfa']
     >>> rep.html.startswith("<!DOCTYPE html>")
     True
     """
@@ -300,15 +201,17 @@ def report(
                    cfa_missing)
     ctx.groups = [] if group is None else group_masks(data, group)
 
-    builders = []
-    for sid, stitle in SECTIONS:
+    built: dict[str, _Builder] = {}
+    # the summary comes first in the document but reads what the other sections found
+    for sid, stitle in [*SECTIONS[1:], SECTIONS[0]]:
         b = _Builder(sid, stitle)
         try:
             _SECTION_FUNCS[sid](ctx, b)
         except Exception as exc:  # a bug in a section must not lose the others
             b.note("error", f"{type(exc).__name__}: {exc}")
             b.add(notice("error", "This section failed: ", f"{type(exc).__name__}: {exc}"))
-        builders.append(b)
+        built[sid] = b
+    builders = [built[sid] for sid, _ in SECTIONS]
 
     doc = _document(ctx, builders, title=title, note=note, data_name=data_name)
     result = Report(inst.id, doc, tuple(b.section() for b in builders))
@@ -371,8 +274,12 @@ def _section_instrument(ctx: _Context, b: _Builder) -> None:
         tr = (f" × {sc.transform.multiply:g}" + (f" + {sc.transform.add:g}"
                                                  if sc.transform.add else "")
               if sc.transform else "")
-        rule = (f"at least {sc.required_answers()} of {len(sc.items)} answered"
-                + ("; sum prorated" if sc.method == "sum" and sc.prorate else ""))
+        needed = sc.required_answers()
+        if needed >= len(sc.items):  # nothing left to prorate: every item is required
+            rule = f"all {len(sc.items)} answered"
+        else:
+            rule = (f"at least {needed} of {len(sc.items)} answered"
+                    + ("; sum prorated" if sc.method == "sum" and sc.prorate else ""))
         bands = "; ".join((f"≤ {bd.max:g}: " if bd.max is not None else "above: ") + bd.label
                           for bd in sc.bands)
         srows.append({"score column": f"{inst.id}_{name}", "scale": sc.name,
@@ -389,6 +296,7 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
         ctx.item_problem = "the data could not be validated"
         return
     n_err, n_warn = len(rep.errors), len(rep.warnings)
+    ctx.validation_errors = n_err
     verdict = "OK: no errors" if rep.ok else f"NOT OK: {n_err} error(s)"
     b.add(f"<p><strong>{esc(verdict)}</strong>, {n_warn} warning(s) in {rep.n_rows:,} rows. "
           "Cells that are not valid answers are treated as missing in every statistic "
@@ -402,7 +310,11 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
         b.add(f"<h3>Problem rows ({len(shown):,})</h3>")
         cols = ["row", "id", "column", "value", "rule", "severity", "message"]
         rows = shown[cols].head(limit).astype(object)
+        rows["row"] = _sheet_rows(shown.head(limit))
+        rows = rows.rename(columns={"row": "row in the file"})
         rows["value"] = [_show_value(v) for v in rows["value"]]
+        b.add('<p class="small muted">Rows are numbered as a spreadsheet shows the file: '
+              "1-based, the header being row 1.</p>")
         b.add(table(rows, index=False))
         if len(shown) > limit:
             b.add(f'<p class="small">… and {len(shown) - limit:,} more; '
@@ -421,6 +333,39 @@ def _section_validation(ctx: _Context, b: _Builder) -> None:
     b.add('<p class="small muted">Empty cells and declared missing-value codes; cells that '
           "failed validation are counted among the problems above.</p>")
     b.add(table(mtab))
+    if ctx.item_problem is None and _need_items(ctx, b):
+        assert ctx.raw is not None
+        patterns = _missing_patterns(ctx.raw[ctx.analysed_items()])
+        b.add("<h3>Missing-data patterns</h3>")
+        b.add('<p class="small muted">Each row is a combination of answered (+) and missing '
+              "(–) items and the number of respondents who left exactly those items out "
+              "(invalid cells count as missing), most frequent first.</p>")
+        b.add(table(patterns, index=False))
+
+
+def _sheet_rows(problems: pd.DataFrame) -> list[Any]:
+    """Each problem's row as a spreadsheet shows the file (1-based, header counted)."""
+    if "sheet_row" in problems:  # the reader knows the file's header rows
+        return [None if pd.isna(v) else int(v) for v in problems["sheet_row"]]
+    return [None if pd.isna(v) else int(v) + 2 for v in problems["row"]]
+
+
+def _missing_patterns(raw: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
+    """The distinct patterns of answered (+) and missing (–) items, most frequent first."""
+    answered = raw.notna().to_numpy()
+    keys, counts = np.unique(answered, axis=0, return_counts=True)
+    order = np.lexsort((keys.sum(axis=1), -counts))
+    rows = []
+    for k in order[:limit]:
+        row = {"respondents": int(counts[k])}
+        row |= {c: ("+" if keys[k, j] else "–") for j, c in enumerate(raw.columns)}
+        row["missing items"] = int((~keys[k]).sum())
+        rows.append(row)
+    if len(order) > limit:
+        rest = int(counts[order[limit:]].sum())
+        rows.append({"respondents": rest} | {c: "" for c in raw.columns}
+                    | {"missing items": f"{len(order) - limit} other patterns"})
+    return pd.DataFrame(rows)
 
 
 def _show_value(value: Any) -> str:
@@ -429,24 +374,6 @@ def _show_value(value: Any) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
-
-
-def _need_items(ctx: _Context, b: _Builder) -> bool:
-    """Prepare the keyed and raw item frames once; False (with a notice) when impossible."""
-    if ctx.item_problem is not None:
-        b.note("skipped", f"not computed: {ctx.item_problem}")
-        b.add(notice("unavailable", "Not computed: ", f"{ctx.item_problem}."))
-        return False
-    if ctx.keyed is None:
-        keyed = b.call("the keyed item data", "item_data", ctx.data, ctx.inst,
-                       columns=ctx.columns, reverse=True, on_invalid="nan")
-        raw = b.call("the item data", "item_data", ctx.data, ctx.inst, columns=ctx.columns,
-                     reverse=False, on_invalid="nan")
-        if keyed is None or raw is None:
-            ctx.item_problem = "the item data could not be read"
-            return False
-        ctx.keyed, ctx.raw = keyed, raw
-    return True
 
 
 def _section_scores(ctx: _Context, b: _Builder) -> None:
@@ -461,6 +388,7 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
           "Histograms show the percentage of scored respondents; the dashed line is the "
           "mean.</p>")
     panels_for = [("All respondents", np.ones(len(ctx.data), dtype=bool)), *ctx.groups]
+    shown_bands: dict[tuple[str, ...], tuple[str, pd.DataFrame]] = {}
     for name, sc in inst.scales.items():
         col = f"{inst.id}_{name}"
         values = scores[col].to_numpy(dtype=float)
@@ -481,6 +409,18 @@ def _section_scores(ctx: _Context, b: _Builder) -> None:
             })
         b.add(f"<h3>{esc(sc.name)} <span class='muted small'>({esc(col)})</span></h3>")
         b.add(table(pd.DataFrame(rows), index=False, digits=2))
+        same = shown_bands.get(tuple(sc.items))
+        band_counts = (scores[f"{col}_band"].cat.codes.value_counts().sort_index()
+                       if sc.bands else None)
+        if same is not None and (band_counts is None or band_counts.equals(same[1])):
+            # e.g. WHO-5's percentage score: the raw score times 4, the same people in the
+            # same bands; its histogram and band table would repeat the ones above
+            b.add(f"<p class='small'>Same items, respondents and distribution as "
+                  f"<code>{esc(same[0])}</code> (a transform of it)"
+                  + (", in the same bands" if sc.bands else "")
+                  + ": its histogram and band table are shown above.</p>")
+            continue
+        shown_bands[tuple(sc.items)] = (col, band_counts)
         lo, hi = inst.score_range(name)
         step = _score_step(inst, name)
         svg = plots.histograms(
@@ -561,6 +501,15 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
             "average r": float(rec["average_r"]),
             "published": "; ".join(_published_text(p) for p in published) or "–",
         })
+        if label == "all":
+            pa_ = next((p for p in published if p.statistic == "alpha"), None)
+            ctx.summary[rec["scale"]] = ScaleSummary(
+                scale=rec["scale"], name=sc.name, items=int(rec["items"]), n=int(rec["n"]),
+                alpha=float(rec["alpha"]), alpha_lower=lo_, alpha_upper=hi_,
+                published="; ".join(_published_text(p) for p in published),
+                published_bounds=None if pa_ is None else pa_.bounds,
+                label=(f"the {inst.name}" if len(inst.distinct_scales()) == 1
+                       else f"the {sc.name} scale of the {inst.name}"))
         chart_rows.append(sc.name if label == "all" else f"{sc.name}: {label}")
         est.append(float(rec["alpha"]))
         lower.append(lo_)
@@ -586,263 +535,12 @@ def _section_reliability(ctx: _Context, b: _Builder) -> None:
         svg = plots.interval_chart(chart_rows, est, lower, upper, published=pub,
                                    title="Cronbach's alpha with confidence interval",
                                    xlabel="alpha", lo=0.5, hi=1.0)
-        b.add(figure(svg, f"Alpha and its {level} confidence interval in these data; grey: "
-                          "the published value or range."))
-
-
-def _section_items(ctx: _Context, b: _Builder) -> None:
-    if not _need_items(ctx, b):
-        return
-    assert ctx.keyed is not None and ctx.raw is not None
-    inst = ctx.inst
-    b.add(f"<p>Mean and SD are of the keyed answers (reverse-keyed items recoded as "
-          f"min + max − x); response frequencies are of the answers as given, as a share "
-          f"of the item's answered cells. <em>r.drop</em> is the corrected item-total "
-          f"correlation (the item against the sum of the other items); <em>alpha if "
-          f"deleted</em> is raw alpha without the item. Flags: r.drop below "
-          f"{LOW_ITEM_TOTAL_R:.2f} (negative: check the key), alpha rises when the item is "
-          f"deleted, more than {HIGH_MISSING_SHARE:.0%} missing, or {ONE_ANSWER_SHARE:.0%} "
-          f"or more giving the same answer.</p>")
-    for name in inst.distinct_scales():
-        sc = inst.scales[name]
-        items = sc.items
-        keyed = ctx.keyed[items]
-        res = b.call(f"alpha of {name}", "alpha", keyed)
-        raw = ctx.raw[items]
-        n = len(keyed)
-        rs = inst.item_scale(items[0])
-        same_scale = all(inst.item_scale(i) is rs for i in items)
-        values = rs.values if same_scale else sorted({v for i in items
-                                                      for v in inst.item_scale(i).values})
-        answered = raw.notna().sum()
-        freq = pd.DataFrame({v: (raw == v).sum() / answered.replace(0, np.nan)
-                             for v in values})
-        rows = []
-        flagged = []
-        for item in items:
-            answers = keyed[item].dropna()
-            row: dict[str, Any] = {
-                "item": item + (" (R)" if inst.item_map[item].reverse else ""),
-                "n": int(answered[item]),
-                "% missing": 100 * (1 - answered[item] / n) if n else math.nan,
-                "mean": answers.mean() if len(answers) else math.nan,
-                "SD": answers.std(ddof=1) if len(answers) > 1 else math.nan,
-            }
-            for v in values:
-                row[f"{v}"] = 100 * freq.loc[item, v]
-            flags = []
-            if res is not None:
-                r_drop = float(res.item_stats.loc[item, "r_drop"])
-                a_del = float(res.alpha_if_deleted.loc[item, "raw_alpha"])
-                row["r.drop"] = r_drop
-                row["alpha if deleted"] = a_del
-                if r_drop < 0:
-                    flags.append("negative item-total r: check the key")
-                elif r_drop < LOW_ITEM_TOTAL_R:
-                    flags.append(f"r.drop < {LOW_ITEM_TOTAL_R:.2f}")
-                if a_del > float(res.raw_alpha):
-                    flags.append("alpha rises without it")
-            else:
-                row["r.drop"] = math.nan
-                row["alpha if deleted"] = math.nan
-            if n and 1 - answered[item] / n > HIGH_MISSING_SHARE:
-                flags.append(f"> {HIGH_MISSING_SHARE:.0%} missing")
-            if answered[item] and np.nanmax(freq.loc[item].to_numpy(dtype=float)) >= \
-                    ONE_ANSWER_SHARE:
-                flags.append(f"≥ {ONE_ANSWER_SHARE:.0%} same answer")
-            row["flags"] = ("<span class='flag'>" + esc("; ".join(flags)) + "</span>"
-                            if flags else "")
-            if flags:
-                flagged.append(f"{item}: {'; '.join(flags)}")
-            rows.append(row)
-        frame = pd.DataFrame(rows)
-        digits = {str(v): 0 for v in values} | {"% missing": 1, "mean": 2, "SD": 2}
-        b.add(f"<h3>{esc(sc.name)}</h3>")
-        b.add('<p class="small muted">Columns headed by an answer value give the percentage '
-              "choosing it. (R): reverse-keyed.</p>")
-        b.add(table(frame, index=False, digits=digits, raw_html=("flags",)))
-        b.add(f"<p><strong>Flagged items:</strong> {len(flagged)} of {len(items)}"
-              + (": " + esc("; ".join(flagged)) if flagged else "") + "</p>")
-        cats = [f"{v} {inst.item_scale(items[0]).labels.get(v, '')}".strip()
-                if same_scale else str(v) for v in values]
-        svg = plots.stacked_bars(items, cats, freq.fillna(0).to_numpy(dtype=float),
-                                 title=f"{sc.name}: answers given")
-        b.add(figure(svg, "Distribution of the answers as given (before keying), per item."))
-
-
-def _section_structure(ctx: _Context, b: _Builder) -> None:
-    if not _need_items(ctx, b):
-        return
-    assert ctx.keyed is not None
-    items = ctx.analysed_items()
-    if len(items) < 3:
-        b.note("skipped", "fewer than three items: no dimensionality analysis")
-        b.add(notice("info", "Not computed: ", "fewer than three items."))
-        return
-    x = ctx.keyed[items]
-    b.add(f"<p>On the {len(items)} keyed items of the instrument (pairwise-complete "
-          "correlations). Parallel analysis (Horn, 1965) compares each observed eigenvalue "
-          f"with the {0.95:g} quantile of eigenvalues from {ctx.n_iter} simulated data sets "
-          "of uncorrelated normal variables of the same size; factors whose eigenvalue "
-          "exceeds it are retained (as R's <code>psych::fa.parallel</code>).</p>")
-    k = b.call("KMO sampling adequacy", "kmo", x)
-    bt = b.call("Bartlett's test of sphericity", "bartlett", x)
-    pairs: list[tuple[str, Any]] = []
-    if k is not None:
-        pairs.append(("KMO overall MSA", f"{k.msa:.3f} ({k.label})"))
-        low = k.msa_items[k.msa_items < 0.6]
-        pairs.append(("Items with MSA < .60", ", ".join(low.index) if len(low) else "none"))
-    if bt is not None:
-        p_text = "< .001" if bt.p_value < 0.001 else "= " + p_value(bt.p_value)
-        pairs.append(("Bartlett's test", f"χ² = {bt.chi2:.2f}, df = {bt.dof:g}, p {p_text}"))
-    if pairs:
-        b.add(key_values(pairs))
-    pa = b.call("parallel analysis", "parallel_analysis", x, n_iter=ctx.n_iter,
-                quantile=0.95, kind="both", seed=ctx.seed)
-    n_factors = 1
-    if pa is not None:
-        tab = pa.eigenvalues
-        n_factors = max(int(pa.n_factors or 0), 1)
-        series = []
-        if "pc_observed" in tab:
-            series += [
-                plots.Series("components, observed", list(tab["pc_observed"]),
-                             plots.OKABE_ITO["blue"], "circle"),
-                plots.Series("components, simulated 95%", list(tab["pc_simulated_quantile"]),
-                             plots.OKABE_ITO["blue"], "circle", dash="6 4", filled=False),
-            ]
-        if "fa_observed" in tab:
-            series += [
-                plots.Series("factors, observed", list(tab["fa_observed"]),
-                             plots.OKABE_ITO["vermillion"], "triangle"),
-                plots.Series("factors, simulated 95%", list(tab["fa_simulated_quantile"]),
-                             plots.OKABE_ITO["vermillion"], "triangle", dash="2 3",
-                             filled=False),
-            ]
-        svg = plots.line_chart(series, title="Scree plot with parallel analysis",
-                               xlabel="factor / component number", ylabel="eigenvalue",
-                               highlight=pa.n_factors or None,
-                               highlight_label=f"suggested factors: {pa.n_factors}")
-        b.add(figure(svg, "Observed eigenvalues (filled markers, solid lines) against the "
-                     "95% quantile of simulated ones (open markers, dashed lines)."))
-        declared = ctx.inst.cfa_model()
-        b.add(f"<p><strong>Parallel analysis suggests {pa.n_factors} factor(s) and "
-              f"{pa.n_components} component(s)</strong>; the instrument declares "
-              f"{len(declared)} factor(s) ({esc(', '.join(declared))}).</p>")
-        names = {"pc_observed": "PC observed", "pc_simulated_mean": "PC sim. mean",
-                 "pc_simulated_quantile": "PC sim. 95%", "fa_observed": "FA observed",
-                 "fa_simulated_mean": "FA sim. mean", "fa_simulated_quantile": "FA sim. 95%"}
-        shown = tab.head(min(len(tab), 12)).rename(columns=names)
-        b.add('<p class="small muted">Eigenvalues of principal components (PC, of the '
-              "correlation matrix) and of factors (FA, of the reduced correlation matrix) "
-              "against the mean and 95% quantile of the simulated (sim.) ones.</p>")
-        b.add(table(shown, index_label="number"))
-    rotation = "oblimin" if n_factors > 1 else None
-    ef = b.call(f"exploratory factor analysis with {n_factors} factor(s)", "efa", x,
-                n_factors, method="minres", rotation=rotation)
-    if ef is not None:
-        load = ef.loadings.copy()
-        load["h2"] = ef.communalities
-        b.add(f"<h3>Exploratory factor analysis: {n_factors} factor(s)</h3>")
-        b.add("<p class='small'>Minimum residual extraction"
-              + (", oblimin rotation" if rotation else "")
-              + f" (as <code>psych::fa</code>). RMSR = {fmt(ef.rmsr)}, TLI = {fmt(ef.tli)}, "
-                f"RMSEA = {fmt(ef.rmsea)}.</p>")
-        b.add(table(load))
-
-
-_FIT_ROWS = [
-    ("chisq", "χ² (model)", None),
-    ("df", "degrees of freedom", None),
-    ("pvalue", "p (exact fit)", "a small p only says the fit is not exact; large samples "
-                                "reject every model"),
-    ("cfi", "CFI", "≥ .95 often read as good (Hu & Bentler, 1999)"),
-    ("tli", "TLI", "≥ .95 often read as good"),
-    ("rmsea", "RMSEA", "≤ .06 often read as good; ≥ .10 poor"),
-    ("rmsea_ci", "RMSEA 90% CI", None),
-    ("srmr", "SRMR", "≤ .08 often read as good"),
-    ("aic", "AIC", "for comparing models on the same data"),
-    ("bic", "BIC", "for comparing models on the same data"),
-    ("n", "observations used", None),
-]
-
-
-def _section_cfa(ctx: _Context, b: _Builder) -> None:
-    if not _need_items(ctx, b):
-        return
-    assert ctx.keyed is not None
-    model = ctx.inst.cfa_model()
-    items = [i for v in model.values() for i in v]
-    x = ctx.keyed[list(dict.fromkeys(items))]
-    missing = ctx.cfa_missing if x.isna().any().any() else "listwise"
-    structure = ctx.inst.published.structure
-    source = (f"the published structure: {structure.description} ({structure.source})"
-              if structure is not None else "one factor per scale of the instrument")
-    b.add(f"<p>Model: {esc(source)}. Maximum likelihood (as R's <code>lavaan::cfa</code>), "
-          "marker-variable identification, on the keyed items"
-          + (", full-information ML for missing answers" if missing == "fiml" else
-             ", complete cases") + ".</p>")
-    b.add("<p class='small'>" + "<br>".join(
-        f"<code>{esc(f)} =~ {esc(' + '.join(v))}</code>" for f, v in model.items()) + "</p>")
-    res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing)
-    if res is None:
-        return
-    fit = res.fit
-    rows = []
-    for key, label, guide in _FIT_ROWS:
-        if key == "rmsea_ci":
-            value = f"{fmt(fit.get('rmsea_ci_lower'))} – {fmt(fit.get('rmsea_ci_upper'))}"
-        elif key == "pvalue":
-            value = p_value(fit.get("pvalue"))
-        elif key in ("df", "n"):
-            value = fmt(int(fit.get(key))) if key in fit and math.isfinite(fit[key]) else "–"
-        else:
-            value = fmt(fit.get(key), 2 if key in ("aic", "bic", "chisq") else 3)
-        rows.append({"index": label, "value": value, "conventional reading": guide or ""})
-    b.add("<h3>Fit</h3>")
-    b.add(table(pd.DataFrame(rows), index=False))
-    b.add("<p class='small muted'>Cut-offs are conventions, not tests: read the indices "
-          "together, with the loadings and the residual correlations.</p>")
-    est = res.estimates
-    load = est[est["op"] == "=~"]
-    ltab = pd.DataFrame({
-        "factor": load["lhs"].to_numpy(), "item": load["rhs"].to_numpy(),
-        "std. loading": load["std_all"].to_numpy(dtype=float),
-        "estimate": load["est"].to_numpy(dtype=float),
-        # A fixed parameter (the marker loading) has no standard error; lavaan prints 0.
-        "SE": load["se"].to_numpy(dtype=float) * np.where(
-            load["se"].to_numpy(dtype=float) > 0, 1.0, np.nan),
-        "p": [p_value(p) for p in load["pvalue"]],
-    })
-    ltab["flag"] = ["<span class='flag'>low loading</span>" if abs(v) < LOW_LOADING else ""
-                    for v in ltab["std. loading"]]
-    b.add("<h3>Standardized loadings</h3>")
-    b.add(f"<p class='small muted'>Completely standardized (lavaan's std.all). Flag: "
-          f"|loading| below {LOW_LOADING:.2f}. A marker loading has no SE.</p>")
-    b.add(table(ltab, index=False, raw_html=("flag",)))
-    factors = list(model)
-    if len(factors) > 1:
-        cov = est[(est["op"] == "~~") & est["lhs"].isin(factors) & est["rhs"].isin(factors)
-                  & (est["lhs"] != est["rhs"])]
-        if len(cov):
-            b.add("<h3>Factor correlations</h3>")
-            b.add(table(pd.DataFrame({"factor": cov["lhs"].to_numpy(),
-                                      "with": cov["rhs"].to_numpy(),
-                                      "r": cov["std_all"].to_numpy(dtype=float)}),
-                        index=False))
-    mi = res.modification_indices
-    if len(mi):
-        top = mi.sort_values("mi", ascending=False).head(5)
-        b.add("<h3>Largest modification indices</h3>")
-        b.add("<p class='small muted'>Where the model misfits most; free a parameter only "
-              "with a substantive reason.</p>")
-        b.add(table(top.reset_index(drop=True), index=False))
-    if not res.converged:
-        b.note("error", "the CFA did not converge")
-        b.add(notice("error", "Not converged: ", "the estimates above are not trustworthy."))
+        b.add(figure(svg, f"Alpha and its {level} confidence interval in these data; hollow "
+                          "diamond: the published value; grey band: the published range."))
 
 
 _SECTION_FUNCS: dict[str, Callable[[_Context, _Builder], None]] = {
+    "summary": _section_summary,
     "instrument": _section_instrument,
     "validation": _section_validation,
     "scores": _section_scores,
@@ -889,7 +587,7 @@ def _document(ctx: _Context, builders: list[_Builder], *, title: str | None,
                 + (f" ({ctx.n_boot} resamples)" if ctx.ci_method == "bootstrap" else "")
                 + f"; parallel analysis: {ctx.n_iter} simulated data sets; seed: {ctx.seed}; "
                 f"CFA missing data: {ctx.cfa_missing}")
-    body = "".join(b.render(i) for i, b in enumerate(builders, start=1))
+    body = "".join(b.render(i, f"{inst.id}-") for i, b in enumerate(builders, start=1))
     prov = inst.provenance()
     return (
         "<!DOCTYPE html>\n"

@@ -179,11 +179,11 @@ def line_chart(
     >>> svg.startswith("<svg") and "<title" in svg and svg.endswith("</svg>")
     True
     """
-    left, right, top = 56, 16, 40
+    left, right, top = 56, 16, 48
     legend: list[tuple[float, int]] = []  # (x, row) of each legend entry
     lx, row = float(left), 0
     for s in series:
-        w = 44 + 6.2 * len(s.label)
+        w = 48 + 6.6 * len(s.label)  # line, marker and text at 11 px, with a gap
         if lx + w > width - right and lx > left:
             lx, row = float(left), row + 1
         legend.append((lx, row))
@@ -219,10 +219,11 @@ def line_chart(
         out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top}" y2="{top + ph}" '
                    f'stroke="{INK}" stroke-width="1" stroke-dasharray="2 3"/>')
         if highlight_label:
+            # above the plot area (the largest values are at its top, next to x = 1)
             anchor = "start" if highlight < p * 0.7 else "end"
-            dx = 5 if anchor == "start" else -5
-            out.append(f'<text x="{_f(x + dx)}" y="{top + 12}" font-size="11" '
-                       f'text-anchor="{anchor}" fill="{INK}">{esc(highlight_label)}</text>')
+            dx = -4 if anchor == "start" else 4
+            out.append(f'<text x="{_f(x + dx)}" y="{top - 6}" font-size="11" '
+                       f'text-anchor="{anchor}" fill="{INK}">▾ {esc(highlight_label)}</text>')
     if reference is not None and ylo <= reference <= yhi:
         y = sy(reference)
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_f(y)}" y2="{_f(y)}" '
@@ -316,7 +317,7 @@ def histograms(
         out.append(f'<text x="{left}" y="{y0 + 10}" font-size="11" fill="{INK}">'
                    f'<tspan font-weight="600">{esc(label)}</tspan> {esc(stats)}</text>')
         out.extend(_y_grid(base - (panel_height - 16) * t / ymax, left, left + pw,
-                           f"{t:g}%", size=10) for t in (0, ymax / 2, ymax))
+                           f"{t:g}%", size=11) for t in (0, ymax / 2, ymax))
         for j, c in enumerate(pct):
             if c <= 0:
                 continue
@@ -388,7 +389,7 @@ def stacked_bars(
             if share >= 0.08:
                 tc = "#ffffff" if _is_dark(colours[j]) else INK
                 out.append(f'<text x="{_f(x + w / 2)}" y="{y + row_height / 2 + 4:.1f}" '
-                           f'font-size="10" text-anchor="middle" fill="{tc}">'
+                           f'font-size="11" text-anchor="middle" fill="{tc}">'
                            f"{100 * share:.0f}%</text>")
             shares.append(f"{categories[j]} {100 * share:.0f}%")
             x += w
@@ -401,10 +402,19 @@ def stacked_bars(
         out.append(f'<rect x="{_f(lx)}" y="{yy - 9}" width="12" height="12" '
                    f'fill="{colours[j]}" stroke="#999999" stroke-width="0.5"/>')
         text = cat if len(cat) <= 28 else cat[:27] + "…"
-        out.append(f'<text x="{_f(lx + 16)}" y="{yy + 1}" font-size="10" fill="{INK}">'
+        out.append(f'<text x="{_f(lx + 16)}" y="{yy + 1}" font-size="11" fill="{INK}">'
                    f"{esc(text)}</text>")
     desc = "Share of answers per response category. " + "; ".join(descs)
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
+
+
+PUBLISHED = "#3b3b3b"  # the published value: a dark hollow diamond, in print too
+
+
+def _diamond(x: float, y: float, size: float = 6.5) -> str:
+    pts = f"{_f(x)},{_f(y - size)} {_f(x + size)},{_f(y)} {_f(x)},{_f(y + size)} " \
+          f"{_f(x - size)},{_f(y)}"
+    return (f'<polygon points="{pts}" fill="none" stroke="{PUBLISHED}" stroke-width="2"/>')
 
 
 def interval_chart(
@@ -419,12 +429,13 @@ def interval_chart(
     lo: float = 0.0,
     hi: float = 1.0,
     width: int = 640,
-    row_height: int = 26,
+    row_height: int = 28,
 ) -> str:
     """Point estimates with confidence intervals, beside a published value or range.
 
-    The published value (or range) is a grey band behind the row, so it is visible in print
-    and independent of colour; the estimate is a filled circle with its interval as a line.
+    The estimate is a filled circle with its interval as a line. A published single value
+    is a hollow dark diamond drawn over the row (visible even where it equals the
+    estimate, and without colour); a published range is a grey band with its ends marked.
 
     >>> svg = interval_chart(["total"], [0.85], [0.82], [0.88], published=[(0.76, 0.90)],
     ...                      title="Alpha", xlabel="alpha")
@@ -432,8 +443,18 @@ def interval_chart(
     True
     """
     label_w = max(60, 7 * max((len(r) for r in rows), default=4) + 12)
-    left, right, top, bottom = label_w, 16, 30, 66
+    left, right, top = label_w, 16, 30
     pw = width - left - right
+    legend = [("estimate", "this sample, with its confidence interval"),
+              ("value", "published value"), ("range", "published range")]
+    has_value = any(pr is not None and pr[1] - pr[0] < 1e-9 for pr in published)
+    has_range = any(pr is not None and pr[1] - pr[0] >= 1e-9 for pr in published)
+    legend = [e for e in legend if e[0] == "estimate" or (e[0] == "value" and has_value)
+              or (e[0] == "range" and has_range)]
+    # one legend entry per line when they do not fit side by side
+    entry_w = [40 + 6.6 * len(text) for _, text in legend]
+    one_line = 12 + sum(entry_w) + 16 * (len(legend) - 1) <= width
+    bottom = 52 + 18 * (1 if one_line else len(legend))
     height = top + len(rows) * row_height + bottom
     finite = [v for v in (*lower, *upper, *estimates) if v is not None and math.isfinite(v)]
     finite += [v for pr in published if pr for v in pr]
@@ -452,15 +473,15 @@ def interval_chart(
     for i, row in enumerate(rows):
         yc = top + i * row_height + row_height / 2
         pub = published[i] if i < len(published) else None
-        if pub is not None:
+        if pub is not None and pub[1] - pub[0] >= 1e-9:
             a, b = pub
-            if b - a < 0.004:
-                a, b = a - 0.002, b + 0.002
             out.append(f'<rect x="{_f(sx(a))}" y="{_f(yc - row_height / 2 + 3)}" '
-                       f'width="{_f(sx(b) - sx(a))}" height="{row_height - 6}" fill="#bdbdbd"'
-                       f' fill-opacity="0.7"><title>published: {pub[0]:g}'
-                       + (f" to {pub[1]:g}" if pub[1] != pub[0] else "")
-                       + "</title></rect>")
+                       f'width="{_f(sx(b) - sx(a))}" height="{row_height - 6}" fill="#cfcfcf">'
+                       f"<title>published: {a:g} to {b:g}</title></rect>")
+            for end in (a, b):
+                out.append(f'<line x1="{_f(sx(end))}" x2="{_f(sx(end))}" '
+                           f'y1="{_f(yc - row_height / 2 + 3)}" y2="{_f(yc + row_height / 2 - 3)}"'
+                           f' stroke="{PUBLISHED}" stroke-width="1.5"/>')
         out.append(f'<text x="{left - 6}" y="{_f(yc + 4)}" font-size="11" text-anchor="end" '
                    f'fill="{INK}">{esc(row)}</text>')
         est, lw, up = estimates[i], lower[i], upper[i]
@@ -476,18 +497,90 @@ def interval_chart(
                                                  if lw is not None and math.isfinite(lw) else ""))
         else:
             descs.append(f"{row}: not available")
+        if pub is not None and pub[1] - pub[0] < 1e-9:  # drawn last: on top of the estimate
+            out.append(_diamond(sx(pub[0]), yc).replace(
+                "/>", f"><title>published: {pub[0]:g}</title></polygon>"))
+        if pub is not None:
+            descs[-1] += f" (published {pub[0]:g}" + (f" to {pub[1]:g})" if pub[1] > pub[0]
+                                                      else ")")
     out.append(f'<text x="{left + pw / 2:.1f}" y="{base + 32}" font-size="12" '
                f'text-anchor="middle" fill="{INK}">{esc(xlabel)}</text>')
-    ly = base + 48
-    lx = 12  # the legend starts at the figure's edge: long row labels widen `left`
-    out.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" '
-               f'stroke="{OKABE_ITO["blue"]}" stroke-width="2"/>')
-    out.append(_marker("circle", lx + 12, ly, OKABE_ITO["blue"], True, 4.5))
-    out.append(f'<text x="{lx + 30}" y="{ly + 4}" font-size="11" fill="{INK}">'
-               f"this sample (confidence interval)</text>")
-    out.append(f'<rect x="{lx + 230}" y="{ly - 7}" width="24" height="14" fill="#bdbdbd" '
-               f'fill-opacity="0.7"/>')
-    out.append(f'<text x="{lx + 260}" y="{ly + 4}" font-size="11" fill="{INK}">'
-               f"published value or range</text>")
+    lx, ly = 12.0, base + 50  # the legend starts at the figure's edge
+    for (kind, text), w in zip(legend, entry_w, strict=True):
+        if kind == "estimate":
+            out.append(f'<line x1="{_f(lx)}" x2="{_f(lx + 24)}" y1="{ly}" y2="{ly}" '
+                       f'stroke="{OKABE_ITO["blue"]}" stroke-width="2"/>')
+            out.append(_marker("circle", lx + 12, ly, OKABE_ITO["blue"], True, 4.5))
+        elif kind == "value":
+            out.append(_diamond(lx + 12, ly))
+        else:
+            out.append(f'<rect x="{_f(lx)}" y="{ly - 7}" width="24" height="14" '
+                       f'fill="#cfcfcf" stroke="{PUBLISHED}" stroke-width="1"/>')
+        out.append(f'<text x="{_f(lx + 30)}" y="{ly + 4}" font-size="11" fill="{INK}">'
+                   f"{esc(text)}</text>")
+        if one_line:
+            lx += w + 16
+        else:
+            ly += 18
     desc = f"{xlabel} by scale with confidence intervals. " + "; ".join(descs)
+    return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
+
+
+def _diverging(r: float) -> str:
+    """Blue for positive, vermillion for negative correlations, white at zero."""
+    if not math.isfinite(r):
+        return "#eeeeee"
+    r = max(-1.0, min(1.0, r))
+    end = (33, 102, 172) if r >= 0 else (213, 94, 0)  # ColorBrewer RdBu blue / Okabe-Ito
+    t = abs(r)
+    rgb = [round(255 + (e - 255) * t) for e in end]
+    return "#" + "".join(f"{v:02x}" for v in rgb)
+
+
+def heatmap(labels: Sequence[str], matrix: np.ndarray, *, title: str, width: int = 640
+            ) -> str:
+    """A correlation matrix as a heat map, each cell coloured and labelled with its value.
+
+    Positive correlations are blue, negative ones vermillion, darker with size; the value is
+    written in each cell, so the plot reads in black and white too.
+
+    >>> svg = heatmap(["a", "b"], np.array([[1, .4], [.4, 1]]), title="r")
+    >>> ".40" in svg
+    True
+    """
+    k = len(labels)
+    label_w = max(40, 7 * max((len(s) for s in labels), default=2) + 10)
+    cell = max(18.0, min(44.0, (width - label_w - 16) / max(k, 1)))
+    top = 30 + min(label_w, 80)  # column labels are written above, rotated
+    height = int(top + k * cell + 40)
+    width = int(label_w + k * cell + 16)
+    uid = _uid("heat", title, *labels, float(np.nansum(matrix)))
+    out = [_heading(8, 18, title)]
+    for i, lab in enumerate(labels):
+        y = top + i * cell + cell / 2 + 4
+        out.append(f'<text x="{label_w - 6}" y="{_f(y)}" font-size="11" text-anchor="end" '
+                   f'fill="{INK}">{esc(lab)}</text>')
+        x = label_w + i * cell + cell / 2
+        out.append(f'<text transform="translate({_f(x + 4)} {top - 6}) rotate(-60)" '
+                   f'font-size="11" fill="{INK}">{esc(lab)}</text>')
+    for i in range(k):
+        for j in range(k):
+            r = float(matrix[i, j])
+            colour = _diverging(r) if i != j else "#ffffff"
+            x, y = label_w + j * cell, top + i * cell
+            out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(cell)}" height="{_f(cell)}" '
+                       f'fill="{colour}" stroke="#ffffff" stroke-width="1"><title>'
+                       f"{esc(labels[i])} – {esc(labels[j])}: "
+                       + ("–" if not math.isfinite(r) else f"{r:.2f}") + "</title></rect>")
+            if i != j and math.isfinite(r) and cell >= 24:
+                tc = "#ffffff" if _is_dark(colour) else INK
+                text = f"{r:.2f}".replace("0.", ".")
+                out.append(f'<text x="{_f(x + cell / 2)}" y="{_f(y + cell / 2 + 4)}" '
+                           f'font-size="11" text-anchor="middle" fill="{tc}">{text}</text>')
+    ly = top + k * cell + 24
+    out.append(f'<text x="8" y="{_f(ly)}" font-size="11" fill="{INK}">blue: positive, '
+               "vermillion: negative; darker = stronger</text>")
+    off = [float(matrix[i, j]) for i in range(k) for j in range(k) if i != j]
+    desc = (f"Correlations of {k} items" + (f", from {min(off):.2f} to {max(off):.2f}"
+                                            if off and all(map(math.isfinite, off)) else ""))
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
