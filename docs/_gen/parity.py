@@ -397,8 +397,14 @@ AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adeq
                                    parallel_area, efa_area, cfa_area]
 
 
+def _all_areas() -> list[Callable[[], Area]]:
+    from _gen import parity_efa
+
+    return [*AREAS, *parity_efa.AREAS]
+
+
 def compute_areas() -> Iterator[Area]:
-    for make in AREAS:
+    for make in _all_areas():
         start = time.perf_counter()
         try:
             area = make()
@@ -487,6 +493,9 @@ def page() -> str:
             note = f" ({c.note})".replace('"', "'") if c.note else ""
             md += [f'??? note "{c.title}{note}"', "",
                    "    " + body.rstrip().replace("\n", "\n    "), ""]
+    from _gen import parity_efa
+
+    md.append(parity_efa.KNOWN_DIFFERENCES)
     return "\n".join(md) + "\n"
 
 
