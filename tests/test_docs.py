@@ -363,13 +363,19 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
     assert [a.title for a in areas] == ["Cronbach's alpha", "McDonald's omega",
                                         "Polychoric correlations", "Sampling adequacy",
                                         "Parallel analysis", "Exploratory factor analysis",
-                                        "Confirmatory factor analysis"]
+                                        "Confirmatory factor analysis", "EFA rotations",
+                                        "EFA extraction and factor scores",
+                                        "Principal components", "Parallel analysis options",
+                                        "Omega: rotations and extractions",
+                                        "Matrix input and covar = TRUE", "Split halves"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:
             assert case.error is None, (area.title, case.title, case.error)
             assert case.rows, (area.title, case.title)
-            assert case.worst <= area.tolerance, (area.title, case.title, case.worst)
+            # a known difference is explained on the page and pinned by a strict xfail
+            assert case.worst <= area.tolerance or case.known_difference, (
+                area.title, case.title, case.worst)
 
 
 def test_validation_page_reports_a_mismatch_honestly() -> None:

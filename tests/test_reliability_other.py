@@ -59,7 +59,10 @@ def test_split_half_matches_psych(case: str, data: dict[str, pd.DataFrame]) -> N
     ref = SPLIT[case]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericalWarning)  # psych's check.keys reversals
-        res = pm.split_half(data[SPLIT_SOURCE[case]][ref["items"]], brute=ref["brute"])
+        # the fixtures are psych 2.2.9's (odd k: half the splits); even k is the same in
+        # every version
+        res = pm.split_half(data[SPLIT_SOURCE[case]][ref["items"]], brute=ref["brute"],
+                            psych_version="2.2.9")
     assert res.enumerated
     assert res.n_splits == ref["n_values"]
     for ours, theirs in [("max_split", "maxrb"), ("min_split", "minrb"),
@@ -77,9 +80,75 @@ def test_split_half_odd_k_quirk_is_psych_s(data: dict[str, pd.DataFrame]) -> Non
     ref = SPLIT["bfi_C_E12"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericalWarning)
-        res = pm.split_half(data["bfi"][ref["items"]])
+        res = pm.split_half(data["bfi"][ref["items"]], psych_version="2.2.9")
     assert res.n_splits == 18
     assert res.mean_split == pytest.approx(ref["meanr"], abs=TOL)
+    assert "psych 2.2.9's half" in res.summary()
+
+
+def _all_splits_by_brute_force(x: pd.DataFrame) -> np.ndarray:
+    """Every split of the items into halves of k // 2 and k - k // 2 items, computed
+    directly (Flanagan-Rulon: 4 cov(A, B) / var(A + B) of the half sums' covariance
+    matrix), independently of split_half's enumeration and its matrix algebra."""
+    import itertools
+
+    k = x.shape[1]
+    cov = x.cov().to_numpy()
+    r = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    out = []
+    seen = set()
+    for a in itertools.combinations(range(k), k // 2):
+        b = tuple(j for j in range(k) if j not in a)
+        key = frozenset([a, b])
+        if key in seen:  # even k: {A, B} and {B, A} are the same split
+            continue
+        seen.add(key)
+        cab = r[np.ix_(a, b)].sum()
+        out.append(4 * cab / r.sum())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("items", [["A1", "A2", "A3", "A4", "A5"],
+                                   ["C1", "C2", "C3", "C4", "C5", "E1", "E2"],
+                                   ["A1", "A2", "A3", "A4", "A5", "C1"]])
+def test_split_half_all_splits_rule(items: list[str], data: dict[str, pd.DataFrame]) -> None:
+    """psych >= 2.3's rule (the default): every split, checked against a brute-force
+    enumeration written independently here (psych 2.2.9, the R installed for the
+    fixtures, evaluates only half of the odd-k splits)."""
+    x = data["bfi"][items].dropna()  # complete cases: pairwise = listwise, as the check
+    values = _all_splits_by_brute_force(x)
+    res = pm.split_half(x, check_keys=False)
+    k = len(items)
+    assert res.n_splits == len(values) == (math.comb(k, k // 2) if k % 2
+                                           else math.comb(k, k // 2) // 2)
+    assert res.mean_split == pytest.approx(values.mean(), abs=1e-12)
+    assert res.max_split == pytest.approx(values.max(), abs=1e-12)
+    assert res.min_split == pytest.approx(values.min(), abs=1e-12)
+    assert res.median_split == pytest.approx(np.median(values), abs=1e-12)
+    legacy = pm.split_half(x, check_keys=False, psych_version="2.2.9")
+    if k % 2:
+        assert legacy.n_splits == math.ceil(math.comb(k, k // 2) / 2) < res.n_splits
+    else:
+        assert legacy.to_dict() | {"psych_version": "2.3"} == res.to_dict()
+
+
+def test_split_half_from_a_matrix(data: dict[str, pd.DataFrame]) -> None:
+    # complete cases: with missing values psych's raw-data path scales pairwise
+    # covariances (cov2cor), which differs from pairwise correlations
+    x = data["bfi"][["A1", "A2", "A3", "A4", "A5", "C1"]].dropna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        from_data = pm.split_half(x)
+        from_cov = pm.split_half(x.cov(), n_obs=len(x))
+        from_cor = pm.split_half(x.corr())
+    assert from_cov.matrix_input == "covariance" and from_cor.matrix_input == "correlation"
+    for res in (from_cov, from_cor):
+        for name in ("max_split", "min_split", "mean_split", "alpha", "lambda2", "lambda6"):
+            assert getattr(res, name) == pytest.approx(getattr(from_data, name), abs=1e-12)
+    assert from_cov.n == len(x) and from_cor.n is None
+    assert "from a covariance matrix" in from_cov.summary()
+    with pytest.raises(ValueError, match="psych_version"):
+        pm.split_half(x, psych_version="2.4.x")
 
 
 def test_split_half_lambda6_is_alpha_g6(data: dict[str, pd.DataFrame]) -> None:

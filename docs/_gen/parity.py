@@ -47,6 +47,8 @@ class Case:
     note: str = ""
     rows: list[Row] = field(default_factory=list)
     error: str | None = None
+    # a difference from R that is explained under "Known differences" (and pinned by a test)
+    known_difference: bool = False
 
     def scalar(self, name: str, r: Any, py: Any) -> None:
         r_, p_ = _num(r), _num(py)
@@ -397,8 +399,14 @@ AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adeq
                                    parallel_area, efa_area, cfa_area]
 
 
+def _all_areas() -> list[Callable[[], Area]]:
+    from _gen import parity_efa
+
+    return [*AREAS, *parity_efa.AREAS]
+
+
 def compute_areas() -> Iterator[Area]:
-    for make in AREAS:
+    for make in _all_areas():
         start = time.perf_counter()
         try:
             area = make()
@@ -438,7 +446,8 @@ def page() -> str:
     n_rows = sum(len(c.rows) for a in areas for c in a.cases)
     failed = [(a, c) for a in areas for c in a.cases if c.error]
     outside = [(a, c) for a in areas for c in a.cases
-               if not c.error and not math.isnan(a.tolerance) and c.worst > a.tolerance]
+               if not c.error and not math.isnan(a.tolerance) and c.worst > a.tolerance
+               and not c.known_difference]
     md = [
         "# Validation against R",
         "",
@@ -476,7 +485,9 @@ def page() -> str:
         md.append(table(["case", "comparisons", "largest difference", "within tolerance"],
                         [(c.title, len(c.rows), _diff(c.worst) if not c.error else "error",
                           ("error: " + c.error) if c.error else
-                          ("yes" if c.worst <= a.tolerance else "**no**"))
+                          ("yes" if c.worst <= a.tolerance else
+                           "no: a known difference (below)" if c.known_difference
+                           else "**no**"))
                          for c in a.cases], ["l", "r", "r", "l"]))
         for c in a.cases:
             if c.error or not c.rows:
@@ -487,6 +498,9 @@ def page() -> str:
             note = f" ({c.note})".replace('"', "'") if c.note else ""
             md += [f'??? note "{c.title}{note}"', "",
                    "    " + body.rstrip().replace("\n", "\n    "), ""]
+    from _gen import parity_efa
+
+    md.append(parity_efa.KNOWN_DIFFERENCES)
     return "\n".join(md) + "\n"
 
 
@@ -495,5 +509,5 @@ def _within(a: Area) -> str:
         return "errors"
     if math.isnan(a.tolerance):
         return ""
-    bad = sum(c.worst > a.tolerance for c in a.cases)
+    bad = sum(c.worst > a.tolerance and not c.known_difference for c in a.cases)
     return "all" if bad == 0 else f"{len(a.cases) - bad} of {len(a.cases)}"

@@ -74,6 +74,8 @@ class OmegaResult(ResultMixin):
         Sample size.
     rotation : str
         Oblique rotation of the first-order factors.
+    matrix_input : {None, "correlation", "covariance"}
+        Raw data (``None``) or the kind of matrix given.
     """
 
     omega_total: float
@@ -91,6 +93,7 @@ class OmegaResult(ResultMixin):
     n_factors: int
     n_obs: int | None
     rotation: str
+    matrix_input: str | None = None
     _notes: tuple[str, ...] = field(default=(), repr=False)
 
     _title: ClassVar[str] = "Omega"
@@ -217,6 +220,7 @@ def _omega_from_input(ci: CorrelationInput, k: int, method: str, rotation: str,
         n_factors=k,
         n_obs=ci.n_obs,
         rotation=rotation,
+        matrix_input=ci.kind,
         _notes=tuple(notes),
     )
 

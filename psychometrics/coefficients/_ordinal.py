@@ -19,10 +19,19 @@ from psychometrics.coefficients._alpha import (
     _parse_keys,
 )
 from psychometrics.correlation import polychoric
+from psychometrics.factor._matrix import matrix_kind
 from psychometrics.factor._matrix import smc as psych_smc
 from psychometrics.results import ResultMixin, format_number
 
 __all__ = ["OrdinalAlphaResult", "ordinal_alpha"]
+
+
+@dataclass(frozen=True)
+class _GivenMatrix:
+    """A polychoric matrix passed in, standing in for :class:`PolychoricResult`."""
+
+    rho: pd.DataFrame
+    n: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ def ordinal_alpha(
     data: pd.DataFrame | np.ndarray,
     *,
     keys: Sequence[int] | Sequence[str] | str | None = None,
+    n_obs: int | None = None,
     **polychoric_options: Any,
 ) -> OrdinalAlphaResult:
     r"""Ordinal alpha: the standardised alpha of the polychoric correlation matrix.
@@ -74,13 +84,17 @@ def ordinal_alpha(
     Parameters
     ----------
     data
-        Respondents x items with integer categories (missing as NaN).
+        Respondents x items with integer categories (missing as NaN), or a polychoric
+        correlation matrix already computed (recognised by
+        :func:`psychometrics.factor._matrix.matrix_kind`), with ``n_obs``.
     keys
         Items to reverse (names or one +1/-1 per item): their polychoric correlations change
         sign, as ``psych::alpha(rho, keys = ...)``; labelled ``name-``.
     **polychoric_options
         Passed to :func:`psychometrics.polychoric` (``correct``, ``smooth``,
         ``global_thresholds``, ``max_categories``).
+    n_obs
+        Number of respondents behind a polychoric matrix given as ``data``.
 
     Returns
     -------
@@ -108,8 +122,18 @@ def ordinal_alpha(
     >>> res.alpha > pm.alpha(items).std_alpha
     True
     """
-    _, names = _item_matrix(data)
-    poly = polychoric(data, **polychoric_options)
+    if matrix_kind(data, n_obs) == "correlation":
+        rho = data if isinstance(data, pd.DataFrame) else pd.DataFrame(np.asarray(data))
+        rho = pd.DataFrame(rho.to_numpy(dtype=float), index=[str(c) for c in rho.columns],
+                           columns=[str(c) for c in rho.columns])
+        if n_obs is None:
+            raise ValueError("ordinal_alpha on a polychoric matrix needs n_obs, the number "
+                             "of respondents behind it")
+        poly = _GivenMatrix(rho, int(n_obs))
+        names = list(rho.columns)
+    else:
+        _, names = _item_matrix(data)
+        poly = polychoric(data, **polychoric_options)
     names_kept = list(poly.rho.index)
     if keys is not None:
         signs_all = _parse_keys(keys, names)

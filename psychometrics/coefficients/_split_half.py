@@ -21,7 +21,7 @@ from psychometrics.coefficients._alpha import (
     _parse_keys,
 )
 from psychometrics.errors import NumericalWarning
-from psychometrics.factor._matrix import cov2cor, smc
+from psychometrics.factor._matrix import cov2cor, matrix_kind, smc, warn_few_respondents
 from psychometrics.progress import ProgressCallback, resolve_progress
 from psychometrics.results import ResultMixin, format_number
 
@@ -44,12 +44,14 @@ class SplitHalfResult(ResultMixin):
     average_r: float
     median_r: float
     n_items: int
-    n: int
+    n: int | None
     n_splits: int
     enumerated: bool
     ci: ConfidenceInterval
     max_halves: tuple[tuple[str, ...], tuple[str, ...]]
     min_halves: tuple[tuple[str, ...], tuple[str, ...]]
+    psych_version: str = "2.3"
+    matrix_input: str | None = None
 
     _title = "Split-half reliabilities"
 
@@ -67,7 +69,12 @@ class SplitHalfResult(ResultMixin):
             f"Average interitem r = {f(self.average_r)} with median = {f(self.median_r)}",
             f"{self.ci.level:.0%} of split halves between {f(self.ci.lower)} and "
             f"{f(self.ci.upper)} (median {f(self.median_split)})",
-            f"{self.n_items} items, {self.n} respondents; {how} {self.n_splits} splits",
+            f"{self.n_items} items, "
+            + ("n unknown" if self.n is None else f"{self.n} respondents")
+            + (f" (from a {self.matrix_input} matrix)" if self.matrix_input else "")
+            + f"; {how} {self.n_splits} splits"
+            + (" (psych 2.2.9's half of the odd-k splits)"
+               if self.psych_version == "2.2.9" and self.n_items % 2 else ""),
             f"Best split:  {' '.join(self.max_halves[0])}  |  {' '.join(self.max_halves[1])}",
             f"Worst split: {' '.join(self.min_halves[0])}  |  {' '.join(self.min_halves[1])}",
         ])
@@ -104,6 +111,8 @@ def split_half(
     ci: float = 0.95,
     seed: int | np.random.Generator | None = None,
     progress: bool | ProgressCallback | None = None,
+    n_obs: int | None = None,
+    psych_version: str = "2.3",
 ) -> SplitHalfResult:
     r"""Split-half reliabilities over many splits, lambda 2 and lambda 6 (psych::splitHalf).
 
@@ -122,7 +131,10 @@ def split_half(
     Parameters
     ----------
     data
-        Respondents x items; missing values as NaN (pairwise covariances, as psych).
+        Respondents x items; missing values as NaN (pairwise covariances, as psych). Or a
+        correlation or covariance matrix (a square symmetric DataFrame with the items on
+        both axes, see :func:`psychometrics.factor._matrix.matrix_kind`), as
+        ``psych::splitHalf(r)``.
     keys
         Items to reverse (names, or one +1/-1 per item). Without keys and with
         ``check_keys=True`` (psych's default), items loading negatively on the first
@@ -137,6 +149,13 @@ def split_half(
         Level of the central interval of the split values (psych's ``ci = 0.05``).
     progress
         ``progress(done, total)`` callback for long enumerations.
+    n_obs
+        Number of respondents behind a matrix (reported only).
+    psych_version
+        ``"2.3"`` (default; psych 2.3 and later): every split is evaluated, for odd ``k``
+        all ``choose(k, k // 2)`` of them. ``"2.2.9"``: psych 2.2.9's enumeration, which for
+        odd ``k`` evaluates only the first half of that list (see Notes), to reproduce
+        results published with it.
 
     Returns
     -------
@@ -149,12 +168,16 @@ def split_half(
 
     Notes
     -----
-    psych enumerates the first ``choose(k, k %/% 2) / 2`` half-sets in lexicographic order.
-    For even k these are exactly the distinct splits. For odd k they are only the first half
-    of the lexicographic list (k = 5: 5 of the 10 distinct splits), and when that count is
-    not whole (k = 7: 17.5) R's loop evaluates one split more and the mean still divides by
-    the fractional count. This function reproduces psych exactly, including these quirks,
-    so its numbers agree with ``psych::splitHalf``; ``brute=True`` evaluates the same list.
+    For even k the distinct splits are the first ``choose(k, k / 2) / 2`` half-sets in
+    lexicographic order (those containing the first item); every version of psych
+    evaluates those. For odd k every one of the ``choose(k, k %/% 2)`` half-sets is a
+    different split (the halves differ in size); psych 2.3 and later evaluate them all
+    (psych's NEWS calls it a fix), and so does this function by default. psych 2.2.9
+    evaluated only the first ``choose(k, k %/% 2) / 2`` of them (k = 5: 5 of the 10
+    splits), and when that count is not whole (k = 7: 17.5) R's loop evaluates one split
+    more while the mean divides by the fractional count; ``psych_version="2.2.9"``
+    reproduces that exactly. The number of splits compared with ``n_sample`` is the
+    version's count.
 
     References
     ----------
@@ -181,14 +204,29 @@ def split_half(
         raise ValueError(f"ci is a level in (0, 1), got {ci!r}")
     if not isinstance(n_sample, int | np.integer) or n_sample < 1:
         raise ValueError(f"n_sample must be a positive integer, got {n_sample!r}")
-    X, names = _item_matrix(data)
-    n_rows, k = X.shape
-    if k < 2:
-        raise ValueError(f"split_half needs at least 2 items, got {k}")
-    if n_rows < 3:
-        raise ValueError(f"split_half needs at least 3 respondents, got {n_rows}")
-    mom = _moments(X, frequencies=False)
-    C = mom.covariance()
+    if psych_version not in ("2.3", "2.2.9"):
+        raise ValueError(f"psych_version must be '2.3' (all splits) or '2.2.9', got "
+                         f"{psych_version!r}")
+    kind = matrix_kind(data, n_obs)
+    if kind is not None:
+        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(np.asarray(data))
+        names = ([str(c) for c in frame.columns] if isinstance(data, pd.DataFrame)
+                 else [f"V{i + 1}" for i in range(frame.shape[1])])
+        C = frame.to_numpy(dtype=float)
+        k = C.shape[0]
+        n_rows: int | None = None if n_obs is None else int(n_obs)
+        if k < 2:
+            raise ValueError(f"split_half needs at least 2 items, got {k}")
+    else:
+        X, names = _item_matrix(data)
+        n_rows, k = X.shape
+        if k < 2:
+            raise ValueError(f"split_half needs at least 2 items, got {k}")
+        if n_rows < 3:
+            raise ValueError(f"split_half needs at least 3 respondents, got {n_rows}")
+        mom = _moments(X, frequencies=False)
+        C = mom.covariance()
+    warn_few_respondents(n_rows, k, "split_half")
     flat = np.flatnonzero(~(np.diag(C) > 0))
     if flat.size:
         raise ValueError(f"item {names[flat[0]]!r} has no variance (or fewer than 2 answers); "
@@ -219,7 +257,10 @@ def split_half(
     lambda2 = (sum_r - k + math.sqrt((off * off).sum() * k / (k - 1))) / sum_r
 
     half = k // 2
-    count = math.comb(k, half) / 2  # psych: round(choose(n, m)) / 2, may end in .5
+    if psych_version == "2.2.9" or k % 2 == 0:
+        count = math.comb(k, half) / 2  # psych: round(choose(n, m)) / 2, may end in .5
+    else:
+        count = float(math.comb(k, half))  # odd k: every half-set is a distinct split
     enumerated = brute or count <= n_sample
     if enumerated:
         total = math.ceil(count)  # R's while (i < count + 1) runs one more for a .5 count
@@ -267,4 +308,5 @@ def split_half(
         n_items=k, n=n_rows, n_splits=done, enumerated=enumerated,
         ci=ConfidenceInterval(float(q_lo), float(q_hi), ci, "split quantiles"),
         max_halves=halves(best[1]), min_halves=halves(worst[1]),
+        psych_version=psych_version, matrix_input=kind,
     )

@@ -7,7 +7,10 @@ multiple correlations through a pseudo-inverse, clipped to [0, 1]), ``psych::cor
 
 The API is kept stable because other modules import it read-only:
 
-- :func:`pairwise_correlation` / :func:`listwise_correlation` (raw data -> R, counts)
+- :func:`pairwise_correlation` / :func:`listwise_correlation` (raw data -> R, counts),
+  :func:`pairwise_covariance` (R's ``cov(use="pairwise")``)
+- :func:`matrix_kind`: is the input a correlation or covariance matrix rather than
+  respondents? (the one rule every statistic on moments uses)
 - :func:`prepare_correlation` (DataFrame or matrix + ``n_obs`` -> :class:`CorrelationInput`)
 - :func:`smc`, :func:`pinv`, :func:`cor_smooth`, :func:`cov2cor`,
   :func:`is_correlation_matrix`, :func:`is_symmetric_matrix`, :func:`min_eigenvalue`
@@ -34,8 +37,10 @@ __all__ = [
     "is_correlation_matrix",
     "is_symmetric_matrix",
     "listwise_correlation",
+    "matrix_kind",
     "min_eigenvalue",
     "pairwise_correlation",
+    "pairwise_covariance",
     "pinv",
     "prepare_correlation",
     "small_matrix_blas",
@@ -66,6 +71,11 @@ class CorrelationInput:
         when that was asked for; ``None`` for matrix input.
     row_index : pandas Index or None
         Labels of the rows of ``data`` (the DataFrame's index, or positions).
+    kind : {None, "correlation", "covariance"}
+        What was given: raw data (``None``) or a matrix (:func:`matrix_kind`).
+    covariance : ndarray (p, p) or None
+        The covariance matrix: the one given, or the pairwise covariances of the data
+        when asked for (``covar=True``); ``None`` otherwise.
     """
 
     r: np.ndarray
@@ -74,6 +84,8 @@ class CorrelationInput:
     np_obs: np.ndarray | None
     data: np.ndarray | None
     row_index: pd.Index | None = None
+    kind: str | None = None
+    covariance: np.ndarray | None = None
 
     @property
     def is_raw(self) -> bool:
@@ -260,6 +272,66 @@ def _complete_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, np.full((x.shape[1], x.shape[1]), n, dtype=int)
 
 
+def pairwise_covariance(x: np.ndarray) -> np.ndarray:
+    """R's ``cov(x, use="pairwise")``: each pair's covariance over the rows where both are
+    observed, with that subset's means and ``n - 1``; NaN with fewer than two pairs."""
+    x = np.asarray(x, dtype=float)
+    mask = ~np.isnan(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(x, axis=0)
+    centre = np.where(np.isnan(centre), 0.0, centre)
+    x0 = np.where(mask, x - centre, 0.0)
+    m = mask.astype(float)
+    n = m.T @ m
+    sx = x0.T @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (x0.T @ x0 - sx * sx.T / n) / (n - 1)
+    cov[n < 2] = np.nan
+    return cov
+
+
+def matrix_kind(data: Any, n_obs: int | None = None) -> str | None:
+    """Is ``data`` a correlation or covariance matrix rather than respondents x items?
+
+    Returns ``"correlation"``, ``"covariance"`` or ``None`` (raw data). A numeric input is
+    a matrix when it is square, symmetric (R's ``isSymmetric``), complete and has a
+    positive diagonal, and
+
+    - it is a DataFrame whose row labels are its column labels, or
+    - ``n_obs`` is given, or it is a correlation matrix (psych's ``isCorrelation``), or
+    - it is an unlabelled array (psych reads every square symmetric matrix as one).
+
+    A square symmetric DataFrame whose rows are labelled differently from its columns
+    (respondents 0, 1, 2 ...) is data unless ``n_obs`` is given or it is a correlation
+    matrix. This is the one rule the statistics that work on moments share (efa, omega,
+    kmo, bartlett, parallel analysis, split halves; alpha may use it too).
+    """
+    if isinstance(data, pd.DataFrame):
+        if data.shape[0] != data.shape[1] or data.shape[0] == 0:
+            return None
+        if not all(pd.api.types.is_numeric_dtype(data[c]) for c in data.columns):
+            return None
+        values = data.to_numpy(dtype=float, na_value=np.nan)
+        labelled = [str(i) for i in data.index] == [str(c) for c in data.columns]
+    else:
+        try:
+            values = np.asarray(data, dtype=float)
+        except (TypeError, ValueError):
+            return None
+        if values.ndim != 2 or values.shape[0] != values.shape[1] or values.shape[0] == 0:
+            return None
+        labelled = True  # psych: any square symmetric matrix
+    if np.isnan(values).any() or not is_symmetric_matrix(values):
+        return None
+    if np.any(np.diag(values) <= 0):
+        return None
+    corr = is_correlation_matrix(values)
+    if not (labelled or n_obs is not None or corr):
+        return None
+    return "correlation" if corr else "covariance"
+
+
 def listwise_correlation(x: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
     """Correlations on complete cases. Returns ``(r, n_complete, complete_rows_mask)``."""
     x = np.asarray(x, dtype=float)
@@ -284,6 +356,7 @@ def prepare_correlation(
     missing: str = "pairwise",
     min_items: int = 2,
     what: str = "this analysis",
+    covar: bool = False,
 ) -> CorrelationInput:
     """Turn the user's input into a correlation matrix with its sample size.
 
@@ -291,9 +364,8 @@ def prepare_correlation(
     ----------
     data : DataFrame or array-like
         Either items (rows are respondents, NaN for missing) or a square correlation or
-        covariance matrix. A square symmetric input is taken as a matrix when ``n_obs`` is
-        given or when it is a correlation matrix (psych's ``isCorrelation``); a covariance
-        matrix is scaled to a correlation matrix.
+        covariance matrix, recognised by :func:`matrix_kind`; a covariance matrix is
+        scaled to a correlation matrix (and kept as ``covariance``).
     n_obs : int, optional
         Sample size for a matrix. Ignored (with a warning) for raw data.
     missing : {"pairwise", "listwise"}
@@ -303,6 +375,8 @@ def prepare_correlation(
         Fewest items the caller can work with.
     what : str
         Name of the analysis, for error messages.
+    covar : bool
+        Also compute the pairwise covariance matrix of raw data (``covariance``).
 
     Items with zero variance (or fewer than two observations) are dropped with a
     :class:`~psychometrics.errors.NumericalWarning` naming them.
@@ -326,16 +400,19 @@ def prepare_correlation(
         names = [f"V{i + 1}" for i in range(values.shape[1])]
         row_index = pd.RangeIndex(values.shape[0])
 
-    square = values.shape[0] == values.shape[1] and is_symmetric_matrix(values)
-    if square and (n_obs is not None or is_correlation_matrix(values)):
+    kind = matrix_kind(data, n_obs)
+    square = values.shape[0] == values.shape[1] and values.shape[0] > 0
+    if kind is None and square and n_obs is not None and is_symmetric_matrix(values):
+        # meant as a matrix (n_obs given) but not a valid one: say why
         if np.isnan(values).any():
             raise DataValidationError(f"the matrix given to {what} contains missing values")
-        if np.any(np.diag(values) <= 0):
-            raise DataValidationError(f"the matrix given to {what} has a non-positive diagonal")
+        raise DataValidationError(f"the matrix given to {what} has a non-positive diagonal")
+    if kind is not None:
         r = cov2cor(values)
         if values.shape[0] < min_items:
             raise DataValidationError(f"{what} needs at least {min_items} items")
-        return CorrelationInput(r=r, names=names, n_obs=n_obs, np_obs=None, data=None)
+        return CorrelationInput(r=r, names=names, n_obs=n_obs, np_obs=None, data=None,
+                                kind=kind, covariance=values.copy())
 
     if n_obs is not None:
         warnings.warn(
@@ -376,7 +453,8 @@ def prepare_correlation(
             f"({counts[i, j]}) for a correlation"
         )
     return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x,
-                            row_index=row_index)
+                            row_index=row_index,
+                            covariance=pairwise_covariance(x) if covar else None)
 
 
 def warn_few_respondents(n_obs: int | None, n_items: int, what: str, *,

@@ -45,12 +45,15 @@ class KMOResult(ResultMixin):
         middling >= .7, mediocre >= .6, miserable >= .5, unacceptable below).
     n_items : int
         Number of items.
+    matrix_input : {None, "correlation", "covariance"}
+        Raw data (``None``) or the kind of matrix given.
     """
 
     msa: float
     msa_items: pd.Series
     label: str
     n_items: int
+    matrix_input: str | None = None
 
     _title: ClassVar[str] = "Kaiser-Meyer-Olkin sampling adequacy"
 
@@ -76,12 +79,15 @@ class BartlettResult(ResultMixin):
         Upper tail of the chi-square distribution.
     n_obs : int
         Sample size used.
+    matrix_input : {None, "correlation", "covariance"}
+        Raw data (``None``) or the kind of matrix given.
     """
 
     chi2: float
     dof: float
     p_value: float
     n_obs: int
+    matrix_input: str | None = None
 
     _title: ClassVar[str] = "Bartlett's test of sphericity"
 
@@ -161,7 +167,7 @@ def kmo(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> KMORes
     msa = float(r2.sum() / (r2.sum() + q2.sum()))
     items = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
     return KMOResult(msa=msa, msa_items=pd.Series(items, index=ci.names, name="MSA"),
-                     label=_kaiser_label(msa), n_items=ci.n_items)
+                     label=_kaiser_label(msa), n_items=ci.n_items, matrix_input=ci.kind)
 
 
 def bartlett(
@@ -221,4 +227,5 @@ def bartlett(
     chi2 = -logdet * (n - 1 - (2 * p + 5) / 6)
     dof = p * (p - 1) / 2
     return BartlettResult(chi2=float(chi2), dof=float(dof),
-                          p_value=float(stats.chi2.sf(chi2, dof)), n_obs=int(n))
+                          p_value=float(stats.chi2.sf(chi2, dof)), n_obs=int(n),
+                          matrix_input=ci.kind)

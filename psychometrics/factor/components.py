@@ -71,7 +71,7 @@ class PrincipalResult(ResultMixin):
     chi2_empirical: float
     chi2_empirical_p: float
     dof: float
-    matrix_input: bool = False
+    matrix_input: str | None = None
     _notes: tuple[str, ...] = field(default=(), repr=False)
 
     _title: ClassVar[str] = "Principal components"
@@ -251,6 +251,6 @@ def principal(
         chi2_empirical_p=float(st["chi2_empirical_p"]) if not math.isnan(
             st["chi2_empirical_p"]) else float("nan"),
         dof=float(st["dof"]),
-        matrix_input=ci.data is None,
+        matrix_input=ci.kind,
         _notes=tuple(notes),
     )

@@ -93,6 +93,14 @@ class EFAResult(ResultMixin):
         The independence model.
     n_obs : int or None
         Rows of the data (pairwise deletion keeps them all) or the ``n_obs`` given.
+    matrix_input : {None, "correlation", "covariance"}
+        What was factored from: raw data (``None``) or the kind of matrix given.
+    covar : bool
+        The covariance matrix was factored (psych's ``covar = TRUE``); loadings,
+        communalities and residuals are then in the items' units.
+    rotation_criterion, n_starts, n_best_starts
+        The rotation criterion at the solution (gradient-projection rotations), the
+        starts tried and how many reached the lowest criterion.
     """
 
     loadings: pd.DataFrame
@@ -131,6 +139,8 @@ class EFAResult(ResultMixin):
     n_iter: int
     converged: bool
     estimated_communalities: pd.Series | None = None
+    matrix_input: str | None = None
+    covar: bool = False
     rotation_criterion: float = float("nan")
     n_starts: int = 1
     n_best_starts: int = 1
@@ -180,6 +190,15 @@ class EFAResult(ResultMixin):
         lines.append(f"  RMSR = {f(self.rmsr, 3)}, df-corrected RMSR = "
                      f"{f(self.rmsr_corrected, 3)}")
         lines.append(f"  fit of the off-diagonal values = {f(self.fit_off, 3)}")
+        if self.matrix_input is not None:
+            lines += ["", f"Input: a {self.matrix_input} matrix"
+                      + ("" if self.n_obs is None else f" with n_obs = {self.n_obs}")]
+        if self.covar:
+            lines.append("The covariance matrix was factored (covar=True): loadings are in "
+                         "the items' units")
+        if self.n_starts > 1:
+            lines.append(f"Rotation: {self.n_starts} starts, {self.n_best_starts} reached the "
+                         f"lowest criterion {format_number(self.rotation_criterion, 6)}")
         for note in self._notes:
             lines += ["", f"Note: {note}"]
         return "\n".join(lines)
@@ -211,9 +230,11 @@ def _solve(
     max_iter: int | None = None,
     rotation_args: dict[str, Any] | None = None,
     np_obs: np.ndarray | None = None,
+    covar: bool = False,
 ) -> _Solution:
     """psych's ``fac`` from the correlation matrix to the sorted, named pattern matrix."""
-    ext = extract(r, n_factors, method, names=items, max_iter=max_iter, np_obs=np_obs)
+    ext = extract(r, n_factors, method, names=items, max_iter=max_iter, np_obs=np_obs,
+                  covar=covar)
     load = ext.loadings
     phi: np.ndarray | None = None
     n_iter, converged = ext.n_iter, ext.converged
@@ -461,6 +482,7 @@ def efa(
     weights: Any = None,
     random_starts: int = 0,
     seed: int | np.random.Generator | None = None,
+    covar: bool = False,
 ) -> EFAResult:
     """Exploratory factor analysis, matching ``psych::fa``.
 
@@ -537,6 +559,11 @@ def efa(
         ``n_best_starts`` says how many starts reached it.
     seed : int or Generator, optional
         Seed for the random starts.
+    covar : bool
+        Factor the covariance matrix instead of the correlations (psych's
+        ``fa(covar = TRUE)``): the pairwise covariances of raw data, or the covariance
+        matrix given. The SMCs are scaled by the variances and the loadings are in the
+        items' units; score weights still come from the correlations of raw data, as psych.
 
     Returns
     -------
@@ -576,13 +603,15 @@ def efa(
     >>> round(res.rmsea, 2) < 0.05
     True
     """
-    ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa")
+    ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3, what="efa",
+                             covar=bool(covar))
     k, rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
     warn_few_respondents(ci.n_obs, ci.n_items, "efa")
     rotation_args = {"normalize": normalize, "gamma": gamma, "target": target,
                      "weights": weights, "random_starts": random_starts, "seed": seed}
     with small_matrix_blas():
-        return _efa_from_input(ci, k, method, rotation, scores, max_iter, rotation_args)
+        return _efa_from_input(ci, k, method, rotation, scores, max_iter, rotation_args,
+                               covar=bool(covar))
 
 
 def _efa_from_input(
@@ -593,10 +622,14 @@ def _efa_from_input(
     scores: str | None,
     max_iter: int | None,
     rotation_args: dict[str, Any] | None = None,
+    covar: bool = False,
 ) -> EFAResult:
     r = ci.r
+    if covar:
+        assert ci.covariance is not None
+        r = ci.covariance
     items = ci.names
-    sol = _solve(r, k, method, rotation, items, max_iter, rotation_args, ci.np_obs)
+    sol = _solve(r, k, method, rotation, items, max_iter, rotation_args, ci.np_obs, covar)
     load, phi, names = sol.loadings, sol.phi, sol.names
     st = _fit_statistics(r, load, phi, ci.n_obs, ci.np_obs)
     notes: list[str] = []
@@ -637,7 +670,8 @@ def _efa_from_input(
     variance = pd.DataFrame(rows, index=names).T
     score_df = weights_df = None
     if scores is not None:
-        w = _score_weights(r, load, phi, scores)
+        # psych's factor.scores: the correlations of raw data, or the matrix given
+        w = _score_weights(ci.r if ci.data is not None else r, load, phi, scores)
         weights_df = pd.DataFrame(w, index=items, columns=names)
         if ci.data is not None:
             x = ci.data if scores == "components" else _standardise(ci.data)
@@ -680,8 +714,13 @@ def _efa_from_input(
         fit_off=st["fit_off"],
         n_iter=sol.n_iter,
         converged=sol.converged,
-        estimated_communalities=pd.Series(np.diag(r) - sol.extraction.psi, index=items,
-                                          name="communalities"),
+        estimated_communalities=pd.Series(
+            # psych: 1 - the optimiser's psi (also for a covariance matrix); pa and alpha:
+            # the final iteration's communalities
+            np.diag(r) - sol.extraction.psi if method in ("pa", "alpha")
+            else 1.0 - sol.extraction.psi, index=items, name="communalities"),
+        matrix_input=ci.kind,
+        covar=covar,
         rotation_criterion=np.nan if sol.rotation is None else sol.rotation.criterion,
         n_starts=1 if sol.rotation is None else sol.rotation.n_starts,
         n_best_starts=1 if sol.rotation is None else sol.rotation.n_best,

@@ -412,11 +412,11 @@ def extract(
     upper = max(float(np.max(s_smc)), 1.0)
     if method == "pa":
         load, pa_values, n_iter, converged = _principal_axis(
-            r, k, min_err, max_iter or 50, None if smc_start else np.diag(r).copy())
+            r, k, min_err, max_iter or 50, s_smc if smc_start else np.diag(r).copy())
         psi = np.diag(r) - np.sum(load * load, axis=1)
     elif method == "alpha":
         load, pa_values, n_iter, converged, h2_est = _alpha_factoring(
-            r, k, min_err, max_iter or 50, None if smc_start else np.diag(r).copy())
+            r, k, min_err, max_iter or 50, s_smc if smc_start else np.diag(r).copy())
         psi = np.diag(r) - h2_est
     else:
         start = np.diag(r) - s_smc
@@ -462,7 +462,7 @@ def extract(
     values = pa_values if pa_values is not None else np.linalg.eigvalsh(s)[::-1]
     e_values = np.linalg.eigvalsh(r)[::-1]
     if warn:
-        _warn_problems(method, names, psi, model_diag, converged, n_iter)
+        _warn_problems(method, names, psi, model_diag, converged, n_iter, np.diag(r))
     return Extraction(
         loadings=load,
         psi=psi,
@@ -483,6 +483,7 @@ def _warn_problems(
     h2: np.ndarray,
     converged: bool,
     n_iter: int,
+    variances: np.ndarray | None = None,
 ) -> None:
     if not converged:
         warnings.warn(
@@ -491,7 +492,8 @@ def _warn_problems(
             NumericalWarning,
             stacklevel=4,
         )
-    heywood = [n for n, h in zip(names, h2, strict=True) if h >= 1.0]
+    var = np.ones(len(names)) if variances is None else variances
+    heywood = [n for n, h, v in zip(names, h2, var, strict=True) if h >= v]
     if heywood:
         warnings.warn(
             "Heywood case: communality >= 1 (uniqueness <= 0) for "
@@ -502,8 +504,8 @@ def _warn_problems(
         )
     if method not in ("pa", "alpha"):
         bound = [
-            n for n, u, h in zip(names, psi, h2, strict=True)
-            if u <= _LOWER * (1 + 1e-8) and h < 1.0
+            n for n, u, h, v in zip(names, psi, h2, var, strict=True)
+            if u <= _LOWER * (1 + 1e-8) and h < v
         ]
         if bound:
             warnings.warn(

@@ -61,6 +61,10 @@ class ParallelAnalysisResult(ResultMixin):
         Rows of each simulated data set.
     seed : int or None
         Seed of the random generator.
+    method, sim, cor
+        psych's ``fm``, ``sim`` and ``cor`` as used.
+    matrix_input : {None, "correlation", "covariance"}
+        Raw data (``None``) or the kind of matrix given.
     """
 
     n_factors: int | None
@@ -74,6 +78,7 @@ class ParallelAnalysisResult(ResultMixin):
     method: str = "minres"
     sim: bool = True
     cor: str = "cor"
+    matrix_input: str | None = None
 
     _title: ClassVar[str] = "Parallel analysis"
 
@@ -375,6 +380,7 @@ def parallel_analysis(
         method=method,
         sim=bool(sim),
         cor=cor,
+        matrix_input=ci.kind,
     )
 
 
@@ -392,4 +398,5 @@ def _observed(data: Any, n_obs: int | None, missing: str, cor: str) -> Correlati
         raise DataValidationError("polychoric correlations could not be found for every "
                                   "item; parallel analysis needs them all")
     return CorrelationInput(r=rho.to_numpy(dtype=float), names=ci.names, n_obs=ci.n_obs,
-                            np_obs=ci.np_obs, data=ci.data, row_index=ci.row_index)
+                            np_obs=ci.np_obs, data=ci.data, row_index=ci.row_index,
+                            kind=ci.kind)
