@@ -209,7 +209,7 @@ def test_api_reference_covers_every_public_name() -> None:
 
 def test_cli_reference_has_every_command() -> None:
     page = cli_ref.page()
-    for command in ["list", "show", "schema", "validate", "score", "demo", "report",
+    for command in ["list", "show", "schema", "validate", "score", "demo", "evaluate", "report",
                     "reliability", "efa", "cfa"]:
         assert f"## `psychometrics {command}`" in page
     assert "--group COLUMN" in page

@@ -72,8 +72,9 @@ def test_more_than_two_groups_add_the_omnibus_tests() -> None:
 def test_change_pairs_by_index_and_keeps_the_unpaired() -> None:
     pre = pd.Series([10.0, 12, 14, 11, 13], index=["a", "b", "c", "d", "e"])
     post = pd.Series([13.0, 15, 14, 16, 20], index=["b", "c", "d", "e", "f"])
-    with pytest.warns(pm.NumericalWarning, match="only one of the two scores"):
+    with pytest.warns(pm.NumericalWarning, match="only 4 complete pairs"):
         res = pm.change(pre, post, reliability=0.8)
+    assert "2 respondent(s) have only one of the two scores" in res.note
     assert res.n == 4 and res.n_unpaired == 2
     assert list(res.respondents.index) == ["a", "b", "c", "d", "e", "f"]
     assert res.mean_diff == pytest.approx(np.mean([13 - 12, 15 - 14, 14 - 11, 16 - 13]))
