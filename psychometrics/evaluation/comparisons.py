@@ -264,11 +264,10 @@ def compare_groups(
                                                   "sd"])
     interaction = _interaction(groups_df, factors, ci) if len(factors) == 2 else \
         pd.DataFrame(columns=["score", *INTERACTION_COLUMNS, "note"])
-    for frame in (table, omnibus):
-        for note in frame["note"]:
-            if note:
-                warnings.warn(note, NumericalWarning, stacklevel=2)
-                break
+    flagged = [n for frame in (table, omnibus, interaction) for n in frame["note"] if n]
+    if flagged:
+        warnings.warn(f"{len(flagged)} comparison row(s) carry a caveat (see their note), "
+                      f"e.g. {flagged[0]}", NumericalWarning, stacklevel=2)
     return GroupComparison(tuple(factors), tuple(score_list), ci, groups_df, table, omnibus,
                            interaction, tuple(notes))
 

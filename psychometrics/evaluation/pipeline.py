@@ -328,7 +328,7 @@ def _total_invited(study: Study) -> int | None:
 
 
 def _wave_text(ctx: _Context, wave: str | None) -> str:
-    return "all data" if wave is None else ctx.study.wave_label(wave)
+    return "all data" if wave is None or ctx.wave_col is None else ctx.study.wave_label(wave)
 
 
 def _validation(ctx: _Context) -> None:
@@ -425,6 +425,8 @@ def _score_summary(ctx: _Context) -> None:
                 if grouping != ALL and 0 < x.size < study.min_group_size:
                     row["note"] = (f"small group ({x.size} scored): the interval of the mean "
                                    "is wide")
+                    ctx.caveat("scores", f"{_wave_text(ctx, wave)}, {col}, "
+                                         f"{grouping}={level}", row["note"])
                 rows.append(row)
     ctx.tables["score_summary"] = pd.DataFrame(rows)
 
@@ -605,7 +607,8 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     st = loaded.study
     frame = _read(loaded) if data is None else data.reset_index(drop=True)
     _check(frame, st)
-    waves: list[Any] = list(st.waves.order) if st.waves else [None]
+    # One occasion: every row is in the single wave "all" (the tables keep a wave column).
+    waves: list[Any] = list(st.waves.order) if st.waves else [ALL]
     frame = frame.copy()
     label = frame[st.id].astype(str)
     if st.waves is not None:

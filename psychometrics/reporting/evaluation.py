@@ -64,6 +64,11 @@ def _finite(v: Any) -> bool:
         return False
 
 
+def _same(column: pd.Series, wave: Any) -> pd.Series:
+    """Rows of ``wave``; a study without waves has None (NaN) there, which == never matches."""
+    return column.isna() if pd.isna(wave) else column == wave
+
+
 def _caveats(ev: Evaluation, sid: str) -> str:
     cav = ev.caveats[ev.caveats["section"] == sid] if not ev.caveats.empty else ev.caveats
     if cav.empty:
@@ -81,7 +86,7 @@ def _glabel(ev: Evaluation, grouping: str, group: str) -> str:
 
 
 def _wlabel(ev: Evaluation, wave: Any) -> str:
-    return "All data" if wave is None or (isinstance(wave, float) and math.isnan(wave)) \
+    return "All data" if ev.study.waves is None or pd.isna(wave) \
         else ev.study.wave_label(str(wave))
 
 
@@ -140,7 +145,7 @@ def _reliability(ev: Evaluation) -> str:
         "note": t["note"].fillna(""),
     })
     whole = t[t["grouping"] == "all"]
-    for wave, block in whole.groupby("wave", sort=False):
+    for wave, block in whole.groupby("wave", sort=False, dropna=False):
         pub = []
         for v in block["published_alpha"]:
             if isinstance(v, str) and "-" in v:
@@ -230,7 +235,7 @@ def _comparisons(ev: Evaluation) -> str:
            "rank-biserial correlation (Mann-Whitney), each with its 95% interval. For two "
            "crossed factors the second is compared within each level of the first, and the "
            "interaction (difference of differences) is estimated from the cell means.</p>"]
-    for (wave, design), block in t.groupby(["wave", "design"], sort=False):
+    for (wave, design), block in t.groupby(["wave", "design"], sort=False, dropna=False):
         within = design.split(" x ")[:-1]  # crossed: the first factor's level
         rows = pd.DataFrame({
             "score": block["score"],
@@ -267,14 +272,14 @@ def _comparisons(ev: Evaluation) -> str:
             "Standardised differences with 95% intervals (0 = no difference)."))
         om = ev.omnibus
         if not om.empty:
-            ob = om[(om["wave"] == wave) & (om["design"] == design)]
+            ob = om[_same(om["wave"], wave) & (om["design"] == design)]
             if not ob.empty:
                 out.append(table(ob.drop(columns=["wave", "design"]), index=False,
                                  caption="More than two groups: Welch's ANOVA and "
                                          "Kruskal-Wallis"))
         inter = ev.interaction
         if not inter.empty:
-            ib = inter[(inter["wave"] == wave) & (inter["design"] == design)]
+            ib = inter[_same(inter["wave"], wave) & (inter["design"] == design)]
             if not ib.empty:
                 out.append(_interaction(ev, ib))
     if t.empty:
