@@ -212,6 +212,10 @@ def _change(ev: Evaluation) -> str:
             f"{a} / {b} / {c}" for a, b, c in zip(t["n_improved"], t["n_no_reliable_change"],
                                                   t["n_deteriorated"], strict=True)],
     })
+    if t["to_wave"].nunique() == 1:  # one transition: say it once, not on every row
+        out.append(f"<p>From {esc(_wlabel(ev, t['from_wave'].iloc[0]))} to "
+                   f"{esc(_wlabel(ev, t['to_wave'].iloc[0]))}.</p>")
+        rows = rows.drop(columns="waves")
     whole = t[t["grouping"] == "all"]
     if not whole.empty:
         labels = list(whole["score"] + " (" + whole["to_wave"].map(
@@ -221,7 +225,7 @@ def _change(ev: Evaluation) -> str:
         bound = max([1.0] + [abs(v) for v in los + his if _finite(v)])
         out.append(figure(plots.interval_chart(
             labels, ests, los, his, title="Standardised change (d_av) from baseline",
-            xlabel="d_av (0 = no change)", lo=-bound, hi=bound),
+            xlabel="d_av (0 = no change)", lo=-bound, hi=bound, published_legend=False),
             "Mean change over the average SD of the two waves, everyone, with 95% "
             "intervals."))
     out.append(table(rows, index=False, digits=2))
@@ -268,7 +272,8 @@ def _comparisons(ev: Evaluation) -> str:
         out.append(figure(plots.interval_chart(
             labels, list(block["hedges_g"]), los, his,
             title=f"Hedges' g, {_wlabel(ev, wave)}, by {design}",
-            xlabel="g (group 1 minus group 2)", lo=-bound, hi=bound, width=760),
+            xlabel="g (group 1 minus group 2)", lo=-bound, hi=bound, width=760,
+            published_legend=False),
             "Standardised differences with 95% intervals (0 = no difference)."))
         om = ev.omnibus
         if not om.empty:

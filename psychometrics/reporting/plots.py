@@ -420,6 +420,7 @@ def interval_chart(
     hi: float = 1.0,
     width: int = 640,
     row_height: int = 26,
+    published_legend: bool = True,
 ) -> str:
     """Point estimates with confidence intervals, beside a published value or range.
 
@@ -485,9 +486,10 @@ def interval_chart(
     out.append(_marker("circle", lx + 12, ly, OKABE_ITO["blue"], True, 4.5))
     out.append(f'<text x="{lx + 30}" y="{ly + 4}" font-size="11" fill="{INK}">'
                f"this sample (confidence interval)</text>")
-    out.append(f'<rect x="{lx + 230}" y="{ly - 7}" width="24" height="14" fill="#bdbdbd" '
-               f'fill-opacity="0.7"/>')
-    out.append(f'<text x="{lx + 260}" y="{ly + 4}" font-size="11" fill="{INK}">'
-               f"published value or range</text>")
+    if published_legend:  # off where nothing published is drawn (e.g. effect sizes)
+        out.append(f'<rect x="{lx + 230}" y="{ly - 7}" width="24" height="14" '
+                   f'fill="#bdbdbd" fill-opacity="0.7"/>')
+        out.append(f'<text x="{lx + 260}" y="{ly + 4}" font-size="11" fill="{INK}">'
+                   f"published value or range</text>")
     desc = f"{xlabel} by scale with confidence intervals. " + "; ".join(descs)
     return _svg_open(width, height, title, desc, uid) + "".join(out) + "</svg>"
