@@ -127,3 +127,14 @@ def test_proportion_bounds_and_bad_counts() -> None:
     with pytest.raises(ValueError, match="whole number"):
         pm.proportion(1.5, 10)
     assert "Proportion" in p.summary() and p.to_dict()["k"] == 0
+
+
+def test_nullable_integer_columns_with_missing_answers() -> None:
+    df = pd.DataFrame({"s": pd.array([1, 2, None, 4, 3, 5, 6, None, 2, 3], dtype="Int64"),
+                       "g": list("aaaaabbbbb")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.NumericalWarning)
+        res = pm.compare_groups(df, "s", "g")
+        es = pm.effect_size(df.s[:5], df.s[5:], kind="cohen_d")
+    assert list(res.groups["n_missing"]) == [1, 1]
+    assert res.table["n_1"].iloc[0] == 4 and es.n == 8

@@ -82,7 +82,7 @@ def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
         raise ValueError(f"score column '{column}' holds a value that is not a number in "
                          f"data row {row + 2} (spreadsheet row, header is row 1): "
                          f"{raw.iloc[row]!r}")
-    return values.to_numpy(dtype=float)
+    return values.to_numpy(dtype=float, na_value=np.nan)  # nullable Int64: NA -> NaN
 
 
 def _caught(fn: Any, *args: Any) -> tuple[Any, list[str]]:
