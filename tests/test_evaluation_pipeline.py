@@ -163,3 +163,15 @@ def test_tables_are_written_as_csv_and_xlsx(ev: pm.Evaluation, tmp_path: Path) -
     assert {"participation.csv", "change.csv", "caveats.csv", "evaluation.xlsx"} <= names
     back = pd.read_csv(tmp_path / "change.csv")
     assert np.allclose(back["mean_diff"], ev.change["mean_diff"])
+
+
+def test_an_invited_group_without_respondents_shows_zero(tmp_path: Path) -> None:
+    data = load_mentorship()
+    path = _study(tmp_path, data, groups={
+        "role": {"invited": {"resident": 150, "faculty": 75, "nurse": 20}},
+        "gender": {"invited": {"female": 100}}})
+    p = pm.evaluate(path).participation.set_index(["wave", "grouping", "group"])
+    assert p.loc[("baseline", "role", "nurse"), "n"] == 0
+    assert p.loc[("baseline", "role", "nurse"), "response_rate"] == 0
+    # the overall rate comes from role (every group has a count), not from gender
+    assert p.loc[("baseline", "all", "all"), "invited"] == 245

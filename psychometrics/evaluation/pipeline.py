@@ -282,18 +282,21 @@ def _score(ctx_data: pd.DataFrame, loaded: LoadedStudy) -> tuple[pd.DataFrame, l
 def _participation(ctx: _Context) -> None:
     study = ctx.study
     rows = []
-    baseline_ids = set(ctx.data.loc[ctx.wave_mask(ctx.waves[0]), study.id]) \
-        if ctx.waves[0] is not None else set()
+    baseline_ids = set(ctx.data.loc[ctx.wave_mask(ctx.waves[0]), study.id])
+    total = _total_invited(study, ctx.data)
     for wave in ctx.waves:
         sub = ctx.data[ctx.wave_mask(wave)]
         splits: list[tuple[str, str, np.ndarray]] = [(ALL, ALL, np.ones(len(sub), bool))]
         for g in study.groups:
             vals = _group_values(sub, g)
-            splits += [(g, lev, vals == lev) for lev in _levels(vals)]
+            # an invited group nobody answered for is a row with 0 respondents, not absent
+            levels = _levels(vals)
+            levels += [k for k in study.groups[g].invited if k not in levels]
+            splits += [(g, lev, vals == lev) for lev in levels]
         for grouping, level, mask in splits:
             n = int(mask.sum())
             invited = (study.groups[grouping].invited.get(level)
-                       if grouping != ALL else _total_invited(study))
+                       if grouping != ALL else total)
             retained = (int(sub.loc[mask, study.id].isin(baseline_ids).sum())
                         if wave != ctx.waves[0] else np.nan)
             row = {"wave": wave, "grouping": grouping, "group": level, "n": n,
@@ -318,11 +321,12 @@ def _participation(ctx: _Context) -> None:
     ctx.tables["participation"] = pd.DataFrame(rows)
 
 
-def _total_invited(study: Study) -> int | None:
-    # The whole sample's invited count is the sum over one grouping that has counts for all
-    # its groups; with none, there is no overall rate.
-    for g in study.groups.values():
-        if g.invited:
+def _total_invited(study: Study, data: pd.DataFrame) -> int | None:
+    """The whole sample's invited count: the sum over the first grouping that has a count
+    for every group in the data (else there is no overall response rate)."""
+    for name, g in study.groups.items():
+        present = {v for v in _group_values(data, name) if v != MISSING_GROUP}
+        if g.invited and present <= set(g.invited):
             return int(sum(g.invited.values()))
     return None
 
