@@ -282,6 +282,9 @@ def _comparisons(ev: Evaluation) -> str:
                 out.append(table(ob.drop(columns=["wave", "design"]), index=False,
                                  caption="More than two groups: Welch's ANOVA and "
                                          "Kruskal-Wallis"))
+        if " x " in design and not ev.cells.empty:
+            out.append(_cells(ev, ev.cells[_same(ev.cells["wave"], wave)
+                                          & (ev.cells["design"] == design)], design))
         inter = ev.interaction
         if not inter.empty:
             ib = inter[_same(inter["wave"], wave) & (inter["design"] == design)]
@@ -290,6 +293,21 @@ def _comparisons(ev: Evaluation) -> str:
     if t.empty:
         out.append("<p>No comparison could be computed.</p>")
     return "".join(out)
+
+
+def _cells(ev: Evaluation, cells: pd.DataFrame, design: str) -> str:
+    fa, fb = design.split(" x ")
+    cells = cells.assign(
+        cell=[f"{m:.2f} ({sd:.2f}), n = {int(n)}" if _finite(sd) else
+              (f"{m:.2f}, n = {int(n)}" if _finite(m) else f"–, n = {int(n)}")
+              for m, sd, n in zip(cells["mean"], cells["sd"], cells["n"], strict=True)],
+        row=[f"{s}: {ev.study.group_label(fa, a)}" for s, a in
+             zip(cells["score"], cells[fa], strict=True)],
+        col=[ev.study.group_label(fb, b) for b in cells[fb]])
+    wide = cells.pivot_table(index="row", columns="col", values="cell", aggfunc="first",
+                             sort=False)
+    return table(wide.reset_index().rename(columns={"row": "score: " + fa}), index=False,
+                 caption=f"Cell means (SD) and sizes, {fa} by {fb}")
 
 
 def _interaction(ev: Evaluation, ib: pd.DataFrame) -> str:
