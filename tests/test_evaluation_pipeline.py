@@ -150,6 +150,10 @@ def test_sections_follow_the_study_and_one_wave_skips_change(tmp_path: Path) -> 
                   waves={"column": "wave", "order": ["baseline", "one_year"]})
     ev = pm.evaluate(path)
     assert [s.id for s in ev.sections] == ["participation", "change"]
+    # without the reliability section, change still uses the baseline alpha
+    whole = pm.evaluate(mentorship_study_path())
+    assert list(ev.change["reliability_used"]) == pytest.approx(
+        list(whole.change["reliability_used"]))
     one = _study(tmp_path, data[data.wave == "baseline"],
                  waves={"column": "wave", "order": ["baseline"]})
     ev1 = pm.evaluate(one)

@@ -455,6 +455,8 @@ def _change(ctx: _Context) -> None:
             splits += [(g, lev, ids[vals == lev]) for lev in _levels(vals)]
         for inst, scale, col in ctx.score_cols:
             alpha = _baseline_alpha(rel, base, inst.id, scale)
+            if rel is None:  # the reliability section was not requested: compute it here
+                alpha = _alpha_now(ctx, inst, scale, base)
             for grouping, level, members in splits:
                 pre = pre_all[col].reindex(members)
                 post = post_all[col].reindex(members)
@@ -499,6 +501,18 @@ def _baseline_alpha(rel: pd.DataFrame | None, wave: str, iid: str, scale: str
     if hit.empty or not np.isfinite(hit["alpha"].iloc[0]):
         return None
     return float(np.clip(hit["alpha"].iloc[0], 0.0, 0.999))
+
+
+def _alpha_now(ctx: _Context, inst: Any, scale: str, wave: str) -> float | None:
+    from psychometrics.analysis import reliability
+
+    if len(inst.scales[scale].items) < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        t = reliability(ctx.data[ctx.wave_mask(wave)], inst, columns=ctx.columns_of(inst),
+                        scales=[scale]).assign(wave=wave, grouping=ALL)
+    return _baseline_alpha(t, wave, inst.id, scale)
 
 
 def _comparisons(ctx: _Context) -> None:
