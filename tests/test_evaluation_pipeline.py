@@ -41,6 +41,7 @@ def test_every_section_is_there_with_its_tables(ev: pm.Evaluation) -> None:
         for name in s.tables:
             assert isinstance(getattr(ev, name), pd.DataFrame) and name in ev.tables
     assert "Change from baseline" in ev.covers
+    assert "Change from baseline</b> (ok)" in ev._repr_html_()
     text = ev.summary()
     assert text.startswith(ev.title) and "ok       Change from baseline: change" in text
     assert ev.to_dict()["tables"]["participation"]["columns"][0] == "wave"

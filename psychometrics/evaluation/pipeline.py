@@ -124,6 +124,19 @@ class Evaluation(ResultMixin):
                                              self.tables.items()))
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        # The sections and table sizes; the full document is pm.evaluation_report(self).
+        from psychometrics.reporting._html import esc
+
+        items = "".join(
+            f"<li><b>{esc(s.title)}</b> ({esc(s.status)}): "
+            + esc(", ".join(f"{t} [{len(self.tables[t])} rows]" for t in s.tables) or "-")
+            + (f"; {len(s.messages)} caveat(s)" if s.messages else "") + "</li>"
+            for s in self.sections)
+        return (f"<div><h4>{esc(self.title)}</h4><ul>{items}</ul><p>Every table: "
+                "<code>.tables</code>; the HTML report: "
+                "<code>pm.evaluation_report(ev)</code>.</p></div>")
+
     def to_dict(self) -> dict[str, Any]:
         from psychometrics.results import _plain
 
