@@ -116,9 +116,9 @@ def pair_row(x: np.ndarray, y: np.ndarray, ci: float) -> tuple[dict[str, Any], l
         rb.estimate, rb.ci_lower, rb.ci_upper)
     notes += caught
     small = min(n1, n2)
-    if small < 2:
-        notes.append(f"a group has {small} respondent(s): no test or effect size can be "
-                     "computed")
+    if small < 2:  # one plain sentence instead of each statistic's own complaint
+        notes = [f"a group has {small} respondent(s): no test or effect size can be "
+                 "computed"]
     elif small < SMALL_GROUP:
         notes.append(f"small group (n = {small}): tests have little power and intervals "
                      "are wide; read the effect size, not the p-value")
