@@ -16,12 +16,12 @@ import psychometrics as pm
 
 def test_a_group_of_one_gives_nan_and_a_caveat_not_a_crash() -> None:
     df = pd.DataFrame({"s": [1.0, 2, 3, 4, 5, 9], "g": ["a", "a", "a", "a", "a", "b"]})
-    with pytest.warns(pm.NumericalWarning, match="1 respondent"):
+    with pytest.warns(pm.NumericalWarning, match="a group has 1 respondent"):
         res = pm.compare_groups(df, "s", "g")
     row = res.table.iloc[0]
     assert row["n_2"] == 1 and math.isnan(row["welch_t"]) and math.isnan(row["cohen_d"])
     assert row["student_t"] == pytest.approx(-6 / math.sqrt(3))  # defined: pooled SD
-    assert "no test or effect size" in row["note"]
+    assert "need at least 2 per group" in row["note"]
 
 
 def test_an_empty_group_in_a_crossed_design_is_reported() -> None:

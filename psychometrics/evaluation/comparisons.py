@@ -117,8 +117,9 @@ def pair_row(x: np.ndarray, y: np.ndarray, ci: float) -> tuple[dict[str, Any], l
     notes += caught
     small = min(n1, n2)
     if small < 2:  # one plain sentence instead of each statistic's own complaint
-        notes = [f"a group has {small} respondent(s): no test or effect size can be "
-                 "computed"]
+        notes = ["a group has no respondents: nothing can be compared" if small == 0 else
+                 "a group has 1 respondent: Welch's t and the effect sizes need at least 2 "
+                 "per group (Student's t and Mann-Whitney are shown, with little meaning)"]
     elif small < SMALL_GROUP:
         notes.append(f"small group (n = {small}): tests have little power and intervals "
                      "are wide; read the effect size, not the p-value")
