@@ -181,3 +181,16 @@ def test_an_invited_group_without_respondents_shows_zero(tmp_path: Path) -> None
     assert p.loc[("baseline", "role", "nurse"), "response_rate"] == 0
     # the overall rate comes from role (every group has a count), not from gender
     assert p.loc[("baseline", "all", "all"), "invited"] == 245
+
+
+def test_a_study_built_in_python_with_a_dataframe() -> None:
+    study = pm.Study(title="In Python", data=[{"path": "not-read.csv"}], id="participant_id",
+                     waves={"column": "wave", "order": ["baseline", "one_year"]},
+                     groups={"role": {}}, instruments=[{"id": "css"}],
+                     comparisons={"groups": ["role"]})
+    ev = pm.evaluate(study, data=load_mentorship())
+    assert {s.id: s.status for s in ev.sections} == dict.fromkeys(
+        ["participation", "validation", "reliability", "scores", "change", "comparisons"], "ok")
+    assert list(ev.change["score"]) == ["css_satisfaction"]
+    with pytest.raises(pm.DefinitionError, match="no data file"):
+        pm.evaluate(study)

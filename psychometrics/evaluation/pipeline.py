@@ -634,7 +634,8 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     6   faculty   53     75.0
     7  resident  109    150.0
     """
-    loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    loaded = study if isinstance(study, LoadedStudy) else load_study(
+        study, check_files=data is None)
     st = loaded.study
     frame = _read(loaded) if data is None else data.reset_index(drop=True)
     _check(frame, st)
