@@ -116,6 +116,8 @@ def test_a_small_group_gets_plain_caveats_not_a_crash(tmp_path: Path) -> None:
     faculty_alpha = ev.reliability.query("grouping == 'role' and group == 'faculty'")
     assert (faculty_alpha["n"] <= 18).all()
     assert faculty_alpha["note"].str.contains("respondents: alpha from so few").all()
+    tiny = ev.reliability.query("grouping == 'gender' and n < 3")
+    assert tiny.empty or cav["message"].str.contains("fewer than 3").any()
     cells = ev.cells.query("role == 'faculty' and gender == 'male'")
     assert (cells["n"] <= 2).all()
     inter = ev.interaction["note"]

@@ -405,6 +405,11 @@ def _reliability(ctx: _Context) -> None:
             table.loc[table.index[i], "note"] = "; ".join(filter(None, [r["note"], text]))
             ctx.caveat("reliability", f"{_wave_text(ctx, r['wave'])}, {r['instrument']} "
                                       f"{r['scale']}, {r['grouping']}={r['group']}", text)
+        for i in np.flatnonzero(table["note"].fillna("").str.startswith("not computed")
+                                .to_numpy()):
+            r = table.iloc[i]
+            ctx.caveat("reliability", f"{_wave_text(ctx, r['wave'])}, {r['instrument']} "
+                                      f"{r['scale']}, {r['grouping']}={r['group']}", r["note"])
         front = ["wave", "grouping", "group"]
         table = table[front + [c for c in table.columns if c not in front]]
     ctx.tables["reliability"] = table
@@ -552,10 +557,12 @@ def _comparisons(ctx: _Context) -> None:
             if len(by) == 2:
                 tables["cells"].append(res.groups.assign(**extra))
                 tables["interaction"].append(res.interaction.assign(**extra))
-            for frame in (res.table, res.omnibus, res.interaction):
+            for frame, what in ((res.table, None), (res.omnibus, "all groups"),
+                                (res.interaction, "interaction")):
                 for _, r in frame[frame["note"] != ""].iterrows():
-                    pair = (f"{r['group_1']} vs {r['group_2']}" if "group_1" in r else
-                            design)
+                    pair = what or f"{r['group_1']} vs {r['group_2']}"
+                    if len(by) == 2 and what != "interaction":
+                        pair += f" within {by[0]}={r[by[0]]}"
                     ctx.caveat("comparisons", f"{_wave_text(ctx, wave)}, {r['score']}, "
                                               f"{design}: {pair}", r["note"])
             for note in res.notes:
