@@ -196,3 +196,13 @@ def test_a_study_built_in_python_with_a_dataframe() -> None:
     assert list(ev.change["score"]) == ["css_satisfaction"]
     with pytest.raises(pm.DefinitionError, match="no data file"):
         pm.evaluate(study)
+
+
+def test_a_file_whose_wave_column_disagrees_is_named(tmp_path: Path) -> None:
+    data = load_mentorship()
+    data[data.wave == "baseline"].to_csv(tmp_path / "b.csv", index=False)
+    data[data.wave != "baseline"].to_csv(tmp_path / "y.csv", index=False)
+    path = _study(tmp_path, None, data=[{"path": "b.csv", "wave": "baseline"},
+                                        {"path": "y.csv", "wave": "baseline"}])
+    with pytest.raises(DataValidationError, match=r"y\.csv: row 2 has wave = 'one_year'"):
+        pm.evaluate(path)
