@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import psychometrics as pm
 
@@ -138,3 +140,23 @@ def test_nullable_integer_columns_with_missing_answers() -> None:
         es = pm.effect_size(df.s[:5], df.s[5:], kind="cohen_d")
     assert list(res.groups["n_missing"]) == [1, 1]
     assert res.table["n_1"].iloc[0] == 4 and es.n == 8
+
+
+samples = st.lists(st.floats(-50, 50, allow_nan=False).map(lambda v: round(v, 2)),
+                   min_size=3, max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(samples, samples, st.floats(-10, 10).map(lambda v: round(v, 1)))
+def test_effect_sizes_swap_sign_and_ignore_a_common_shift(x, y, shift) -> None:
+    assume(np.std(x) > 0.01 and np.std(y) > 0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.NumericalWarning)
+        for kind in ("cohen_d", "hedges_g", "rank_biserial"):
+            a = pm.effect_size(x, y, kind=kind)
+            b = pm.effect_size(y, x, kind=kind)
+            c = pm.effect_size(np.add(x, shift), np.add(y, shift), kind=kind)
+            assert b.estimate == pytest.approx(-a.estimate, abs=1e-9)
+            assert b.ci_lower == pytest.approx(-a.ci_upper, abs=1e-6)
+            assert c.estimate == pytest.approx(a.estimate, abs=1e-6)
+            assert a.ci_lower <= a.estimate <= a.ci_upper
