@@ -77,7 +77,7 @@ def test_it_renders_in_headless_chromium(html: str) -> None:
         assert s["heading"] == f"{number}. {SECTION_TITLES[s['id']]}"
         assert s["width"] > 500 and s["height"] > 150, s
     where = {s["section"] for s in seen.probe["svgs"]}
-    assert {"reliability", "change", "comparisons"} <= where
+    assert {"reliability", "scores", "change", "comparisons"} <= where
     for svg in seen.probe["svgs"]:
         assert svg["width"] >= 300 and svg["height"] >= 100 and svg["content"] > 10_000, svg
         assert svg["title"], svg

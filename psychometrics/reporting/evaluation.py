@@ -181,7 +181,33 @@ def _scores(ev: Evaluation) -> str:
                                  sort=False)
         out.append(f"<h3>{esc(score)}</h3>")
         out.append(table(wide.reset_index().rename(columns={"who": "group"}), index=False))
+        shown = block[block["n"] > 0]
+        lo, hi = _score_range(ev, shown)
+        out.append(figure(plots.interval_chart(
+            [f"{w}: {g}" for w, g in zip(shown["when"], shown["who"], strict=True)],
+            list(shown["mean"]), list(shown["mean_lower"]), list(shown["mean_upper"]),
+            title=f"Mean {score} by group and wave", xlabel=f"{score} (its possible range)",
+            lo=lo, hi=hi, width=760, published_legend=False),
+            "Means with 95% t intervals; the axis spans the score's possible range."))
     return "".join(out)
+
+
+def _score_range(ev: Evaluation, block: pd.DataFrame) -> tuple[float, float]:
+    """The possible range of the score (from its instrument), else the observed one."""
+    from psychometrics.catalog import load_instrument
+
+    iid, scale = block["instrument"].iloc[0], block["scale"].iloc[0]
+    for si in ev.study.instruments:
+        try:
+            inst = load_instrument(si.id if not si.id.endswith((".yaml", ".yml")) or
+                                   ev.source is None else
+                                   str(Path(ev.source).resolve().parent / si.id))
+        except Exception:  # the range is cosmetic: fall back to the data
+            continue
+        if inst.id == iid and scale in inst.scales:
+            return inst.score_range(scale)
+    finite = [v for v in (*block["mean_lower"], *block["mean_upper"]) if _finite(v)]
+    return (min(finite), max(finite)) if finite else (0.0, 1.0)
 
 
 def _change(ev: Evaluation) -> str:
