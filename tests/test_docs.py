@@ -277,7 +277,7 @@ def test_formulas_become_mathml_or_fail_the_build() -> None:
 
 def test_cli_reference_has_every_command() -> None:
     page = cli_ref.page()
-    for command in ["list", "show", "schema", "validate", "score", "demo", "report",
+    for command in ["list", "show", "schema", "validate", "score", "demo", "evaluate", "report",
                     "reliability", "efa", "cfa"]:
         assert f"## `psychometrics {command}`" in page
     assert "--group COLUMN" in page
@@ -363,7 +363,9 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
     assert [a.title for a in areas] == ["Cronbach's alpha", "McDonald's omega",
                                         "Polychoric correlations", "Sampling adequacy",
                                         "Parallel analysis", "Exploratory factor analysis",
-                                        "Confirmatory factor analysis", "EFA rotations",
+                                        "Confirmatory factor analysis",
+                                        "Effect sizes, group comparisons and change",
+                                        "EFA rotations",
                                         "EFA extraction and factor scores",
                                         "Principal components", "Parallel analysis options",
                                         "Omega: rotations and extractions",

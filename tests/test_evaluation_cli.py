@@ -56,3 +56,15 @@ def test_demo_without_a_folder_writes_only_the_report(tmp_path: Path, monkeypatc
     assert main(["demo"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mentorship-evaluation.html"]
     assert "wrote" in capsys.readouterr().out
+
+
+def test_evaluate_prints_the_study_schema(tmp_path: Path, capsys) -> None:
+    import json
+
+    from psychometrics.evaluation.study import study_json_schema
+
+    assert main(["evaluate", "--schema", "-o", str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text()) == json.loads(
+        json.dumps(study_json_schema()))
+    assert main(["evaluate"]) == 2
+    assert "give the study YAML" in capsys.readouterr().err

@@ -192,3 +192,24 @@ def test_two_proportions_match_fisher_test_and_newcombe() -> None:
         dist = nchypergeom_fisher(total, m, k, res.odds_ratio_upper)
         assert dist.cdf(ref["k_1"]) == pytest.approx(0.025, abs=1e-8)
         assert res.odds_ratio_upper == pytest.approx(ref["odds_ratio_upper"], rel=1e-2)
+
+
+@pytest.mark.parametrize("case", sorted(PAIRED))
+def test_paired_hedges_g_matches_effectsize(case: str) -> None:
+    ref = PAIRED[case]
+    pre, post = _pre_post(ref)
+    es = pm.effect_size(post, pre, kind="hedges_g", paired=True, ci=ref["ci"])
+    assert es.estimate == pytest.approx(ref["g_z"]["estimate"], abs=STAT)
+    assert es.ci_lower == pytest.approx(ref["g_z"]["lower"], abs=CI)
+    assert es.ci_upper == pytest.approx(ref["g_z"]["upper"], abs=CI)
+
+
+def test_one_sample_effect_sizes_match_effectsize() -> None:
+    ref = _load("one_sample")
+    df = _data(ref["data"])
+    x = df["drug2"] - df["drug1"]
+    for kind in ("cohen_d", "hedges_g", "rank_biserial"):
+        es = pm.effect_size(x, kind=kind)
+        assert es.estimate == pytest.approx(ref[kind]["estimate"], abs=STAT), kind
+        assert es.ci_lower == pytest.approx(ref[kind]["lower"], abs=CI), kind
+        assert es.ci_upper == pytest.approx(ref[kind]["upper"], abs=CI), kind

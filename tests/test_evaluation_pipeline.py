@@ -41,7 +41,9 @@ def test_every_section_is_there_with_its_tables(ev: pm.Evaluation) -> None:
         for name in s.tables:
             assert isinstance(getattr(ev, name), pd.DataFrame) and name in ev.tables
     assert "Change from baseline" in ev.covers
-    assert "Evaluation" not in ev.summary() or "sections:" in ev.summary()
+    assert "Change from baseline</b> (ok)" in ev._repr_html_()
+    text = ev.summary()
+    assert text.startswith(ev.title) and "ok       Change from baseline: change" in text
     assert ev.to_dict()["tables"]["participation"]["columns"][0] == "wave"
 
 
@@ -114,6 +116,8 @@ def test_a_small_group_gets_plain_caveats_not_a_crash(tmp_path: Path) -> None:
     faculty_alpha = ev.reliability.query("grouping == 'role' and group == 'faculty'")
     assert (faculty_alpha["n"] <= 18).all()
     assert faculty_alpha["note"].str.contains("respondents: alpha from so few").all()
+    tiny = ev.reliability.query("grouping == 'gender' and n < 3")
+    assert tiny.empty or cav["message"].str.contains("fewer than 3").any()
     cells = ev.cells.query("role == 'faculty' and gender == 'male'")
     assert (cells["n"] <= 2).all()
     inter = ev.interaction["note"]
@@ -150,6 +154,10 @@ def test_sections_follow_the_study_and_one_wave_skips_change(tmp_path: Path) -> 
                   waves={"column": "wave", "order": ["baseline", "one_year"]})
     ev = pm.evaluate(path)
     assert [s.id for s in ev.sections] == ["participation", "change"]
+    # without the reliability section, change still uses the baseline alpha
+    whole = pm.evaluate(mentorship_study_path())
+    assert list(ev.change["reliability_used"]) == pytest.approx(
+        list(whole.change["reliability_used"]))
     one = _study(tmp_path, data[data.wave == "baseline"],
                  waves={"column": "wave", "order": ["baseline"]})
     ev1 = pm.evaluate(one)
@@ -163,3 +171,38 @@ def test_tables_are_written_as_csv_and_xlsx(ev: pm.Evaluation, tmp_path: Path) -
     assert {"participation.csv", "change.csv", "caveats.csv", "evaluation.xlsx"} <= names
     back = pd.read_csv(tmp_path / "change.csv")
     assert np.allclose(back["mean_diff"], ev.change["mean_diff"])
+
+
+def test_an_invited_group_without_respondents_shows_zero(tmp_path: Path) -> None:
+    data = load_mentorship()
+    path = _study(tmp_path, data, groups={
+        "role": {"invited": {"resident": 150, "faculty": 75, "nurse": 20}},
+        "gender": {"invited": {"female": 100}}})
+    p = pm.evaluate(path).participation.set_index(["wave", "grouping", "group"])
+    assert p.loc[("baseline", "role", "nurse"), "n"] == 0
+    assert p.loc[("baseline", "role", "nurse"), "response_rate"] == 0
+    # the overall rate comes from role (every group has a count), not from gender
+    assert p.loc[("baseline", "all", "all"), "invited"] == 245
+
+
+def test_a_study_built_in_python_with_a_dataframe() -> None:
+    study = pm.Study(title="In Python", data=[{"path": "not-read.csv"}], id="participant_id",
+                     waves={"column": "wave", "order": ["baseline", "one_year"]},
+                     groups={"role": {}}, instruments=[{"id": "css"}],
+                     comparisons={"groups": ["role"]})
+    ev = pm.evaluate(study, data=load_mentorship())
+    assert {s.id: s.status for s in ev.sections} == dict.fromkeys(
+        ["participation", "validation", "reliability", "scores", "change", "comparisons"], "ok")
+    assert list(ev.change["score"]) == ["css_satisfaction"]
+    with pytest.raises(pm.DefinitionError, match="no data file"):
+        pm.evaluate(study)
+
+
+def test_a_file_whose_wave_column_disagrees_is_named(tmp_path: Path) -> None:
+    data = load_mentorship()
+    data[data.wave == "baseline"].to_csv(tmp_path / "b.csv", index=False)
+    data[data.wave != "baseline"].to_csv(tmp_path / "y.csv", index=False)
+    path = _study(tmp_path, None, data=[{"path": "b.csv", "wave": "baseline"},
+                                        {"path": "y.csv", "wave": "baseline"}])
+    with pytest.raises(DataValidationError, match=r"y\.csv: row 2 has wave = 'one_year'"):
+        pm.evaluate(path)

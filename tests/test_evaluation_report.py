@@ -77,7 +77,27 @@ def test_it_renders_in_headless_chromium(html: str) -> None:
         assert s["heading"] == f"{number}. {SECTION_TITLES[s['id']]}"
         assert s["width"] > 500 and s["height"] > 150, s
     where = {s["section"] for s in seen.probe["svgs"]}
-    assert {"reliability", "change", "comparisons"} <= where
+    assert {"reliability", "scores", "change", "comparisons"} <= where
     for svg in seen.probe["svgs"]:
         assert svg["width"] >= 300 and svg["height"] >= 100 and svg["content"] > 10_000, svg
         assert svg["title"], svg
+
+
+def test_a_study_without_waves_is_reported_whole(tmp_path) -> None:
+    import yaml
+
+    from psychometrics.datasets import load_mentorship
+
+    spec = yaml.safe_load(mentorship_study_path().read_text(encoding="utf-8"))
+    del spec["waves"]
+    spec["comparisons"].pop("change_by")
+    data = load_mentorship()
+    data[data.wave == "baseline"].drop(columns="wave").to_csv(tmp_path / "mentorship.csv",
+                                                               index=False)
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    ev = pm.evaluate(tmp_path / "s.yaml")
+    assert {s.id: s.status for s in ev.sections}["change"] == "skipped"
+    html = pm.evaluation_report(ev).html
+    section = html.split('<section id="comparisons"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<svg") == 3 and "All data: by role x gender" in section
+    assert set(ev.comparisons["wave"]) == {"all"}

@@ -10,18 +10,20 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import psychometrics as pm
 
 
 def test_a_group_of_one_gives_nan_and_a_caveat_not_a_crash() -> None:
     df = pd.DataFrame({"s": [1.0, 2, 3, 4, 5, 9], "g": ["a", "a", "a", "a", "a", "b"]})
-    with pytest.warns(pm.NumericalWarning, match="1 respondent"):
+    with pytest.warns(pm.NumericalWarning, match="a group has 1 respondent"):
         res = pm.compare_groups(df, "s", "g")
     row = res.table.iloc[0]
     assert row["n_2"] == 1 and math.isnan(row["welch_t"]) and math.isnan(row["cohen_d"])
     assert row["student_t"] == pytest.approx(-6 / math.sqrt(3))  # defined: pooled SD
-    assert "no test or effect size" in row["note"]
+    assert "need at least 2 per group" in row["note"]
 
 
 def test_an_empty_group_in_a_crossed_design_is_reported() -> None:
@@ -72,8 +74,9 @@ def test_more_than_two_groups_add_the_omnibus_tests() -> None:
 def test_change_pairs_by_index_and_keeps_the_unpaired() -> None:
     pre = pd.Series([10.0, 12, 14, 11, 13], index=["a", "b", "c", "d", "e"])
     post = pd.Series([13.0, 15, 14, 16, 20], index=["b", "c", "d", "e", "f"])
-    with pytest.warns(pm.NumericalWarning, match="only one of the two scores"):
+    with pytest.warns(pm.NumericalWarning, match="only 4 complete pairs"):
         res = pm.change(pre, post, reliability=0.8)
+    assert "2 respondent(s) have only one of the two scores" in res.note
     assert res.n == 4 and res.n_unpaired == 2
     assert list(res.respondents.index) == ["a", "b", "c", "d", "e", "f"]
     assert res.mean_diff == pytest.approx(np.mean([13 - 12, 15 - 14, 14 - 11, 16 - 13]))
@@ -126,3 +129,34 @@ def test_proportion_bounds_and_bad_counts() -> None:
     with pytest.raises(ValueError, match="whole number"):
         pm.proportion(1.5, 10)
     assert "Proportion" in p.summary() and p.to_dict()["k"] == 0
+
+
+def test_nullable_integer_columns_with_missing_answers() -> None:
+    df = pd.DataFrame({"s": pd.array([1, 2, None, 4, 3, 5, 6, None, 2, 3], dtype="Int64"),
+                       "g": list("aaaaabbbbb")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.NumericalWarning)
+        res = pm.compare_groups(df, "s", "g")
+        es = pm.effect_size(df.s[:5], df.s[5:], kind="cohen_d")
+    assert list(res.groups["n_missing"]) == [1, 1]
+    assert res.table["n_1"].iloc[0] == 4 and es.n == 8
+
+
+samples = st.lists(st.floats(-50, 50, allow_nan=False).map(lambda v: round(v, 2)),
+                   min_size=3, max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(samples, samples, st.floats(-10, 10).map(lambda v: round(v, 1)))
+def test_effect_sizes_swap_sign_and_ignore_a_common_shift(x, y, shift) -> None:
+    assume(np.std(x) > 0.01 and np.std(y) > 0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pm.NumericalWarning)
+        for kind in ("cohen_d", "hedges_g", "rank_biserial"):
+            a = pm.effect_size(x, y, kind=kind)
+            b = pm.effect_size(y, x, kind=kind)
+            c = pm.effect_size(np.add(x, shift), np.add(y, shift), kind=kind)
+            assert b.estimate == pytest.approx(-a.estimate, abs=1e-9)
+            assert b.ci_lower == pytest.approx(-a.ci_upper, abs=1e-6)
+            assert c.estimate == pytest.approx(a.estimate, abs=1e-6)
+            assert a.ci_lower <= a.estimate <= a.ci_upper

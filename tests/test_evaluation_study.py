@@ -95,6 +95,4 @@ def test_yaml_syntax_and_duplicate_keys_are_reported_with_lines(tmp_path: Path) 
 def test_committed_study_schema_is_in_sync() -> None:
     committed = json.loads((ROOT / "instruments" / "study.schema.json").read_text())
     assert committed == json.loads(json.dumps(study_json_schema())), (
-        "regenerate with: python -c \"import json; from psychometrics.evaluation.study "
-        "import study_json_schema as s; print(json.dumps(s(), indent=2))\" > "
-        "instruments/study.schema.json")
+        "regenerate with: psychometrics evaluate --schema -o instruments/study.schema.json")

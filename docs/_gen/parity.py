@@ -395,8 +395,102 @@ def polychoric_area() -> Area:
     return area
 
 
+def evaluation_area() -> Area:
+    import psychometrics as pm
+
+    area = Area("Effect sizes, group comparisons and change",
+                "t.test, wilcox.test, oneway.test, kruskal.test, lm, effectsize", 1e-4,
+                "1e-6 for tests and estimates, 1e-4 for interval limits",
+                "Welch and Student t, Mann-Whitney and signed-rank tests (`correct=TRUE`), "
+                "Welch's ANOVA, Kruskal-Wallis, the interaction of two crossed factors, "
+                "and effectsize 0.8.3's Cohen's d, Hedges' g, Glass's delta, rank-biserial "
+                "and Cliff's delta with their intervals (d_av and d_rm: the formulas of "
+                "later effectsize versions, written out in the R script).")
+    ref_dir = REF / "evaluation"
+    two = json.loads((ref_dir / "two_groups.json").read_text())
+    for name, rec in two.items():
+
+        def compute(case: Case, rec: dict[str, Any] = rec) -> None:
+            df = _read(f"{rec['data']}.csv")
+            res = pm.compare_groups(df, rec["score"], rec["by"], ci=rec["ci"])
+            row = res.table.set_index(["group_1", "group_2"]).loc[
+                (rec["group_1"], rec["group_2"])]
+            for col in ("welch_t", "welch_df", "welch_p", "student_t", "student_p",
+                        "mann_whitney_u", "mann_whitney_p"):
+                case.scalar(col, rec[col], row[col])
+            x = df.loc[df[rec["by"]] == rec["group_1"], rec["score"]]
+            y = df.loc[df[rec["by"]] == rec["group_2"], rec["score"]]
+            for kind in ("cohen_d", "hedges_g", "glass_delta", "rank_biserial",
+                         "cliffs_delta"):
+                es = pm.effect_size(x, y, kind=kind, ci=rec["ci"])
+                case.scalar(kind, rec[kind]["estimate"], es.estimate)
+                case.scalar(f"{kind} lower", rec[kind]["lower"], es.ci_lower)
+                case.scalar(f"{kind} upper", rec[kind]["upper"], es.ci_upper)
+
+        _run(area, f"two groups: {name}", f"{rec['score']} by {rec['by']}", compute)
+    for name, rec in json.loads((ref_dir / "omnibus.json").read_text()).items():
+
+        def compute(case: Case, rec: dict[str, Any] = rec) -> None:
+            df = _read(f"{rec['data']}.csv").dropna(subset=[rec["score"]])
+            if rec["by"] == "education":
+                df["education"] = df["education"].map(
+                    lambda e: np.nan if pd.isna(e) else f"edu{int(e)}")
+            row = pm.compare_groups(df, rec["score"], rec["by"]).omnibus.iloc[0]
+            for col in ("welch_f", "welch_df2", "welch_p", "kruskal_h", "kruskal_p"):
+                case.scalar(col, rec[col], row[col])
+
+        _run(area, f"more groups: {name}", f"{rec['score']} by {rec['by']}", compute)
+    for name, rec in json.loads((ref_dir / "crossed.json").read_text()).items():
+
+        def compute(case: Case, rec: dict[str, Any] = rec) -> None:
+            fa, fb = rec["by"]
+            res = pm.compare_groups(_read(f"{rec['data']}.csv"), rec["score"], [fa, fb])
+            inter = res.interaction.set_index([f"{fa}_1", f"{fa}_2", f"{fb}_1", f"{fb}_2"])
+            for want in rec["interaction"]:
+                got = inter.loc[(want["a_1"], want["a_2"], want["b_1"], want["b_2"])]
+                label = f"{want['a_2']}-{want['a_1']} x {want['b_2']}-{want['b_1']}"
+                case.scalar(f"interaction {label}", want["estimate"], got["interaction"])
+                case.scalar(f"lower {label}", want["lower"], got["interaction_lower"])
+                case.scalar(f"p {label}", want["p"], got["pvalue"])
+
+        _run(area, f"crossed: {name}", f"{rec['score']} by {' x '.join(rec['by'])}", compute)
+    for name, rec in json.loads((ref_dir / "paired.json").read_text()).items():
+
+        def compute(case: Case, rec: dict[str, Any] = rec) -> None:
+            df = _read(f"{rec['data']}.csv")
+            if "rows" in rec:
+                df = df.iloc[: rec["rows"]]
+            res = pm.change(df[rec["pre"]], df[rec["post"]], ci=rec["ci"])
+            for col in ("mean_diff", "mean_diff_lower", "t", "pvalue", "wilcoxon_v",
+                        "wilcoxon_p"):
+                case.scalar(col, rec[col], getattr(res, col))
+            for kind in ("d_z", "d_av", "d_rm"):
+                case.scalar(kind, rec[kind]["estimate"], getattr(res, kind))
+                case.scalar(f"{kind} lower", rec[kind]["lower"], getattr(res, f"{kind}_lower"))
+                case.scalar(f"{kind} upper", rec[kind]["upper"], getattr(res, f"{kind}_upper"))
+
+        _run(area, f"paired: {name}", f"{rec['pre']} to {rec['post']}", compute)
+    props = json.loads((ref_dir / "proportions.json").read_text())
+
+    def compute_props(case: Case) -> None:
+        for rec in props["one"]:
+            p = pm.proportion(rec["k"], rec["n"])
+            for col in ("wilson_lower", "wilson_upper", "clopper_pearson_lower",
+                        "clopper_pearson_upper"):
+                case.scalar(f"{rec['k']}/{rec['n']} {col}", rec[col], getattr(p, col))
+        for rec in props["two"]:
+            d = pm.compare_proportions(rec["k_1"], rec["n_1"], rec["k_2"], rec["n_2"])
+            what = f"{rec['k_1']}/{rec['n_1']} vs {rec['k_2']}/{rec['n_2']}"
+            case.scalar(f"{what} Newcombe lower", rec["newcombe_lower"], d.newcombe_lower)
+            case.scalar(f"{what} Newcombe upper", rec["newcombe_upper"], d.newcombe_upper)
+            case.scalar(f"{what} Fisher p", rec["fisher_p"], d.fisher_p)
+
+    _run(area, "proportions", "prop.test (Wilson), binom.test, fisher.test", compute_props)
+    return area
+
+
 AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adequacy_area,
-                                   parallel_area, efa_area, cfa_area]
+                                   parallel_area, efa_area, cfa_area, evaluation_area]
 
 
 def _all_areas() -> list[Callable[[], Area]]:
@@ -452,9 +546,11 @@ def page() -> str:
         "# Validation against R",
         "",
         "Each statistic of the package is tested against R's reference implementation: "
-        "**psych 2.2.9** and **lavaan 0.6.14** (with GPArotation), on public data sets "
-        "shipped with them (`psych::bfi` with its missing values, `psych::lsat6`, "
-        "`lavaan::HolzingerSwineford1939`, `datasets::Harman74.cor`). The R scripts and "
+        "**psych 2.2.9** and **lavaan 0.6.14** (with GPArotation), R's stats and "
+        "**effectsize 0.8.3**, on public data sets shipped with them (`psych::bfi` with "
+        "its missing values, `psych::lsat6`, `lavaan::HolzingerSwineford1939`, "
+        "`datasets::Harman74.cor`, `mtcars`, `PlantGrowth`, `ToothGrowth`, `sleep`, "
+        "`MASS::immer`). The R scripts and "
         "their outputs are in `tests/reference/` of the source repository; the test suite "
         "compares every value with the tolerance stated below.",
         "",

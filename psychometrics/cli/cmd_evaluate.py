@@ -19,12 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "self-contained HTML report (and, with --tables, every table as CSV and "
                     "XLSX).",
     )
-    p.add_argument("study", metavar="STUDY", help="the study YAML")
+    p.add_argument("study", metavar="STUDY", nargs="?", help="the study YAML")
     p.add_argument("-o", "--output", metavar="HTML",
                    help="where to write the report (default: evaluation.html)")
     p.add_argument("--tables", metavar="DIR",
                    help="also write every table of the evaluation as CSV (and one XLSX) "
                         "into DIR")
+    p.add_argument("--schema", action="store_true",
+                   help="print the JSON Schema of the study format (to -o FILE if given) "
+                        "and exit")
     p.set_defaults(handler=cmd_evaluate)
 
 
@@ -52,4 +55,19 @@ def run(study: str | Path, output: str | Path, tables: str | Path | None = None)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.schema:
+        import json
+
+        from psychometrics.evaluation.study import study_json_schema
+
+        text = json.dumps(study_json_schema(), indent=2, ensure_ascii=False) + "\n"
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.study is None:
+        print("error: give the study YAML (psychometrics evaluate STUDY -o report.html), or "
+              "--schema", file=sys.stderr)
+        return 2
     return run(args.study, args.output or "evaluation.html", args.tables)

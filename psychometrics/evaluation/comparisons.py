@@ -82,7 +82,7 @@ def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
         raise ValueError(f"score column '{column}' holds a value that is not a number in "
                          f"data row {row + 2} (spreadsheet row, header is row 1): "
                          f"{raw.iloc[row]!r}")
-    return values.to_numpy(dtype=float)
+    return values.to_numpy(dtype=float, na_value=np.nan)  # nullable Int64: NA -> NaN
 
 
 def _caught(fn: Any, *args: Any) -> tuple[Any, list[str]]:
@@ -116,9 +116,10 @@ def pair_row(x: np.ndarray, y: np.ndarray, ci: float) -> tuple[dict[str, Any], l
         rb.estimate, rb.ci_lower, rb.ci_upper)
     notes += caught
     small = min(n1, n2)
-    if small < 2:
-        notes.append(f"a group has {small} respondent(s): no test or effect size can be "
-                     "computed")
+    if small < 2:  # one plain sentence instead of each statistic's own complaint
+        notes = ["a group has no respondents: nothing can be compared" if small == 0 else
+                 "a group has 1 respondent: Welch's t and the effect sizes need at least 2 "
+                 "per group (Student's t and Mann-Whitney are shown, with little meaning)"]
     elif small < SMALL_GROUP:
         notes.append(f"small group (n = {small}): tests have little power and intervals "
                      "are wide; read the effect size, not the p-value")
@@ -264,11 +265,10 @@ def compare_groups(
                                                   "sd"])
     interaction = _interaction(groups_df, factors, ci) if len(factors) == 2 else \
         pd.DataFrame(columns=["score", *INTERACTION_COLUMNS, "note"])
-    for frame in (table, omnibus):
-        for note in frame["note"]:
-            if note:
-                warnings.warn(note, NumericalWarning, stacklevel=2)
-                break
+    flagged = [n for frame in (table, omnibus, interaction) for n in frame["note"] if n]
+    if flagged:
+        warnings.warn(f"{len(flagged)} comparison row(s) carry a caveat (see their note), "
+                      f"e.g. {flagged[0]}", NumericalWarning, stacklevel=2)
     return GroupComparison(tuple(factors), tuple(score_list), ci, groups_df, table, omnibus,
                            interaction, tuple(notes))
 

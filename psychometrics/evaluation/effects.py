@@ -96,7 +96,7 @@ def as_sample(x: Any, name: str) -> np.ndarray:
         where = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(f"{name} holds a value that is not a number at position {where}: "
                          f"{np.asarray(x, dtype=object).ravel()[where]!r}")
-    return values.to_numpy(dtype=float)
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def ncp_interval(t: float, df: float, ci: float) -> tuple[float, float]:

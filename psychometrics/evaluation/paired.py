@@ -257,8 +257,9 @@ def change(
         else:
             notes.append("no reliable change: the SD of the baseline scores is not positive")
     note = "; ".join(dict.fromkeys(notes))
-    if note:
-        warnings.warn(f"change: {note}", NumericalWarning, stacklevel=2)
+    trouble = [n for n in dict.fromkeys(notes) if "only one of the two scores" not in n]
+    if trouble:  # unpaired respondents are information (note), not numerical trouble
+        warnings.warn(f"change: {'; '.join(trouble)}", NumericalWarning, stacklevel=2)
     return Change(
         n=n, n_unpaired=n_unpaired, mean_pre=float(x.mean()) if n else nan,
         mean_post=float(y.mean()) if n else nan, mean_diff=mean_diff, mean_diff_lower=lo,

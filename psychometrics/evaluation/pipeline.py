@@ -124,6 +124,19 @@ class Evaluation(ResultMixin):
                                              self.tables.items()))
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        # The sections and table sizes; the full document is pm.evaluation_report(self).
+        from psychometrics.reporting._html import esc
+
+        items = "".join(
+            f"<li><b>{esc(s.title)}</b> ({esc(s.status)}): "
+            + esc(", ".join(f"{t} [{len(self.tables[t])} rows]" for t in s.tables) or "-")
+            + (f"; {len(s.messages)} caveat(s)" if s.messages else "") + "</li>"
+            for s in self.sections)
+        return (f"<div><h4>{esc(self.title)}</h4><ul>{items}</ul><p>Every table: "
+                "<code>.tables</code>; the HTML report: "
+                "<code>pm.evaluation_report(ev)</code>.</p></div>")
+
     def to_dict(self) -> dict[str, Any]:
         from psychometrics.results import _plain
 
@@ -282,18 +295,21 @@ def _score(ctx_data: pd.DataFrame, loaded: LoadedStudy) -> tuple[pd.DataFrame, l
 def _participation(ctx: _Context) -> None:
     study = ctx.study
     rows = []
-    baseline_ids = set(ctx.data.loc[ctx.wave_mask(ctx.waves[0]), study.id]) \
-        if ctx.waves[0] is not None else set()
+    baseline_ids = set(ctx.data.loc[ctx.wave_mask(ctx.waves[0]), study.id])
+    total = _total_invited(study, ctx.data)
     for wave in ctx.waves:
         sub = ctx.data[ctx.wave_mask(wave)]
         splits: list[tuple[str, str, np.ndarray]] = [(ALL, ALL, np.ones(len(sub), bool))]
         for g in study.groups:
             vals = _group_values(sub, g)
-            splits += [(g, lev, vals == lev) for lev in _levels(vals)]
+            # an invited group nobody answered for is a row with 0 respondents, not absent
+            levels = _levels(vals)
+            levels += [k for k in study.groups[g].invited if k not in levels]
+            splits += [(g, lev, vals == lev) for lev in levels]
         for grouping, level, mask in splits:
             n = int(mask.sum())
             invited = (study.groups[grouping].invited.get(level)
-                       if grouping != ALL else _total_invited(study))
+                       if grouping != ALL else total)
             retained = (int(sub.loc[mask, study.id].isin(baseline_ids).sum())
                         if wave != ctx.waves[0] else np.nan)
             row = {"wave": wave, "grouping": grouping, "group": level, "n": n,
@@ -318,17 +334,18 @@ def _participation(ctx: _Context) -> None:
     ctx.tables["participation"] = pd.DataFrame(rows)
 
 
-def _total_invited(study: Study) -> int | None:
-    # The whole sample's invited count is the sum over one grouping that has counts for all
-    # its groups; with none, there is no overall rate.
-    for g in study.groups.values():
-        if g.invited:
+def _total_invited(study: Study, data: pd.DataFrame) -> int | None:
+    """The whole sample's invited count: the sum over the first grouping that has a count
+    for every group in the data (else there is no overall response rate)."""
+    for name, g in study.groups.items():
+        present = {v for v in _group_values(data, name) if v != MISSING_GROUP}
+        if g.invited and present <= set(g.invited):
             return int(sum(g.invited.values()))
     return None
 
 
 def _wave_text(ctx: _Context, wave: str | None) -> str:
-    return "all data" if wave is None else ctx.study.wave_label(wave)
+    return "all data" if wave is None or ctx.wave_col is None else ctx.study.wave_label(wave)
 
 
 def _validation(ctx: _Context) -> None:
@@ -388,6 +405,11 @@ def _reliability(ctx: _Context) -> None:
             table.loc[table.index[i], "note"] = "; ".join(filter(None, [r["note"], text]))
             ctx.caveat("reliability", f"{_wave_text(ctx, r['wave'])}, {r['instrument']} "
                                       f"{r['scale']}, {r['grouping']}={r['group']}", text)
+        for i in np.flatnonzero(table["note"].fillna("").str.startswith("not computed")
+                                .to_numpy()):
+            r = table.iloc[i]
+            ctx.caveat("reliability", f"{_wave_text(ctx, r['wave'])}, {r['instrument']} "
+                                      f"{r['scale']}, {r['grouping']}={r['group']}", r["note"])
         front = ["wave", "grouping", "group"]
         table = table[front + [c for c in table.columns if c not in front]]
     ctx.tables["reliability"] = table
@@ -425,6 +447,8 @@ def _score_summary(ctx: _Context) -> None:
                 if grouping != ALL and 0 < x.size < study.min_group_size:
                     row["note"] = (f"small group ({x.size} scored): the interval of the mean "
                                    "is wide")
+                    ctx.caveat("scores", f"{_wave_text(ctx, wave)}, {col}, "
+                                         f"{grouping}={level}", row["note"])
                 rows.append(row)
     ctx.tables["score_summary"] = pd.DataFrame(rows)
 
@@ -449,6 +473,8 @@ def _change(ctx: _Context) -> None:
             splits += [(g, lev, ids[vals == lev]) for lev in _levels(vals)]
         for inst, scale, col in ctx.score_cols:
             alpha = _baseline_alpha(rel, base, inst.id, scale)
+            if rel is None:  # the reliability section was not requested: compute it here
+                alpha = _alpha_now(ctx, inst, scale, base)
             for grouping, level, members in splits:
                 pre = pre_all[col].reindex(members)
                 post = post_all[col].reindex(members)
@@ -495,6 +521,18 @@ def _baseline_alpha(rel: pd.DataFrame | None, wave: str, iid: str, scale: str
     return float(np.clip(hit["alpha"].iloc[0], 0.0, 0.999))
 
 
+def _alpha_now(ctx: _Context, inst: Any, scale: str, wave: str) -> float | None:
+    from psychometrics.analysis import reliability
+
+    if len(inst.scales[scale].items) < 2:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        t = reliability(ctx.data[ctx.wave_mask(wave)], inst, columns=ctx.columns_of(inst),
+                        scales=[scale]).assign(wave=wave, grouping=ALL)
+    return _baseline_alpha(t, wave, inst.id, scale)
+
+
 def _comparisons(ctx: _Context) -> None:
     study = ctx.study
     c = study.comparisons
@@ -519,10 +557,12 @@ def _comparisons(ctx: _Context) -> None:
             if len(by) == 2:
                 tables["cells"].append(res.groups.assign(**extra))
                 tables["interaction"].append(res.interaction.assign(**extra))
-            for frame in (res.table, res.omnibus, res.interaction):
+            for frame, what in ((res.table, None), (res.omnibus, "all groups"),
+                                (res.interaction, "interaction")):
                 for _, r in frame[frame["note"] != ""].iterrows():
-                    pair = (f"{r['group_1']} vs {r['group_2']}" if "group_1" in r else
-                            design)
+                    pair = what or f"{r['group_1']} vs {r['group_2']}"
+                    if len(by) == 2 and what != "interaction":
+                        pair += f" within {by[0]}={r[by[0]]}"
                     ctx.caveat("comparisons", f"{_wave_text(ctx, wave)}, {r['score']}, "
                                               f"{design}: {pair}", r["note"])
             for note in res.notes:
@@ -601,11 +641,13 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     6   faculty   53     75.0
     7  resident  109    150.0
     """
-    loaded = study if isinstance(study, LoadedStudy) else load_study(study)
+    loaded = study if isinstance(study, LoadedStudy) else load_study(
+        study, check_files=data is None)
     st = loaded.study
     frame = _read(loaded) if data is None else data.reset_index(drop=True)
     _check(frame, st)
-    waves: list[Any] = list(st.waves.order) if st.waves else [None]
+    # One occasion: every row is in the single wave "all" (the tables keep a wave column).
+    waves: list[Any] = list(st.waves.order) if st.waves else [ALL]
     frame = frame.copy()
     label = frame[st.id].astype(str)
     if st.waves is not None:

@@ -231,7 +231,8 @@ class LoadedStudy:
         return p if p.is_absolute() else self.folder / p
 
 
-def parse_study(data: Any, marks: dict[NodePath, tuple[int, int]], file: str) -> LoadedStudy:
+def parse_study(data: Any, marks: dict[NodePath, tuple[int, int]], file: str, *,
+                check_files: bool = True) -> LoadedStudy:
     """Validate a loaded YAML document as a Study; all problems in one DefinitionError."""
     from psychometrics.catalog import load_instrument
 
@@ -244,7 +245,7 @@ def parse_study(data: Any, marks: dict[NodePath, tuple[int, int]], file: str) ->
         raise DefinitionError(_pydantic_problems(exc, marks, file)) from None
     problems = [_problem(file, marks, path, msg) for path, msg in rules]
     folder = Path(file).resolve().parent if file != "<study>" else Path.cwd()
-    for i, f in enumerate(study.data):
+    for i, f in enumerate(study.data if check_files else []):
         p = Path(f.path) if Path(f.path).is_absolute() else folder / f.path
         if not p.is_file():
             problems.append(_problem(file, marks, ("data", i, "path"),
@@ -280,8 +281,12 @@ def parse_study(data: Any, marks: dict[NodePath, tuple[int, int]], file: str) ->
     return LoadedStudy(study, file, instruments)
 
 
-def load_study(path: str | os.PathLike[str] | Study) -> LoadedStudy:
+def load_study(path: str | os.PathLike[str] | Study, *, check_files: bool = True
+               ) -> LoadedStudy:
     """Read and validate a study YAML (or take a :class:`Study` built in Python).
+
+    With ``check_files=False`` the data files need not exist (the data are given
+    otherwise, as in ``evaluate(study, data=frame)``).
 
     Every problem is reported at once, each with file, line and column, in a
     :class:`~psychometrics.errors.DefinitionError`: unknown fields, unknown groups in the
@@ -296,12 +301,12 @@ def load_study(path: str | os.PathLike[str] | Study) -> LoadedStudy:
     """
     if isinstance(path, Study):
         data = path.model_dump(by_alias=True, exclude_none=True)
-        return parse_study(data, {}, "<study>")
+        return parse_study(data, {}, "<study>", check_files=check_files)
     file = os.fspath(path)
     if not Path(file).is_file():
         raise DefinitionError(f"no study file at '{file}'", file=file)
     data, marks = read_yaml(file)
-    return parse_study(data, marks, file)
+    return parse_study(data, marks, file, check_files=check_files)
 
 
 def study_json_schema() -> dict[str, Any]:

@@ -64,6 +64,11 @@ def _finite(v: Any) -> bool:
         return False
 
 
+def _same(column: pd.Series, wave: Any) -> pd.Series:
+    """Rows of ``wave``; a study without waves has None (NaN) there, which == never matches."""
+    return column.isna() if pd.isna(wave) else column == wave
+
+
 def _caveats(ev: Evaluation, sid: str) -> str:
     cav = ev.caveats[ev.caveats["section"] == sid] if not ev.caveats.empty else ev.caveats
     if cav.empty:
@@ -81,7 +86,7 @@ def _glabel(ev: Evaluation, grouping: str, group: str) -> str:
 
 
 def _wlabel(ev: Evaluation, wave: Any) -> str:
-    return "All data" if wave is None or (isinstance(wave, float) and math.isnan(wave)) \
+    return "All data" if ev.study.waves is None or pd.isna(wave) \
         else ev.study.wave_label(str(wave))
 
 
@@ -140,7 +145,7 @@ def _reliability(ev: Evaluation) -> str:
         "note": t["note"].fillna(""),
     })
     whole = t[t["grouping"] == "all"]
-    for wave, block in whole.groupby("wave", sort=False):
+    for wave, block in whole.groupby("wave", sort=False, dropna=False):
         pub = []
         for v in block["published_alpha"]:
             if isinstance(v, str) and "-" in v:
@@ -176,7 +181,33 @@ def _scores(ev: Evaluation) -> str:
                                  sort=False)
         out.append(f"<h3>{esc(score)}</h3>")
         out.append(table(wide.reset_index().rename(columns={"who": "group"}), index=False))
+        shown = block[block["n"] > 0]
+        lo, hi = _score_range(ev, shown)
+        out.append(figure(plots.interval_chart(
+            [f"{w}: {g}" for w, g in zip(shown["when"], shown["who"], strict=True)],
+            list(shown["mean"]), list(shown["mean_lower"]), list(shown["mean_upper"]),
+            title=f"Mean {score} by group and wave", xlabel=f"{score} (its possible range)",
+            lo=lo, hi=hi, width=760),
+            "Means with 95% t intervals; the axis spans the score's possible range."))
     return "".join(out)
+
+
+def _score_range(ev: Evaluation, block: pd.DataFrame) -> tuple[float, float]:
+    """The possible range of the score (from its instrument), else the observed one."""
+    from psychometrics.catalog import load_instrument
+
+    iid, scale = block["instrument"].iloc[0], block["scale"].iloc[0]
+    for si in ev.study.instruments:
+        try:
+            inst = load_instrument(si.id if not si.id.endswith((".yaml", ".yml")) or
+                                   ev.source is None else
+                                   str(Path(ev.source).resolve().parent / si.id))
+        except Exception:  # the range is cosmetic: fall back to the data
+            continue
+        if inst.id == iid and scale in inst.scales:
+            return inst.score_range(scale)
+    finite = [v for v in (*block["mean_lower"], *block["mean_upper"]) if _finite(v)]
+    return (min(finite), max(finite)) if finite else (0.0, 1.0)
 
 
 def _change(ev: Evaluation) -> str:
@@ -207,6 +238,10 @@ def _change(ev: Evaluation) -> str:
             f"{a} / {b} / {c}" for a, b, c in zip(t["n_improved"], t["n_no_reliable_change"],
                                                   t["n_deteriorated"], strict=True)],
     })
+    if t["to_wave"].nunique() == 1:  # one transition: say it once, not on every row
+        out.append(f"<p>From {esc(_wlabel(ev, t['from_wave'].iloc[0]))} to "
+                   f"{esc(_wlabel(ev, t['to_wave'].iloc[0]))}.</p>")
+        rows = rows.drop(columns="waves")
     whole = t[t["grouping"] == "all"]
     if not whole.empty:
         labels = list(whole["score"] + " (" + whole["to_wave"].map(
@@ -230,7 +265,7 @@ def _comparisons(ev: Evaluation) -> str:
            "rank-biserial correlation (Mann-Whitney), each with its 95% interval. For two "
            "crossed factors the second is compared within each level of the first, and the "
            "interaction (difference of differences) is estimated from the cell means.</p>"]
-    for (wave, design), block in t.groupby(["wave", "design"], sort=False):
+    for (wave, design), block in t.groupby(["wave", "design"], sort=False, dropna=False):
         within = design.split(" x ")[:-1]  # crossed: the first factor's level
         rows = pd.DataFrame({
             "score": block["score"],
@@ -263,23 +298,41 @@ def _comparisons(ev: Evaluation) -> str:
         out.append(figure(plots.interval_chart(
             labels, list(block["hedges_g"]), los, his,
             title=f"Hedges' g, {_wlabel(ev, wave)}, by {design}",
-            xlabel="g (group 1 minus group 2)", lo=-bound, hi=bound, width=760),
+            xlabel="g (group 1 minus group 2)", lo=-bound, hi=bound, width=760,),
             "Standardised differences with 95% intervals (0 = no difference)."))
         om = ev.omnibus
         if not om.empty:
-            ob = om[(om["wave"] == wave) & (om["design"] == design)]
+            ob = om[_same(om["wave"], wave) & (om["design"] == design)]
             if not ob.empty:
                 out.append(table(ob.drop(columns=["wave", "design"]), index=False,
                                  caption="More than two groups: Welch's ANOVA and "
                                          "Kruskal-Wallis"))
+        if " x " in design and not ev.cells.empty:
+            out.append(_cells(ev, ev.cells[_same(ev.cells["wave"], wave)
+                                          & (ev.cells["design"] == design)], design))
         inter = ev.interaction
         if not inter.empty:
-            ib = inter[(inter["wave"] == wave) & (inter["design"] == design)]
+            ib = inter[_same(inter["wave"], wave) & (inter["design"] == design)]
             if not ib.empty:
                 out.append(_interaction(ev, ib))
     if t.empty:
         out.append("<p>No comparison could be computed.</p>")
     return "".join(out)
+
+
+def _cells(ev: Evaluation, cells: pd.DataFrame, design: str) -> str:
+    fa, fb = design.split(" x ")
+    cells = cells.assign(
+        cell=[f"{m:.2f} ({sd:.2f}), n = {int(n)}" if _finite(sd) else
+              (f"{m:.2f}, n = {int(n)}" if _finite(m) else f"–, n = {int(n)}")
+              for m, sd, n in zip(cells["mean"], cells["sd"], cells["n"], strict=True)],
+        row=[f"{s}: {ev.study.group_label(fa, a)}" for s, a in
+             zip(cells["score"], cells[fa], strict=True)],
+        col=[ev.study.group_label(fb, b) for b in cells[fb]])
+    wide = cells.pivot_table(index="row", columns="col", values="cell", aggfunc="first",
+                             sort=False)
+    return table(wide.reset_index().rename(columns={"row": "score: " + fa}), index=False,
+                 caption=f"Cell means (SD) and sizes, {fa} by {fb}")
 
 
 def _interaction(ev: Evaluation, ib: pd.DataFrame) -> str:

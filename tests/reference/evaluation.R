@@ -143,6 +143,7 @@ paired <- function(pre, post, level = 0.95) {
   tt <- t.test(post, pre, paired = TRUE, conf.level = level)
   w <- suppressWarnings(wilcox.test(post, pre, paired = TRUE, correct = TRUE))
   dz <- cohens_d(post, pre, paired = TRUE, ci = level)
+  gz <- hedges_g(post, pre, paired = TRUE, ci = level)
   rb <- rank_biserial(post, pre, paired = TRUE, ci = level)
   n <- length(pre); m <- mean(post - pre); r <- cor(post, pre); f <- 2 * (1 - r)
   q <- qnorm(1 - (1 - level) / 2)
@@ -154,7 +155,7 @@ paired <- function(pre, post, level = 0.95) {
   list(n = n, mean_diff = unname(tt$estimate), mean_diff_lower = tt$conf.int[1],
        mean_diff_upper = tt$conf.int[2], t = unname(tt$statistic), df = unname(tt$parameter),
        pvalue = tt$p.value, wilcoxon_v = unname(w$statistic), wilcoxon_p = w$p.value,
-       d_z = es(dz), d_av = list(estimate = d_av, lower = d_av - q * se_av,
+       d_z = es(dz), g_z = es(gz), d_av = list(estimate = d_av, lower = d_av - q * se_av,
                                  upper = d_av + q * se_av),
        d_rm = list(estimate = d_rm, lower = d_rm - q * se_rm, upper = d_rm + q * se_rm),
        rank_biserial = es(rb), ci = level)
@@ -199,3 +200,12 @@ save_json(list(
   two = list(two_props(40, 89, 18, 28), two_props(39, 40, 12, 18), two_props(3, 10, 0, 12),
              two_props(7, 7, 5, 9))
 ), "proportions")
+
+# -- one sample against zero (the change scores of sleep) -------------------------------------
+
+one <- sleep_wide$drug2 - sleep_wide$drug1
+save_json(list(
+  data = "sleep_wide", x = "drug2 - drug1",
+  cohen_d = es(cohens_d(one)), hedges_g = es(hedges_g(one)),
+  rank_biserial = es(rank_biserial(one))
+), "one_sample")
