@@ -83,6 +83,15 @@ class ResponseScale(_Strict):
         return self.values == list(range(self.min, self.max + 1))
 
 
+class Code(_Strict):
+    """A code from a terminology (LOINC, SNOMED CT ...) naming an item or the instrument,
+    kept from an imported Questionnaire and written back into FHIR."""
+
+    system: str = Field(description="The code system's URI, e.g. http://loinc.org")
+    code: str = Field(description="The code, e.g. 44250-9")
+    display: str | None = Field(None, description="The code's display text.")
+
+
 class Item(_Strict):
     """One question of the instrument."""
 
@@ -98,6 +107,9 @@ class Item(_Strict):
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max - x.")
     response_scale: str | None = Field(
         None, description="Name of a response scale overriding the instrument's default."
+    )
+    codes: list[Code] | None = Field(
+        None, description="Terminology codes of the question (e.g. its LOINC code)."
     )
 
 
@@ -245,6 +257,9 @@ class Instrument(_Strict):
     items: list[Item] = Field(min_length=1)
     scales: dict[str, Scale] = Field(min_length=1, description="Scores: total and subscales.")
     published: Published = Field(default_factory=Published)
+    codes: list[Code] | None = Field(
+        None, description="Terminology codes of the instrument (e.g. a LOINC panel code)."
+    )
     notes: str | None = None
 
     # -- rules across fields ---------------------------------------------------------------
@@ -458,8 +473,9 @@ class Instrument(_Strict):
     @cached_property
     def definition_hash(self) -> str:
         """SHA-256 of the canonical JSON of the definition: provenance for every result."""
-        payload = json.dumps(self.model_dump(mode="json", by_alias=True, exclude={"schema_"}),
-                             sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = _without_unset_optional(self.model_dump(mode="json", by_alias=True,
+                                                       exclude={"schema_"}))
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def provenance(self) -> dict[str, str]:
@@ -490,6 +506,20 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_URL
     return schema
+
+
+# Fields added after definitions were first hashed: left out of the hash while unset, so
+# that adding them did not change the hash (the provenance) of any existing definition.
+_LATER_OPTIONAL = ("codes", "translations")
+
+
+def _without_unset_optional(data: dict[str, Any]) -> dict[str, Any]:
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if not (k in _LATER_OPTIONAL and v is None)}
+
+    out = strip(data)
+    out["items"] = [strip(item) for item in out["items"]]
+    return out
 
 
 def _valid_name(name: str) -> bool:
