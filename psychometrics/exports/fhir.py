@@ -33,12 +33,17 @@ from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 from psychometrics.exports._common import (
     ScoringRule,
+    definition_meta,
+    dumps,
+    item_info,
     item_prompt,
     label_codes,
     label_key,
     number,
     provenance_text,
+    required_items,
     rule_text,
+    scale_info,
     scoring_rule,
 )
 from psychometrics.schema import Instrument, ResponseScale
@@ -54,6 +59,11 @@ TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 SYSTEM_INSTRUMENT = "urn:psychometrics:instrument"
 SYSTEM_HASH = "urn:psychometrics:definition-sha256"
 SYSTEM_SCALE = "urn:psychometrics:scale"
+# Our own extensions: the parts of the definition FHIR has no element for, as JSON, so that
+# from_fhir gets the same definition back. Other tools ignore them.
+EXT_DEFINITION = "urn:psychometrics:fhir:definition"
+EXT_ITEM = "urn:psychometrics:fhir:item"
+EXT_SCALE = "urn:psychometrics:fhir:scale"
 META_COLUMNS = ["response_id", "subject", "authored", "status", "questionnaire"]
 FhirVersion = Literal["R4", "R5"]
 
@@ -127,15 +137,6 @@ def _fhirpath(rule: ScoringRule) -> str:
     return f"iif({count} >= {rule.required}, {core}, {{}})"
 
 
-def _required_items(inst: Instrument) -> set[str]:
-    """Items without which some scale has no score: scales that need every item."""
-    out: set[str] = set()
-    for sc in inst.scales.values():
-        if sc.required_answers() >= len(sc.items):
-            out.update(sc.items)
-    return out
-
-
 def to_fhir_questionnaire(instrument: Instrument | str, *,
                           fhir_version: FhirVersion = "R4") -> dict[str, Any]:
     """The instrument as a FHIR ``Questionnaire`` resource (a JSON-ready dict).
@@ -171,17 +172,20 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
     if inst.instructions:
         items.append({"linkId": "instructions", "type": "display",
                       "text": inst.instructions})
-    required = _required_items(inst)
+    required = required_items(inst)
     for n, item in enumerate(inst.items, start=1):
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
-        entry: dict[str, Any] = {"linkId": item.id, "prefix": str(n),
-                                 "text": item_prompt(inst, item)}
+        entry: dict[str, Any] = {
+            "extension": [{"url": EXT_ITEM, "valueString": dumps(item_info(inst, item))}],
+            "linkId": item.id, "prefix": str(n), "text": item_prompt(inst, item)}
         if fhir_version == "R4":
             entry["type"] = "choice"
         else:
             entry["type"] = "coding"
             entry["answerConstraint"] = "optionsOnly"
+        if item.codes:
+            entry["code"] = [c.model_dump(exclude_none=True) for c in item.codes]
         if item.id in required:
             entry["required"] = True
         entry["answerOption"] = _options(inst, scale_name, rs, item.reverse, fhir_version)
@@ -191,6 +195,7 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         items.append({
             "extension": [
                 {"url": HIDDEN, "valueBoolean": True},
+                {"url": EXT_SCALE, "valueString": dumps(scale_info(inst, name))},
                 {"url": CALCULATED, "valueExpression": {
                     "description": rule_text(scoring_rule(inst, name)),
                     "language": "text/fhirpath", "expression": fhirpath_score(inst, name)}},
@@ -214,6 +219,7 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
         "id": inst.id,
+        "extension": [{"url": EXT_DEFINITION, "valueString": dumps(definition_meta(inst))}],
         "meta": {"tag": [{"system": SYSTEM_HASH, "code": inst.definition_hash,
                           "display": f"psychometrics definition {inst.version}"}]},
         "language": inst.language,
@@ -229,6 +235,8 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         "copyright": f"{holder}{inst.licence.note.strip()} {wording}",
         "item": items,
     }
+    if inst.codes:
+        resource["code"] = [c.model_dump(exclude_none=True) for c in inst.codes]
     return resource
 
 

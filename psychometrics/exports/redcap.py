@@ -40,6 +40,8 @@ from psychometrics.catalog import as_instrument
 from psychometrics.errors import DefinitionError, Problem, PsychometricsWarning
 from psychometrics.exports._common import (
     Loss,
+    definition_meta,
+    item_info,
     item_prompt,
     label_codes,
     label_key,
@@ -47,14 +49,18 @@ from psychometrics.exports._common import (
     parse_placeholder,
     provenance_text,
     rule_text,
+    scale_info,
     scoring_rule,
 )
+from psychometrics.exports._importing import (
+    check_instrument_id,
+    instrument_id_from,
+    validation_problems,
+)
 from psychometrics.schema import (
-    ID_PATTERN,
     ITEM_ID_PATTERN,
     Instrument,
     ResponseScale,
-    dotted_path,
 )
 
 COLUMNS = [
@@ -236,14 +242,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
             raise ValueError(f"record_id {record_id!r} is not a valid REDCap field name")
         rows.append(_row(field=record_id, form=form, type="text", label="Record ID"))
 
-    meta = inst.model_dump(mode="json", by_alias=True, exclude_none=True,
-                           exclude={"schema_", "items", "scales", "response_scales",
-                                    "instructions"})
-    meta["instructions"] = inst.instructions is not None
-    used = {inst.item_scale_name(item.id) for item in inst.items}
-    unused = {n: _scale_json(rs) for n, rs in inst.response_scales.items() if n not in used}
-    if unused:
-        meta["unused_response_scales"] = unused
+    meta = definition_meta(inst)
     rows.append(_row(
         field=intro, form=form, type="descriptive",
         label=inst.instructions if inst.instructions is not None else inst.name,
@@ -254,21 +253,13 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
     for item in inst.items:
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
-        info: dict[str, Any] = {"id": item.id, "scale": scale_name}
-        if item.response_scale is not None:
-            info["response_scale"] = item.response_scale
-        if item.reverse:
-            info["reverse"] = True
-        if item.paraphrase is not None:
-            info["paraphrase"] = item.paraphrase
-        if item.text is None:
-            info["placeholder"] = True
+        info = item_info(inst, item)
         rows.append(_row(field=names[item.id], form=form, type="radio",
                          label=item_prompt(inst, item), choices=_choices(rs, item.id),
                          annotation=f"{MARK_ITEM} {_dumps(info)}"))
 
     for sname, sc in inst.scales.items():
-        info = {"key": sname, **sc.model_dump(mode="json", exclude_none=True)}
+        info = scale_info(inst, sname)
         rows.append(_row(field=scores[sname], form=form, type="calc", label=sc.name,
                          choices=redcap_calc(inst, sname, names),
                          note=rule_text(scoring_rule(inst, sname)),
@@ -301,10 +292,6 @@ def _choices(rs: ResponseScale, item_id: str) -> str:
             label = label.replace("|", "/")
         parts.append(f"{v}, {label}")
     return " | ".join(parts)
-
-
-def _scale_json(rs: ResponseScale) -> dict[str, Any]:
-    return {"values": rs.values, "labels": {str(k): v for k, v in rs.labels.items()}}
 
 
 def _dumps(data: Any) -> str:
@@ -507,10 +494,7 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     rows = [dict(zip(_KEYS, r, strict=True)) for r in table.itertuples(index=False)]
     if not rows:
         raise DefinitionError(f"'{source_name}' has no fields", file=source_name)
-    if instrument_id is not None and not re.match(ID_PATTERN, instrument_id):
-        raise DefinitionError(f"instrument id {instrument_id!r} is not valid: use lowercase "
-                              "letters and digits in words joined by '-', e.g. phq-9",
-                              file=source_name)
+    check_instrument_id(instrument_id, source_name)
     record_field = _record_field(rows, record_id, is_package(source), source_name)
     chosen = _choose_form(rows, form, source_name, record_field)
     others: list[Loss] = []
@@ -726,6 +710,8 @@ class _Importer:
             item["reverse"] = True
         if "response_scale" in info:
             item["response_scale"] = info["response_scale"]
+        if info.get("codes"):
+            item["codes"] = info["codes"]
         self.items.append(item)
         self.fields[item_id] = name
         self._common_losses(row)
@@ -826,7 +812,7 @@ class _Importer:
         except ValidationError as exc:
             raise DefinitionError([Problem(self.source, None, None, f"form {self.form}",
                                            f"the imported definition is invalid: {problem}")
-                                   for problem in _validation_problems(exc)]) from None
+                                   for problem in validation_problems(exc)]) from None
         self._check_calcs(inst)
         return RedcapImport(inst, self.form, self.losses, self.notes, self.exported_sha)
 
@@ -889,26 +875,6 @@ class _Importer:
                         "note": "Unknown: imported from a REDCap data dictionary. Check the "
                                 "licence of the item text before sharing this file."},
         }
-
-
-def instrument_id_from(name: str) -> str:
-    """A form or file name as an instrument id (kebab-case).
-
-    >>> instrument_id_from("PHQ9_Depression"), instrument_id_from("GAD-7 (v2)")
-    ('phq9-depression', 'gad-7-v2')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "imported"
-
-
-def _validation_problems(exc: ValidationError) -> list[str]:
-    """pydantic's errors as one line each: where, what, the value."""
-    out = []
-    for err in exc.errors():
-        where = dotted_path(tuple(err["loc"])) or "definition"
-        value = err.get("input")
-        shown = f" (got {_short(repr(value), 40)})" if isinstance(value, str | int) else ""
-        out.append(f"{where}: {err['msg']}{shown}")
-    return out
 
 
 def _squash(text: str) -> str:
