@@ -154,6 +154,33 @@ def number(x: float) -> str:
     return str(int(x)) if x.is_integer() else repr(x)
 
 
+def languages(instrument: Instrument) -> list[str]:
+    """The language tags the instrument is translated into (not its own language)."""
+    return list(instrument.translations or {})
+
+
+def translated_item(instrument: Instrument, item: Item, tag: str) -> str | None:
+    """The item's text in language ``tag``, where there is one and the item's own text is
+    exported: translated restricted text is as restricted as the original."""
+    if item.text is None:
+        return None
+    tr = (instrument.translations or {}).get(tag)
+    return tr.items.get(item.id) if tr is not None else None
+
+
+def translated_label(instrument: Instrument, scale: str, code: int, tag: str) -> str | None:
+    """The label of ``code`` of response scale ``scale`` in language ``tag``, if any."""
+    tr = (instrument.translations or {}).get(tag)
+    return tr.labels.get(scale, {}).get(code) if tr is not None else None
+
+
+def translated(instrument: Instrument, tag: str, what: Literal["name", "instructions"]
+               ) -> str | None:
+    """The instrument's name or instructions in language ``tag``, if any."""
+    tr = (instrument.translations or {}).get(tag)
+    return getattr(tr, what) if tr is not None else None
+
+
 def definition_meta(instrument: Instrument) -> dict[str, Any]:
     """What an export carries as JSON beside the format's own structure so that its import
     gets the same definition back: everything but the items, scales, response scales and
@@ -161,7 +188,7 @@ def definition_meta(instrument: Instrument) -> dict[str, Any]:
     """
     meta = instrument.model_dump(mode="json", by_alias=True, exclude_none=True,
                                  exclude={"schema_", "items", "scales", "response_scales",
-                                          "instructions"})
+                                          "instructions", "translations"})
     meta["instructions"] = instrument.instructions is not None
     used = {instrument.item_scale_name(item.id) for item in instrument.items}
     unused = {n: {"values": rs.values, "labels": {str(k): v for k, v in rs.labels.items()}}

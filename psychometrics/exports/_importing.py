@@ -78,6 +78,40 @@ class InstrumentImport:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
+class Translations:
+    """Translated wording an importer finds, gathered into the ``translations`` of the
+    definition; a second, different label for the same code of a scale is a loss."""
+
+    def __init__(self, lose: Any) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.lose = lose
+
+    def _tag(self, tag: str) -> dict[str, Any]:
+        return self.data.setdefault(tag, {})
+
+    def set(self, tag: str, what: str, text: str | None) -> None:
+        if text:
+            self._tag(tag)[what] = text
+
+    def item(self, tag: str, item_id: str, text: str | None) -> None:
+        if text:
+            self._tag(tag).setdefault("items", {})[item_id] = text
+
+    def label(self, tag: str, scale: str, code: int, text: str | None, where: str) -> None:
+        if not text:
+            return
+        labels = self._tag(tag).setdefault("labels", {}).setdefault(scale, {})
+        if labels.get(code, text) != text:
+            self.lose(where, f"{tag} label of {code}", f"{text!r} differs from "
+                      f"{labels[code]!r} given for another item of the response scale; the "
+                      "first was kept")
+            return
+        labels[code] = text
+
+    def result(self) -> dict[str, Any] | None:
+        return {tag: tr for tag, tr in sorted(self.data.items()) if tr} or None
+
+
 def codes_from_scores(scores: list[float | None], codes: list[str]
                       ) -> tuple[list[int], bool, str | None]:
     """Response codes of an item's options (in the order shown), whether the item is

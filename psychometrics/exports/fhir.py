@@ -39,12 +39,16 @@ from psychometrics.exports._common import (
     item_prompt,
     label_codes,
     label_key,
+    languages,
     number,
     provenance_text,
     required_items,
     rule_text,
     scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
 )
 from psychometrics.schema import Instrument, ResponseScale
 
@@ -171,14 +175,18 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
     items: list[dict[str, Any]] = []
     if inst.instructions:
         items.append({"linkId": "instructions", "type": "display",
-                      "text": inst.instructions})
+                      "text": inst.instructions,
+                      **_translations("_text", {t: translated(inst, t, "instructions")
+                                                for t in languages(inst)})})
     required = required_items(inst)
     for n, item in enumerate(inst.items, start=1):
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
         entry: dict[str, Any] = {
             "extension": [{"url": EXT_ITEM, "valueString": dumps(item_info(inst, item))}],
-            "linkId": item.id, "prefix": str(n), "text": item_prompt(inst, item)}
+            "linkId": item.id, "prefix": str(n), "text": item_prompt(inst, item),
+            **_translations("_text", {t: translated_item(inst, item, t)
+                                      for t in languages(inst)})}
         if fhir_version == "R4":
             entry["type"] = "choice"
         else:
@@ -229,6 +237,7 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         "version": inst.version,
         "name": _computable_name(inst.name),
         "title": inst.name,
+        **_translations("_title", {t: translated(inst, t, "name") for t in languages(inst)}),
         "status": "active",
         "description": description,
         "purpose": f"Measures {inst.construct}.",
@@ -249,8 +258,33 @@ def _options(inst: Instrument, scale: str, rs: ResponseScale, reverse: bool,
         ext = [{"url": ITEM_WEIGHT, "valueDecimal": weight}]
         if version == "R4":
             ext.append({"url": ORDINAL_VALUE, "valueDecimal": weight})
-        out.append({"extension": ext, "valueCoding": {"system": system, "code": str(v),
-                                                      "display": rs.labels[v]}})
+        coding = {"system": system, "code": str(v), "display": rs.labels[v],
+                  **_translations("_display", {t: translated_label(inst, scale, v, t)
+                                               for t in languages(inst)})}
+        out.append({"extension": ext, "valueCoding": coding})
+    return out
+
+
+def _translations(key: str, texts: dict[str, str | None]) -> dict[str, Any]:
+    """``{"_text": {"extension": [translation ...]}}`` for the languages that have a text
+    (FHIR's translation extension on a primitive), or nothing."""
+    exts = [{"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": tag},
+                                               {"url": "content", "valueString": text}]}
+            for tag, text in texts.items() if text is not None]
+    return {key: {"extension": exts}} if exts else {}
+
+
+def read_translations(element: Any) -> dict[str, str]:
+    """Language tag -> text of the translation extensions on a primitive's ``_`` element."""
+    out: dict[str, str] = {}
+    for ext in (element or {}).get("extension") or []:
+        if not isinstance(ext, Mapping) or ext.get("url") != TRANSLATION:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension") or [] if isinstance(e, Mapping)}
+        tag = (parts.get("lang") or {}).get("valueCode")
+        text = (parts.get("content") or {}).get("valueString")
+        if tag and text:
+            out[str(tag)] = str(text)
     return out
 
 

@@ -23,6 +23,7 @@ from psychometrics.exports._common import Loss, parse_placeholder, required_item
 from psychometrics.exports._importing import (
     InstrumentImport,
     ScaleSet,
+    Translations,
     assemble,
     check_instrument_id,
     codes_from_scores,
@@ -38,6 +39,7 @@ from psychometrics.exports.fhir import (
     EXT_ITEM,
     EXT_SCALE,
     SYSTEM_HASH,
+    read_translations,
 )
 from psychometrics.exports.fhir_options import item_options
 from psychometrics.schema import ResponseScale
@@ -118,6 +120,7 @@ class _FhirImporter:
         self.taken: set[str] = set()
         self.answer_systems: set[str] = set()
         self._link_of: dict[str, str] = {}  # item id -> linkId
+        self.tr = Translations(self.lose)
 
     def lose(self, where: str, what: str, reason: str) -> None:
         self.losses.append(Loss(where, what, reason))
@@ -137,6 +140,9 @@ class _FhirImporter:
             data["codes"] = [_code(c) for c in self.q["code"]]
         data["instructions"] = self.instructions
         data["scales"] = self.score_specs or self._fallback_scale()
+        for tag, text in read_translations(self.q.get("_title")).items():
+            self.tr.set(tag, "name", text)
+        data["translations"] = self.tr.result()
         if self.meta is None and any("text" not in i for i in self.items):
             data["licence"] = {**data["licence"], "item_text": "restricted"}
         inst = assemble(data, self.scales, self.items, self.name)
@@ -170,6 +176,8 @@ class _FhirImporter:
             if kind == "display":
                 if self.instructions is None and not self.items and item.get("text"):
                     self.instructions = str(item["text"])
+                    for tag, text in read_translations(item.get("_text")).items():
+                        self.tr.set(tag, "instructions", text)
                 else:
                     self.lose(link, "display text", f"{short(item.get('text') or '')!r} not "
                               "carried (only the first display item becomes the instructions)")
@@ -232,6 +240,14 @@ class _FhirImporter:
             said = "reverse" if reverse else "not reverse"
             self.lose(link, "reverse key", f"the weights say {said}-keyed, the exported "
                       "definition the opposite; the weights were followed")
+        if "text" in out:
+            for tag, text in read_translations(item.get("_text")).items():
+                self.tr.item(tag, iid, text)
+        raw = [o.get("valueCoding") or {} for o in item.get("answerOption") or []]
+        if len(raw) == len(codes):
+            for code, coding in zip(codes, raw, strict=True):
+                for tag, text in read_translations(coding.get("_display")).items():
+                    self.tr.label(tag, scale, code, text, link)
         if reverse:
             out["reverse"] = True
             if not info:

@@ -45,14 +45,19 @@ from psychometrics.exports._common import (
     item_prompt,
     label_codes,
     label_key,
+    languages,
     number,
     parse_placeholder,
     provenance_text,
     rule_text,
     scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
 )
 from psychometrics.exports._importing import (
+    Translations,
     check_instrument_id,
     instrument_id_from,
     validation_problems,
@@ -92,7 +97,9 @@ FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 MARK_INSTRUMENT = "@psychometrics-definition"
 MARK_ITEM = "@psychometrics-item"
 MARK_SCALE = "@psychometrics-scale"
-_MARK_LINE = re.compile(r"^(@psychometrics-(?:definition|item|scale))\s+(\{.*\})\s*$")
+MARK_TRANSLATION = "@psychometrics-translation"
+_MARK_LINE = re.compile(
+    r"^(@psychometrics-(?:definition|item|scale|translation))\s+(\{.*\})\s*$")
 _BLANK = '""'
 RECORD_ID_LOSS = "record identifier"
 
@@ -264,7 +271,47 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
                          choices=redcap_calc(inst, sname, names),
                          note=rule_text(scoring_rule(inst, sname)),
                          annotation=f"@HIDDEN-SURVEY\n{MARK_SCALE} {_dumps(info)}"))
+    for tag in languages(inst):
+        rows += _language_form(inst, tag, form, names, intro, scores)
     return pd.DataFrame(rows, columns=_KEYS).rename(columns=_KEY_COLUMN)
+
+
+def _language_form(inst: Instrument, tag: str, form: str, names: dict[str, str], intro: str,
+                   scores: dict[str, str]) -> list[dict[str, str]]:
+    """The instrument as one more form in language ``tag``: the same items and scores under
+    field names ending in ``_<tag>``; what is not translated stays in the original language.
+    The marks say what is translated, so that the import keeps exactly the translation."""
+    suffix = f"_{redcap_name(tag)}"
+    lform = f"{form}{suffix}"
+    lnames = {iid: f"{n}{suffix}" for iid, n in names.items()}
+    instructions = translated(inst, tag, "instructions")
+    name = translated(inst, tag, "name")
+    head = {"of": form, "lang": tag, "instructions": instructions is not None}
+    if name is not None:
+        head["name"] = name
+    rows = [_row(field=f"{intro}{suffix}", form=lform, type="descriptive",
+                 label=instructions or inst.instructions or name or inst.name,
+                 annotation=f"{MARK_TRANSLATION} {_dumps(head)}")]
+    for item in inst.items:
+        scale_name = inst.item_scale_name(item.id)
+        rs = inst.response_scales[scale_name]
+        text = translated_item(inst, item, tag)
+        labels = {v: translated_label(inst, scale_name, v, tag) for v in rs.values}
+        shown = ResponseScale(values=rs.values,
+                              labels={v: lbl or rs.labels[v] for v, lbl in labels.items()})
+        mark = {"item": item.id, "text": text is not None,
+                "labels": [v for v, lbl in labels.items() if lbl is not None]}
+        rows.append(_row(field=lnames[item.id], form=lform, type="radio",
+                         label=text or item_prompt(inst, item),
+                         choices=_choices(shown, item.id),
+                         annotation=f"{MARK_TRANSLATION} {_dumps(mark)}"))
+    for sname, sc in inst.scales.items():
+        rows.append(_row(field=f"{scores[sname]}{suffix}", form=lform, type="calc",
+                         label=sc.name, choices=redcap_calc(inst, sname, lnames),
+                         note=rule_text(scoring_rule(inst, sname)),
+                         annotation=f"@HIDDEN-SURVEY\n{MARK_TRANSLATION} "
+                                    f"{_dumps({'scale': sname})}"))
+    return rows
 
 
 def write_redcap(instrument: Instrument | str, path: str | os.PathLike[str] | io.TextIOBase,
@@ -497,10 +544,11 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     check_instrument_id(instrument_id, source_name)
     record_field = _record_field(rows, record_id, is_package(source), source_name)
     chosen = _choose_form(rows, form, source_name, record_field)
+    languages_of = _language_forms(rows, chosen)
     others: list[Loss] = []
     for other in dict.fromkeys(r["form"] for r in rows):
         fields = [r["field"] for r in rows if r["form"] == other and r["field"] != record_field]
-        if other != chosen and fields:
+        if other != chosen and fields and other not in languages_of:
             others.append(Loss(f"form {other}", f"{len(fields)} field(s) "
                                f"({_short(', '.join(fields))})", "another form of the "
                                f"dictionary; import it with form='{other}' (--form {other})"))
@@ -508,8 +556,23 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
         others.insert(0, Loss(record_field, RECORD_ID_LOSS, "names the record "
                               "(respondent), not an item; responses keep it as their id "
                               "column"))
-    return _Importer(rows, chosen, record_field, source_name, instrument_id,
-                     missing_codes or [], others).run()
+    importer = _Importer(rows, chosen, record_field, source_name, instrument_id,
+                         missing_codes or [], others)
+    importer.language_rows = {tag: [r for r in rows if r["form"] == lform]
+                              for lform, tag in languages_of.items()}
+    return importer.run()
+
+
+def _language_forms(rows: list[dict[str, str]], form: str) -> dict[str, str]:
+    """Form name -> language tag of the forms :func:`to_redcap` wrote as translations of
+    ``form``."""
+    out: dict[str, str] = {}
+    for row in rows:
+        head = _marks(row["annotation"])[0].get(MARK_TRANSLATION)
+        if isinstance(head, dict) and head.get("of") == form and isinstance(head.get("lang"),
+                                                                           str):
+            out.setdefault(row["form"], head["lang"])
+    return out
 
 
 def _choose_form(rows: list[dict[str, str]], form: str | None, source: str,
@@ -576,6 +639,7 @@ class _Importer:
         self.instrument_id, self.missing_codes = instrument_id, missing_codes
         self.losses: list[Loss] = list(losses)
         self.renamed: list[str] = []  # "original -> normalised" names, kept in the notes
+        self.language_rows: dict[str, list[dict[str, str]]] = {}
         self.notes: list[str] = []
         self.meta: dict[str, Any] | None = None
         self.exported_sha: str | None = None
@@ -804,6 +868,8 @@ class _Importer:
                                            set(self.missing_codes))
         data = {**meta, "instructions": self.instructions, "response_scales": response_scales,
                 "response_scale": default, "items": items, "scales": scales}
+        if self.language_rows:
+            data["translations"] = self._translations(items, default)
         if self.meta is None and any("text" not in i for i in items):
             # Licence placeholders in the labels: the wording is restricted.
             data["licence"] = {**data["licence"], "item_text": "restricted"}
@@ -815,6 +881,27 @@ class _Importer:
                                    for problem in validation_problems(exc)]) from None
         self._check_calcs(inst)
         return RedcapImport(inst, self.form, self.losses, self.notes, self.exported_sha)
+
+    def _translations(self, items: list[dict[str, Any]], default: str
+                      ) -> dict[str, Any] | None:
+        scale_of = {i["id"]: i.get("response_scale", default) for i in items}
+        tr = Translations(self.lose)
+        for tag, rows in self.language_rows.items():
+            for row in rows:
+                mark = _marks(row["annotation"])[0].get(MARK_TRANSLATION) or {}
+                if "lang" in mark:
+                    tr.set(tag, "name", mark.get("name"))
+                    if mark.get("instructions"):
+                        tr.set(tag, "instructions", row["label"])
+                iid = mark.get("item")
+                if iid not in scale_of:
+                    continue
+                if mark.get("text"):
+                    tr.item(tag, iid, row["label"])
+                pairs = dict(_parse_choices(row["choices"]))
+                for code in mark.get("labels") or []:
+                    tr.label(tag, scale_of[iid], int(code), pairs.get(str(code)), row["field"])
+        return tr.result()
 
     def _check_calcs(self, inst: Instrument) -> None:
         fields = {iid: self.fields[iid] for iid in inst.item_ids}

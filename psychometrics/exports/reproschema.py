@@ -28,7 +28,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from psychometrics.catalog import as_instrument
 from psychometrics.exports._common import (
@@ -36,12 +36,16 @@ from psychometrics.exports._common import (
     dumps,
     item_info,
     item_prompt,
+    languages,
     number,
     provenance_text,
     required_items,
     rule_text,
     scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
 )
 from psychometrics.schema import Instrument
 
@@ -120,18 +124,21 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
             notes.append(_note("reverse", "true"))
         notes.append(_note("item", dumps(item_info(inst, item))))
         label = item.text if item.text is not None else (item.paraphrase or item.id)
+        texts = {tag: text for tag in languages(inst)
+                 if (text := translated_item(inst, item, tag)) is not None}
         doc: dict[str, Any] = {
             "category": "reproschema:Item",
             "id": item.id,
-            "prefLabel": {lang: label},
-            "question": {lang: item_prompt(inst, item)},
+            "prefLabel": {lang: label, **texts},
+            "question": {lang: item_prompt(inst, item), **texts},
             "ui": {"inputType": "radio"},
             "responseOptions": {
                 "valueType": ["xsd:integer"],
                 "minValue": rs.min,
                 "maxValue": rs.max,
                 "multipleChoice": False,
-                "choices": [{"name": {lang: rs.labels[v]}, "value": v} for v in rs.values],
+                "choices": [{"name": {lang: rs.labels[v], **_tr_labels(inst, scale_name, v)},
+                             "value": v} for v in rs.values],
             },
             "additionalNotesObj": notes,
         }
@@ -174,7 +181,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
     activity: dict[str, Any] = {
         "category": "reproschema:Activity",
         "id": f"{aid}_schema",
-        "prefLabel": {lang: inst.name},
+        "prefLabel": {lang: inst.name, **_tr(inst, "name")},
         "description": {lang: f"{inst.description.strip()} ({prov})"},
         "schemaVersion": SCHEMA_VERSION,
         "version": inst.version,
@@ -184,7 +191,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
         "compute": compute,
     }
     if inst.instructions:
-        activity["preamble"] = {lang: inst.instructions}
+        activity["preamble"] = {lang: inst.instructions, **_tr(inst, "instructions")}
     docs[f"activities/{aid}/{aid}_schema"] = activity
 
     docs[f"{pid}/{pid}_schema"] = {
@@ -218,6 +225,16 @@ def write_reproschema(instrument: Instrument | str, directory: str | os.PathLike
             protocol = path
     assert protocol is not None
     return protocol
+
+
+def _tr(inst: Instrument, what: Literal["name", "instructions"]) -> dict[str, str]:
+    return {tag: text for tag in languages(inst)
+            if (text := translated(inst, tag, what)) is not None}
+
+
+def _tr_labels(inst: Instrument, scale: str, code: int) -> dict[str, str]:
+    return {tag: text for tag in languages(inst)
+            if (text := translated_label(inst, scale, code, tag)) is not None}
 
 
 def _note(column: str, value: str) -> dict[str, str]:

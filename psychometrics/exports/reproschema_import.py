@@ -22,6 +22,7 @@ from psychometrics.exports._common import Loss, parse_placeholder
 from psychometrics.exports._importing import (
     InstrumentImport,
     ScaleSet,
+    Translations,
     assemble,
     check_instrument_id,
     codes_from_scores,
@@ -132,6 +133,7 @@ class _ReproImporter:
         self.meta: dict[str, Any] | None = None
         self.sha: str | None = None
         self.taken: set[str] = set()
+        self.tr = Translations(self.lose)
         names = self.activity.get("prefLabel") or self.activity.get("description") or {}
         self.lang = next(iter(names), "en") if isinstance(names, Mapping) else "en"
 
@@ -172,6 +174,10 @@ class _ReproImporter:
         preamble = _text(self.activity.get("preamble"), self.lang)
         data["instructions"] = preamble or None
         data["scales"] = specs or self._fallback_scale()
+        for key, what in (("prefLabel", "name"), ("preamble", "instructions")):
+            for tag, text in self._others(self.activity.get(key)).items():
+                self.tr.set(tag, what, text)
+        data["translations"] = self.tr.result()
         if self.meta is None and any("text" not in i for i in self.items):
             data["licence"] = {**data["licence"], "item_text": "restricted"}
         inst = assemble(data, self.scales, self.items, self.path.name)
@@ -241,6 +247,12 @@ class _ReproImporter:
             out["text"] = question or _text(doc.get("prefLabel"), self.lang) or iid
             if info.get("paraphrase") is not None:
                 out["paraphrase"] = info["paraphrase"]
+        if "text" in out:
+            for tag, text in self._others(doc.get("question")).items():
+                self.tr.item(tag, iid, text)
+        for code, choice in zip(codes, choices, strict=True):
+            for tag, text in self._others(choice.get("name")).items():
+                self.tr.label(tag, scale, code, text, name)
         if reverse:
             out["reverse"] = True
             if not info:
@@ -250,6 +262,12 @@ class _ReproImporter:
         if info.get("codes"):
             out["codes"] = info["codes"]
         self.items.append(out)
+
+    def _others(self, value: Any) -> dict[str, str]:
+        """The texts of a language map in languages other than the instrument's."""
+        if not isinstance(value, Mapping):
+            return {}
+        return {str(k): str(v) for k, v in value.items() if k != self.lang and v}
 
     def _meta(self) -> dict[str, Any]:
         if self.meta is not None:
