@@ -27,6 +27,8 @@ Path = tuple[str | int, ...]
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ITEM_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+# BCP 47 in the shape used in practice: language, optional script, region or variants.
+LANGUAGE_PATTERN = r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*"
 
 SCHEMA_URL = "instrument.schema.json"
 
@@ -83,6 +85,15 @@ class ResponseScale(_Strict):
         return self.values == list(range(self.min, self.max + 1))
 
 
+class Code(_Strict):
+    """A code from a terminology (LOINC, SNOMED CT ...) naming an item or the instrument,
+    kept from an imported Questionnaire and written back into FHIR."""
+
+    system: str = Field(description="The code system's URI, e.g. http://loinc.org")
+    code: str = Field(description="The code, e.g. 44250-9")
+    display: str | None = Field(None, description="The code's display text.")
+
+
 class Item(_Strict):
     """One question of the instrument."""
 
@@ -98,6 +109,25 @@ class Item(_Strict):
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max - x.")
     response_scale: str | None = Field(
         None, description="Name of a response scale overriding the instrument's default."
+    )
+    codes: list[Code] | None = Field(
+        None, description="Terminology codes of the question (e.g. its LOINC code)."
+    )
+
+
+class Translation(_Strict):
+    """The instrument's wording in another language. Anything left out is shown in the
+    instrument's own language. Translated item text follows the licence like the original:
+    it is exported only where the item's own text is (never for restricted text)."""
+
+    name: str | None = Field(None, description="The instrument's name in this language.")
+    instructions: str | None = Field(None, description="The instructions / stem.")
+    items: dict[str, str] = Field(
+        default_factory=dict, description="Item id -> the item text in this language."
+    )
+    labels: dict[str, dict[int, str]] = Field(
+        default_factory=dict,
+        description="Response scale name -> code -> the label in this language.",
     )
 
 
@@ -245,6 +275,13 @@ class Instrument(_Strict):
     items: list[Item] = Field(min_length=1)
     scales: dict[str, Scale] = Field(min_length=1, description="Scores: total and subscales.")
     published: Published = Field(default_factory=Published)
+    codes: list[Code] | None = Field(
+        None, description="Terminology codes of the instrument (e.g. a LOINC panel code)."
+    )
+    translations: dict[str, Translation] | None = Field(
+        None, description="Language tag (BCP 47, e.g. de, pt-BR) -> the wording in that "
+        "language: item text, response labels, instructions, name."
+    )
     notes: str | None = None
 
     # -- rules across fields ---------------------------------------------------------------
@@ -339,6 +376,9 @@ class Instrument(_Strict):
                                         for it in scored):
                 out.extend(self._band_problems(sname, scale))
 
+        for tag, tr in (self.translations or {}).items():
+            out.extend(self._translation_problems(tag, tr, seen))
+
         for i, rel in enumerate(self.published.reliability):
             if rel.scale not in self.scales:
                 out.append((("published", "reliability", i, "scale"),
@@ -354,6 +394,31 @@ class Instrument(_Strict):
                     if iid not in seen:
                         out.append((("published", "structure", "factors", fname, j),
                                     f"unknown item '{iid}' (items are {known})"))
+        return out
+
+    def _translation_problems(self, tag: str, tr: Translation, seen: dict[str, int]
+                              ) -> list[tuple[Path, str]]:
+        out: list[tuple[Path, str]] = []
+        where: Path = ("translations", tag)
+        if not re.fullmatch(LANGUAGE_PATTERN, tag):
+            out.append((where, f"'{tag}' is not a BCP 47 language tag (e.g. de, fr-CA, "
+                               "zh-Hant)"))
+        if tag.casefold() == self.language.casefold():
+            out.append((where, f"'{tag}' is the instrument's own language; its wording is "
+                               "the text of the items"))
+        for iid in tr.items:
+            if iid not in seen:
+                out.append(((*where, "items", iid), f"unknown item '{iid}'"))
+        for name, labels in tr.labels.items():
+            rs = self.response_scales.get(name)
+            if rs is None:
+                out.append(((*where, "labels", name), f"unknown response scale '{name}' "
+                            f"(defined: {', '.join(self.response_scales)})"))
+                continue
+            extra = [c for c in labels if c not in rs.values]
+            if extra:
+                out.append(((*where, "labels", name), f"label(s) for {_list(extra)}, which "
+                            f"are not values of the scale {_list(rs.values)}"))
         return out
 
     def _band_problems(self, sname: str, scale: Scale) -> list[tuple[Path, str]]:
@@ -458,8 +523,9 @@ class Instrument(_Strict):
     @cached_property
     def definition_hash(self) -> str:
         """SHA-256 of the canonical JSON of the definition: provenance for every result."""
-        payload = json.dumps(self.model_dump(mode="json", by_alias=True, exclude={"schema_"}),
-                             sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = _without_unset_optional(self.model_dump(mode="json", by_alias=True,
+                                                       exclude={"schema_"}))
+        payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def provenance(self) -> dict[str, str]:
@@ -490,6 +556,20 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_URL
     return schema
+
+
+# Fields added after definitions were first hashed: left out of the hash while unset, so
+# that adding them did not change the hash (the provenance) of any existing definition.
+_LATER_OPTIONAL = ("codes", "translations")
+
+
+def _without_unset_optional(data: dict[str, Any]) -> dict[str, Any]:
+    def strip(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if not (k in _LATER_OPTIONAL and v is None)}
+
+    out = strip(data)
+    out["items"] = [strip(item) for item in out["items"]]
+    return out
 
 
 def _valid_name(name: str) -> bool:

@@ -1,4 +1,4 @@
-"""Exchange commands: export (REDCap, FHIR, ReproSchema) and import (REDCap)."""
+"""Exchange commands: export and import REDCap, FHIR and ReproSchema."""
 
 from __future__ import annotations
 
@@ -39,13 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser(
-        "import", help="turn a REDCap data dictionary into an instrument YAML",
+        "import", help="turn a REDCap dictionary, FHIR Questionnaire or ReproSchema activity "
+        "into an instrument YAML",
         description="Build an instrument definition from another format and list "
-        "everything that could not be carried into it.")
-    p.add_argument("format", choices=["redcap"], help="format of the input")
-    p.add_argument("source", metavar="FILE",
+        "everything that could not be carried into it (on stderr, and as comments at the "
+        "head of the YAML).")
+    p.add_argument("format", choices=["redcap", "fhir", "reproschema"],
+                   help="format of the input")
+    p.add_argument("source", metavar="SOURCE",
                    help="redcap: a data dictionary (CSV) or an instrument ZIP (instrument.csv "
-                   "inside, as the REDCap Shared Library distributes them)")
+                   "inside, as the REDCap Shared Library distributes them); fhir: a "
+                   "Questionnaire (JSON, R4 or R5); reproschema: an activity folder or its "
+                   "schema document")
     p.add_argument("-o", "--output", metavar="YAML", help="write the definition here "
                    "(default stdout)")
     p.add_argument("--form", metavar="NAME", help="the REDCap form to import, when the "
@@ -95,23 +100,41 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from psychometrics.exports._common import instrument_to_yaml
-    from psychometrics.exports.redcap import from_redcap
-
-    codes = None
-    if args.missing_codes:
-        try:
-            codes = [int(c) for c in args.missing_codes.split(",") if c.strip()]
-        except ValueError:
-            print(f"error: --missing-codes {args.missing_codes!r}: give whole numbers "
-                  "separated by commas", file=sys.stderr)
-            return 2
-    result = from_redcap(args.source, form=args.form, instrument_id=args.instrument_id,
-                         missing_codes=codes, record_id=args.record_id)
     from psychometrics import __version__
+    from psychometrics.exports._common import instrument_to_yaml
 
-    header = [f"Imported by psychometrics {__version__} from the REDCap data dictionary "
-              f"'{Path(args.source).name}', form '{result.form}'."]
+    if args.format != "redcap":
+        for flag, value in (("--form", args.form), ("--missing-codes", args.missing_codes),
+                            ("--record-id", args.record_id)):
+            if value is not None:
+                print(f"error: {flag} applies to redcap imports only", file=sys.stderr)
+                return 2
+    if args.format == "fhir":
+        from psychometrics.exports.fhir_import import from_fhir
+
+        result = from_fhir(args.source, instrument_id=args.instrument_id)
+        origin = f"the FHIR Questionnaire '{Path(args.source).name}'"
+    elif args.format == "reproschema":
+        from psychometrics.exports.reproschema_import import from_reproschema
+
+        result = from_reproschema(args.source, instrument_id=args.instrument_id)
+        origin = f"the ReproSchema activity '{args.source}'"
+    else:
+        from psychometrics.exports.redcap import from_redcap
+
+        codes = None
+        if args.missing_codes:
+            try:
+                codes = [int(c) for c in args.missing_codes.split(",") if c.strip()]
+            except ValueError:
+                print(f"error: --missing-codes {args.missing_codes!r}: give whole numbers "
+                      "separated by commas", file=sys.stderr)
+                return 2
+        result = from_redcap(args.source, form=args.form, instrument_id=args.instrument_id,
+                             missing_codes=codes, record_id=args.record_id)
+        origin = (f"the REDCap data dictionary '{Path(args.source).name}', form "
+                  f"'{result.form}'")
+    header = [f"Imported by psychometrics {__version__} from {origin}."]
     if result.losses:
         header.append("Not carried into this definition (review before use):")
         header += [f"  - {loss}" for loss in result.losses]

@@ -1,7 +1,8 @@
-"""Exchange formats: REDCap data dictionaries, HL7 FHIR R4 Questionnaires, ReproSchema.
+"""Exchange formats: REDCap data dictionaries, HL7 FHIR Questionnaires (R4, R5), ReproSchema.
 
-Every export is generated from the declarative instrument definition, records where it came
-from (instrument id, definition version and its SHA-256 ``definition_hash``) and never
+Each format is exported and imported (``to_*`` / ``from_*``); every import lists what it
+could not map. Every export is generated from the declarative instrument definition, records
+where it came from (instrument id, definition version and its SHA-256 ``definition_hash``) and never
 writes restricted item text: a placeholder says where the licensed wording goes, unless an
 overlay supplied it.
 
@@ -25,9 +26,12 @@ _LAZY: dict[str, str] = {
     # FHIR
     "to_fhir_questionnaire": "psychometrics.exports.fhir",
     "read_fhir_responses": "psychometrics.exports.fhir",
+    "from_fhir": "psychometrics.exports.fhir_import",
+    "InstrumentImport": "psychometrics.exports._importing",
     # ReproSchema
     "to_reproschema": "psychometrics.exports.reproschema",
     "write_reproschema": "psychometrics.exports.reproschema",
+    "from_reproschema": "psychometrics.exports.reproschema_import",
     # YAML
     "instrument_to_yaml": "psychometrics.exports._common",
 }

@@ -120,6 +120,16 @@ def scoring_rule(instrument: Instrument, scale: str) -> ScoringRule:
     return ScoringRule(items, sc.combine, sc.required_answers(), sc.transform)
 
 
+def required_items(instrument: Instrument) -> set[str]:
+    """Items every answer of which is needed: those of scales whose missing-item rule allows
+    no missing item (FHIR ``required``, ReproSchema ``valueRequired``)."""
+    out: set[str] = set()
+    for sc in instrument.scales.values():
+        if sc.required_answers() >= len(sc.items):
+            out.update(sc.items)
+    return out
+
+
 def rule_text(rule: ScoringRule) -> str:
     """The rule in one sentence.
 
@@ -142,6 +152,79 @@ def number(x: float) -> str:
     """A number as short text: 4.0 -> '4', 0.25 -> '0.25'."""
     x = float(x)
     return str(int(x)) if x.is_integer() else repr(x)
+
+
+def languages(instrument: Instrument) -> list[str]:
+    """The language tags the instrument is translated into (not its own language)."""
+    return list(instrument.translations or {})
+
+
+def translated_item(instrument: Instrument, item: Item, tag: str) -> str | None:
+    """The item's text in language ``tag``, where there is one and the item's own text is
+    exported: translated restricted text is as restricted as the original."""
+    if item.text is None:
+        return None
+    tr = (instrument.translations or {}).get(tag)
+    return tr.items.get(item.id) if tr is not None else None
+
+
+def translated_label(instrument: Instrument, scale: str, code: int, tag: str) -> str | None:
+    """The label of ``code`` of response scale ``scale`` in language ``tag``, if any."""
+    tr = (instrument.translations or {}).get(tag)
+    return tr.labels.get(scale, {}).get(code) if tr is not None else None
+
+
+def translated(instrument: Instrument, tag: str, what: Literal["name", "instructions"]
+               ) -> str | None:
+    """The instrument's name or instructions in language ``tag``, if any."""
+    tr = (instrument.translations or {}).get(tag)
+    return getattr(tr, what) if tr is not None else None
+
+
+def definition_meta(instrument: Instrument) -> dict[str, Any]:
+    """What an export carries as JSON beside the format's own structure so that its import
+    gets the same definition back: everything but the items, scales, response scales and
+    instructions (which the formats hold themselves), and the response scales no item uses.
+    """
+    meta = instrument.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                 exclude={"schema_", "items", "scales", "response_scales",
+                                          "instructions", "translations"})
+    meta["instructions"] = instrument.instructions is not None
+    used = {instrument.item_scale_name(item.id) for item in instrument.items}
+    unused = {n: {"values": rs.values, "labels": {str(k): v for k, v in rs.labels.items()}}
+              for n, rs in instrument.response_scales.items() if n not in used}
+    if unused:
+        meta["unused_response_scales"] = unused
+    return meta
+
+
+def item_info(instrument: Instrument, item: Item) -> dict[str, Any]:
+    """The JSON an export keeps with an item: its id, response scale name, key, paraphrase,
+    codes, and whether its text is a licence placeholder."""
+    info: dict[str, Any] = {"id": item.id, "scale": instrument.item_scale_name(item.id)}
+    if item.response_scale is not None:
+        info["response_scale"] = item.response_scale
+    if item.reverse:
+        info["reverse"] = True
+    if item.paraphrase is not None:
+        info["paraphrase"] = item.paraphrase
+    if item.text is None:
+        info["placeholder"] = True
+    if item.codes:
+        info["codes"] = [c.model_dump(exclude_none=True) for c in item.codes]
+    return info
+
+
+def scale_info(instrument: Instrument, name: str) -> dict[str, Any]:
+    """The JSON an export keeps with a scale's score field: its key and definition."""
+    return {"key": name, **instrument.scales[name].model_dump(mode="json", exclude_none=True)}
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON, non-ASCII kept."""
+    import json
+
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

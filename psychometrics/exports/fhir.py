@@ -33,13 +33,22 @@ from psychometrics.catalog import as_instrument
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 from psychometrics.exports._common import (
     ScoringRule,
+    definition_meta,
+    dumps,
+    item_info,
     item_prompt,
     label_codes,
     label_key,
+    languages,
     number,
     provenance_text,
+    required_items,
     rule_text,
+    scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
 )
 from psychometrics.schema import Instrument, ResponseScale
 
@@ -54,6 +63,11 @@ TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 SYSTEM_INSTRUMENT = "urn:psychometrics:instrument"
 SYSTEM_HASH = "urn:psychometrics:definition-sha256"
 SYSTEM_SCALE = "urn:psychometrics:scale"
+# Our own extensions: the parts of the definition FHIR has no element for, as JSON, so that
+# from_fhir gets the same definition back. Other tools ignore them.
+EXT_DEFINITION = "urn:psychometrics:fhir:definition"
+EXT_ITEM = "urn:psychometrics:fhir:item"
+EXT_SCALE = "urn:psychometrics:fhir:scale"
 META_COLUMNS = ["response_id", "subject", "authored", "status", "questionnaire"]
 FhirVersion = Literal["R4", "R5"]
 
@@ -127,15 +141,6 @@ def _fhirpath(rule: ScoringRule) -> str:
     return f"iif({count} >= {rule.required}, {core}, {{}})"
 
 
-def _required_items(inst: Instrument) -> set[str]:
-    """Items without which some scale has no score: scales that need every item."""
-    out: set[str] = set()
-    for sc in inst.scales.values():
-        if sc.required_answers() >= len(sc.items):
-            out.update(sc.items)
-    return out
-
-
 def to_fhir_questionnaire(instrument: Instrument | str, *,
                           fhir_version: FhirVersion = "R4") -> dict[str, Any]:
     """The instrument as a FHIR ``Questionnaire`` resource (a JSON-ready dict).
@@ -170,18 +175,25 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
     items: list[dict[str, Any]] = []
     if inst.instructions:
         items.append({"linkId": "instructions", "type": "display",
-                      "text": inst.instructions})
-    required = _required_items(inst)
+                      "text": inst.instructions,
+                      **_translations("_text", {t: translated(inst, t, "instructions")
+                                                for t in languages(inst)})})
+    required = required_items(inst)
     for n, item in enumerate(inst.items, start=1):
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
-        entry: dict[str, Any] = {"linkId": item.id, "prefix": str(n),
-                                 "text": item_prompt(inst, item)}
+        entry: dict[str, Any] = {
+            "extension": [{"url": EXT_ITEM, "valueString": dumps(item_info(inst, item))}],
+            "linkId": item.id, "prefix": str(n), "text": item_prompt(inst, item),
+            **_translations("_text", {t: translated_item(inst, item, t)
+                                      for t in languages(inst)})}
         if fhir_version == "R4":
             entry["type"] = "choice"
         else:
             entry["type"] = "coding"
             entry["answerConstraint"] = "optionsOnly"
+        if item.codes:
+            entry["code"] = [c.model_dump(exclude_none=True) for c in item.codes]
         if item.id in required:
             entry["required"] = True
         entry["answerOption"] = _options(inst, scale_name, rs, item.reverse, fhir_version)
@@ -191,6 +203,7 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         items.append({
             "extension": [
                 {"url": HIDDEN, "valueBoolean": True},
+                {"url": EXT_SCALE, "valueString": dumps(scale_info(inst, name))},
                 {"url": CALCULATED, "valueExpression": {
                     "description": rule_text(scoring_rule(inst, name)),
                     "language": "text/fhirpath", "expression": fhirpath_score(inst, name)}},
@@ -214,6 +227,7 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",
         "id": inst.id,
+        "extension": [{"url": EXT_DEFINITION, "valueString": dumps(definition_meta(inst))}],
         "meta": {"tag": [{"system": SYSTEM_HASH, "code": inst.definition_hash,
                           "display": f"psychometrics definition {inst.version}"}]},
         "language": inst.language,
@@ -223,12 +237,15 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         "version": inst.version,
         "name": _computable_name(inst.name),
         "title": inst.name,
+        **_translations("_title", {t: translated(inst, t, "name") for t in languages(inst)}),
         "status": "active",
         "description": description,
         "purpose": f"Measures {inst.construct}.",
         "copyright": f"{holder}{inst.licence.note.strip()} {wording}",
         "item": items,
     }
+    if inst.codes:
+        resource["code"] = [c.model_dump(exclude_none=True) for c in inst.codes]
     return resource
 
 
@@ -241,8 +258,33 @@ def _options(inst: Instrument, scale: str, rs: ResponseScale, reverse: bool,
         ext = [{"url": ITEM_WEIGHT, "valueDecimal": weight}]
         if version == "R4":
             ext.append({"url": ORDINAL_VALUE, "valueDecimal": weight})
-        out.append({"extension": ext, "valueCoding": {"system": system, "code": str(v),
-                                                      "display": rs.labels[v]}})
+        coding = {"system": system, "code": str(v), "display": rs.labels[v],
+                  **_translations("_display", {t: translated_label(inst, scale, v, t)
+                                               for t in languages(inst)})}
+        out.append({"extension": ext, "valueCoding": coding})
+    return out
+
+
+def _translations(key: str, texts: dict[str, str | None]) -> dict[str, Any]:
+    """``{"_text": {"extension": [translation ...]}}`` for the languages that have a text
+    (FHIR's translation extension on a primitive), or nothing."""
+    exts = [{"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": tag},
+                                               {"url": "content", "valueString": text}]}
+            for tag, text in texts.items() if text is not None]
+    return {key: {"extension": exts}} if exts else {}
+
+
+def read_translations(element: Any) -> dict[str, str]:
+    """Language tag -> text of the translation extensions on a primitive's ``_`` element."""
+    out: dict[str, str] = {}
+    for ext in (element or {}).get("extension") or []:
+        if not isinstance(ext, Mapping) or ext.get("url") != TRANSLATION:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension") or [] if isinstance(e, Mapping)}
+        tag = (parts.get("lang") or {}).get("valueCode")
+        text = (parts.get("content") or {}).get("valueString")
+        if tag and text:
+            out[str(tag)] = str(text)
     return out
 
 

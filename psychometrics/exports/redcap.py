@@ -40,21 +40,32 @@ from psychometrics.catalog import as_instrument
 from psychometrics.errors import DefinitionError, Problem, PsychometricsWarning
 from psychometrics.exports._common import (
     Loss,
+    definition_meta,
+    item_info,
     item_prompt,
     label_codes,
     label_key,
+    languages,
     number,
     parse_placeholder,
     provenance_text,
     rule_text,
+    scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
+)
+from psychometrics.exports._importing import (
+    Translations,
+    check_instrument_id,
+    instrument_id_from,
+    validation_problems,
 )
 from psychometrics.schema import (
-    ID_PATTERN,
     ITEM_ID_PATTERN,
     Instrument,
     ResponseScale,
-    dotted_path,
 )
 
 COLUMNS = [
@@ -86,7 +97,9 @@ FIELD_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 MARK_INSTRUMENT = "@psychometrics-definition"
 MARK_ITEM = "@psychometrics-item"
 MARK_SCALE = "@psychometrics-scale"
-_MARK_LINE = re.compile(r"^(@psychometrics-(?:definition|item|scale))\s+(\{.*\})\s*$")
+MARK_TRANSLATION = "@psychometrics-translation"
+_MARK_LINE = re.compile(
+    r"^(@psychometrics-(?:definition|item|scale|translation))\s+(\{.*\})\s*$")
 _BLANK = '""'
 RECORD_ID_LOSS = "record identifier"
 
@@ -236,14 +249,7 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
             raise ValueError(f"record_id {record_id!r} is not a valid REDCap field name")
         rows.append(_row(field=record_id, form=form, type="text", label="Record ID"))
 
-    meta = inst.model_dump(mode="json", by_alias=True, exclude_none=True,
-                           exclude={"schema_", "items", "scales", "response_scales",
-                                    "instructions"})
-    meta["instructions"] = inst.instructions is not None
-    used = {inst.item_scale_name(item.id) for item in inst.items}
-    unused = {n: _scale_json(rs) for n, rs in inst.response_scales.items() if n not in used}
-    if unused:
-        meta["unused_response_scales"] = unused
+    meta = definition_meta(inst)
     rows.append(_row(
         field=intro, form=form, type="descriptive",
         label=inst.instructions if inst.instructions is not None else inst.name,
@@ -254,26 +260,58 @@ def to_redcap(instrument: Instrument | str, *, record_id: str | None = "record_i
     for item in inst.items:
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
-        info: dict[str, Any] = {"id": item.id, "scale": scale_name}
-        if item.response_scale is not None:
-            info["response_scale"] = item.response_scale
-        if item.reverse:
-            info["reverse"] = True
-        if item.paraphrase is not None:
-            info["paraphrase"] = item.paraphrase
-        if item.text is None:
-            info["placeholder"] = True
+        info = item_info(inst, item)
         rows.append(_row(field=names[item.id], form=form, type="radio",
                          label=item_prompt(inst, item), choices=_choices(rs, item.id),
                          annotation=f"{MARK_ITEM} {_dumps(info)}"))
 
     for sname, sc in inst.scales.items():
-        info = {"key": sname, **sc.model_dump(mode="json", exclude_none=True)}
+        info = scale_info(inst, sname)
         rows.append(_row(field=scores[sname], form=form, type="calc", label=sc.name,
                          choices=redcap_calc(inst, sname, names),
                          note=rule_text(scoring_rule(inst, sname)),
                          annotation=f"@HIDDEN-SURVEY\n{MARK_SCALE} {_dumps(info)}"))
+    for tag in languages(inst):
+        rows += _language_form(inst, tag, form, names, intro, scores)
     return pd.DataFrame(rows, columns=_KEYS).rename(columns=_KEY_COLUMN)
+
+
+def _language_form(inst: Instrument, tag: str, form: str, names: dict[str, str], intro: str,
+                   scores: dict[str, str]) -> list[dict[str, str]]:
+    """The instrument as one more form in language ``tag``: the same items and scores under
+    field names ending in ``_<tag>``; what is not translated stays in the original language.
+    The marks say what is translated, so that the import keeps exactly the translation."""
+    suffix = f"_{redcap_name(tag)}"
+    lform = f"{form}{suffix}"
+    lnames = {iid: f"{n}{suffix}" for iid, n in names.items()}
+    instructions = translated(inst, tag, "instructions")
+    name = translated(inst, tag, "name")
+    head = {"of": form, "lang": tag, "instructions": instructions is not None}
+    if name is not None:
+        head["name"] = name
+    rows = [_row(field=f"{intro}{suffix}", form=lform, type="descriptive",
+                 label=instructions or inst.instructions or name or inst.name,
+                 annotation=f"{MARK_TRANSLATION} {_dumps(head)}")]
+    for item in inst.items:
+        scale_name = inst.item_scale_name(item.id)
+        rs = inst.response_scales[scale_name]
+        text = translated_item(inst, item, tag)
+        labels = {v: translated_label(inst, scale_name, v, tag) for v in rs.values}
+        shown = ResponseScale(values=rs.values,
+                              labels={v: lbl or rs.labels[v] for v, lbl in labels.items()})
+        mark = {"item": item.id, "text": text is not None,
+                "labels": [v for v, lbl in labels.items() if lbl is not None]}
+        rows.append(_row(field=lnames[item.id], form=lform, type="radio",
+                         label=text or item_prompt(inst, item),
+                         choices=_choices(shown, item.id),
+                         annotation=f"{MARK_TRANSLATION} {_dumps(mark)}"))
+    for sname, sc in inst.scales.items():
+        rows.append(_row(field=f"{scores[sname]}{suffix}", form=lform, type="calc",
+                         label=sc.name, choices=redcap_calc(inst, sname, lnames),
+                         note=rule_text(scoring_rule(inst, sname)),
+                         annotation=f"@HIDDEN-SURVEY\n{MARK_TRANSLATION} "
+                                    f"{_dumps({'scale': sname})}"))
+    return rows
 
 
 def write_redcap(instrument: Instrument | str, path: str | os.PathLike[str] | io.TextIOBase,
@@ -301,10 +339,6 @@ def _choices(rs: ResponseScale, item_id: str) -> str:
             label = label.replace("|", "/")
         parts.append(f"{v}, {label}")
     return " | ".join(parts)
-
-
-def _scale_json(rs: ResponseScale) -> dict[str, Any]:
-    return {"values": rs.values, "labels": {str(k): v for k, v in rs.labels.items()}}
 
 
 def _dumps(data: Any) -> str:
@@ -507,16 +541,14 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
     rows = [dict(zip(_KEYS, r, strict=True)) for r in table.itertuples(index=False)]
     if not rows:
         raise DefinitionError(f"'{source_name}' has no fields", file=source_name)
-    if instrument_id is not None and not re.match(ID_PATTERN, instrument_id):
-        raise DefinitionError(f"instrument id {instrument_id!r} is not valid: use lowercase "
-                              "letters and digits in words joined by '-', e.g. phq-9",
-                              file=source_name)
+    check_instrument_id(instrument_id, source_name)
     record_field = _record_field(rows, record_id, is_package(source), source_name)
     chosen = _choose_form(rows, form, source_name, record_field)
+    languages_of = _language_forms(rows, chosen)
     others: list[Loss] = []
     for other in dict.fromkeys(r["form"] for r in rows):
         fields = [r["field"] for r in rows if r["form"] == other and r["field"] != record_field]
-        if other != chosen and fields:
+        if other != chosen and fields and other not in languages_of:
             others.append(Loss(f"form {other}", f"{len(fields)} field(s) "
                                f"({_short(', '.join(fields))})", "another form of the "
                                f"dictionary; import it with form='{other}' (--form {other})"))
@@ -524,8 +556,23 @@ def from_redcap(source: str | os.PathLike[str] | pd.DataFrame, *, form: str | No
         others.insert(0, Loss(record_field, RECORD_ID_LOSS, "names the record "
                               "(respondent), not an item; responses keep it as their id "
                               "column"))
-    return _Importer(rows, chosen, record_field, source_name, instrument_id,
-                     missing_codes or [], others).run()
+    importer = _Importer(rows, chosen, record_field, source_name, instrument_id,
+                         missing_codes or [], others)
+    importer.language_rows = {tag: [r for r in rows if r["form"] == lform]
+                              for lform, tag in languages_of.items()}
+    return importer.run()
+
+
+def _language_forms(rows: list[dict[str, str]], form: str) -> dict[str, str]:
+    """Form name -> language tag of the forms :func:`to_redcap` wrote as translations of
+    ``form``."""
+    out: dict[str, str] = {}
+    for row in rows:
+        head = _marks(row["annotation"])[0].get(MARK_TRANSLATION)
+        if isinstance(head, dict) and head.get("of") == form and isinstance(head.get("lang"),
+                                                                           str):
+            out.setdefault(row["form"], head["lang"])
+    return out
 
 
 def _choose_form(rows: list[dict[str, str]], form: str | None, source: str,
@@ -592,6 +639,7 @@ class _Importer:
         self.instrument_id, self.missing_codes = instrument_id, missing_codes
         self.losses: list[Loss] = list(losses)
         self.renamed: list[str] = []  # "original -> normalised" names, kept in the notes
+        self.language_rows: dict[str, list[dict[str, str]]] = {}
         self.notes: list[str] = []
         self.meta: dict[str, Any] | None = None
         self.exported_sha: str | None = None
@@ -726,6 +774,8 @@ class _Importer:
             item["reverse"] = True
         if "response_scale" in info:
             item["response_scale"] = info["response_scale"]
+        if info.get("codes"):
+            item["codes"] = info["codes"]
         self.items.append(item)
         self.fields[item_id] = name
         self._common_losses(row)
@@ -818,6 +868,8 @@ class _Importer:
                                            set(self.missing_codes))
         data = {**meta, "instructions": self.instructions, "response_scales": response_scales,
                 "response_scale": default, "items": items, "scales": scales}
+        if self.language_rows:
+            data["translations"] = self._translations(items, default)
         if self.meta is None and any("text" not in i for i in items):
             # Licence placeholders in the labels: the wording is restricted.
             data["licence"] = {**data["licence"], "item_text": "restricted"}
@@ -826,9 +878,30 @@ class _Importer:
         except ValidationError as exc:
             raise DefinitionError([Problem(self.source, None, None, f"form {self.form}",
                                            f"the imported definition is invalid: {problem}")
-                                   for problem in _validation_problems(exc)]) from None
+                                   for problem in validation_problems(exc)]) from None
         self._check_calcs(inst)
         return RedcapImport(inst, self.form, self.losses, self.notes, self.exported_sha)
+
+    def _translations(self, items: list[dict[str, Any]], default: str
+                      ) -> dict[str, Any] | None:
+        scale_of = {i["id"]: i.get("response_scale", default) for i in items}
+        tr = Translations(self.lose)
+        for tag, rows in self.language_rows.items():
+            for row in rows:
+                mark = _marks(row["annotation"])[0].get(MARK_TRANSLATION) or {}
+                if "lang" in mark:
+                    tr.set(tag, "name", mark.get("name"))
+                    if mark.get("instructions"):
+                        tr.set(tag, "instructions", row["label"])
+                iid = mark.get("item")
+                if iid not in scale_of:
+                    continue
+                if mark.get("text"):
+                    tr.item(tag, iid, row["label"])
+                pairs = dict(_parse_choices(row["choices"]))
+                for code in mark.get("labels") or []:
+                    tr.label(tag, scale_of[iid], int(code), pairs.get(str(code)), row["field"])
+        return tr.result()
 
     def _check_calcs(self, inst: Instrument) -> None:
         fields = {iid: self.fields[iid] for iid in inst.item_ids}
@@ -889,26 +962,6 @@ class _Importer:
                         "note": "Unknown: imported from a REDCap data dictionary. Check the "
                                 "licence of the item text before sharing this file."},
         }
-
-
-def instrument_id_from(name: str) -> str:
-    """A form or file name as an instrument id (kebab-case).
-
-    >>> instrument_id_from("PHQ9_Depression"), instrument_id_from("GAD-7 (v2)")
-    ('phq9-depression', 'gad-7-v2')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "imported"
-
-
-def _validation_problems(exc: ValidationError) -> list[str]:
-    """pydantic's errors as one line each: where, what, the value."""
-    out = []
-    for err in exc.errors():
-        where = dotted_path(tuple(err["loc"])) or "definition"
-        value = err.get("input")
-        shown = f" (got {_short(repr(value), 40)})" if isinstance(value, str | int) else ""
-        out.append(f"{where}: {err['msg']}{shown}")
-    return out
 
 
 def _squash(text: str) -> str:

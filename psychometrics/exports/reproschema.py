@@ -8,11 +8,18 @@ document's ``id`` equal to its file name)::
     <out>/activities/<id>/items/<item id>         one item per question, with its choices
     <out>/activities/<id>/items/<score field>     one read-only item per scale
 
-Each scale is an activity ``compute`` entry whose ``jsExpression`` is generated from the
-declarative definition (reverse keys, the missing-item rule, prorating, transform) and
-scores exactly as :func:`psychometrics.score`. Provenance (instrument id, definition version
-and SHA-256) is in the activity's ``version`` and in ``additionalNotesObj`` of the score
-items. Restricted item text becomes a placeholder unless an overlay supplied it.
+Each scale is an activity ``compute`` entry whose ``jsExpression`` is a plain arithmetic
+expression over the item variables, as the ReproNim library writes them
+(``gse_1 + gse_2 + ...``; a reverse-keyed item as ``(8 - acs_4)``; a mean divided by the
+number of items; the linear transform). Such an expression scores a complete response
+exactly as :func:`psychometrics.score`; the missing-item rule (prorating, the least number
+of answers) is not expressible without functions, so it is stated in the score item's
+description and kept, with the whole scale definition, in its ``additionalNotesObj``.
+Items are ``valueRequired`` where a scale needs every one of its items. Provenance
+(instrument id, definition version and SHA-256) is in the activity's ``version`` and the
+score items' ``additionalNotesObj`` (the first also holds the rest of the definition).
+Restricted item text becomes a placeholder unless an overlay supplied it; the
+``prefLabel`` of such an item is its neutral paraphrase.
 """
 
 from __future__ import annotations
@@ -21,14 +28,24 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from psychometrics.catalog import as_instrument
 from psychometrics.exports._common import (
+    definition_meta,
+    dumps,
+    item_info,
     item_prompt,
+    languages,
     number,
     provenance_text,
+    required_items,
+    rule_text,
+    scale_info,
     scoring_rule,
+    translated,
+    translated_item,
+    translated_label,
 )
 from psychometrics.schema import Instrument
 
@@ -51,39 +68,29 @@ def score_item_ids(instrument: Instrument) -> dict[str, str]:
 
 
 def js_expression(instrument: Instrument | str, scale: str) -> str:
-    """The ReproSchema ``jsExpression`` that scores one scale like :func:`psychometrics.score`.
+    """The ReproSchema ``jsExpression`` of one scale: plain arithmetic over the items.
 
-    Answers that are not one of the item's response values (unanswered, missing codes)
-    are dropped; reverse-keyed items enter as ``min + max - x``; the score is ``null``
-    when fewer than the required number of items are answered.
+    It equals :func:`psychometrics.score` for a response with every item of the scale
+    answered; the missing-item rule is not part of it (see the module docstring).
 
-    >>> print(js_expression("who5", "percentage")[:60])
-    (function (a) { var v = a.map(function (p) { var x = typeof
+    >>> js_expression("acs-6", "affective")
+    '(acs6_1 + acs6_2 + (8 - acs6_3) + (8 - acs6_4) + (8 - acs6_5) + acs6_6) / 6'
+    >>> js_expression("who5", "percentage")
+    '(who5_1 + who5_2 + who5_3 + who5_4 + who5_5) * 4'
     """
     rule = scoring_rule(as_instrument(instrument), scale)
-    pairs = []
-    for it in rule.items:
-        allowed = "[" + ",".join(str(v) for v in it.scale.values) + "]"
-        # `typeof` guards an item the form never set (an undeclared name would throw).
-        ref = f'typeof {it.id} === "undefined" ? null : {it.id}'
-        pairs.append(f"[{ref}, {allowed}, {int(it.reverse)}]")
-    total = "v.reduce(function (s, x) { return s + x; }, 0)"
-    core = {"mean": f"{total} / v.length", "prorated sum": f"{total} / v.length * {rule.k}",
-            "sum": total}[rule.combine]
+    terms = [f"({it.scale.min + it.scale.max} - {it.id})" if it.reverse else it.id
+             for it in rule.items]
+    core = " + ".join(terms)
+    if rule.combine == "mean":
+        core = f"({core}) / {rule.k}"
     if rule.transform is not None:
         if rule.transform.multiply != 1:
             core = f"({core}) * {number(rule.transform.multiply)}"
         if rule.transform.add != 0:
-            core = f"{core} + {number(rule.transform.add)}"
-    return (
-        "(function (a) { var v = a.map(function (p) { var x = typeof p[0] === \"string\" "
-        "&& p[0].trim() !== \"\" ? Number(p[0]) : p[0]; return [x, p[1], p[2]]; })"
-        ".filter(function (p) { return typeof p[0] === \"number\" "
-        "&& p[1].indexOf(p[0]) >= 0; }).map(function (p) { return p[2] ? "
-        "p[1][0] + p[1][p[1].length - 1] - p[0] : p[0]; }); "
-        f"return v.length >= {rule.required} ? {core} : null; }})"
-        f"([{', '.join(pairs)}])"
-    )
+            sign = "+" if rule.transform.add > 0 else "-"
+            core = f"{core} {sign} {number(abs(rule.transform.add))}"
+    return core
 
 
 def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
@@ -106,6 +113,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
     prov = provenance_text(inst)
     docs: dict[str, dict[str, Any]] = {}
 
+    required = required_items(inst)
     add_props: list[dict[str, Any]] = []
     order: list[str] = []
     for item in inst.items:
@@ -114,18 +122,23 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
         notes = [_note("response_scale", scale_name)]
         if item.reverse:
             notes.append(_note("reverse", "true"))
+        notes.append(_note("item", dumps(item_info(inst, item))))
+        label = item.text if item.text is not None else (item.paraphrase or item.id)
+        texts = {tag: text for tag in languages(inst)
+                 if (text := translated_item(inst, item, tag)) is not None}
         doc: dict[str, Any] = {
             "category": "reproschema:Item",
             "id": item.id,
-            "prefLabel": {lang: item.id},
-            "question": {lang: item_prompt(inst, item)},
+            "prefLabel": {lang: label, **texts},
+            "question": {lang: item_prompt(inst, item), **texts},
             "ui": {"inputType": "radio"},
             "responseOptions": {
                 "valueType": ["xsd:integer"],
                 "minValue": rs.min,
                 "maxValue": rs.max,
                 "multipleChoice": False,
-                "choices": [{"name": {lang: rs.labels[v]}, "value": v} for v in rs.values],
+                "choices": [{"name": {lang: rs.labels[v], **_tr_labels(inst, scale_name, v)},
+                             "value": v} for v in rs.values],
             },
             "additionalNotesObj": notes,
         }
@@ -134,24 +147,30 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
         docs[f"activities/{aid}/items/{item.id}"] = doc
         order.append(f"items/{item.id}")
         add_props.append({"isAbout": f"items/{item.id}", "variableName": item.id,
-                          "isVis": True, "valueRequired": False})
+                          "isVis": True, "valueRequired": item.id in required})
 
     compute = []
     for name, sc in inst.scales.items():
         sid = scores[name]
         lo, hi = inst.score_range(name)
-        spec = {"key": name, **sc.model_dump(mode="json", exclude_none=True)}
+        spec = scale_info(inst, name)
+        rule = rule_text(scoring_rule(inst, name))
         doc = {
             "category": "reproschema:Item",
             "id": sid,
             "prefLabel": {lang: sc.name},
-            "description": {lang: sc.description or sc.name},
+            "description": {lang: f"{sc.description or sc.name} Scoring: {rule} The "
+                                  "jsExpression scores complete responses; the missing-item "
+                                  "rule is applied by psychometrics."},
             "ui": {"inputType": "number", "readonlyValue": True},
             "responseOptions": {"valueType": ["xsd:decimal"], "minValue": lo, "maxValue": hi},
             "additionalNotesObj": [_note("scale", json.dumps(spec, ensure_ascii=False)),
                                    _note("definition", prov),
                                    _note("definition_sha256", inst.definition_hash)],
         }
+        if not compute:  # Activities have no notes: the first score item holds the rest.
+            doc["additionalNotesObj"].append(_note("definition_json",
+                                                   dumps(definition_meta(inst))))
         docs[f"activities/{aid}/items/{sid}"] = doc
         order.append(f"items/{sid}")
         add_props.append({"isAbout": f"items/{sid}", "variableName": sid, "isVis": False,
@@ -162,7 +181,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
     activity: dict[str, Any] = {
         "category": "reproschema:Activity",
         "id": f"{aid}_schema",
-        "prefLabel": {lang: inst.name},
+        "prefLabel": {lang: inst.name, **_tr(inst, "name")},
         "description": {lang: f"{inst.description.strip()} ({prov})"},
         "schemaVersion": SCHEMA_VERSION,
         "version": inst.version,
@@ -172,7 +191,7 @@ def to_reproschema(instrument: Instrument | str) -> dict[str, dict[str, Any]]:
         "compute": compute,
     }
     if inst.instructions:
-        activity["preamble"] = {lang: inst.instructions}
+        activity["preamble"] = {lang: inst.instructions, **_tr(inst, "instructions")}
     docs[f"activities/{aid}/{aid}_schema"] = activity
 
     docs[f"{pid}/{pid}_schema"] = {
@@ -206,6 +225,16 @@ def write_reproschema(instrument: Instrument | str, directory: str | os.PathLike
             protocol = path
     assert protocol is not None
     return protocol
+
+
+def _tr(inst: Instrument, what: Literal["name", "instructions"]) -> dict[str, str]:
+    return {tag: text for tag in languages(inst)
+            if (text := translated(inst, tag, what)) is not None}
+
+
+def _tr_labels(inst: Instrument, scale: str, code: int) -> dict[str, str]:
+    return {tag: text for tag in languages(inst)
+            if (text := translated_label(inst, scale, code, tag)) is not None}
 
 
 def _note(column: str, value: str) -> dict[str, str]:
