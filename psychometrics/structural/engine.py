@@ -34,14 +34,14 @@ from psychometrics.structural.estimators import (
     MultiGroupObjective,
     Objective,
 )
-from psychometrics.structural.fit import GroupMoments, fit_measures
+from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
 from psychometrics.structural.inference import (
     GroupPart,
     check_solution,
     invert_information,
     modification_indices,
 )
-from psychometrics.structural.matrices import Model
+from psychometrics.structural.matrices import Model, jacobian
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
     LOAD,
@@ -51,6 +51,15 @@ from psychometrics.structural.partable import (
     few_indicators_hint,
 )
 from psychometrics.structural.result import CFAResult
+from psychometrics.structural.robust import (
+    ROBUST,
+    baseline_scaling,
+    gamma,
+    nt_weight,
+    robust_vcov,
+    scaling,
+)
+from psychometrics.structural.robust import GroupMoments as RobustGroup
 from psychometrics.structural.samplestats import (
     Sample,
     looks_like_cov,
@@ -62,7 +71,9 @@ from psychometrics.structural.standardize import standardize
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
 
-__all__ = ["CFAResult", "cfa"]
+__all__ = ["ESTIMATORS", "CFAResult", "cfa"]
+
+ESTIMATORS = ("ML", "MLM", "MLMV", "MLR")
 
 # The names the tests of the former ``psychometrics.factor.confirmatory`` reach for; that
 # module is now this one (see psychometrics/factor/confirmatory.py).
@@ -99,8 +110,18 @@ def cfa(
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
-    estimator : {"ML"}
-        Normal-theory maximum likelihood (lavaan's ``likelihood="normal"``).
+    estimator : {"ML", "MLM", "MLMV", "MLR"}
+        Normal-theory maximum likelihood; the robust variants (lavaan's) keep the ML
+        estimates and correct the standard errors and the test for non-normal data:
+        ``"MLM"`` robust ("sandwich") standard errors from the expected information and
+        the Satorra-Bentler scaled chisq; ``"MLMV"`` the same standard errors and the
+        scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
+        information and the Yuan-Bentler (Mplus) scaled chisq. They need raw complete data
+        (listwise; MLR with FIML is not implemented yet). The fit Series gains lavaan's
+        ``chisq_scaled``, ``df_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``, the
+        baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
+        ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
+        see :mod:`psychometrics.structural.robust`.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops rows with a missing item (lavaan's default); ``"fiml"`` (alias
         ``"ml"``) uses the casewise likelihood of every row (lavaan's ``missing="ml"``),
@@ -215,8 +236,9 @@ def cfa(
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
     spec = coerce_model(model)
-    if not isinstance(estimator, str) or estimator.upper() != "ML":
-        raise ValueError(f"estimator must be 'ML' (normal-theory maximum likelihood), "
+    est_name = estimator.upper() if isinstance(estimator, str) else ""
+    if est_name not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
                          f"got {estimator!r}")
     miss = str(missing).lower()
     if miss in ("fiml", "ml", "direct"):
@@ -225,6 +247,16 @@ def cfa(
         miss = "listwise"
     else:
         raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+    if est_name in ROBUST and miss == "fiml":
+        raise ValueError(
+            f"estimator={est_name!r} with missing='fiml' is not available: "
+            + ("lavaan needs complete data for it; use estimator='MLR' (with listwise "
+               "deletion) or estimator='ML'" if est_name != "MLR" else
+               "the robust corrections from case-wise FIML scores are not implemented yet; "
+               "use missing='listwise' or estimator='ML'"))
+    if est_name in ROBUST and n_obs is not None:
+        raise ValueError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
+                         "not a covariance matrix")
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
@@ -293,10 +325,29 @@ def cfa(
             warn(f"the optimiser did not converge after {iterations} iterations; the "
                  "estimates are unreliable (check the model and the start values)")
         result = assemble(spec, rows, models, samples, parts, objective, x, labels,
-                          converged, iterations, miss, bool(std_lv), df, warn, collected)
+                          converged, iterations, miss, bool(std_lv), df, warn, collected,
+                          est_name)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
+
+
+def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
+                   estimator: str) -> list[RobustGroup]:
+    """Each group's Delta, weights and Gammas (one blocked pass over its rows per Gamma)."""
+    N = sum(smp.n for smp in samples)
+    out = []
+    for model, sample in zip(models, samples, strict=True):
+        assert sample.data is not None and sample.mean is not None
+        ms = model.meanstructure
+        sigma, mu = model.implied(x)
+        piece = RobustGroup(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
+                            gamma(sample.data, sample.mean, None, ms))
+        if estimator == "MLR":
+            piece.A1 = nt_weight(sample.cov, ms)
+            piece.Gamma_model = gamma(sample.data, mu if ms else sample.mean, sigma, ms)
+        out.append(piece)
+    return out
 
 
 def _names_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
@@ -383,7 +434,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
              parts: list[Objective], objective: Objective | MultiGroupObjective,
              x: np.ndarray, labels: list[str], converged: bool, iterations: int,
              missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
-             collected: list[str]) -> CFAResult:
+             collected: list[str], estimator: str = "ML") -> CFAResult:
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
@@ -396,11 +447,17 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     states = st.states if isinstance(objective, MultiGroupObjective) else [st]
 
     # -- information and standard errors -----------------------------------------------
-    # lavaan: information = "observed" (the Hessian) under FIML, "expected" otherwise
-    _, expected, hessian = objective.derivatives(x, st, missing == "fiml")
+    # lavaan: information = "observed" (the Hessian) under FIML and for MLR, else "expected"
+    _, expected, hessian = objective.derivatives(x, st, missing == "fiml" or estimator == "MLR")
     info = expected if hessian is None else hessian
     names = _param_names(rows, model0.q)
     vcov = invert_information(info, N, names, spec, warn)
+    robust = None
+    if estimator in ROBUST and vcov is not None:
+        robust = _robust_pieces(models, samples, x, estimator)
+        E_inv = np.linalg.inv(expected)
+        H_inv = vcov * N if hessian is not None else None
+        vcov = robust_vcov(ROBUST[estimator][0], robust, E_inv, H_inv, N)
     se = (np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None
           else np.full(model0.q, np.nan))
 
@@ -431,6 +488,13 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
+    if robust is not None:
+        test = ROBUST[estimator][1]
+        sc = scaling(test, robust, E_inv, H_inv, df)
+        sb = baseline_scaling(test, robust, [smp.cov for smp in samples],
+                              model0.meanstructure, float(fit["baseline_df"]))
+        fit = pd.concat([fit, pd.Series(scaled_measures(fit, sc, sb, len(labels)),
+                                        dtype=float)]).rename("fit")
 
     # -- the parameter table ---------------------------------------------------------------
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
@@ -499,7 +563,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         modification_indices=mi,
         converged=converged, iterations=iterations, n_obs=N,
         n_total=sum(smp.n_total for smp in samples),
-        estimator="ML", missing=missing, std_lv=std_lv, model=spec,
+        estimator=estimator, missing=missing, std_lv=std_lv, model=spec,
         implied_cov=stack(implied_cov, "item"),
         implied_mean=stack(implied_mean, "item") if implied_mean else None,
         sample_cov=stack(sample_cov, "item"),

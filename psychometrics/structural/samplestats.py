@@ -38,6 +38,8 @@ class Sample:
     patterns: list[PatternStack] | None = None
     h1_loglik: float = math.nan
     h1_iterations: int = 0
+    # the complete rows fitted (listwise), kept for the robust estimators' one pass
+    data: np.ndarray | None = None
 
 
 def rename_columns(data: pd.DataFrame, columns: Mapping[str, str], *,
@@ -128,7 +130,7 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
         Xc = X - mean
         S = Xc.T @ Xc / n
         check_cov(S, ov, "the sample covariance matrix")
-        return Sample(ov, n, n_total, S, mean)
+        return Sample(ov, n, n_total, S, mean, data=X)
 
     empty = ~observed.any(axis=1)
     if empty.any():

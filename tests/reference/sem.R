@@ -30,9 +30,22 @@ cfa_refined <- function(...) {
   cfa(..., start = fit, optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
 }
 
-write_fit <- function(fit, case) {
+# A robust fit with its independence (baseline) model refined the same way: lavaan's own
+# baseline stops where nlminb does, which moves its robust scaling factor by ~1e-7 (relative).
+robust_case <- function(model, data, case, ...) {
+  fit <- cfa_refined(model, data = data, ...)
+  ov <- lavNames(fit, "ov")
+  dots <- list(...)
+  dots$group.equal <- NULL
+  dots$group.partial <- NULL
+  base <- do.call(cfa_refined, c(list(paste(ov, "~~", ov, collapse = "\n"), data = data,
+                                      meanstructure = lavInspect(fit, "meanstructure")), dots))
+  write_fit(fit, case, baseline = base)
+}
+
+write_fit <- function(fit, case, baseline = NULL) {
   stopifnot(lavInspect(fit, "converged"))
-  fm <- fitMeasures(fit)
+  fm <- if (is.null(baseline)) fitMeasures(fit) else fitMeasures(fit, baseline.model = baseline)
   write.csv(data.frame(measure = names(fm), value = as.numeric(fm)),
             file.path(out_dir, paste0(case, "_fit.csv")), row.names = FALSE)
   pe <- parameterEstimates(fit, standardized = TRUE, remove.eq = TRUE, remove.def = FALSE)
@@ -95,3 +108,22 @@ bconf <- write_fit(cfa_refined(BFI_MODEL, data = bfi, group = "gender"), "bfi_co
 bscal <- write_fit(cfa_refined(BFI_MODEL, data = bfi, group = "gender",
                        group.equal = c("loadings", "intercepts")), "bfi_scalar")
 write_lrt(lavTestLRT(bconf, bscal), "bfi_ladder")
+
+# --- robust estimators --------------------------------------------------------------------
+robust_case(HS_MODEL, HS, "hs_mlm", estimator = "MLM")
+robust_case(HS_MODEL, HS, "hs_mlmv", estimator = "MLMV")
+robust_case(HS_MODEL, HS, "hs_mlr", estimator = "MLR")
+robust_case(HS_MODEL, HS, "hs_mlm_metric", estimator = "MLM", group = "school",
+            group.equal = "loadings")
+rconf <- robust_case(HS_MODEL, HS, "hs_mlr_configural", estimator = "MLR", group = "school")
+rmetric <- robust_case(HS_MODEL, HS, "hs_mlr_metric", estimator = "MLR", group = "school",
+                       group.equal = "loadings")
+rscalar <- robust_case(HS_MODEL, HS, "hs_mlr_scalar", estimator = "MLR", group = "school",
+                       group.equal = c("loadings", "intercepts"))
+write_lrt(lavTestLRT(rconf, rmetric, rscalar), "hs_mlr_ladder")
+mconf <- cfa_refined(HS_MODEL, data = HS, estimator = "MLM", group = "school")
+mmetric <- cfa_refined(HS_MODEL, data = HS, estimator = "MLM", group = "school",
+                       group.equal = "loadings")
+write_lrt(lavTestLRT(mconf, mmetric), "hs_mlm_ladder")
+robust_case(BFI_MODEL, bfi, "bfi_mlr_scalar", group = "gender", estimator = "MLR",
+            group.equal = c("loadings", "intercepts"))
