@@ -25,6 +25,9 @@ from psychometrics._lazy import attach
 
 _LAZY: dict[str, str] = {
     "cfa": "psychometrics.structural.engine",
+    # psychometrics.sem is the standard error of measurement: the structural model is
+    # psychometrics.structural.sem
+    "sem": "psychometrics.structural.engine",
     "CFAResult": "psychometrics.structural.result",
     "parse_model": "psychometrics.structural.syntax",
     "ModelSpec": "psychometrics.structural.syntax",

@@ -71,7 +71,7 @@ from psychometrics.structural.standardize import standardize
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
 
-__all__ = ["ESTIMATORS", "CFAResult", "cfa"]
+__all__ = ["ESTIMATORS", "CFAResult", "cfa", "sem"]
 
 ESTIMATORS = ("ML", "MLM", "MLMV", "MLR")
 
@@ -266,12 +266,12 @@ def cfa(
     if columns is not None:
         data = rename_columns(data, columns, covariance=n_obs is not None)
     if meanstructure is None:
-        means = miss == "fiml" or group is not None
+        means = miss == "fiml" or group is not None or bool(spec.intercepts)
     else:
         means = bool(meanstructure)
-        if miss == "fiml" and not means:
-            raise ValueError("missing='fiml' fits a mean structure; meanstructure=False "
-                             "is not possible with it")
+        if (miss == "fiml" or spec.intercepts) and not means:
+            raise ValueError("missing='fiml' and intercepts ('x ~ 1') fit a mean structure; "
+                             "meanstructure=False is not possible with them")
 
     collected: list[str] = []
 
@@ -330,6 +330,55 @@ def cfa(
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
+
+
+def sem(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]] | ModelSpec | Any,
+    **options: Any,
+) -> CFAResult:
+    """A structural equation model (lavaan's ``sem()``): factors regressed on factors.
+
+    lavaan's ``sem()`` and ``cfa()`` share their defaults (free intercepts, marker loadings,
+    free covariances among the exogenous factors and among the factors that are only
+    outcomes, free residual variances), so this is :func:`cfa` under the name the model
+    calls for; every option of :func:`cfa` applies (``group``, ``group_equal``,
+    ``estimator``, ``missing``, ``std_lv``, ``meanstructure`` ...).
+
+    Regressions are written ``y ~ x1 + x2`` between factors (labels and fixed values as
+    for loadings, ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes
+    one; either adds a mean structure). The result's ``r2`` holds the R-squared of every
+    endogenous variable, and ``estimates`` the standardized regressions (``std_all``).
+
+    Notes
+    -----
+    With ``eta = B eta + zeta``, ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' +
+    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``. The observed information of a model
+    with regressions (FIML, MLR) is the central difference of the analytic gradient, as
+    lavaan computes it.
+
+    References
+    ----------
+    Bollen, K. A. (1989). *Structural equations with latent variables*. Wiley.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f1 = rng.normal(size=500)
+    >>> f2 = 0.6 * f1 + rng.normal(scale=0.8, size=500)
+    >>> items = np.column_stack([f + rng.normal(scale=0.6, size=500) for f in (f1,) * 3
+    ...                          + (f2,) * 3])
+    >>> data = pd.DataFrame(items, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = sem(data, "A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A")
+    >>> est = res.estimates
+    >>> est.loc[est["op"] == "~", ["lhs", "op", "rhs", "est", "se", "std_all"]].round(3)
+      lhs op rhs    est     se  std_all
+    6   B  ~   A  0.658  0.056    0.595
+    >>> round(float(res.r2["B"]), 3)
+    0.354
+    """
+    return cfa(data, model, **options)
 
 
 def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
@@ -477,14 +526,16 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         kinds = np.array([r.kind for r in grows])
         a = np.array([r.a for r in grows])
         b = np.array([r.b for r in grows])
-        s_lv, s_all = standardize(kinds, a, b, est[idx], P, T, sigma)
+        phi, _ = model.eta_moments(x)
+        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma)
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
         moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
-        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, P, T,
+        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
                                   sigma))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
                        labels[g] if multi else None)
-        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all})
+        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all,
+                          "r2": _r_squared(spec, model, T, P, phi, sigma)})
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
@@ -549,6 +600,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- modification indices --------------------------------------------------------------
     mi = modification_indices(mi_parts, x, expected, N, multi)
+    r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
                            index=names, columns=names)
@@ -569,5 +621,24 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         sample_cov=stack(sample_cov, "item"),
         sample_mean=stack(sample_mean, "item") if sample_mean else None,
         vcov=vcov_df, messages=tuple(collected),
-        groups=tuple(labels) if multi else (), group_fit=group_fit,
+        groups=tuple(labels) if multi else (), group_fit=group_fit, r2=r2,
     )
+
+
+def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi: np.ndarray,
+               sigma: np.ndarray) -> pd.Series:
+    """lavaan's ``inspect(fit, "r2")``: ``1 - residual variance / total variance`` of every
+    item that indicates a factor and of every factor that is regressed on others."""
+    indicators = {t.rhs for t in spec.terms if t.op == "=~"}
+    outcomes = {t.lhs for t in spec.regressions}
+    names, values = [], []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, item in enumerate(model.ov):
+            if item in indicators:
+                names.append(item)
+                values.append(1.0 - T[i, i] / sigma[i, i])
+        for f, factor in enumerate(model.lv):
+            if factor in outcomes:
+                names.append(factor)
+                values.append(1.0 - P[f, f] / phi[f, f])
+    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)

@@ -59,6 +59,9 @@ class CFAResult(ResultMixin):
         residuals and the moments are stacked with the group as the outer index level.
     group_fit : pandas.DataFrame or None
         Per group: ``n`` and its contribution to ``chisq`` (multi-group models).
+    r2 : pandas.Series
+        R-squared of every endogenous variable (the items that indicate a factor, and the
+        factors regressed on others), lavaan's ``inspect(fit, "r2")``.
     """
 
     fit: pd.Series
@@ -83,6 +86,7 @@ class CFAResult(ResultMixin):
     messages: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     group_fit: pd.DataFrame | None = None
+    r2: pd.Series | None = None
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 

@@ -127,3 +127,29 @@ mmetric <- cfa_refined(HS_MODEL, data = HS, estimator = "MLM", group = "school",
 write_lrt(lavTestLRT(mconf, mmetric), "hs_mlm_ladder")
 robust_case(BFI_MODEL, bfi, "bfi_mlr_scalar", group = "gender", estimator = "MLR",
             group.equal = c("loadings", "intercepts"))
+
+# --- structural regressions (lavaan::sem) ---------------------------------------------------
+PD <- export(lavaan::PoliticalDemocracy, "PoliticalDemocracy")
+PD_MODEL <- paste(
+  "ind60 =~ x1 + x2 + x3", "dem60 =~ y1 + a*y2 + b*y3 + c*y4",
+  "dem65 =~ y5 + a*y6 + b*y7 + c*y8", "dem60 ~ ind60", "dem65 ~ ind60 + dem60",
+  "y1 ~~ y5", "y2 ~~ y4 + y6", "y3 ~~ y7", "y4 ~~ y8", "y6 ~~ y8", sep = "\n")
+sem_refined <- function(...) {
+  fit <- sem(...)
+  sem(..., start = fit, optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+}
+write_r2 <- function(fit, case) {
+  r2 <- lavInspect(fit, "r2")
+  write.csv(data.frame(variable = names(r2), r2 = as.numeric(r2)),
+            file.path(out_dir, paste0(case, "_r2.csv")), row.names = FALSE)
+}
+pd <- write_fit(sem_refined(PD_MODEL, data = PD), "pd")
+write_r2(pd, "pd")
+pd_means <- write_fit(sem_refined(PD_MODEL, data = PD, meanstructure = TRUE, std.lv = TRUE),
+                      "pd_means_stdlv")
+write_r2(pd_means, "pd_means_stdlv")
+# FIML with a regression (observed information by differences of the gradient)
+HS3 <- paste(HS_MODEL, "speed ~ visual + textual", sep = "\n")
+write_fit(sem_refined(HS3, data = HSm, missing = "ml"), "hs_sem_fiml")
+write_fit(sem_refined(HS3, data = HS, group = "school", group.equal = c("loadings", "regressions")),
+          "hs_sem_groups")
