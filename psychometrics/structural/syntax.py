@@ -231,8 +231,9 @@ def parse_model(spec: str | Mapping[str, Sequence[str]] | ModelSpec) -> ModelSpe
     -----
     The syntax is lavaan's (``?lavaan::model.syntax``); the operators ``=~``, ``~~`` and
     ``~`` (regressions and ``~ 1`` intercepts) are accepted. Which parameters are fixed
-    by default (the first loading of each factor, or the factor variances with ``std_lv=True``) is decided by
-    :func:`~psychometrics.factor.cfa`, as lavaan decides it in ``lavaanify()``.
+    by default (the first loading of each factor, or the factor variances with
+    ``std_lv=True``) is decided by :func:`~psychometrics.factor.cfa`, as lavaan decides it
+    in ``lavaanify()``.
 
     References
     ----------
