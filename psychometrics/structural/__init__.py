@@ -34,6 +34,8 @@ _LAZY: dict[str, str] = {
     "ModelSyntaxError": "psychometrics.structural.syntax",
     "ModelTerm": "psychometrics.structural.syntax",
     "lrt": "psychometrics.structural.compare",
+    "ModelError": "psychometrics.structural.errors",
+    "DataError": "psychometrics.structural.errors",
 }
 
 __all__ = sorted(_LAZY)

@@ -28,6 +28,7 @@ from scipy import special
 
 from psychometrics.errors import MissingColumnError, NumericalWarning
 from psychometrics.factor._matrix import cov2cor, small_matrix_blas
+from psychometrics.structural.errors import DataError, ModelError
 from psychometrics.structural.estimators import (
     FIMLObjective,
     MLObjective,
@@ -238,7 +239,7 @@ def cfa(
     spec = coerce_model(model)
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
+        raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
                          f"got {estimator!r}")
     miss = str(missing).lower()
     if miss in ("fiml", "ml", "direct"):
@@ -246,23 +247,23 @@ def cfa(
     elif miss in ("listwise", "default"):
         miss = "listwise"
     else:
-        raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+        raise ModelError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
     if est_name in ROBUST and miss == "fiml":
-        raise ValueError(
+        raise ModelError(
             f"estimator={est_name!r} with missing='fiml' is not available: "
             + ("lavaan needs complete data for it; use estimator='MLR' (with listwise "
                "deletion) or estimator='ML'" if est_name != "MLR" else
                "the robust corrections from case-wise FIML scores are not implemented yet; "
                "use missing='listwise' or estimator='ML'"))
     if est_name in ROBUST and n_obs is not None:
-        raise ValueError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
+        raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
     partial = _names_tuple(group_partial, "group_partial")
     if group is None and (equal or partial):
-        raise ValueError("group_equal and group_partial need group=<the column of the groups>")
+        raise ModelError("group_equal and group_partial need group=<the column of the groups>")
     if columns is not None:
         data = rename_columns(data, columns, covariance=n_obs is not None)
     if meanstructure is None:
@@ -270,7 +271,7 @@ def cfa(
     else:
         means = bool(meanstructure)
         if (miss == "fiml" or spec.intercepts) and not means:
-            raise ValueError("missing='fiml' and intercepts ('x ~ 1') fit a mean structure; "
+            raise ModelError("missing='fiml' and intercepts ('x ~ 1') fit a mean structure; "
                              "meanstructure=False is not possible with them")
 
     collected: list[str] = []
@@ -289,15 +290,22 @@ def cfa(
         except ValueError as exc:
             if group is None:
                 raise
-            raise ValueError(f"group {label!r} (column {group!r}): {exc}") from None
+            raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
     df = n_moments - npar
     if df < 0:
-        raise ValueError(
+        raise ModelError(
             f"the model is not identified: {npar} free parameters but only {n_moments} "
             f"sample moments (df = {df}){few_indicators_hint(spec)}")
+
+    for label, smp in zip(labels, samples, strict=True):
+        if smp.n < npar:
+            where = f"group {label!r} has" if group is not None else "there are"
+            warn(f"{where} {smp.n} respondents for {npar} free parameters: the estimates and "
+                 "standard errors are unreliable (lavaan's rule of thumb asks for 10 or more "
+                 "respondents per parameter)")
 
     # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
     # (and is much slower on a busy machine), so it runs single-threaded.
@@ -423,7 +431,7 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
     if group is None:
         return [""], [data]
     if covariance:
-        raise ValueError("group= needs raw data, not a covariance matrix")
+        raise ModelError("group= needs raw data, not a covariance matrix")
     if group not in data.columns:
         raise MissingColumnError(f"group column {group!r} is not in the data")
     col = data[group]
@@ -439,12 +447,12 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
         values = list(pd.unique(col[~absent]))
     labels = [_group_label(v) for v in values]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"group column {group!r}: two values print as the same label")
+        raise DataError(f"group column {group!r}: two values print as the same label")
     frames = []
     for value, label in zip(values, labels, strict=True):
         frame = data[(col == value).to_numpy()]
         if frame.empty:
-            raise ValueError(f"group {label!r} (column {group!r}) has no rows")
+            raise DataError(f"group {label!r} (column {group!r}) has no rows")
         frames.append(frame)
     if len(frames) < 2:
         warn(f"the group column {group!r} has one value ({labels[0]!r}): a one-group model")
@@ -455,13 +463,13 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
             warn: Callable[[str], None]) -> Sample:
     if n_obs is not None:
         if miss == "fiml":
-            raise ValueError("missing='fiml' needs raw data, not a covariance matrix")
+            raise ModelError("missing='fiml' needs raw data, not a covariance matrix")
         if means:
-            raise ValueError("a mean structure needs raw data (the means), not a covariance "
+            raise ModelError("a mean structure needs raw data (the means), not a covariance "
                              "matrix")
         return sample_from_cov(frame, ov, n_obs)
     if looks_like_cov(frame):
-        raise ValueError("data look like a covariance matrix (square, rows named as the "
+        raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")
     return sample_from_data(frame, ov, miss, warn)
 
@@ -491,7 +499,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     N = sum(smp.n for smp in samples)
     st = objective.state(x)
     if st is None:
-        raise ValueError("the model-implied covariance matrix is not positive definite at "
+        raise ModelError("the model-implied covariance matrix is not positive definite at "
                          "the solution; the model cannot be fitted to these data")
     states = st.states if isinstance(objective, MultiGroupObjective) else [st]
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from psychometrics.structural.errors import ModelError
 from psychometrics.structural.syntax import ModelSpec, parse_model
 
 __all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
@@ -96,7 +97,7 @@ def parse_partial(spec: str) -> tuple[str, str, str]:
             if op != "~" and lhs and rhs:
                 return lhs, op, rhs
             break
-    raise ValueError(f"group_partial: cannot read {spec!r}; expected a parameter such as "
+    raise ModelError(f"group_partial: cannot read {spec!r}; expected a parameter such as "
                      "'f =~ x2', 'x3 ~ 1' or 'x1 ~~ x2'")
 
 
@@ -116,33 +117,33 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
     lv_set = set(lv)
     for term in spec.terms:
         if term.op == "=~" and term.rhs in lv_set:
-            raise ValueError(
+            raise ModelError(
                 f"factor {term.rhs!r} is an indicator of {term.lhs!r} (line {term.line}): "
                 "second-order factors are not supported")
         if term.op == "~~" and (term.lhs in lv_set) != (term.rhs in lv_set):
-            raise ValueError(
+            raise ModelError(
                 f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item; "
                 "only item-item and factor-factor (co)variances are allowed")
         if term.op == "~" and (term.lhs not in lv_set or term.rhs not in lv_set):
             observed = term.lhs if term.lhs not in lv_set else term.rhs
-            raise ValueError(
+            raise ModelError(
                 f"'{term}' (line {term.line}): regressions with an observed variable "
                 f"({observed!r}) are not supported yet; only factors can be regressed on "
                 f"factors (a single-indicator factor, 'f =~ {observed}' with "
                 f"'{observed} ~~ 0*{observed}', stands in for an observed variable)")
         if term.per_group and len(term.per_group) != n_groups:
-            raise ValueError(
+            raise ModelError(
                 f"'{term}' (line {term.line}) gives {len(term.per_group)} values in c(...) "
                 f"but the data have {n_groups} group{'s' if n_groups != 1 else ''}")
     unknown = [g for g in group_equal if g not in GROUP_EQUAL]
     if unknown:
-        raise ValueError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
+        raise ModelError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
                          f"some of {', '.join(map(repr, GROUP_EQUAL))}")
     partial = {parse_partial(x) for x in group_partial}
     known = lv_set | set(ov)
     for lhs, op, rhs in partial:
         if lhs not in known or (rhs and rhs not in known):
-            raise ValueError(f"group_partial: '{f'{lhs} {op} {rhs}'.strip()}' names a "
+            raise ModelError(f"group_partial: '{f'{lhs} {op} {rhs}'.strip()}' names a "
                              "variable that is not in the model")
     rows: list[Row] = []
     for g in range(n_groups):
