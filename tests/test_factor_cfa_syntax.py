@@ -77,7 +77,7 @@ def test_round_trip_through_lavaan_syntax() -> None:
     ("text", "line", "token"),
     [
         ("f =~ a + b\ng =~ c + 2d", 2, "'2d'"),
-        ("f =~ a + b + c\ny ~ f", 2, "'~'"),
+        ("f =~ a + b + c\ny <~ f", 2, "'<~'"),
         ("f =~ a + b + c\n\nf := a", 3, "':='"),
         ("f =~ a + + b", 1, "stray '+'"),
         ("f = a + b", 1, "no operator"),
@@ -113,5 +113,5 @@ def test_wrong_type() -> None:
 
 
 def test_error_column_points_into_the_right_statement_of_a_line() -> None:
-    with pytest.raises(ModelSyntaxError, match=r"<model>:1:47: operator '~'"):
-        parse_model("affective =~ acs_1 + acs_2 + acs_3; affective ~ acs_4")
+    with pytest.raises(ModelSyntaxError, match=r"<model>:1:47: operator '<~'"):
+        parse_model("affective =~ acs_1 + acs_2 + acs_3; affective <~ acs_4")

@@ -1,4 +1,4 @@
-"""The (D)WLS robust algebra (psychometrics.structural.robust) against lavaan 0.6.14.
+"""The (D)WLS robust algebra (psychometrics.structural.robust_wls) against lavaan 0.6.14.
 
 Pure algebra: every input (Delta, the weight, Gamma, N, the DWLS statistic, the constraint
 Jacobian) is lavaan's own, from tests/reference/ordinal.R (ordinal/robust.json and
@@ -19,7 +19,7 @@ from reference_data import REF
 import psychometrics as pm
 from psychometrics.structural.ordinal_baseline import independence_tests
 from psychometrics.structural.ordinal_stats import ordinal_sample_stats
-from psychometrics.structural.robust import (
+from psychometrics.structural.robust_wls import (
     UGammaTraces,
     expected_information,
     information_inverse,

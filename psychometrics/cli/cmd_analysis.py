@@ -48,6 +48,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="lavaan model syntax instead of the instrument's structure")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
     p.add_argument("--std-lv", action="store_true", help="identify by factor variances = 1")
+    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR"], default="ML",
+                   type=str.upper,
+                   help="ML (default); MLM, MLMV, MLR: robust standard errors and scaled "
+                        "tests for non-normal data")
+    p.add_argument("--group", metavar="COL", help="a multi-group model, one group per value")
+    p.add_argument("--group-equal", metavar="LIST",
+                   help="comma-separated parameters equal across groups: loadings, "
+                        "intercepts, residuals, residual.covariances, lv.variances, "
+                        "lv.covariances, means, regressions")
+    p.add_argument("--group-partial", metavar="LIST",
+                   help="comma-separated parameters exempt from --group-equal "
+                        "('f =~ x2,x3 ~ 1')")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(handler=cmd_cfa)
 
@@ -118,12 +130,32 @@ def cmd_efa(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cfa(args: argparse.Namespace) -> int:
-    from psychometrics.factor import cfa
+def _list(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
-    inst, items = _items(args)
+
+def cmd_cfa(args: argparse.Namespace) -> int:
+    from psychometrics.errors import MissingColumnError
+    from psychometrics.factor import cfa
+    from psychometrics.scoring import item_data
+    from psychometrics.structural.errors import DataError
+
+    (inst,) = _common.instruments(args.instrument, args.overlay)
+    data = _common.read(args, [inst])
+    items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
+                      on_invalid="nan")
+    if args.group:
+        if args.group not in data.columns:
+            raise MissingColumnError(f"--group: column {args.group!r} is not in {args.data}")
+        items = items.assign(**{args.group: data[args.group].to_numpy()})
     model = args.model if args.model else inst
-    result = cfa(items, model, missing=args.missing, std_lv=args.std_lv)
+    try:
+        result = cfa(items, model, missing=args.missing, std_lv=args.std_lv,
+                     estimator=args.estimator, group=args.group,
+                     group_equal=_list(args.group_equal), group_partial=_list(args.group_partial))
+    except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.format == "json":
         print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
                          indent=2, default=str))

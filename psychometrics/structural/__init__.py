@@ -25,12 +25,17 @@ from psychometrics._lazy import attach
 
 _LAZY: dict[str, str] = {
     "cfa": "psychometrics.structural.engine",
+    # psychometrics.sem is the standard error of measurement: the structural model is
+    # psychometrics.structural.sem
+    "sem": "psychometrics.structural.engine",
     "CFAResult": "psychometrics.structural.result",
     "parse_model": "psychometrics.structural.syntax",
     "ModelSpec": "psychometrics.structural.syntax",
     "ModelSyntaxError": "psychometrics.structural.syntax",
     "ModelTerm": "psychometrics.structural.syntax",
     "lrt": "psychometrics.structural.compare",
+    "ModelError": "psychometrics.structural.errors",
+    "DataError": "psychometrics.structural.errors",
 }
 
 __all__ = sorted(_LAZY)

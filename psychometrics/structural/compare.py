@@ -46,16 +46,23 @@ def lrt(*fits: CFAResult, names: Sequence[str] | None = None) -> pd.DataFrame:
     -----
     NumericalWarning
         A more restricted model fits better than a less restricted one (the models are not
-        nested, or the less restricted one missed the optimum).
+        nested, or the less restricted one missed the optimum); a negative scaling factor
+        of a scaled difference (naming the two models).
 
     Notes
     -----
     ``chisq_diff = chisq_1 - chisq_0`` on ``df_diff = df_1 - df_0`` degrees of freedom;
     ``rmsea = sqrt(max(chisq_diff / (N df_diff) - 1 / N, 0)) sqrt(G)`` with G groups
-    (lavaan 0.6.14).
+    (lavaan 0.6.14). With a robust estimator (MLM, MLR) the difference is scaled as
+    Satorra & Bentler (2001): ``chisq_diff = (T_1 - T_0) / c_d`` with
+    ``c_d = (df_1 c_1 - df_0 c_0) / (df_1 - df_0)`` from the models' scaling factors; the
+    ``chisq`` column stays the unscaled statistic and ``rmsea`` is NaN, as in lavaan. A
+    negative ``c_d`` gives NaN and a warning.
 
     References
     ----------
+    Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for
+    moment structure analysis. *Psychometrika, 66*(4), 507-514.
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
     Statistical Software, 48*(2), 1-36.
 
@@ -110,8 +117,35 @@ def lrt(*fits: CFAResult, names: Sequence[str] | None = None) -> pd.DataFrame:
             "models are not nested, or the less restricted model failed to reach a global "
             f"optimum (smallest difference {np.nanmin(d_chisq[1:]):.6g})",
             NumericalWarning, stacklevel=2)
-    rmsea_diff = np.array([math.nan] + [rmsea(float(c), float(d), N, groups=G)
-                                         for c, d in zip(d_chisq[1:], d_df[1:], strict=True)])
+    scaled = ["chisq_scaling_factor" in f.fit.index for f in ordered]
+    if any(scaled) and not all(s or f.fit["df"] == 0 for s, f in zip(scaled, ordered,
+                                                                       strict=True)):
+        raise ValueError("some models (but not all) have scaled test statistics (a robust "
+                         "estimator); fit them with the same estimator")
+    if any(scaled):
+        if any(f.estimator == "MLMV" for f in ordered):
+            raise ValueError("the scaled difference test of scaled-and-shifted statistics "
+                             "(MLMV; lavaan's Satorra 2000) is not implemented; use MLM or MLR")
+        # Satorra & Bentler (2001): the difference's scaling factor from the two models'
+        c = np.array([f.fit["chisq_scaling_factor"] if f.fit["df"] > 0 else 1.0
+                      for f in ordered], dtype=float)
+        for k in range(1, len(ordered)):
+            m = d_df[k]
+            if m == 0:
+                continue
+            cd = (df[k] * c[k] - df[k - 1] * c[k - 1]) / m
+            if not cd >= 0:
+                warnings.warn(
+                    f"the scaling factor of the difference between {labels[order[k - 1]]!r} "
+                    f"and {labels[order[k]]!r} is negative ({cd:.4g}); its scaled difference "
+                    "is not available (NaN)", NumericalWarning, stacklevel=2)
+                cd = math.nan
+            d_chisq[k] = d_chisq[k] / cd
+        rmsea_diff = np.full(len(ordered), math.nan)
+    else:
+        rmsea_diff = np.array([math.nan] + [
+            rmsea(float(c), float(d), N, groups=G)
+            for c, d in zip(d_chisq[1:], d_df[1:], strict=True)])
     with np.errstate(invalid="ignore"):
         pvalue = special.chdtrc(d_df, d_chisq)
     return pd.DataFrame({

@@ -28,20 +28,21 @@ from scipy import special
 
 from psychometrics.errors import MissingColumnError, NumericalWarning
 from psychometrics.factor._matrix import cov2cor, small_matrix_blas
+from psychometrics.structural.errors import DataError, ModelError
 from psychometrics.structural.estimators import (
     FIMLObjective,
     MLObjective,
     MultiGroupObjective,
     Objective,
 )
-from psychometrics.structural.fit import GroupMoments, fit_measures
+from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
 from psychometrics.structural.inference import (
     GroupPart,
     check_solution,
     invert_information,
     modification_indices,
 )
-from psychometrics.structural.matrices import Model
+from psychometrics.structural.matrices import Model, jacobian
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
     LOAD,
@@ -51,6 +52,15 @@ from psychometrics.structural.partable import (
     few_indicators_hint,
 )
 from psychometrics.structural.result import CFAResult
+from psychometrics.structural.robust import (
+    ROBUST,
+    baseline_scaling,
+    gamma,
+    nt_weight,
+    robust_vcov,
+    scaling,
+)
+from psychometrics.structural.robust import GroupMoments as RobustGroup
 from psychometrics.structural.samplestats import (
     Sample,
     looks_like_cov,
@@ -62,7 +72,9 @@ from psychometrics.structural.standardize import standardize
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
 
-__all__ = ["CFAResult", "cfa"]
+__all__ = ["ESTIMATORS", "CFAResult", "cfa", "sem"]
+
+ESTIMATORS = ("ML", "MLM", "MLMV", "MLR")
 
 # The names the tests of the former ``psychometrics.factor.confirmatory`` reach for; that
 # module is now this one (see psychometrics/factor/confirmatory.py).
@@ -99,8 +111,18 @@ def cfa(
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
-    estimator : {"ML"}
-        Normal-theory maximum likelihood (lavaan's ``likelihood="normal"``).
+    estimator : {"ML", "MLM", "MLMV", "MLR"}
+        Normal-theory maximum likelihood; the robust variants (lavaan's) keep the ML
+        estimates and correct the standard errors and the test for non-normal data:
+        ``"MLM"`` robust ("sandwich") standard errors from the expected information and
+        the Satorra-Bentler scaled chisq; ``"MLMV"`` the same standard errors and the
+        scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
+        information and the Yuan-Bentler (Mplus) scaled chisq. They need raw complete data
+        (listwise; MLR with FIML is not implemented yet). The fit Series gains lavaan's
+        ``chisq_scaled``, ``df_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``, the
+        baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
+        ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
+        see :mod:`psychometrics.structural.robust`.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops rows with a missing item (lavaan's default); ``"fiml"`` (alias
         ``"ml"``) uses the casewise likelihood of every row (lavaan's ``missing="ml"``),
@@ -215,8 +237,9 @@ def cfa(
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
     spec = coerce_model(model)
-    if not isinstance(estimator, str) or estimator.upper() != "ML":
-        raise ValueError(f"estimator must be 'ML' (normal-theory maximum likelihood), "
+    est_name = estimator.upper() if isinstance(estimator, str) else ""
+    if est_name not in ESTIMATORS:
+        raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
                          f"got {estimator!r}")
     miss = str(missing).lower()
     if miss in ("fiml", "ml", "direct"):
@@ -224,22 +247,32 @@ def cfa(
     elif miss in ("listwise", "default"):
         miss = "listwise"
     else:
-        raise ValueError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+        raise ModelError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
+    if est_name in ROBUST and miss == "fiml":
+        raise ModelError(
+            f"estimator={est_name!r} with missing='fiml' is not available: "
+            + ("lavaan needs complete data for it; use estimator='MLR' (with listwise "
+               "deletion) or estimator='ML'" if est_name != "MLR" else
+               "the robust corrections from case-wise FIML scores are not implemented yet; "
+               "use missing='listwise' or estimator='ML'"))
+    if est_name in ROBUST and n_obs is not None:
+        raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
+                         "not a covariance matrix")
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
     partial = _names_tuple(group_partial, "group_partial")
     if group is None and (equal or partial):
-        raise ValueError("group_equal and group_partial need group=<the column of the groups>")
+        raise ModelError("group_equal and group_partial need group=<the column of the groups>")
     if columns is not None:
         data = rename_columns(data, columns, covariance=n_obs is not None)
     if meanstructure is None:
-        means = miss == "fiml" or group is not None
+        means = miss == "fiml" or group is not None or bool(spec.intercepts)
     else:
         means = bool(meanstructure)
-        if miss == "fiml" and not means:
-            raise ValueError("missing='fiml' fits a mean structure; meanstructure=False "
-                             "is not possible with it")
+        if (miss == "fiml" or spec.intercepts) and not means:
+            raise ModelError("missing='fiml' and intercepts ('x ~ 1') fit a mean structure; "
+                             "meanstructure=False is not possible with them")
 
     collected: list[str] = []
 
@@ -257,15 +290,22 @@ def cfa(
         except ValueError as exc:
             if group is None:
                 raise
-            raise ValueError(f"group {label!r} (column {group!r}): {exc}") from None
+            raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
     df = n_moments - npar
     if df < 0:
-        raise ValueError(
+        raise ModelError(
             f"the model is not identified: {npar} free parameters but only {n_moments} "
             f"sample moments (df = {df}){few_indicators_hint(spec)}")
+
+    for label, smp in zip(labels, samples, strict=True):
+        if smp.n < npar:
+            where = f"group {label!r} has" if group is not None else "there are"
+            warn(f"{where} {smp.n} respondents for {npar} free parameters: the estimates and "
+                 "standard errors are unreliable (lavaan's rule of thumb asks for 10 or more "
+                 "respondents per parameter)")
 
     # Everything from here works on p x p matrices: multithreaded BLAS only adds overhead
     # (and is much slower on a busy machine), so it runs single-threaded.
@@ -293,10 +333,78 @@ def cfa(
             warn(f"the optimiser did not converge after {iterations} iterations; the "
                  "estimates are unreliable (check the model and the start values)")
         result = assemble(spec, rows, models, samples, parts, objective, x, labels,
-                          converged, iterations, miss, bool(std_lv), df, warn, collected)
+                          converged, iterations, miss, bool(std_lv), df, warn, collected,
+                          est_name)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
+
+
+def sem(
+    data: pd.DataFrame,
+    model: str | Mapping[str, Sequence[str]] | ModelSpec | Any,
+    **options: Any,
+) -> CFAResult:
+    """A structural equation model (lavaan's ``sem()``): factors regressed on factors.
+
+    lavaan's ``sem()`` and ``cfa()`` share their defaults (free intercepts, marker loadings,
+    free covariances among the exogenous factors and among the factors that are only
+    outcomes, free residual variances), so this is :func:`cfa` under the name the model
+    calls for; every option of :func:`cfa` applies (``group``, ``group_equal``,
+    ``estimator``, ``missing``, ``std_lv``, ``meanstructure`` ...).
+
+    Regressions are written ``y ~ x1 + x2`` between factors (labels and fixed values as
+    for loadings, ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes
+    one; either adds a mean structure). The result's ``r2`` holds the R-squared of every
+    endogenous variable, and ``estimates`` the standardized regressions (``std_all``).
+
+    Notes
+    -----
+    With ``eta = B eta + zeta``, ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' +
+    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``. The observed information of a model
+    with regressions (FIML, MLR) is the central difference of the analytic gradient, as
+    lavaan computes it.
+
+    References
+    ----------
+    Bollen, K. A. (1989). *Structural equations with latent variables*. Wiley.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(7)
+    >>> f1 = rng.normal(size=500)
+    >>> f2 = 0.6 * f1 + rng.normal(scale=0.8, size=500)
+    >>> items = np.column_stack([f + rng.normal(scale=0.6, size=500) for f in (f1,) * 3
+    ...                          + (f2,) * 3])
+    >>> data = pd.DataFrame(items, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    >>> res = sem(data, "A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A")
+    >>> est = res.estimates
+    >>> est.loc[est["op"] == "~", ["lhs", "op", "rhs", "est", "se", "std_all"]].round(3)
+      lhs op rhs    est     se  std_all
+    6   B  ~   A  0.658  0.056    0.595
+    >>> round(float(res.r2["B"]), 3)
+    0.354
+    """
+    return cfa(data, model, **options)
+
+
+def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
+                   estimator: str) -> list[RobustGroup]:
+    """Each group's Delta, weights and Gammas (one blocked pass over its rows per Gamma)."""
+    N = sum(smp.n for smp in samples)
+    out = []
+    for model, sample in zip(models, samples, strict=True):
+        assert sample.data is not None and sample.mean is not None
+        ms = model.meanstructure
+        sigma, mu = model.implied(x)
+        piece = RobustGroup(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
+                            gamma(sample.data, sample.mean, None, ms))
+        if estimator == "MLR":
+            piece.A1 = nt_weight(sample.cov, ms)
+            piece.Gamma_model = gamma(sample.data, mu if ms else sample.mean, sigma, ms)
+        out.append(piece)
+    return out
 
 
 def _names_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
@@ -323,7 +431,7 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
     if group is None:
         return [""], [data]
     if covariance:
-        raise ValueError("group= needs raw data, not a covariance matrix")
+        raise ModelError("group= needs raw data, not a covariance matrix")
     if group not in data.columns:
         raise MissingColumnError(f"group column {group!r} is not in the data")
     col = data[group]
@@ -339,12 +447,12 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
         values = list(pd.unique(col[~absent]))
     labels = [_group_label(v) for v in values]
     if len(set(labels)) != len(labels):
-        raise ValueError(f"group column {group!r}: two values print as the same label")
+        raise DataError(f"group column {group!r}: two values print as the same label")
     frames = []
     for value, label in zip(values, labels, strict=True):
         frame = data[(col == value).to_numpy()]
         if frame.empty:
-            raise ValueError(f"group {label!r} (column {group!r}) has no rows")
+            raise DataError(f"group {label!r} (column {group!r}) has no rows")
         frames.append(frame)
     if len(frames) < 2:
         warn(f"the group column {group!r} has one value ({labels[0]!r}): a one-group model")
@@ -355,13 +463,13 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
             warn: Callable[[str], None]) -> Sample:
     if n_obs is not None:
         if miss == "fiml":
-            raise ValueError("missing='fiml' needs raw data, not a covariance matrix")
+            raise ModelError("missing='fiml' needs raw data, not a covariance matrix")
         if means:
-            raise ValueError("a mean structure needs raw data (the means), not a covariance "
+            raise ModelError("a mean structure needs raw data (the means), not a covariance "
                              "matrix")
         return sample_from_cov(frame, ov, n_obs)
     if looks_like_cov(frame):
-        raise ValueError("data look like a covariance matrix (square, rows named as the "
+        raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")
     return sample_from_data(frame, ov, miss, warn)
 
@@ -383,7 +491,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
              parts: list[Objective], objective: Objective | MultiGroupObjective,
              x: np.ndarray, labels: list[str], converged: bool, iterations: int,
              missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
-             collected: list[str]) -> CFAResult:
+             collected: list[str], estimator: str = "ML") -> CFAResult:
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
@@ -391,16 +499,22 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     N = sum(smp.n for smp in samples)
     st = objective.state(x)
     if st is None:
-        raise ValueError("the model-implied covariance matrix is not positive definite at "
+        raise ModelError("the model-implied covariance matrix is not positive definite at "
                          "the solution; the model cannot be fitted to these data")
     states = st.states if isinstance(objective, MultiGroupObjective) else [st]
 
     # -- information and standard errors -----------------------------------------------
-    # lavaan: information = "observed" (the Hessian) under FIML, "expected" otherwise
-    _, expected, hessian = objective.derivatives(x, st, missing == "fiml")
+    # lavaan: information = "observed" (the Hessian) under FIML and for MLR, else "expected"
+    _, expected, hessian = objective.derivatives(x, st, missing == "fiml" or estimator == "MLR")
     info = expected if hessian is None else hessian
     names = _param_names(rows, model0.q)
     vcov = invert_information(info, N, names, spec, warn)
+    robust = None
+    if estimator in ROBUST and vcov is not None:
+        robust = _robust_pieces(models, samples, x, estimator)
+        E_inv = np.linalg.inv(expected)
+        H_inv = vcov * N if hessian is not None else None
+        vcov = robust_vcov(ROBUST[estimator][0], robust, E_inv, H_inv, N)
     se = (np.sqrt(np.clip(np.diag(vcov), 0.0, None)) if vcov is not None
           else np.full(model0.q, np.nan))
 
@@ -420,17 +534,26 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         kinds = np.array([r.kind for r in grows])
         a = np.array([r.a for r in grows])
         b = np.array([r.b for r in grows])
-        s_lv, s_all = standardize(kinds, a, b, est[idx], P, T, sigma)
+        phi, _ = model.eta_moments(x)
+        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma)
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
         moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
-        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, P, T,
+        mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
                                   sigma))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
                        labels[g] if multi else None)
-        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all})
+        per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all,
+                          "r2": _r_squared(spec, model, T, P, phi, sigma)})
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
+    if robust is not None:
+        test = ROBUST[estimator][1]
+        sc = scaling(test, robust, E_inv, H_inv, df)
+        sb = baseline_scaling(test, robust, [smp.cov for smp in samples],
+                              model0.meanstructure, float(fit["baseline_df"]))
+        fit = pd.concat([fit, pd.Series(scaled_measures(fit, sc, sb, len(labels)),
+                                        dtype=float)]).rename("fit")
 
     # -- the parameter table ---------------------------------------------------------------
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
@@ -485,6 +608,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- modification indices --------------------------------------------------------------
     mi = modification_indices(mi_parts, x, expected, N, multi)
+    r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
                            index=names, columns=names)
@@ -499,11 +623,30 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         modification_indices=mi,
         converged=converged, iterations=iterations, n_obs=N,
         n_total=sum(smp.n_total for smp in samples),
-        estimator="ML", missing=missing, std_lv=std_lv, model=spec,
+        estimator=estimator, missing=missing, std_lv=std_lv, model=spec,
         implied_cov=stack(implied_cov, "item"),
         implied_mean=stack(implied_mean, "item") if implied_mean else None,
         sample_cov=stack(sample_cov, "item"),
         sample_mean=stack(sample_mean, "item") if sample_mean else None,
         vcov=vcov_df, messages=tuple(collected),
-        groups=tuple(labels) if multi else (), group_fit=group_fit,
+        groups=tuple(labels) if multi else (), group_fit=group_fit, r2=r2,
     )
+
+
+def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi: np.ndarray,
+               sigma: np.ndarray) -> pd.Series:
+    """lavaan's ``inspect(fit, "r2")``: ``1 - residual variance / total variance`` of every
+    item that indicates a factor and of every factor that is regressed on others."""
+    indicators = {t.rhs for t in spec.terms if t.op == "=~"}
+    outcomes = {t.lhs for t in spec.regressions}
+    names, values = [], []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, item in enumerate(model.ov):
+            if item in indicators:
+                names.append(item)
+                values.append(1.0 - T[i, i] / sigma[i, i])
+        for f, factor in enumerate(model.lv):
+            if factor in outcomes:
+                names.append(factor)
+                values.append(1.0 - P[f, f] / phi[f, f])
+    return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)

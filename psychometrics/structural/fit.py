@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,39 +30,50 @@ from scipy import optimize, special
 from psychometrics.structural.samplestats import LOG2PI, Sample, scatter_add
 
 __all__ = ["GroupMoments", "cfi", "fit_measures", "independence_loglik", "rmsea", "rmsea_ci",
-           "rmsea_pvalue", "srmr", "tli"]
+           "rmsea_pvalue", "scaled_measures", "srmr", "tli"]
 
 
-def cfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
+def cfi(chisq: float, df: float, baseline_chisq: float, baseline_df: float,
+        c_hat: float = 1.0, c_hat_null: float = 1.0) -> float:
     """Comparative fit index: ``1 - max(X2 - df, 0) / max(X2 - df, X2_0 - df_0, 0)``.
+
+    With scaling factors ``c_hat`` (model) and ``c_hat_null`` (baseline) it is the robust
+    CFI of Brosseau-Liard & Savalei (2014): ``df`` becomes ``c_hat df`` (lavaan's
+    ``cfi.robust``).
 
     Examples
     --------
     >>> round(cfi(85.306, 24, 918.852, 36), 3)
     0.931
     """
-    if any(math.isnan(v) for v in (chisq, df, baseline_chisq, baseline_df)):
+    if any(math.isnan(v) for v in (chisq, df, baseline_chisq, baseline_df, c_hat, c_hat_null)):
         return math.nan
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
+    if not (df > 0 and c_hat != 1 and c_hat_null != 1):
+        c_hat = c_hat_null = 1.0
+    t1 = max(chisq - c_hat * df, 0.0)
+    t2 = max(chisq - c_hat * df, baseline_chisq - c_hat_null * baseline_df, 0.0)
     # lavaan compares with all.equal (tolerance 1.5e-8) before dividing.
     if abs(t1) < 1.5e-8 and abs(t2) < 1.5e-8:
         return 1.0
     return 1.0 - t1 / t2
 
 
-def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> float:
-    """Tucker-Lewis index: ``1 - ((X2 - df) df_0) / ((X2_0 - df_0) df)``.
+def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float,
+        c_hat: float = 1.0, c_hat_null: float = 1.0) -> float:
+    """Tucker-Lewis index: ``1 - ((X2 - df) df_0) / ((X2_0 - df_0) df)`` (robust with
+    ``c_hat``, ``c_hat_null`` as :func:`cfi`).
 
     Examples
     --------
     >>> round(tli(85.306, 24, 918.852, 36), 3)
     0.896
     """
-    if any(math.isnan(v) for v in (chisq, df, baseline_chisq, baseline_df)):
+    if any(math.isnan(v) for v in (chisq, df, baseline_chisq, baseline_df, c_hat, c_hat_null)):
         return math.nan
-    t1 = (chisq - df) * baseline_df
-    t2 = (baseline_chisq - baseline_df) * df
+    if not (df > 0 and c_hat != 1 and c_hat_null != 1):
+        c_hat = c_hat_null = 1.0
+    t1 = (chisq - c_hat * df) * baseline_df
+    t2 = (baseline_chisq - c_hat_null * baseline_df) * df
     if df > 0 and abs(t2) > 0:
         return 1.0 - t1 / t2
     if not (math.isfinite(t1) and math.isfinite(t2)):
@@ -69,7 +81,7 @@ def tli(chisq: float, df: float, baseline_chisq: float, baseline_df: float) -> f
     return 1.0
 
 
-def rmsea(chisq: float, df: float, n: int, groups: int = 1) -> float:
+def rmsea(chisq: float, df: float, n: int, groups: int = 1, c_hat: float = 1.0) -> float:
     """Root mean square error of approximation, ``sqrt(max(X2/N/df - 1/N, 0))``.
 
     lavaan divides by N (the number of observations), not N - 1, and multiplies by
@@ -80,15 +92,15 @@ def rmsea(chisq: float, df: float, n: int, groups: int = 1) -> float:
     >>> round(rmsea(85.306, 24, 301), 3)
     0.092
     """
-    if math.isnan(chisq) or math.isnan(df):
+    if math.isnan(chisq) or math.isnan(df) or math.isnan(c_hat):
         return math.nan
     if df <= 0:
         return 0.0
-    return math.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * math.sqrt(groups)
+    return math.sqrt(max(chisq / n / df - c_hat / n, 0.0)) * math.sqrt(groups)
 
 
 def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90,
-             groups: int = 1) -> tuple[float, float]:
+             groups: int = 1, c_hat: float = 1.0) -> tuple[float, float]:
     """Confidence interval of the RMSEA by inverting the noncentral chi-square.
 
     The lower (upper) limit solves ``P(X2; df, lambda) = 0.95`` (``0.05``) for the
@@ -99,7 +111,7 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90,
     >>> [round(v, 3) for v in rmsea_ci(85.306, 24, 301)]
     [0.071, 0.114]
     """
-    if not (math.isfinite(chisq) and math.isfinite(df)):
+    if not (math.isfinite(chisq) and math.isfinite(df) and math.isfinite(c_hat)):
         return (math.nan, math.nan)
     upper_perc = 1.0 - (1.0 - level) / 2.0
     lower_perc = (1.0 - level) / 2.0
@@ -115,7 +127,7 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90,
     else:
         try:
             lam = optimize.brentq(lambda v: cdf(v) - upper_perc, 0.0, chisq, xtol=1e-12)
-            lower = math.sqrt(lam / (n * df)) * math.sqrt(groups)
+            lower = math.sqrt(c_hat * lam / (n * df)) * math.sqrt(groups)
         except ValueError:
             lower = math.nan
     n_rmsea = max(n, chisq * 4)
@@ -124,13 +136,14 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90,
     else:
         try:
             lam = optimize.brentq(lambda v: cdf(v) - lower_perc, 0.0, n_rmsea, xtol=1e-12)
-            upper = math.sqrt(lam / (n * df)) * math.sqrt(groups)
+            upper = math.sqrt(c_hat * lam / (n * df)) * math.sqrt(groups)
         except ValueError:
             upper = math.nan
     return (lower, upper)
 
 
-def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05, groups: int = 1) -> float:
+def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05, groups: int = 1,
+                 c_hat: float = 1.0) -> float:
     """P-value of the test of close fit, ``P(RMSEA <= h0)``: ``1 - P(X2; df, N df h0^2)``.
 
     Examples
@@ -138,9 +151,9 @@ def rmsea_pvalue(chisq: float, df: float, n: int, h0: float = 0.05, groups: int 
     >>> round(rmsea_pvalue(85.306, 24, 301), 3)
     0.001
     """
-    if not (math.isfinite(chisq) and math.isfinite(df)) or df <= 0:
+    if not (math.isfinite(chisq) and math.isfinite(df) and math.isfinite(c_hat)) or df <= 0:
         return math.nan
-    return 1.0 - float(special.chndtr(chisq, df, n * df * h0**2 / groups))
+    return 1.0 - float(special.chndtr(chisq, df, n * df * h0**2 / (c_hat * groups)))
 
 
 def srmr(
@@ -264,3 +277,40 @@ def independence_loglik(sample: Sample) -> float:
     mean = s1 / cnt
     var = s2 / cnt - mean**2
     return float(np.sum(-0.5 * cnt * (LOG2PI + np.log(var) + 1.0)))
+
+
+def scaled_measures(fit: pd.Series, model_test: Any, baseline_test: Any,
+                    groups: int) -> dict[str, float]:
+    """lavaan's scaled and robust fit measures from the model's and the baseline's scaled
+    tests (:class:`~psychometrics.structural.robust.Scaling`).
+
+    ``*_scaled`` use the scaled statistics (RMSEA: the unscaled chisq on ``tr(U Gamma)``
+    degrees of freedom, or the scaled one for a scaled-and-shifted test, as lavaan 0.6.14);
+    ``*_robust`` are Brosseau-Liard & Savalei's (2014) and Savalei's (2018).
+    """
+    chisq, df, N = float(fit["chisq"]), float(fit["df"]), int(fit["n"])
+    base, base_df = float(fit["baseline_chisq"]), float(fit["baseline_df"])
+    sc, sb = model_test, baseline_test
+    x2s, b2s = sc.scaled(chisq), sb.scaled(base)
+    c_hat, c_hat_null = sc.c_hat(df), sb.c_hat(base_df)
+    x2_r, df_r = (x2s, df) if sc.shift else (chisq, sc.trace)
+    ci_s = rmsea_ci(x2_r, df_r, N, groups=groups)
+    ci_r = rmsea_ci(x2s, df, N, groups=groups, c_hat=sc.factor)
+    with np.errstate(invalid="ignore"):
+        return {
+            "chisq_scaled": x2s, "df_scaled": sc.df,
+            "pvalue_scaled": float(special.chdtrc(sc.df, x2s)) if df > 0 else math.nan,
+            "chisq_scaling_factor": sc.factor,
+            "baseline_chisq_scaled": b2s, "baseline_df_scaled": sb.df,
+            "baseline_pvalue_scaled": float(special.chdtrc(sb.df, b2s)),
+            "baseline_chisq_scaling_factor": sb.factor,
+            "cfi_scaled": cfi(x2s, sc.df, b2s, sb.df), "tli_scaled": tli(x2s, sc.df, b2s, sb.df),
+            "cfi_robust": cfi(chisq, df, base, base_df, c_hat, c_hat_null),
+            "tli_robust": tli(chisq, df, base, base_df, c_hat, c_hat_null),
+            "rmsea_scaled": rmsea(x2_r, df_r, N, groups=groups),
+            "rmsea_ci_lower_scaled": ci_s[0], "rmsea_ci_upper_scaled": ci_s[1],
+            "rmsea_pvalue_scaled": rmsea_pvalue(x2_r, df_r, N, groups=groups),
+            "rmsea_robust": rmsea(chisq, df, N, groups=groups, c_hat=c_hat),
+            "rmsea_ci_lower_robust": ci_r[0], "rmsea_ci_upper_robust": ci_r[1],
+            "rmsea_pvalue_robust": rmsea_pvalue(x2s, df, N, groups=groups, c_hat=sc.factor),
+        }

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.structural.partable import ALPHA, LOAD, NU, PSI, THETA, Row
+from psychometrics.structural.partable import ALPHA, BETA, LOAD, NU, PSI, THETA, Row
 
 __all__ = ["Model", "RowBasis", "basis_matrix", "jacobian", "moment_index"]
 
@@ -39,11 +39,16 @@ class Model:
         self.T0 = np.zeros((self.p, self.p))
         self.nu0 = np.zeros(self.p)
         self.alpha0 = np.zeros(self.m)
+        self.B0 = np.zeros((self.m, self.m))
         for r in rows:
             if not r.free:
                 self._put(self.L0, self.P0, self.T0, self.nu0, r.kind, r.a, r.b, r.value)
                 if r.kind == ALPHA:
                     self.alpha0[r.a] = r.value
+                elif r.kind == BETA:
+                    self.B0[r.a, r.b] = r.value
+        # Regressions among the factors: eta = B eta + zeta, cov(eta) = IB Psi IB'
+        self.has_beta = any(r.kind == BETA for r in rows)
         self.meanstructure = any(r.kind == NU for r in rows)
         # Factor means that are free or fixed away from 0 make the loadings move mu too.
         self.latent_means = any(r.kind == ALPHA and (r.free or r.value != 0) for r in rows)
@@ -84,24 +89,45 @@ class Model:
         return L, P, T, nu
 
     def alpha(self, x: np.ndarray) -> np.ndarray:
-        """The factor means."""
+        """The factor means (intercepts)."""
         alpha = self.alpha0.copy()
         sel = self.kind == ALPHA
         alpha[self.a[sel]] = x[self.par[sel]]
         return alpha
 
+    def beta(self, x: np.ndarray) -> np.ndarray:
+        """The regressions among the factors, ``B[f, g]`` the effect of g on f."""
+        B = self.B0.copy()
+        sel = self.kind == BETA
+        B[self.a[sel], self.b[sel]] = x[self.par[sel]]
+        return B
+
+    def inverse_beta(self, x: np.ndarray) -> np.ndarray:
+        """``(I - B)^-1`` (the identity without regressions)."""
+        if not self.has_beta:
+            return np.eye(self.m)
+        return np.linalg.inv(np.eye(self.m) - self.beta(x))
+
+    def eta_moments(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The factors' total covariance ``IB Psi IB'`` and means ``IB alpha``."""
+        _, P, _, _ = self.matrices(x)
+        IB = self.inverse_beta(x)
+        return IB @ P @ IB.T, IB @ self.alpha(x)
+
     def implied(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         L, P, T, nu = self.matrices(x)
+        if self.has_beta:
+            L = L @ self.inverse_beta(x)
         if self.latent_means:
             nu = nu + L @ self.alpha(x)
         return L @ P @ L.T + T, nu
 
     def rows_at(self, x: np.ndarray) -> RowBasis:
-        """The free rows' basis at ``x`` (it depends on ``x`` only through the factor
-        means, which make a loading move the mean)."""
+        """The free rows' basis at ``x`` (it depends on ``x`` through the factor means,
+        which make a loading and a regression move the mean)."""
         if not self.latent_means:
             return self.free_rows
-        return self.row_basis(self.kind, self.a, self.b, self.alpha(x))
+        return self.row_basis(self.kind, self.a, self.b, self.inverse_beta(x) @ self.alpha(x))
 
     def row_basis(self, kind: np.ndarray, a: np.ndarray, b: np.ndarray,
                   alpha: np.ndarray | None = None) -> RowBasis:
@@ -114,7 +140,10 @@ class Model:
         ``u = e_i, v = e_j`` (halved when i = j); a factor (co)variance (f, g)
         ``u = Lambda_f, v = Lambda_g`` (halved when f = g); an intercept ``j = e_i``, a
         factor mean ``j = Lambda_f`` and, with factor means ``alpha``, a loading (i, f)
-        also ``j = alpha_f e_i``.
+        also ``j = alpha_f e_i``. With regressions among the factors the basis is
+        ``[I_p, Lambda IB, Lambda IB Psi IB']`` (``IB = (I - B)^-1``), ``alpha`` means
+        ``IB alpha`` and a regression (f on g) has ``u = (Lambda IB)_f``,
+        ``v = (Lambda IB Psi IB')_g`` and ``j = (IB alpha)_g (Lambda IB)_f``.
         So gradients, informations and Hessians are gathers from ``B' X B`` matrices
         (nb x nb, nb = p + 2m) instead of products of p^2 x r Jacobians.
         """
@@ -137,13 +166,20 @@ class Model:
         bj[sel], sj[sel] = a[sel], 1.0
         sel = kind == ALPHA
         bj[sel], sj[sel] = p + a[sel], 1.0
+        sel = kind == BETA
+        bu[sel], bv[sel], su[sel], sv[sel] = p + a[sel], p + m + b[sel], 1.0, 1.0
         if alpha is not None:
             sel = kind == LOAD
             bj[sel], sj[sel] = a[sel], alpha[b[sel]]
+            sel = kind == BETA
+            bj[sel], sj[sel] = p + a[sel], alpha[b[sel]]
         return RowBasis(bu, bv, bj, su * sv, sj)
 
     def basis(self, x: np.ndarray) -> np.ndarray:
         L, P, _, _ = self.matrices(x)
+        if self.has_beta:
+            IB = self.inverse_beta(x)
+            return basis_matrix(L @ IB, P @ IB.T)
         return basis_matrix(L, P)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from psychometrics.results import ResultMixin
 from psychometrics.structural.ordinal_stats import OrdinalSampleStats, vech_pairs
-from psychometrics.structural.robust import (
+from psychometrics.structural.robust_wls import (
     RobustTest,
     _pvalue,
     mean_var_adjusted_test,
@@ -76,7 +76,7 @@ def independence_tests(stats: OrdinalSampleStats, *, weight: str = "dwls",
     -------
     IndependenceTests
         ``stat``, ``df``, ``pvalue``, ``stat_group`` (the standard statistic) and
-        ``robust`` (a :class:`psychometrics.structural.robust.RobustTest`, or None).
+        ``robust`` (a :class:`psychometrics.structural.robust_wls.RobustTest`, or None).
 
     Examples
     --------

@@ -37,7 +37,7 @@ An estimator of the DWLS family minimises, as lavaan's ``lav_model_objective``,
 identity; WLS: ``inv(gamma)``); the test statistic is :math:`T = 2 N F = \sum_g (N_g - 1)
 (s_g - \sigma_g)' W_g (s_g - \sigma_g)`. Its standard errors and robust tests need the Jacobian
 :math:`\Delta_g = \partial\sigma_g/\partial\theta'`, ``W_g`` and ``Gamma_g``: see
-:mod:`psychometrics.structural.robust`.
+:mod:`psychometrics.structural.robust_wls`.
 
 Data conventions (lavaan's)
 ---------------------------

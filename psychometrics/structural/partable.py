@@ -15,14 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from psychometrics.structural.errors import ModelError
 from psychometrics.structural.syntax import ModelSpec, parse_model
 
-__all__ = ["ALPHA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
+__all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
            "coerce_model", "equal_kind", "few_indicators_hint", "param_key", "parse_partial"]
 
 # Parameter kinds: a factor loading, a residual (co)variance of items, a factor
-# (co)variance, an item intercept, a factor mean.
-LOAD, THETA, PSI, NU, ALPHA = range(5)
+# (co)variance (a residual one for an endogenous factor), an item intercept, a factor mean
+# (intercept), a regression of one factor on another.
+LOAD, THETA, PSI, NU, ALPHA, BETA = range(6)
 
 
 @dataclass
@@ -51,7 +53,7 @@ def few_indicators_hint(spec: ModelSpec) -> str:
 
 def param_key(kind: int, a: int, b: int) -> tuple[int, int, int]:
     """A parameter's identity: a (co)variance is the same whichever way round it is named."""
-    return (kind, a, b) if kind == LOAD else (kind, min(a, b), max(a, b))
+    return (kind, a, b) if kind in (LOAD, BETA) else (kind, min(a, b), max(a, b))
 
 
 def coerce_model(model: Any) -> ModelSpec:
@@ -77,6 +79,8 @@ def equal_kind(row: Row) -> str:
         return "intercepts"
     if row.kind == ALPHA:
         return "means"
+    if row.kind == BETA:
+        return "regressions"
     if row.kind == THETA:
         return "residuals" if row.a == row.b else "residual.covariances"
     return "lv.variances" if row.a == row.b else "lv.covariances"
@@ -93,7 +97,7 @@ def parse_partial(spec: str) -> tuple[str, str, str]:
             if op != "~" and lhs and rhs:
                 return lhs, op, rhs
             break
-    raise ValueError(f"group_partial: cannot read {spec!r}; expected a parameter such as "
+    raise ModelError(f"group_partial: cannot read {spec!r}; expected a parameter such as "
                      "'f =~ x2', 'x3 ~ 1' or 'x1 ~~ x2'")
 
 
@@ -113,26 +117,33 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
     lv_set = set(lv)
     for term in spec.terms:
         if term.op == "=~" and term.rhs in lv_set:
-            raise ValueError(
+            raise ModelError(
                 f"factor {term.rhs!r} is an indicator of {term.lhs!r} (line {term.line}): "
                 "second-order factors are not supported")
         if term.op == "~~" and (term.lhs in lv_set) != (term.rhs in lv_set):
-            raise ValueError(
+            raise ModelError(
                 f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item; "
                 "only item-item and factor-factor (co)variances are allowed")
+        if term.op == "~" and (term.lhs not in lv_set or term.rhs not in lv_set):
+            observed = term.lhs if term.lhs not in lv_set else term.rhs
+            raise ModelError(
+                f"'{term}' (line {term.line}): regressions with an observed variable "
+                f"({observed!r}) are not supported yet; only factors can be regressed on "
+                f"factors (a single-indicator factor, 'f =~ {observed}' with "
+                f"'{observed} ~~ 0*{observed}', stands in for an observed variable)")
         if term.per_group and len(term.per_group) != n_groups:
-            raise ValueError(
+            raise ModelError(
                 f"'{term}' (line {term.line}) gives {len(term.per_group)} values in c(...) "
                 f"but the data have {n_groups} group{'s' if n_groups != 1 else ''}")
     unknown = [g for g in group_equal if g not in GROUP_EQUAL]
     if unknown:
-        raise ValueError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
+        raise ModelError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
                          f"some of {', '.join(map(repr, GROUP_EQUAL))}")
     partial = {parse_partial(x) for x in group_partial}
     known = lv_set | set(ov)
     for lhs, op, rhs in partial:
         if lhs not in known or (rhs and rhs not in known):
-            raise ValueError(f"group_partial: '{f'{lhs} {op} {rhs}'.strip()}' names a "
+            raise ModelError(f"group_partial: '{f'{lhs} {op} {rhs}'.strip()}' names a "
                              "variable that is not in the model")
     rows: list[Row] = []
     for g in range(n_groups):
@@ -187,9 +198,24 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
     first = {f: items[0] for f, items in spec.factors.items()}
     rows: list[Row] = []
     seen: set[tuple[int, int, int]] = set()
+    outcomes = {t.lhs for t in spec.terms if t.op == "~"}
+    predictors = {t.rhs for t in spec.terms if t.op == "~"}
     for t in spec.terms:
         t_fixed, t_free, t_label = t.for_group(g)
         label = t_label or ""
+        if t.op in ("~", "~1"):
+            if t.op == "~":
+                kind, a, b = BETA, lv_idx[t.lhs], lv_idx[t.rhs]
+            elif t.lhs in lv_set:
+                kind, a, b = ALPHA, lv_idx[t.lhs], lv_idx[t.lhs]
+            else:
+                kind, a, b = NU, ov_idx[t.lhs], ov_idx[t.lhs]
+            free = t_fixed is None
+            value = math.nan if free else t_fixed
+            seen.add(param_key(kind, a, b))
+            rows.append(Row(t.lhs, t.op, t.rhs, kind, a, b, free, value, label, True, t.start,
+                            group=g))
+            continue
         if t.op == "=~":
             kind, a, b = LOAD, ov_idx[t.rhs], lv_idx[t.lhs]
             if t_fixed is not None:
@@ -224,15 +250,23 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
         if (PSI, f, f) not in seen:
             rows.append(Row(name, "~~", name, PSI, f, f, lv_var_free,
                             math.nan if lv_var_free else 1.0, "", False, group=g))
-    for f in range(len(lv)):
-        for h in range(f + 1, len(lv)):
-            if (PSI, f, h) not in seen:
-                rows.append(Row(lv[f], "~~", lv[h], PSI, f, h, True, math.nan, "", False,
-                                group=g))
+    # lavaan's auto.cov.lv.x and auto.cov.y: covariances among the exogenous factors and
+    # among the factors that are only outcomes
+    for family in ([f for f in lv if f not in outcomes],
+                   [f for f in lv if f in outcomes and f not in predictors]):
+        for k, first_lv in enumerate(family):
+            for second_lv in family[k + 1:]:
+                f, h = lv_idx[first_lv], lv_idx[second_lv]
+                if (PSI, min(f, h), max(f, h)) not in seen:
+                    rows.append(Row(lv[f], "~~", lv[h], PSI, f, h, True, math.nan, "", False,
+                                    group=g))
     if meanstructure:
         for i, name in enumerate(ov):
-            rows.append(Row(name, "~1", "", NU, i, i, True, math.nan, "", False, group=g))
+            if (NU, i, i) not in seen:
+                rows.append(Row(name, "~1", "", NU, i, i, True, math.nan, "", False,
+                                group=g))
         for f, name in enumerate(lv):
-            rows.append(Row(name, "~1", "", ALPHA, f, f, equal_intercepts,
-                            math.nan if equal_intercepts else 0.0, "", False, group=g))
+            if (ALPHA, f, f) not in seen:
+                rows.append(Row(name, "~1", "", ALPHA, f, f, equal_intercepts,
+                                math.nan if equal_intercepts else 0.0, "", False, group=g))
     return rows

@@ -59,6 +59,9 @@ class CFAResult(ResultMixin):
         residuals and the moments are stacked with the group as the outer index level.
     group_fit : pandas.DataFrame or None
         Per group: ``n`` and its contribution to ``chisq`` (multi-group models).
+    r2 : pandas.Series
+        R-squared of every endogenous variable (the items that indicate a factor, and the
+        factors regressed on others), lavaan's ``inspect(fit, "r2")``.
     """
 
     fit: pd.Series
@@ -83,6 +86,7 @@ class CFAResult(ResultMixin):
     messages: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     group_fit: pd.DataFrame | None = None
+    r2: pd.Series | None = None
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 
@@ -126,6 +130,11 @@ def summary_text(res: CFAResult, digits: int) -> str:
             line("P-value (Chi-square)", num(fit["pvalue"])),
             *([line(f"  {label}", num(res.group_fit.loc[label, "chisq"]))
                for label in res.groups] if res.group_fit is not None else []),
+            *([line("Scaled test statistic", num(fit["chisq_scaled"])),
+               line("Scaled degrees of freedom", num(fit["df_scaled"])),
+               line("Scaled P-value (Chi-square)", num(fit["pvalue_scaled"])),
+               line("Scaling correction factor", num(fit["chisq_scaling_factor"]))]
+              if "chisq_scaled" in fit.index else []),
             "", "Model Test Baseline Model:",
             line("Test statistic", num(fit["baseline_chisq"])),
             line("Degrees of freedom", str(int(fit["baseline_df"]))),
@@ -147,8 +156,10 @@ def summary_text(res: CFAResult, digits: int) -> str:
             "", "Standardized Root Mean Square Residual:",
             line("SRMR", num(fit["srmr"])), "",
             "Parameter Estimates:",
-            line("Standard errors", "Standard"),
-            line("Information", "Observed" if res.missing == "fiml" else "Expected"),
+            line("Standard errors", {"MLM": "Robust.sem", "MLMV": "Robust.sem",
+                                     "MLR": "Sandwich"}.get(res.estimator, "Standard")),
+            line("Information", "Observed" if res.missing == "fiml" or res.estimator == "MLR"
+                 else "Expected"),
             ""]
     est = res.estimates
     header = (f"{'':<20}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}"

@@ -1,317 +1,225 @@
-r"""Robust standard errors and test statistics of the (D)WLS family, as lavaan 0.6.14.
+"""Robust standard errors and scaled test statistics (lavaan's MLM, MLMV and MLR).
 
-Pure functions of the quantities an estimator has once it has converged; no optimiser,
-no model. Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
+Everything is written in the space of the sample moments ``s = (mean, vech S)`` (lavaan's
+order, :func:`~psychometrics.structural.matrices.moment_index`) with three pieces per group:
+``Delta`` (the model's Jacobian), the normal-theory weight ``A`` and ``Gamma``, the
+asymptotic covariance of the moments from one blocked pass over the rows.
 
-``delta[g]`` (s_g, npar)
-    :math:`\Delta_g = \partial \sigma_g(\theta) / \partial \theta'`, the Jacobian of the
-    model's ``wls_obs`` (thresholds, correlations, ...) in the free parameters (lavaan's
-    ``lavInspect(fit, "delta")``).
-``weight[g]``
-    the estimator's weight :math:`W_g`: a vector for a diagonal weight (DWLS: ``1 /
-    diag(Gamma_g)``, ULS: ones), a matrix for a full one (WLS: ``inv(Gamma_g)``). lavaan's
-    ``WLS.V`` / ``WLS.VD``.
-``gamma[g]`` (s_g, s_g)
-    :math:`\Gamma_g`, N_g times the asymptotic covariance of the sample statistics
-    (:attr:`psychometrics.structural.ordinal_stats.OrdinalGroupStats.gamma`).
-``nobs``
-    :math:`N_g`.
-``constraints`` (optional, (c, npar))
-    the Jacobian of equality constraints (lavaan's ``con.jac``; ``group_equal`` labels):
-    the information is then inverted augmented, as ``lav_model_information_augment_invert``.
+- MLM (``se = "robust.sem"``, ``test = "satorra.bentler"``): ``V = E^-1 (sum_g f_g Delta' A
+  Gamma A Delta) E^-1 / N`` with ``E = sum_g f_g Delta' A Delta`` (expected information),
+  and ``c = tr(U Gamma) / df`` with ``U = A - f_g A Delta E^-1 Delta' A`` (Satorra & Bentler,
+  1994).
+- MLMV (``test = "scaled.shifted"``, lavaan 0.6's default for it): ``a = sqrt(df /
+  tr((U Gamma)^2))``, ``chisq_scaled = a chisq + df - a tr(U Gamma)`` (Asparouhov & Muthen,
+  2010).
+- MLR (``se = "robust.huber.white"``, ``test = "yuan.bentler.mplus"``): the sandwich
+  ``H^-1 B H^-1 / N`` with the observed information H and the first-order information
+  ``B = sum_g f_g Delta' A Gamma_model A Delta`` (the case-wise scores' cross-products), and
+  ``c = sum_g [tr(A_1 Gamma) - f_g tr(B_g H^-1)] / df`` with ``A_1`` at the sample moments
+  (Yuan & Bentler, 2000; Mplus's variant as lavaan computes it).
 
-What an engine calls, after fitting ``theta`` by minimising
-:math:`F = \sum_g f_g\, \frac12 \frac{N_g - 1}{N_g} (s_g - \sigma_g)' W_g (s_g - \sigma_g)`:
-
-1. ``info_inv = information_inverse(delta, weight, nobs, constraints)`` (expected
-   information :math:`E = \sum_g f_g \Delta_g' W_g \Delta_g`);
-2. ``vcov = robust_vcov(delta, weight, gamma, nobs, info_inv)`` (``se="robust.sem"``);
-3. ``traces = ugamma_traces(delta, weight, gamma, nobs, info_inv)``;
-4. with the unscaled statistic :math:`T = \sum_g (N_g - 1)(s_g - \sigma_g)' W_g
-   (s_g - \sigma_g)` (lavaan's: 2 N F with the (N_g - 1) / N_g in F_g) and its ``df``:
-   ``scaled_shifted_test(T, df, traces, nobs)`` (WLSMV, ULSMV),
-   ``mean_var_adjusted_test(T, df, traces)`` (``test="mean.var.adjusted"``) or
-   ``satorra_bentler_test(T, df, traces)`` (WLSM, ULSM, and MLM for ML).
+References
+----------
+Satorra, A., & Bentler, P. M. (1994). Corrections to test statistics and standard errors in
+covariance structure analysis. In A. von Eye & C. C. Clogg (Eds.), *Latent variables
+analysis* (pp. 399-419). Sage.
+Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and covariance
+structure analysis with nonnormal missing data. *Sociological Methodology, 30*, 165-200.
+Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices for
+nonnormality. *Multivariate Behavioral Research, 49*(5), 460-470.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtrc
 
-from psychometrics.results import ResultMixin
+from psychometrics.structural.matrices import moment_index
 
-__all__ = [
-    "RobustTest",
-    "UGammaTraces",
-    "expected_information",
-    "information_inverse",
-    "mean_var_adjusted_test",
-    "robust_vcov",
-    "satorra_bentler_test",
-    "scaled_shifted_test",
-    "ugamma_traces",
-]
+__all__ = ["ROBUST", "GroupMoments", "Scaling", "baseline_scaling", "gamma", "nt_weight",
+           "robust_vcov", "scaling"]
 
-# lavaan: MASS::ginv(..., tol = .Machine$double.eps^(3/4)) for the augmented information
-_GINV_TOL = np.finfo(float).eps ** 0.75
+# estimator -> (standard errors, test)
+ROBUST = {"MLM": ("robust.sem", "satorra.bentler"),
+          "MLMV": ("robust.sem", "scaled.shifted"),
+          "MLR": ("robust.huber.white", "yuan.bentler.mplus")}
+
+_BLOCK = 8192  # rows per block of the one pass over the data
 
 
-@dataclass(frozen=True)
-class UGammaTraces(ResultMixin):
-    r""":math:`\mathrm{tr}(U\Gamma)` and :math:`\mathrm{tr}((U\Gamma)^2)`; see
-    :func:`ugamma_traces`."""
+def nt_weight(sigma: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """The normal-theory weight ``A = diag(Sigma^-1, 0.5 D' (Sigma^-1 (x) Sigma^-1) D)`` of
+    the moments (lavaan's ``WLS.V`` for ML): the unit expected information of ``s``."""
+    W = np.linalg.inv(sigma)
+    W = (W + W.T) / 2.0
+    i, j = moment_index(len(sigma))
+    mult = np.where(i == j, 1.0, 2.0)
+    A_s = 0.25 * (W[np.ix_(i, i)] * W[np.ix_(j, j)] + W[np.ix_(i, j)] * W[np.ix_(j, i)])
+    A_s *= np.outer(mult, mult)
+    if not meanstructure:
+        return A_s
+    p = len(sigma)
+    out = np.zeros((p + len(i), p + len(i)))
+    out[:p, :p] = W
+    out[p:, p:] = A_s
+    return out
 
-    trace: float
-    trace2: float
 
-    _title = "Traces of U Gamma"
+def gamma(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray | None,
+          meanstructure: bool) -> np.ndarray:
+    """``Gamma = (1/N) sum_i (z_i - c)(z_i - c)'`` with ``z_i = (x_i, vech((x_i - mu)(x_i -
+    mu)'))`` (lavaan's ``lav_samplestats_Gamma``), in one blocked pass over the rows.
 
-
-@dataclass(frozen=True)
-class RobustTest(ResultMixin):
-    """A corrected test statistic (lavaan's ``fit@test[[2]]``).
-
-    ``stat`` and ``df`` are the corrected statistic and its degrees of freedom,
-    ``stat_group`` its per-group parts, ``scaling_factor`` and ``shift_parameter`` the
-    correction (``stat = standard / scaling_factor + shift``), ``standard`` and
-    ``standard_df`` the uncorrected statistic.
+    With ``sigma`` None, ``mu`` is the sample mean and ``c`` the mean of the z (the sample
+    Gamma, "NACOV"); otherwise ``c = (mu, vech sigma)`` (model-based: the cross-products of
+    the case-wise scores are ``A Gamma A``).
     """
+    n, p = X.shape
+    i, j = moment_index(p)
+    k = len(i) + (p if meanstructure else 0)
+    zz = np.zeros((k, k))
+    zsum = np.zeros(k)
+    centre = (np.concatenate([mu, sigma[i, j]]) if meanstructure else sigma[i, j]
+              ) if sigma is not None else None
+    for lo in range(0, n, _BLOCK):
+        D = X[lo:lo + _BLOCK] - mu
+        prod = D[:, i] * D[:, j]
+        Z = np.hstack([D + mu, prod]) if meanstructure else prod
+        if centre is not None:
+            Z = Z - centre
+        zz += Z.T @ Z
+        zsum += Z.sum(axis=0)
+    if centre is not None:
+        return zz / n
+    zbar = zsum / n
+    return zz / n - np.outer(zbar, zbar)
 
-    test: str
-    stat: float
+
+@dataclass
+class GroupMoments:
+    """One group's pieces in moment space."""
+
+    f: float  # N_g / N
+    delta: np.ndarray  # moments x parameters
+    A: np.ndarray  # normal-theory weight at the model's moments
+    Gamma: np.ndarray  # sample Gamma (NACOV)
+    A1: np.ndarray | None = None  # normal-theory weight at the sample moments (MLR)
+    Gamma_model: np.ndarray | None = None  # Gamma about the model's moments (MLR)
+
+
+def robust_vcov(se: str, groups: list[GroupMoments], E_inv: np.ndarray,
+                H_inv: np.ndarray | None, N: int) -> np.ndarray:
+    """The sandwich covariance of the parameters (``robust.sem`` or ``robust.huber.white``)."""
+    q = E_inv.shape[0]
+    meat = np.zeros((q, q))
+    for g in groups:
+        gam = g.Gamma if se == "robust.sem" else g.Gamma_model
+        assert gam is not None
+        AD = g.A @ g.delta
+        meat += g.f * AD.T @ gam @ AD
+    bread = E_inv if se == "robust.sem" else H_inv
+    assert bread is not None
+    V = bread @ meat @ bread / N
+    return (V + V.T) / 2.0
+
+
+@dataclass
+class Scaling:
+    """A scaled test: ``chisq_scaled = chisq / factor + shift`` on ``df`` degrees of freedom;
+    ``trace`` is ``tr(U Gamma)`` (lavaan's ``trace.UGamma``)."""
+
+    factor: float
     df: float
-    pvalue: float
-    scaling_factor: float
-    shift_parameter: float | tuple[float, ...]
-    standard: float
-    standard_df: float
-    stat_group: tuple[float, ...]
-    trace_ugamma: float
-    trace_ugamma2: float | None
+    shift: float
+    trace: float
 
-    _title = "Robust test statistic"
+    def scaled(self, chisq: float) -> float:
+        return chisq / self.factor + self.shift
 
-
-def _as_list(x: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
-    if isinstance(x, np.ndarray):
-        return [x]
-    return [np.asarray(v, dtype=float) for v in x]
+    def c_hat(self, df: float) -> float:
+        """The scaling of the "robust" indices (Brosseau-Liard & Savalei; lavaan's c.hat)."""
+        if self.shift:
+            return self.factor * (df - self.shift) / df
+        return self.factor
 
 
-def _weights(nobs: int | Sequence[int]) -> np.ndarray:
-    n = np.atleast_1d(np.asarray(nobs, dtype=float))
-    return n / n.sum()
+def _finish(test: str, trace: float, trace2: float, df: float) -> Scaling:
+    if test == "scaled.shifted":
+        a = math.sqrt(df / trace2)
+        factor = 1.0 / a
+        return Scaling(factor if factor >= 0 else math.nan, df, df - a * trace, trace)
+    factor = trace / df
+    return Scaling(factor if factor >= 0 else math.nan, df, 0.0, trace)
 
 
-def _weight_matrix(w: np.ndarray) -> np.ndarray:
-    return np.diag(w) if w.ndim == 1 else w
+def scaling(test: str, groups: list[GroupMoments], E_inv: np.ndarray,
+            H_inv: np.ndarray | None, df: float) -> Scaling:
+    """The scaled test of the model (lavaan's ``lav_test_satorra_bentler`` and
+    ``lav_test_yuan_bentler_mplus_trace``); a negative factor is NaN (lavaan)."""
+    if df <= 0:
+        return Scaling(math.nan, df, 0.0, math.nan)
+    if test == "yuan.bentler.mplus":
+        assert H_inv is not None
+        trace = 0.0
+        for g in groups:
+            assert g.A1 is not None and g.Gamma_model is not None
+            AD = g.A @ g.delta
+            B0 = AD.T @ g.Gamma_model @ AD
+            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * H_inv))
+        return _finish(test, trace, math.nan, df)
+    if test == "satorra.bentler":
+        trace = 0.0
+        for g in groups:
+            AD = g.A @ g.delta
+            trace += float(np.sum((g.A - g.f * AD @ E_inv @ AD.T) * g.Gamma))
+        return _finish(test, trace, math.nan, df)
+    # scaled.shifted: tr((U Gamma)^2) over all groups at once (E^-1 couples them)
+    V = _bdiag([g.f * g.A for g in groups])
+    G = _bdiag([g.Gamma / g.f for g in groups])
+    D = np.vstack([g.delta for g in groups])
+    UG = (V - V @ D @ E_inv @ D.T @ V) @ G
+    return _finish(test, float(np.trace(UG)), float(np.sum(UG * UG.T)), df)
 
 
-def _check(delta: list[np.ndarray], weight: list[np.ndarray], nobs: np.ndarray,
-           gamma: list[np.ndarray] | None = None) -> None:
-    if not (len(delta) == len(weight) == nobs.size) or (gamma is not None
-                                                        and len(gamma) != nobs.size):
-        raise ValueError(f"one delta, weight{', gamma' if gamma is not None else ''} and nobs "
-                         f"per group: got {len(delta)}, {len(weight)}"
-                         + (f", {len(gamma)}" if gamma is not None else "")
-                         + f" and {nobs.size}")
-    npar = {d.shape[1] for d in delta}
-    if len(npar) != 1:
-        raise ValueError(f"every group's delta needs the same parameter columns, got {npar}")
-    for g, (d, w) in enumerate(zip(delta, weight, strict=True)):
-        if w.shape[0] != d.shape[0] or (gamma is not None and gamma[g].shape != (d.shape[0],) * 2):
-            raise ValueError(f"group {g + 1}: delta has {d.shape[0]} rows, the weight "
-                             f"{w.shape[0]}" + (f", gamma {gamma[g].shape}" if gamma else ""))
+def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
+                     meanstructure: bool, df: float) -> Scaling:
+    """The scaled test of the independence (baseline) model: free variances (and means),
+    zero covariances, estimated at ``diag(S)``; its groups share no parameter."""
+    trace = trace2 = 0.0
+    for g, S_g in zip(groups, S, strict=True):
+        p = len(S_g)
+        i, j = moment_index(p)
+        n_mean = p if meanstructure else 0
+        delta = np.zeros((n_mean + len(i), n_mean + p))
+        if meanstructure:
+            delta[np.arange(p), np.arange(p)] = 1.0
+        diag_rows = np.flatnonzero(i == j)
+        delta[n_mean + diag_rows, n_mean + i[diag_rows]] = 1.0
+        A = nt_weight(np.diag(np.diag(S_g)), meanstructure)
+        AD = A @ delta
+        E_inv = np.linalg.inv(g.f * delta.T @ AD)  # this group's block of the baseline's E^-1
+        if test == "yuan.bentler.mplus":
+            assert g.A1 is not None
+            # Gamma about the baseline's moments (mean, vech diag S): the covariances' shift
+            off = np.concatenate([np.zeros(n_mean), np.where(i == j, 0.0, S_g[i, j])])
+            B0 = AD.T @ (g.Gamma + np.outer(off, off)) @ AD
+            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * E_inv))
+            continue
+        UG = (g.f * A - g.f**2 * AD @ E_inv @ AD.T) @ (g.Gamma / g.f)
+        trace += float(np.trace(UG))
+        trace2 += float(np.sum(UG * UG.T))
+    return _finish(test, trace, trace2, df)
 
 
-def expected_information(delta: np.ndarray | Sequence[np.ndarray],
-                         weight: np.ndarray | Sequence[np.ndarray],
-                         nobs: int | Sequence[int]) -> np.ndarray:
-    r"""Expected information of a (D)WLS fit: :math:`E = \sum_g f_g \Delta_g' W_g \Delta_g`.
-
-    lavaan's ``lav_model_information_expected`` (unit information, i.e. not times N).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> expected_information([np.eye(2)], [np.array([2.0, 3.0])], [100])
-    array([[2., 0.],
-           [0., 3.]])
-    """
-    D, W = _as_list(delta), _as_list(weight)
-    f = _weights(nobs)
-    _check(D, W, f)
-    return sum(fg * (d.T @ (w[:, None] * d) if w.ndim == 1 else d.T @ w @ d)
-               for fg, d, w in zip(f, D, W, strict=True))
-
-
-def information_inverse(delta: np.ndarray | Sequence[np.ndarray],
-                        weight: np.ndarray | Sequence[np.ndarray],
-                        nobs: int | Sequence[int],
-                        constraints: np.ndarray | None = None) -> np.ndarray:
-    r"""Inverse of the expected information, augmented by equality constraints.
-
-    Without constraints :math:`E^{-1}`. With a constraint Jacobian H (c x npar) the top-left
-    npar x npar block of the generalised inverse of
-    :math:`\begin{pmatrix} E + H'H & H' \\ H & 0 \end{pmatrix}`, as lavaan's
-    ``lav_model_information_augment_invert`` (``MASS::ginv``, tolerance eps^(3/4)).
-    """
-    E = expected_information(delta, weight, nobs)
-    if constraints is None or np.asarray(constraints).size == 0:
-        return np.linalg.inv(E)
-    H = np.atleast_2d(np.asarray(constraints, dtype=float))
-    if H.shape[1] != E.shape[0]:
-        raise ValueError(f"constraints need {E.shape[0]} columns (one per parameter), got "
-                         f"{H.shape[1]}")
-    c = H.shape[0]
-    aug = np.block([[E + H.T @ H, H.T], [H, np.zeros((c, c))]])
-    return _ginv(aug)[: E.shape[0], : E.shape[0]]
-
-
-def _ginv(x: np.ndarray) -> np.ndarray:
-    """MASS::ginv: singular values below tol times the largest are dropped."""
-    u, s, vt = np.linalg.svd(x)
-    keep = s > _GINV_TOL * s[0]
-    return (vt[keep].T / s[keep]) @ u[:, keep].T
-
-
-def robust_vcov(delta: np.ndarray | Sequence[np.ndarray],
-                weight: np.ndarray | Sequence[np.ndarray],
-                gamma: np.ndarray | Sequence[np.ndarray],
-                nobs: int | Sequence[int],
-                info_inverse: np.ndarray | None = None,
-                constraints: np.ndarray | None = None) -> np.ndarray:
-    r"""Sandwich covariance matrix of the estimates (lavaan's ``se = "robust.sem"``).
-
-    .. math:: \mathrm{Var}(\hat\theta) = \frac{1}{N - G} E^{-1} \Bigl(\sum_g f_g\,
-       \Delta_g' W_g \Gamma_g W_g \Delta_g\Bigr) E^{-1}
-
-    (``lav_model_nvcov_robust_sem``; ``lav_model_vcov`` divides by N minus the number of
-    groups G for every estimator but the likelihood-based ones). Standard errors are the
-    square roots of its diagonal.
-    ``info_inverse`` defaults to :func:`information_inverse` (with ``constraints``).
-    """
-    D, W, G = _as_list(delta), _as_list(weight), _as_list(gamma)
-    f = _weights(nobs)
-    _check(D, W, f, G)
-    if info_inverse is None:
-        info_inverse = information_inverse(D, W, nobs, constraints)
-    meat = np.zeros(info_inverse.shape)
-    for fg, d, w, gm in zip(f, D, W, G, strict=True):
-        wd = w[:, None] * d if w.ndim == 1 else w @ d
-        meat += fg * (wd.T @ gm @ wd)
-    return info_inverse @ meat @ info_inverse / (float(np.sum(nobs)) - f.size)
-
-
-def ugamma_traces(delta: np.ndarray | Sequence[np.ndarray],
-                  weight: np.ndarray | Sequence[np.ndarray],
-                  gamma: np.ndarray | Sequence[np.ndarray],
-                  nobs: int | Sequence[int],
-                  info_inverse: np.ndarray | None = None,
-                  constraints: np.ndarray | None = None) -> UGammaTraces:
-    r"""Traces of :math:`U\Gamma` and :math:`(U\Gamma)^2` over all groups.
-
-    .. math:: U = V - V \Delta E^{-1} \Delta' V, \quad V = \oplus_g f_g W_g, \quad
-       \Gamma = \oplus_g \Gamma_g / f_g, \quad \Delta = (\Delta_1', \ldots)'
-
-    lavaan's ``lav_test_satorra_bentler_trace_original`` (the default, not
-    ``ug2.old.approach``). Computed group block by group block, never forming the
-    stacked U.
-    """
-    D, W, G = _as_list(delta), _as_list(weight), _as_list(gamma)
-    f = _weights(nobs)
-    _check(D, W, f, G)
-    if info_inverse is None:
-        info_inverse = information_inverse(D, W, nobs, constraints)
-    # U Gamma's block (g, h) = f_g W_g [I delta_gh - Delta_g E^-1 Delta_h' f_h W_h] G_h / f_h
-    VD = [fg * (w[:, None] * d if w.ndim == 1 else w @ d) for fg, d, w in zip(f, D, W,
-                                                                              strict=True)]
-    VG = [(w[:, None] * gm if w.ndim == 1 else w @ gm) for w, gm in zip(W, G, strict=True)]
-    GVD = [gm @ vd / fg for gm, vd, fg in zip(G, VD, f, strict=True)]  # Gamma_h/f_h V_h D_h
-    trace = 0.0
-    blocks: list[list[np.ndarray]] = []
-    for g in range(f.size):
-        row = []
-        for h in range(f.size):
-            ug = -VD[g] @ info_inverse @ GVD[h].T
-            if g == h:
-                ug = ug + VG[g]
-                trace += float(np.trace(ug))
-            row.append(ug)
-        blocks.append(row)
-    trace2 = float(sum(np.sum(blocks[g][h] * blocks[h][g].T)
-                       for g in range(f.size) for h in range(f.size)))
-    return UGammaTraces(trace=trace, trace2=trace2)
-
-
-def _group_stats(standard: float, stat_group: Sequence[float] | None) -> np.ndarray:
-    return np.array([standard] if stat_group is None else stat_group, dtype=float)
-
-
-def satorra_bentler_test(standard: float, df: float, traces: UGammaTraces,
-                         stat_group: Sequence[float] | None = None) -> RobustTest:
-    r"""Mean-adjusted (Satorra-Bentler) statistic: :math:`T / c`, :math:`c =
-    \mathrm{tr}(U\Gamma) / df` (lavaan's ``test = "satorra.bentler"``: WLSM, ULSM, MLM)."""
-    c = traces.trace / df
-    if c < 0:
-        c = float("nan")
-    sg = _group_stats(standard, stat_group) / c
-    stat = float(sg.sum())
-    return RobustTest("satorra.bentler", stat, float(df), _pvalue(stat, df), c, 0.0,
-                      float(standard), float(df), tuple(sg), traces.trace, None)
-
-
-def mean_var_adjusted_test(standard: float, df: float, traces: UGammaTraces,
-                           stat_group: Sequence[float] | None = None) -> RobustTest:
-    r"""Mean- and variance-adjusted statistic (Satterthwaite): degrees of freedom
-    :math:`d = \mathrm{tr}(U\Gamma)^2 / \mathrm{tr}((U\Gamma)^2)`, statistic
-    :math:`T / c` with :math:`c = \mathrm{tr}(U\Gamma) / d` (lavaan's
-    ``test = "mean.var.adjusted"``, WLSMVS; real-valued d, not Mplus' rounding)."""
-    d = traces.trace ** 2 / traces.trace2
-    c = traces.trace / d
-    if c < 0:
-        c = float("nan")
-    sg = _group_stats(standard, stat_group) / c
-    stat = float(standard / c)
-    return RobustTest("mean.var.adjusted", stat, float(d), _pvalue(stat, d), c, 0.0,
-                      float(standard), float(df), tuple(sg), traces.trace, traces.trace2)
-
-
-def scaled_shifted_test(standard: float, df: float, traces: UGammaTraces,
-                        nobs: int | Sequence[int] | None = None,
-                        stat_group: Sequence[float] | None = None) -> RobustTest:
-    r"""Scaled-and-shifted statistic (Asparouhov & Muthén 2010), lavaan's WLSMV test.
-
-    .. math:: a = \sqrt{df / \mathrm{tr}((U\Gamma)^2)}, \quad
-       b = df - a\, \mathrm{tr}(U\Gamma), \quad T^* = a T + b
-
-    with ``df`` unchanged; ``scaling_factor`` is 1/a, ``shift_parameter`` b. The
-    per-group parts are :math:`a T_g + f_g b` (``nobs`` gives :math:`f_g`).
-
-    Examples
-    --------
-    >>> t = scaled_shifted_test(100.0, 20, UGammaTraces(trace=15.0, trace2=12.0))
-    >>> round(t.stat, 4), round(t.scaling_factor, 4), round(t.shift_parameter, 4)
-    (129.7345, 0.7746, 0.6351)
-    """
-    a = np.sqrt(df / traces.trace2)
-    c = 1.0 / a
-    if c < 0:
-        c = float("nan")
-    shift = float(df - a * traces.trace)
-    stat = float(standard * a + shift)
-    f = _weights(1 if nobs is None else nobs)
-    sg = _group_stats(standard, stat_group)
-    if sg.size != f.size:
-        raise ValueError(f"stat_group has {sg.size} groups, nobs {f.size}")
-    return RobustTest("scaled.shifted", stat, float(df), _pvalue(stat, df), float(c), shift,
-                      float(standard), float(df), tuple(sg * a + f * shift), traces.trace,
-                      traces.trace2)
-
-
-def _pvalue(stat: float, df: float) -> float:
-    return float(chdtrc(df, stat)) if df > 0 and np.isfinite(stat) else float("nan")
+def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
+    rows = sum(b.shape[0] for b in blocks)
+    cols = sum(b.shape[1] for b in blocks)
+    out = np.zeros((rows, cols))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r += b.shape[0]
+        c += b.shape[1]
+    return out

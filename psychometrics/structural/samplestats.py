@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.factor._matrix import cov2cor
+from psychometrics.structural.errors import DataError
 
 __all__ = ["LOG2PI", "PatternStack", "Sample", "check_cov", "check_items", "check_variances",
            "em_saturated", "em_step", "looks_like_cov", "pattern_stacks", "patterns_loglik",
@@ -38,6 +39,8 @@ class Sample:
     patterns: list[PatternStack] | None = None
     h1_loglik: float = math.nan
     h1_iterations: int = 0
+    # the complete rows fitted (listwise), kept for the robust estimators' one pass
+    data: np.ndarray | None = None
 
 
 def rename_columns(data: pd.DataFrame, columns: Mapping[str, str], *,
@@ -46,7 +49,7 @@ def rename_columns(data: pd.DataFrame, columns: Mapping[str, str], *,
         raise TypeError("columns must map item ids to data column names (a dict)")
     absent = [col for col in columns.values() if col not in data.columns]
     if absent:
-        raise ValueError(f"columns maps items to data columns that do not exist: "
+        raise DataError(f"columns maps items to data columns that do not exist: "
                          f"{', '.join(map(repr, absent))}")
     mapping = {col: item for item, col in columns.items()}
     out = data.rename(columns=mapping)
@@ -63,19 +66,19 @@ def looks_like_cov(data: pd.DataFrame) -> bool:
 def check_items(data: pd.DataFrame, ov: list[str]) -> None:
     absent = [v for v in ov if v not in data.columns]
     if absent:
-        raise ValueError(f"items of the model not found in the data: "
+        raise DataError(f"items of the model not found in the data: "
                          f"{', '.join(map(repr, absent))}")
     bad = [v for v in ov if not (pd.api.types.is_numeric_dtype(data[v])
                                  or pd.api.types.is_bool_dtype(data[v]))]
     if bad:
-        raise ValueError(f"items are not numeric: {', '.join(map(repr, bad))}")
+        raise DataError(f"items are not numeric: {', '.join(map(repr, bad))}")
 
 
 def check_variances(var: np.ndarray, ov: list[str], prefix: str = "") -> None:
     """Items whose variance is 0 (relative to the largest) are an error."""
     const = [ov[i] for i in np.flatnonzero(~(var > 1e-12 * max(1.0, float(np.max(var)))))]
     if const:
-        raise ValueError(f"{prefix}items have zero variance: {', '.join(map(repr, const))}")
+        raise DataError(f"{prefix}items have zero variance: {', '.join(map(repr, const))}")
 
 
 def check_cov(S: np.ndarray, ov: list[str], what: str) -> None:
@@ -84,7 +87,7 @@ def check_cov(S: np.ndarray, ov: list[str], what: str) -> None:
     if evals[0] <= 1e-12 * evals[-1]:
         involved = np.flatnonzero(np.abs(evecs[:, 0]) > 0.2)
         names = ", ".join(repr(ov[i]) for i in involved)
-        raise ValueError(
+        raise DataError(
             f"{what} is not positive definite (smallest eigenvalue {evals[0]:.3g}); the "
             f"items {names} are linearly dependent, or there are fewer complete rows than "
             "items")
@@ -92,19 +95,19 @@ def check_cov(S: np.ndarray, ov: list[str], what: str) -> None:
 
 def sample_from_cov(data: pd.DataFrame, ov: list[str], n_obs: int) -> Sample:
     if not looks_like_cov(data):
-        raise ValueError("with n_obs, data must be a covariance matrix: square, with the "
+        raise DataError("with n_obs, data must be a covariance matrix: square, with the "
                          "rows named as the columns")
     check_items(data, ov)
     n = int(n_obs)
     if n != n_obs or n < 2:
-        raise ValueError(f"n_obs must be an integer >= 2, got {n_obs!r}")
+        raise DataError(f"n_obs must be an integer >= 2, got {n_obs!r}")
     S = data.loc[ov, ov].to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(S).any():
         bad = [ov[i] for i in np.flatnonzero(np.isnan(S).any(axis=0))]
-        raise ValueError("the covariance matrix has missing values for "
+        raise DataError("the covariance matrix has missing values for "
                          f"{', '.join(map(repr, bad))}")
     if not np.allclose(S, S.T, rtol=1e-8, atol=1e-10):
-        raise ValueError("the covariance matrix is not symmetric")
+        raise DataError("the covariance matrix is not symmetric")
     S = (S + S.T) / 2.0 * (n - 1) / n  # lavaan: sample.cov.rescale = TRUE
     check_cov(S, ov, "the covariance matrix")
     return Sample(ov, n, n, S, None)
@@ -121,14 +124,16 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
         if not complete.all():
             X = X[complete]
         n = X.shape[0]
-        if n < 2:
-            raise ValueError(f"only {n} complete rows for the items of the model; "
-                             "use missing='fiml'")
+        if n <= len(ov):
+            raise DataError(
+                f"{n} complete rows for the {len(ov)} items of the model: the sample "
+                "covariance matrix is singular (a CFA needs more respondents than items"
+                + ("; missing='fiml' uses the incomplete rows too)" if n < n_total else ")"))
         mean = X.mean(axis=0)
         Xc = X - mean
         S = Xc.T @ Xc / n
         check_cov(S, ov, "the sample covariance matrix")
-        return Sample(ov, n, n_total, S, mean)
+        return Sample(ov, n, n_total, S, mean, data=X)
 
     empty = ~observed.any(axis=1)
     if empty.any():
@@ -137,10 +142,13 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
              f"{', ...' if empty.sum() > 10 else ''})")
         X, observed = X[~empty], observed[~empty]
     n = X.shape[0]
+    if n <= len(ov):
+        raise DataError(f"{n} rows with an answer for the {len(ov)} items of the model: a CFA "
+                        "needs more respondents than items")
     counts = observed.sum(axis=0)
     few = [ov[i] for i in np.flatnonzero(counts < 2)]
     if few:
-        raise ValueError(f"items with fewer than two observed values: "
+        raise DataError(f"items with fewer than two observed values: "
                          f"{', '.join(map(repr, few))}")
     patterns = pattern_stacks(X, observed)
     mean0 = np.nanmean(X, axis=0)

@@ -14,9 +14,12 @@ into a :class:`ModelSpec`:
 - statements are separated by newlines or ``;``; ``#`` and ``!`` start comments; a line that
   ends with ``+`` (or a line that starts with ``+``) continues the statement.
 
-Structural regressions (``~``), defined parameters (``:=``), constraints (``==``, ``<``,
-``>``), thresholds (``|``) and formative factors (``<~``) are rejected with an error naming
-the line: :func:`~psychometrics.factor.cfa` fits measurement models only.
+- ``y ~ x1 + x2`` regresses a factor on factors (modifiers as for loadings);
+  ``x ~ 1`` is an intercept (``x ~ 0*1`` fixes it);
+- ``c(v1, v2, ...)`` gives one modifier per group (a number, ``NA`` or a label).
+
+Defined parameters (``:=``), constraints (``==``, ``<``, ``>``), thresholds (``|``) and
+formative factors (``<~``) are rejected with an error naming the line.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ __all__ = ["GroupModifier", "ModelSpec", "ModelSyntaxError", "ModelTerm", "parse
 _SOURCE = "<model>"
 # Longest operators first, so that "=~" is not read as "=" and "~~" not as "~".
 _OPERATORS = ("~*~", "=~", "~~", "<~", ":=", "==", "~", "<", ">", "|")
-_SUPPORTED = ("=~", "~~")
+_SUPPORTED = ("=~", "~~", "~")
 _UNSUPPORTED_WHY = {
     "~": "regressions ('~') and intercepts ('~ 1') are not part of a measurement model",
     "<~": "formative factors ('<~') are not supported",
@@ -115,6 +118,8 @@ class ModelTerm:
             mods.append(self.label)
         if self.start is not None:
             mods.append(f"start({_format_number(self.start)})")
+        if self.op == "~1":
+            return f"{self.lhs} ~ " + "*".join([*mods, "1"])
         rhs = "*".join([*mods, self.rhs])
         return f"{self.lhs} {self.op} {rhs}"
 
@@ -158,12 +163,23 @@ class ModelSpec:
         for term in self.terms:
             if term.op == "=~" and term.rhs not in latent:
                 names.setdefault(term.rhs)
-        for term in self.terms:
-            if term.op == "~~":
-                for name in (term.lhs, term.rhs):
-                    if name not in latent:
-                        names.setdefault(name)
+        for ops in (("~~",), ("~", "~1")):
+            for term in self.terms:
+                if term.op in ops:
+                    for name in (term.lhs, term.rhs):
+                        if name and name not in latent:
+                            names.setdefault(name)
         return tuple(names)
+
+    @property
+    def regressions(self) -> tuple[ModelTerm, ...]:
+        """The ``y ~ x`` terms (``lhs`` the outcome, ``rhs`` the predictor)."""
+        return tuple(t for t in self.terms if t.op == "~")
+
+    @property
+    def intercepts(self) -> tuple[ModelTerm, ...]:
+        """The ``x ~ 1`` terms (``op`` is ``"~1"``, ``rhs`` empty)."""
+        return tuple(t for t in self.terms if t.op == "~1")
 
     @property
     def covariances(self) -> tuple[ModelTerm, ...]:
@@ -176,7 +192,12 @@ class ModelSpec:
             rhs = [str(t).split(" =~ ", 1)[1] for t in self.terms
                    if t.op == "=~" and t.lhs == factor]
             lines.append(f"{factor} =~ " + " + ".join(rhs))
+        outcomes = dict.fromkeys(t.lhs for t in self.regressions)
+        for y in outcomes:
+            rhs = [str(t).split(" ~ ", 1)[1] for t in self.regressions if t.lhs == y]
+            lines.append(f"{y} ~ " + " + ".join(rhs))
         lines += [str(t) for t in self.covariances]
+        lines += [str(t) for t in self.intercepts]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -208,10 +229,11 @@ def parse_model(spec: str | Mapping[str, Sequence[str]] | ModelSpec) -> ModelSpe
 
     Notes
     -----
-    The syntax is lavaan's (``?lavaan::model.syntax``); only the measurement operators
-    ``=~`` and ``~~`` are accepted. Which parameters are fixed by default (the first
-    loading of each factor, or the factor variances with ``std_lv=True``) is decided by
-    :func:`~psychometrics.factor.cfa`, as lavaan decides it in ``lavaanify()``.
+    The syntax is lavaan's (``?lavaan::model.syntax``); the operators ``=~``, ``~~`` and
+    ``~`` (regressions and ``~ 1`` intercepts) are accepted. Which parameters are fixed
+    by default (the first loading of each factor, or the factor variances with
+    ``std_lv=True``) is decided by :func:`~psychometrics.factor.cfa`, as lavaan decides it
+    in ``lavaanify()``.
 
     References
     ----------
@@ -395,6 +417,9 @@ def _parse_text(text: str) -> ModelSpec:
 def _parse_term(lhs: str, op: str, text: str, lineno: int | None, src: _Source) -> ModelTerm:
     parts = [p.strip() for p in _split_top(text, "*")]
     name = parts[-1]
+    if op == "~" and name == "1":  # an intercept: 'x ~ 1', 'x ~ 0*1'
+        term = _parse_term(lhs, "~~", "*".join([*parts[:-1], "placeholder_"]), lineno, src)
+        return replace(term, op="~1", rhs="")
     if not name:
         raise ModelSyntaxError(f"missing variable name after '*' in {text!r}", lineno,
                                _column(src, text))

@@ -1,6 +1,6 @@
 # Reference results for psychometrics.structural.ordinal_stats (stage 1 of lavaan's categorical
 # estimation: thresholds, polychoric correlations, their asymptotic covariance Gamma and the
-# DWLS weight), psychometrics.structural.robust (the WLSMV test-statistic and sandwich algebra) and
+# DWLS weight), psychometrics.structural.robust_wls (the WLSMV test-statistic and sandwich algebra) and
 # psychometrics.coefficients.omega_categorical (semTools' compRelSEM for ordered indicators).
 #
 # Run from the repository root:  Rscript tests/reference/ordinal.R

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.structural.matrices import Model, RowBasis, basis_matrix
+from psychometrics.structural.matrices import Model, RowBasis
 from psychometrics.structural.partable import ALPHA, LOAD, PSI
 from psychometrics.structural.samplestats import Sample
 
@@ -203,17 +203,34 @@ class Objective:
         """Gradient, expected information and (with ``newton``) the exact Hessian of fmin
         (per observation; the Hessian is lavaan's observed information)."""
         m = self.model
-        L, P, _, _ = m.matrices(x)
-        B = basis_matrix(L, P)
+        B = m.basis(x)
         r = m.rows_at(x)
         K = m.K
         g = K.T @ self.row_gradient(st, B, r)
-        info, H = self.row_info_hessian(st, B, r, newton)
+        info, H = self.row_info_hessian(st, B, r, newton and not m.has_beta)
         info = K.T @ info @ K
         if H is not None:
+            L, P, _, _ = m.matrices(x)
             H = K.T @ (H + second_order(m, L, P, st.M, st.g_mean)) @ K
             H = (H + H.T) / 2.0
+        elif newton:
+            H = self._numeric_hessian(x)
         return g, info, H
+
+    def _numeric_hessian(self, x: np.ndarray) -> np.ndarray:
+        """Central differences of the analytic gradient (as lavaan's observed information):
+        with regressions among the factors Sigma's second derivatives are not written out."""
+        q = len(x)
+        H = np.zeros((q, q))
+        for k in range(q):
+            h = 1e-5 * max(1.0, abs(float(x[k])))
+            e = np.zeros(q)
+            e[k] = h
+            up, down = self.state(x + e), self.state(x - e)
+            if up is None or down is None:
+                return np.full((q, q), np.nan)
+            H[:, k] = (self.gradient(x + e, up) - self.gradient(x - e, down)) / (2.0 * h)
+        return (H + H.T) / 2.0
 
     def evaluate(self, x: np.ndarray, newton: bool
                  ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:

@@ -1,0 +1,116 @@
+"""Structural regressions (lavaan::sem) against lavaan 0.6.14: PoliticalDemocracy (Bollen's
+model), with a mean structure and std.lv, under FIML, and by group with equal regressions.
+Fixtures: tests/reference/sem.R."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from reference_data import REF
+from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
+from test_structural_multigroup import HS_MODEL
+
+from psychometrics.structural import sem
+
+DATA = REF / "data"
+OUT = REF / "sem"
+
+PD_MODEL = """
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + a*y2 + b*y3 + c*y4
+dem65 =~ y5 + a*y6 + b*y7 + c*y8
+dem60 ~ ind60
+dem65 ~ ind60 + dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+"""
+HS_SEM = HS_MODEL + "\nspeed ~ visual + textual"
+
+
+def _case(name: str) -> tuple[pd.DataFrame, str, dict]:
+    pd_data = pd.read_csv(DATA / "PoliticalDemocracy.csv")
+    cases = {
+        "pd": (pd_data, PD_MODEL, {}),
+        "pd_means_stdlv": (pd_data, PD_MODEL, {"meanstructure": True, "std_lv": True}),
+        "hs_sem_fiml": (pd.read_csv(DATA / "HolzingerSwineford1939_mcar.csv"), HS_SEM,
+                        {"missing": "fiml"}),
+        "hs_sem_groups": (pd.read_csv(DATA / "HolzingerSwineford1939.csv"), HS_SEM,
+                          {"group": "school", "group_equal": ["loadings", "regressions"]}),
+    }
+    return cases[name]
+
+
+CASES = ["pd", "pd_means_stdlv", "hs_sem_fiml", "hs_sem_groups"]
+_FITTED: dict = {}
+
+
+def _fit(name: str):  # type: ignore[no-untyped-def]
+    if name not in _FITTED:
+        data, model, kw = _case(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _FITTED[name] = sem(data, model, **kw)
+    return _FITTED[name]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fit_measures_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = pd.read_csv(OUT / f"{name}_fit.csv").set_index("measure")["value"]
+    assert res.converged
+    for ours, theirs in FIT_NAMES.items():
+        assert res.fit[ours] == pytest.approx(ref[theirs], abs=TOL_FIT), ours
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_estimates_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = pd.read_csv(OUT / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
+    est = res.estimates
+    assert list(est["lhs"]) == list(ref["lhs"])
+    assert list(est["op"]) == list(ref["op"])
+    assert list(est["rhs"].fillna("")) == list(ref["rhs"].astype(str).replace("nan", ""))
+    if "label" in ref:
+        assert list(est["label"]) == list(ref["label"])
+    for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
+                         ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
+                         ("std_all", "std.all")]:
+        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
+    np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
+
+
+@pytest.mark.parametrize("name", ["pd", "pd_means_stdlv"])
+def test_r_squared_matches_lavaan(name: str) -> None:
+    ref = pd.read_csv(OUT / f"{name}_r2.csv")
+    r2 = _fit(name).r2
+    assert list(r2.index) == list(ref["variable"])
+    np.testing.assert_allclose(r2.to_numpy(), ref["r2"], atol=TOL_EST)
+
+
+def test_bollen_headline_numbers() -> None:
+    # lavaan's tutorial output for the PoliticalDemocracy model
+    res = _fit("pd")
+    assert round(res.fit["chisq"], 3) == 40.179 and int(res.fit["df"]) == 38
+
+
+def test_regressions_with_observed_variables_are_refused_with_the_line() -> None:
+    data = pd.read_csv(DATA / "PoliticalDemocracy.csv")
+    with pytest.raises(ValueError, match=r"'dem60 ~ x1' \(line 3\).*observed variable \('x1'\)"):
+        sem(data, "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3\ndem60 ~ x1")
+
+
+def test_intercepts_are_read_and_fixed() -> None:
+    data = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
+    # a fixed marker intercept with a free factor mean: the same fit as without means
+    res = sem(data, HS_MODEL + "\nx1 ~ 0*1\nvisual ~ 1")
+    assert res.converged and res.implied_mean is not None  # intercepts add the mean structure
+    assert res.fit["chisq"] == pytest.approx(sem(data, HS_MODEL).fit["chisq"], abs=1e-6)
+    est = res.estimates.set_index(["lhs", "op"])
+    assert est.loc[("x1", "~1"), "est"] == 0.0 and est.loc[("x1", "~1"), "se"] == 0.0
+    assert est.loc[("visual", "~1"), "est"] == pytest.approx(data["x1"].mean(), abs=1e-5)
