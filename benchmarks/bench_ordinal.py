@@ -7,7 +7,7 @@ Run by hand from the repository root:  python benchmarks/bench_ordinal.py [--no-
 * 20 simulated one-factor items with 5 categories on 100,000 rows.
 
 Each is timed with and without Gamma (the asymptotic covariance matrix WLSMV needs) for
-``psychometrics.sem.ordinal_stats.ordinal_sample_stats`` and for lavaan's own stage-1
+``psychometrics.structural.ordinal_stats.ordinal_sample_stats`` and for lavaan's own stage-1
 function ``lavaan:::muthen1984`` (``WLS.W = TRUE`` / ``FALSE``), R's time taken inside
 ``system.time`` on data already in memory (handed over as a binary file), so reading
 and lavaan's model set-up are not counted. For bfi, ``pm.polychoric`` (psych's estimator)
@@ -30,7 +30,7 @@ import pandas as pd
 from _timing import best_of, run_r
 
 import psychometrics as pm
-from psychometrics.sem.ordinal_stats import ordinal_sample_stats
+from psychometrics.structural.ordinal_stats import ordinal_sample_stats
 
 ROOT = Path(__file__).resolve().parents[1]
 BFI = ROOT / "tests" / "reference" / "data" / "bfi.csv"

@@ -51,7 +51,7 @@ _LAZY: dict[str, str] = {
     "ConfidenceInterval": "psychometrics.coefficients",
     "polychoric": "psychometrics.correlation",
     "PolychoricResult": "psychometrics.correlation",
-    "ordinal_sample_stats": "psychometrics.sem.ordinal_stats",
+    "ordinal_sample_stats": "psychometrics.structural.ordinal_stats",
     "sem": "psychometrics.measurement_error",
     "reliable_change": "psychometrics.measurement_error",
     "reliability": "psychometrics.analysis",

@@ -1,4 +1,4 @@
-"""Implied thresholds/correlations and their Jacobian (psychometrics.sem.ordinal_implied)
+"""Implied thresholds/correlations and their Jacobian (psychometrics.structural.ordinal_implied)
 against lavaan 0.6.14's wls.est and Delta, from lavaan's own estimates.
 
 Fixtures: tests/reference/ordinal.R -> ordinal/implied.json (lavInspect 'est', 'free',
@@ -18,9 +18,9 @@ import pytest
 from reference_data import REF
 
 from psychometrics.errors import PsychometricsWarning
-from psychometrics.sem.ordinal_implied import ordinal_implied, ordinal_jacobian
-from psychometrics.sem.ordinal_stats import ordinal_sample_stats
-from psychometrics.sem.robust import robust_vcov, scaled_shifted_test, ugamma_traces
+from psychometrics.structural.ordinal_implied import ordinal_implied, ordinal_jacobian
+from psychometrics.structural.ordinal_stats import ordinal_sample_stats
+from psychometrics.structural.wls_robust import robust_vcov, scaled_shifted_test, ugamma_traces
 
 IMPLIED = json.loads((REF / "ordinal" / "implied.json").read_text())
 TOL = 1e-10  # the same arithmetic as lavaan on lavaan's own estimates

@@ -1,4 +1,4 @@
-"""The (D)WLS robust algebra (psychometrics.sem.robust) against lavaan 0.6.14.
+"""The (D)WLS robust algebra (psychometrics.structural.wls_robust) against lavaan 0.6.14.
 
 Pure algebra: every input (Delta, the weight, Gamma, N, the DWLS statistic, the constraint
 Jacobian) is lavaan's own, from tests/reference/ordinal.R (ordinal/robust.json and
@@ -17,9 +17,9 @@ import pytest
 from reference_data import REF
 
 import psychometrics as pm
-from psychometrics.sem.ordinal_baseline import independence_tests
-from psychometrics.sem.ordinal_stats import ordinal_sample_stats
-from psychometrics.sem.robust import (
+from psychometrics.structural.ordinal_baseline import independence_tests
+from psychometrics.structural.ordinal_stats import ordinal_sample_stats
+from psychometrics.structural.wls_robust import (
     UGammaTraces,
     expected_information,
     information_inverse,

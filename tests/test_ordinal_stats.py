@@ -1,4 +1,4 @@
-"""Stage 1 of ordinal SEM (psychometrics.sem.ordinal_stats) against lavaan 0.6.14.
+"""Stage 1 of ordinal SEM (psychometrics.structural.ordinal_stats) against lavaan 0.6.14.
 
 Fixtures: tests/reference/ordinal.R -> tests/reference/ordinal/stage1.json (lavInspect of
 cfa(..., ordered = TRUE, estimator = "WLSMV") or lavCor(..., estimator = "WLSMV")).
@@ -15,7 +15,7 @@ import pytest
 from reference_data import REF, matrix, names
 
 from psychometrics.errors import DataValidationError, NumericalWarning, PsychometricsWarning
-from psychometrics.sem.ordinal_stats import _loglik, ordinal_sample_stats, vech_pairs
+from psychometrics.structural.ordinal_stats import _loglik, ordinal_sample_stats, vech_pairs
 
 STAGE1 = json.loads((REF / "ordinal" / "stage1.json").read_text())
 DATA = REF / "data"

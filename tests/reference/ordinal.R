@@ -1,7 +1,8 @@
-# Reference results for psychometrics.sem.ordinal_stats (stage 1 of lavaan's categorical
-# estimation: thresholds, polychoric correlations, their asymptotic covariance Gamma and the
-# DWLS weight), psychometrics.sem.robust (the WLSMV test-statistic and sandwich algebra) and
-# psychometrics.coefficients.omega_categorical (semTools' compRelSEM for ordered indicators).
+# Reference results for psychometrics.structural.ordinal_stats (stage 1 of lavaan's
+# categorical estimation: thresholds, polychoric correlations, their asymptotic covariance
+# Gamma and the DWLS weight), ordinal_baseline and ordinal_implied, wls_robust (the WLSMV
+# test-statistic and sandwich algebra) and psychometrics.coefficients.omega_categorical
+# (semTools' compRelSEM for ordered indicators).
 #
 # Run from the repository root:  Rscript tests/reference/ordinal.R
 # Needs lavaan 0.6.14, semTools 0.5.6, psych 2.2.9 (data only) and jsonlite. Writes the data

@@ -37,7 +37,7 @@ An estimator of the DWLS family minimises, as lavaan's ``lav_model_objective``,
 identity; WLS: ``inv(gamma)``); the test statistic is :math:`T = 2 N F = \sum_g (N_g - 1)
 (s_g - \sigma_g)' W_g (s_g - \sigma_g)`. Its standard errors and robust tests need the Jacobian
 :math:`\Delta_g = \partial\sigma_g/\partial\theta'`, ``W_g`` and ``Gamma_g``: see
-:mod:`psychometrics.sem.robust`.
+:mod:`psychometrics.structural.wls_robust`.
 
 Data conventions (lavaan's)
 ---------------------------
@@ -681,7 +681,7 @@ def ordinal_sample_stats(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from psychometrics.sem.ordinal_stats import ordinal_sample_stats
+    >>> from psychometrics.structural.ordinal_stats import ordinal_sample_stats
     >>> rng = np.random.default_rng(3)
     >>> z = rng.multivariate_normal([0, 0, 0], [[1, .5, .4], [.5, 1, .3], [.4, .3, 1]], 2000)
     >>> items = pd.DataFrame(np.digitize(z, [-1, 0, 1]) + 1, columns=["a", "b", "c"])

@@ -20,7 +20,7 @@ Contract (what an engine uses)
 ------------------------------
 :func:`ordinal_implied` returns the model's ``wls_obs`` counterpart (thresholds, then the
 correlations below the diagonal column by column, as
-:attr:`psychometrics.sem.ordinal_stats.OrdinalGroupStats.wls_obs`), plus the full
+:attr:`psychometrics.structural.ordinal_stats.OrdinalGroupStats.wls_obs`), plus the full
 :math:`\Theta` and :math:`\delta` the parameterization implies.
 
 :func:`ordinal_jacobian` returns its derivatives with respect to every element of each
@@ -30,7 +30,7 @@ column by column, as R's ``lav_matrix_vech``; a symmetric off-diagonal element m
 entries), ``"tau"`` (q), ``"nu"`` (p), ``"alpha"`` (m) and ``"delta"`` (p, zero in the
 theta parameterization). The engine's :math:`\Delta_g` is these columns picked (and
 summed, for parameters shared by several elements) by its parameter table; it goes with
-the group's ``wls_v`` and ``gamma`` into :mod:`psychometrics.sem.robust`.
+the group's ``wls_v`` and ``gamma`` into :mod:`psychometrics.structural.wls_robust`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psychometrics.sem.ordinal_stats import vech_pairs
+from psychometrics.structural.ordinal_stats import vech_pairs
 
 __all__ = ["OrdinalImplied", "ordinal_implied", "ordinal_jacobian"]
 

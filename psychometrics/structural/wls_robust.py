@@ -13,7 +13,7 @@ no model. Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
     ``WLS.V`` / ``WLS.VD``.
 ``gamma[g]`` (s_g, s_g)
     :math:`\Gamma_g`, N_g times the asymptotic covariance of the sample statistics
-    (:attr:`psychometrics.sem.ordinal_stats.OrdinalGroupStats.gamma`).
+    (:attr:`psychometrics.structural.ordinal_stats.OrdinalGroupStats.gamma`).
 ``nobs``
     :math:`N_g`.
 ``constraints`` (optional, (c, npar))

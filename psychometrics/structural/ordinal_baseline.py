@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from psychometrics.results import ResultMixin
-from psychometrics.sem.ordinal_stats import OrdinalSampleStats, vech_pairs
-from psychometrics.sem.robust import (
+from psychometrics.structural.ordinal_stats import OrdinalSampleStats, vech_pairs
+from psychometrics.structural.wls_robust import (
     RobustTest,
     _pvalue,
     mean_var_adjusted_test,
@@ -61,7 +61,7 @@ def independence_tests(stats: OrdinalSampleStats, *, weight: str = "dwls",
     Parameters
     ----------
     stats
-        Stage-1 statistics (:func:`psychometrics.sem.ordinal_stats.ordinal_sample_stats`,
+        Stage-1 statistics (:func:`psychometrics.structural.ordinal_stats.ordinal_sample_stats`,
         with Gamma).
     weight
         ``"dwls"`` (WLSMV, WLSM, DWLS), ``"uls"`` (ULSMV, ULSM, ULS) or ``"wls"`` (full
@@ -76,12 +76,12 @@ def independence_tests(stats: OrdinalSampleStats, *, weight: str = "dwls",
     -------
     IndependenceTests
         ``stat``, ``df``, ``pvalue``, ``stat_group`` (the standard statistic) and
-        ``robust`` (a :class:`psychometrics.sem.robust.RobustTest`, or None).
+        ``robust`` (a :class:`psychometrics.structural.wls_robust.RobustTest`, or None).
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from psychometrics.sem.ordinal_stats import ordinal_sample_stats
+    >>> from psychometrics.structural.ordinal_stats import ordinal_sample_stats
     >>> rng = np.random.default_rng(5)
     >>> z = rng.normal(size=(500, 1)) + rng.normal(size=(500, 4))
     >>> st = ordinal_sample_stats(pd.DataFrame(np.digitize(z, [-1, 0, 1]), columns=list("abcd")))

@@ -1,1 +1,0 @@
-"""Structural equation models: the SEM/CFA engine and its pieces."""
