@@ -246,11 +246,16 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
     incomplete = np.isnan(X).any(axis=1)
     if incomplete.any():
         rows = np.flatnonzero(incomplete)
-        shown = ", ".join(str(r + 2) for r in rows[:5])
+        more = " ..." if rows.size > 5 else ""
+        index = data.index
+        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+            where = "spreadsheet rows " + ", ".join(str(r + 2) for r in rows[:5])
+        else:  # a subset or an id index: name the rows by their labels
+            where = "index " + ", ".join(str(index[r]) for r in rows[:5])
         warnings.warn(
             f"{rows.size} of {X.shape[0]} rows have a missing answer and were left out "
-            f"(listwise, as lavaan for ordered items); spreadsheet rows {shown}"
-            + (" ..." if rows.size > 5 else ""), PsychometricsWarning, stacklevel=3)
+            f"(listwise, as lavaan for ordered items): {where}{more}",
+            PsychometricsWarning, stacklevel=3)
         X = X[~incomplete]
         if g_values is not None:
             g_values = g_values[~incomplete]
