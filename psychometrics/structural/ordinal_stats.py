@@ -247,11 +247,8 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
     if incomplete.any():
         rows = np.flatnonzero(incomplete)
         more = " ..." if rows.size > 5 else ""
-        index = data.index
-        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
-            where = "spreadsheet rows " + ", ".join(str(r + 2) for r in rows[:5])
-        else:  # a subset or an id index: name the rows by their labels
-            where = "index " + ", ".join(str(index[r]) for r in rows[:5])
+        # the rows' index labels: a DataFrame does not know which file row it came from
+        where = "index " + ", ".join(str(data.index[r]) for r in rows[:5])
         warnings.warn(
             f"{rows.size} of {X.shape[0]} rows have a missing answer and were left out "
             f"(listwise, as lavaan for ordered items): {where}{more}",
