@@ -193,3 +193,8 @@ def test_model_tests_from_our_stage1(fit: str, own_stage1) -> None:
     assert t.stat == pytest.approx(rec["fit_measures"]["chisq.scaled"], rel=TOL_DATA)
     se = np.sqrt(np.diag(robust_vcov(delta, weight, gamma, nobs, constraints=con)))
     np.testing.assert_allclose(se, np.sqrt(np.diag(np.array(rec["vcov"]))), rtol=TOL_DATA)
+
+
+def test_independence_summary(own_stage1) -> None:
+    text = independence_tests(own_stage1["hs_groups"]).summary()
+    assert "standard   chisq" in text and "scaled.shifted chisq" in text and "df 72" in text

@@ -45,6 +45,15 @@ class IndependenceTests(ResultMixin):
 
     _title = "Independence (baseline) model"
 
+    def summary(self, digits: int = 3) -> str:
+        lines = [self._title, "=" * len(self._title),
+                 f"standard   chisq {self.stat:.{digits}f}  df {self.df}  p {self.pvalue:.4g}"]
+        if self.robust is not None:
+            r = self.robust
+            lines.append(f"{r.test:<10} chisq {r.stat:.{digits}f}  df {r.df:.{digits}f}  "
+                         f"p {r.pvalue:.4g}  scaling {r.scaling_factor:.{digits}f}")
+        return "\n".join(lines)
+
 
 def _weight(group, weight: str) -> np.ndarray:
     if weight == "dwls":
