@@ -365,6 +365,8 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Parallel analysis", "Exploratory factor analysis",
                                         "Confirmatory factor analysis",
                                         "Effect sizes, group comparisons and change",
+                                        "Ordinal stage 1 (thresholds, polychorics, Gamma)",
+                                        "Omega for categorical indicators",
                                         "EFA rotations",
                                         "EFA extraction and factor scores",
                                         "Principal components", "Parallel analysis options",

@@ -1,4 +1,4 @@
-"""The (D)WLS robust algebra (psychometrics.structural.robust_wls) against lavaan 0.6.14.
+"""The (D)WLS robust algebra (psychometrics.structural.wls_robust) against lavaan 0.6.14.
 
 Pure algebra: every input (Delta, the weight, Gamma, N, the DWLS statistic, the constraint
 Jacobian) is lavaan's own, from tests/reference/ordinal.R (ordinal/robust.json and
@@ -19,7 +19,7 @@ from reference_data import REF
 import psychometrics as pm
 from psychometrics.structural.ordinal_baseline import independence_tests
 from psychometrics.structural.ordinal_stats import ordinal_sample_stats
-from psychometrics.structural.robust_wls import (
+from psychometrics.structural.wls_robust import (
     UGammaTraces,
     expected_information,
     information_inverse,
@@ -193,3 +193,8 @@ def test_model_tests_from_our_stage1(fit: str, own_stage1) -> None:
     assert t.stat == pytest.approx(rec["fit_measures"]["chisq.scaled"], rel=TOL_DATA)
     se = np.sqrt(np.diag(robust_vcov(delta, weight, gamma, nobs, constraints=con)))
     np.testing.assert_allclose(se, np.sqrt(np.diag(np.array(rec["vcov"]))), rtol=TOL_DATA)
+
+
+def test_independence_summary(own_stage1) -> None:
+    text = independence_tests(own_stage1["hs_groups"]).summary()
+    assert "standard   chisq" in text and "scaled.shifted chisq" in text and "df 72" in text

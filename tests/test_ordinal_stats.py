@@ -171,9 +171,12 @@ def test_empty_category_in_a_group_is_an_error() -> None:
 def test_missing_answers_are_left_out_listwise_with_a_warning() -> None:
     frame = _read("bfi_ac_first150").astype(float)
     frame.iloc[[3, 7], 2] = np.nan
-    with pytest.warns(PsychometricsWarning, match=r"2 of 150 rows .* spreadsheet rows 5, 9"):
+    with pytest.warns(PsychometricsWarning, match=r"2 of 150 rows .*: index 3, 7$"):
         res = ordinal_sample_stats(frame, gamma=False)
     assert res[0].nobs == 148
+    subset = frame.iloc[2:]  # rows are named by their index labels, not positions
+    with pytest.warns(PsychometricsWarning, match=r"2 of 148 rows .*: index 3, 7$"):
+        ordinal_sample_stats(subset, gamma=False)
     with pytest.raises(ValueError, match="missing must be 'listwise'"):
         ordinal_sample_stats(frame, missing="pairwise")
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from psychometrics.results import ResultMixin
 from psychometrics.structural.ordinal_stats import OrdinalSampleStats, vech_pairs
-from psychometrics.structural.robust_wls import (
+from psychometrics.structural.wls_robust import (
     RobustTest,
     _pvalue,
     mean_var_adjusted_test,
@@ -44,6 +44,15 @@ class IndependenceTests(ResultMixin):
     robust: RobustTest | None
 
     _title = "Independence (baseline) model"
+
+    def summary(self, digits: int = 3) -> str:
+        lines = [self._title, "=" * len(self._title),
+                 f"standard   chisq {self.stat:.{digits}f}  df {self.df}  p {self.pvalue:.4g}"]
+        if self.robust is not None:
+            r = self.robust
+            lines.append(f"{r.test:<10} chisq {r.stat:.{digits}f}  df {r.df:.{digits}f}  "
+                         f"p {r.pvalue:.4g}  scaling {r.scaling_factor:.{digits}f}")
+        return "\n".join(lines)
 
 
 def _weight(group, weight: str) -> np.ndarray:
@@ -76,7 +85,7 @@ def independence_tests(stats: OrdinalSampleStats, *, weight: str = "dwls",
     -------
     IndependenceTests
         ``stat``, ``df``, ``pvalue``, ``stat_group`` (the standard statistic) and
-        ``robust`` (a :class:`psychometrics.structural.robust_wls.RobustTest`, or None).
+        ``robust`` (a :class:`psychometrics.structural.wls_robust.RobustTest`, or None).
 
     Examples
     --------

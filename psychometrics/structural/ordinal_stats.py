@@ -37,7 +37,7 @@ An estimator of the DWLS family minimises, as lavaan's ``lav_model_objective``,
 identity; WLS: ``inv(gamma)``); the test statistic is :math:`T = 2 N F = \sum_g (N_g - 1)
 (s_g - \sigma_g)' W_g (s_g - \sigma_g)`. Its standard errors and robust tests need the Jacobian
 :math:`\Delta_g = \partial\sigma_g/\partial\theta'`, ``W_g`` and ``Gamma_g``: see
-:mod:`psychometrics.structural.robust_wls`.
+:mod:`psychometrics.structural.wls_robust`.
 
 Data conventions (lavaan's)
 ---------------------------
@@ -246,11 +246,13 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
     incomplete = np.isnan(X).any(axis=1)
     if incomplete.any():
         rows = np.flatnonzero(incomplete)
-        shown = ", ".join(str(r + 2) for r in rows[:5])
+        more = " ..." if rows.size > 5 else ""
+        # the rows' index labels: a DataFrame does not know which file row it came from
+        where = "index " + ", ".join(str(data.index[r]) for r in rows[:5])
         warnings.warn(
             f"{rows.size} of {X.shape[0]} rows have a missing answer and were left out "
-            f"(listwise, as lavaan for ordered items); spreadsheet rows {shown}"
-            + (" ..." if rows.size > 5 else ""), PsychometricsWarning, stacklevel=3)
+            f"(listwise, as lavaan for ordered items): {where}{more}",
+            PsychometricsWarning, stacklevel=3)
         X = X[~incomplete]
         if g_values is not None:
             g_values = g_values[~incomplete]
@@ -630,7 +632,7 @@ def ordinal_sample_stats(
 
     Step 1, per item: :math:`\hat\tau_k = \Phi^{-1}(\sum_{c \le k} n_c / N)` (the probit
     maximum-likelihood thresholds). Step 2, per pair with the thresholds fixed:
-    :math:`\hat\rho = \mathrm{arg\,max}_\rho \sum_{ab} n_{ab} \log \pi_{ab}(\rho)`, with
+    :math:`\hat\rho = \arg\max_\rho \sum_{ab} n_{ab} \log \pi_{ab}(\rho)`, with
     :math:`\pi_{ab}` the bivariate normal probability of cell (a, b). Step 3 (Muthén 1984):
     with :math:`s_i` respondent i's scores of the step-1 and step-2 likelihoods and
     :math:`B` the matrix of their derivatives (block triangular, because each correlation

@@ -1,7 +1,8 @@
-# Reference results for psychometrics.structural.ordinal_stats (stage 1 of lavaan's categorical
-# estimation: thresholds, polychoric correlations, their asymptotic covariance Gamma and the
-# DWLS weight), psychometrics.structural.robust_wls (the WLSMV test-statistic and sandwich algebra) and
-# psychometrics.coefficients.omega_categorical (semTools' compRelSEM for ordered indicators).
+# Reference results for psychometrics.structural.ordinal_stats (stage 1 of lavaan's
+# categorical estimation: thresholds, polychoric correlations, their asymptotic covariance
+# Gamma and the DWLS weight), ordinal_baseline and ordinal_implied, wls_robust (the WLSMV
+# test-statistic and sandwich algebra) and psychometrics.coefficients.omega_categorical
+# (semTools' compRelSEM for ordered indicators).
 #
 # Run from the repository root:  Rscript tests/reference/ordinal.R
 # Needs lavaan 0.6.14, semTools 0.5.6, psych 2.2.9 (data only) and jsonlite. Writes the data
@@ -212,3 +213,33 @@ save_json(list(
   rho = mat(poly_hs$rho),
   total = as.list(alpha_hs$total)
 ), "ordinal_alpha_unequal")
+
+# ---------------------------------------------------------------------------------------------
+# implied thresholds / correlations and Delta from the model matrices (delta and theta
+# parameterizations; a two-group fit with free scale factors and factor means)
+# ---------------------------------------------------------------------------------------------
+
+fit_hs_theta <- cfa(m_hs, data = hs_items, ordered = TRUE, estimator = "WLSMV",
+                    parameterization = "theta")
+implied <- function(fit) {
+  est <- lavInspect(fit, "est", drop.list.single.group = FALSE)
+  free <- lavInspect(fit, "free", drop.list.single.group = FALSE)
+  wls <- lavInspect(fit, "wls.est", drop.list.single.group = FALSE)
+  D <- lavInspect(fit, "delta", drop.list.single.group = FALSE)
+  keep <- c("lambda", "theta", "psi", "nu", "alpha", "tau", "delta")
+  lapply(seq_along(est), function(g) list(
+    est = lapply(est[[g]][intersect(keep, names(est[[g]]))], function(x) unname(unclass(x))),
+    free = lapply(free[[g]][intersect(keep, names(free[[g]]))], function(x) unname(unclass(x))),
+    th_item = unname(fit@Model@th.idx[[g]]),
+    wls_est = unname(wls[[g]]),
+    delta = unname(D[[g]])
+  ))
+}
+save_json(list(
+  note = "lavaan 0.6.14: lavInspect(fit, 'est' / 'free' / 'wls.est' / 'delta')",
+  npar = list(bfi_ac = lavInspect(fit_ac, "npar"), hs_groups_equal = lavInspect(fit_hs_mg_eq, "npar"),
+              hs_theta = lavInspect(fit_hs_theta, "npar")),
+  bfi_ac = implied(fit_ac),
+  hs_groups_equal = implied(fit_hs_mg_eq),
+  hs_theta = implied(fit_hs_theta)
+), "implied")
