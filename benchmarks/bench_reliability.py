@@ -11,12 +11,19 @@ Run by hand:  python benchmarks/bench_reliability.py [--r] [--repeat N]
 * polychoric on the 25 bfi items and split_half by brute force on 20 bfi items (with
   ``--r``: psych's times).
 
+* the edges (issue 17): alpha with every table on 1,000 x 20 against pingouin's alpha alone;
+  2,000 x 800 (many items: med_r from one sort, O(k^2) memory) against pingouin; 1,000,000 x
+  20 with 1% missing cells against the same data complete (time ratio, and peak memory
+  against the input's size, measured with tracemalloc); with ``--r`` psych::alpha on the
+  first two.
+
 The machine is shared; each timing is the best of ``--repeat`` runs after a warm-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -25,9 +32,10 @@ import numpy as np
 import pandas as pd
 from _timing import best_of, run_r
 
-import psychometrics as pm
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # time this checkout, not whichever copy is installed
+import psychometrics as pm  # noqa: E402
+
 BFI = ROOT / "tests" / "reference" / "data" / "bfi.csv"
 
 
@@ -51,12 +59,74 @@ def line(label: str, seconds: float | None, base: float | None = None) -> None:
     print(f"  {label:<50} {seconds * 1000:9.1f} ms{ratio}")
 
 
+def peak_mb(fn) -> float:
+    """Peak memory (MB) that ``fn`` allocates through numpy/Python (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def r_alpha_time(X: np.ndarray, label: str) -> float | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.bin"
+        X.astype("<f8").T.tofile(path)
+        n, k = X.shape
+        reps = 5 if n * k < 1e5 else 1
+        return r_time(
+            f"suppressMessages(library(psych)); x <- as.data.frame(matrix(readBin('{path}', "
+            f"'double', {n * k}), ncol = {k})); t <- system.time(for (i in 1:{reps}) "
+            f"alpha(x, warnings = FALSE, check.keys = FALSE))[['elapsed']] / {reps}; cat(t)")
+
+
+def edges(args: argparse.Namespace) -> None:
+    """Issue 17's edges: small n, many items, missing cells."""
+    try:
+        import pingouin
+    except ImportError:
+        pingouin = None
+    for n, k in ((1_000, 20), (2_000, 800)):
+        X = likert(n, k, 7)
+        frame = pd.DataFrame(X, columns=[f"i{j}" for j in range(k)])
+        rep = args.repeat * (20 if n * k < 1e5 else 1)
+        print(f"\nalpha, {n:,} x {k} complete (every table)")
+        t_ours = best_of(lambda f=frame: pm.alpha(f), rep)
+        line("psychometrics.alpha (all tables, Feldt CI)", t_ours, t_ours)
+        print(f"    peak memory {peak_mb(lambda f=frame: pm.alpha(f)):.1f} MB "
+              f"(input {X.nbytes / 1e6:.1f} MB)")
+        if pingouin is not None:
+            t_pg = best_of(lambda f=frame: pingouin.cronbach_alpha(f), rep)
+            line(f"pingouin {pingouin.__version__} cronbach_alpha (alpha + CI only)", t_pg,
+                 t_ours)
+        if args.r:
+            line("R psych::alpha", r_alpha_time(X, "R"), t_ours)
+    n, k = 1_000_000, 20
+    X = likert(n, k, 8)
+    Xm = X.copy()
+    Xm[np.random.default_rng(9).random(X.shape) < 0.01] = np.nan
+    print(f"\nalpha, {n:,} x {k}: 1% missing cells (pairwise) against complete")
+    t_c = best_of(lambda: pm.alpha(X), args.repeat)
+    t_m = best_of(lambda: pm.alpha(Xm), args.repeat)
+    line("complete", t_c, t_c)
+    line("1% missing cells (pairwise, blocked pass)", t_m, t_c)
+    print(f"    peak memory with missing cells {peak_mb(lambda: pm.alpha(Xm)):.1f} MB "
+          f"beyond the input ({Xm.nbytes / 1e6:.0f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--r", action="store_true", help="also time R psych (slow)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--edges", action="store_true", help="only the issue-17 edge cases")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.edges:
+        edges(args)
+        return
 
     n, k = 1_000_000, 20
     X = likert(n, k, 1)
@@ -136,6 +206,8 @@ def main() -> None:
                           "cat(system.time(splitHalf(bfi[, 1:20], brute = TRUE))"
                           "[['elapsed']])")
             line("R psych::splitHalf(brute = TRUE)", t_rs, t_split)
+
+    edges(args)
 
 
 if __name__ == "__main__":

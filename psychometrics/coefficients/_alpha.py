@@ -11,6 +11,7 @@ shared by ``_split_half`` and ``_ordinal``; psych's ``smc`` comes from ``factor.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import fdtri, ndtri
 
+from psychometrics._pass import block_pass
 from psychometrics.errors import NumericalWarning
 from psychometrics.factor._matrix import cov2cor, pinv
 from psychometrics.factor._matrix import smc as psych_smc
@@ -38,6 +40,11 @@ _MAX_CATEGORIES = 10
 # cache when it is copied to int8 for counting
 _BLOCK_CELLS = 163840
 _MIN_BLOCK_ROWS = 1024
+_DROP_COLUMNS = ["raw_alpha", "std_alpha", "g6", "average_r", "signal_noise", "ase", "var_r",
+                 "med_r"]
+_ITEM_COLUMNS = ["n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd"]
+_DROP_INDEX = pd.Index(_DROP_COLUMNS)  # immutable, so shared by every result
+_ITEM_INDEX = pd.Index(_ITEM_COLUMNS[1:])
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,32 +126,34 @@ def _keyed_names(names: Sequence[str], signs: np.ndarray) -> list[str]:
 
 @dataclass
 class _Moments:
-    """Pairwise sufficient statistics of the items (no reversal applied).
+    """Pairwise sufficient statistics of the items (no reversal applied) and the data.
 
     ``count[i, j]`` rows where items i and j are both answered, ``sums[i, j]`` the sum of
-    item i over those rows, ``cross[i, j]`` the sum of x_i * x_j over them. Complete data
-    have ``count`` constant. ``values``/``counts`` are the response frequencies when every
-    answer is one of few values. ``x0``/``mask`` (data with missing set to 0, and where
-    answered) are kept for the row-wise total score when values are missing; complete data
-    have neither. ``data`` is the item matrix read.
+    item i over those rows, ``cross[i, j]`` the sum of x_i * x_j over them, ``sq[i, j]`` the
+    sum of x_i^2 over the rows where j is answered. Complete data have ``count`` constant.
+    ``values``/``counts`` are the response frequencies when every answer is one of few
+    values; ``lo``/``hi`` each item's smallest and largest answer; ``score`` the row-mean
+    score parts of the keyed items (see :func:`psychometrics._pass.block_pass`) for the
+    signs ``score_signs``. ``data`` is the item matrix read (kept for psych's first-row rule
+    and for a second pass when an item without variance leaves the score).
     """
 
     data: np.ndarray
     count: np.ndarray
     sums: np.ndarray
     cross: np.ndarray
+    sq: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    complete: bool
     values: np.ndarray | None = None
     counts: np.ndarray | None = None
-    x0: np.ndarray | None = None
-    mask: np.ndarray | None = None
+    score: dict[str, np.ndarray] | None = None
+    score_signs: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
         return int(self.data.shape[0])
-
-    @property
-    def complete(self) -> bool:
-        return self.mask is None
 
     @property
     def n_obs(self) -> np.ndarray:
@@ -172,60 +181,74 @@ class _Moments:
         if self.complete:
             with np.errstate(invalid="ignore", divide="ignore"):
                 return cov2cor(self.covariance())
-        assert self.x0 is not None and self.mask is not None
-        sq = (self.x0 * self.x0).T @ self.mask  # sum of x_i^2 over rows where j is answered
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = self.cross - self.sums * self.sums.T / self.count
-            var_i = sq - self.sums**2 / self.count
+            var_i = self.sq - self.sums**2 / self.count
             r = cov / np.sqrt(var_i * var_i.T)
         np.fill_diagonal(r, 1.0)
         return r
 
+    def first_row(self, columns: np.ndarray) -> np.ndarray:
+        """The first respondent's answers to ``columns`` (psych adds them for dropped items)."""
+        return self.data[0, columns]
 
-def _count_true(B: np.ndarray) -> np.ndarray:
-    """Per-column number of True values of a 2-D boolean array, fast for either layout."""
-    k = B.shape[1]
-    if B.flags.f_contiguous:
-        return np.array([np.count_nonzero(B[:, j]) for j in range(k)], dtype=np.int64)
-    if not B.flags.c_contiguous:
-        return B.sum(axis=0, dtype=np.int64)
-    # Row-major: add 255 rows at a time as bytes (no overflow), then widen. The row width is a
-    # multiple of k so each byte lane always belongs to the same column.
-    flat = B.reshape(-1).view(np.uint8)
-    width = max(1, 1024 // k) * k
-    chunk = width * 255
-    full = flat.size // chunk
-    out = np.zeros(k, dtype=np.int64)
-    if full:
-        lanes = flat[: full * chunk].reshape(full, 255, width).sum(axis=1, dtype=np.uint8)
-        out += lanes.sum(axis=0, dtype=np.int64).reshape(-1, k).sum(axis=0)
-    tail = flat[full * chunk :]
-    if tail.size:
-        out += tail.reshape(-1, k).sum(axis=0, dtype=np.int64)
-    return out
+    def block_range(self, gi: np.ndarray) -> tuple[float, float]:
+        """Smallest and largest answer over the given items (psych's min/max of the block)."""
+        if not np.isnan(self.lo[gi]).any():
+            return float(np.nanmin(self.lo[gi])), float(np.nanmax(self.hi[gi]))
+        X = self.data
+        if gi.size == X.shape[1]:
+            return float(np.nanmin(X)), float(np.nanmax(X))
+        return (float(min(np.nanmin(X[:, j]) for j in gi)),
+                float(max(np.nanmax(X[:, j]) for j in gi)))
+
+    def row_mean_stats(self, gi: np.ndarray, s: np.ndarray,
+                       adjust: float) -> tuple[float, float, np.ndarray]:
+        """Mean and sd of the row-mean score and its pairwise correlation with each keyed
+        item (from the pass's score parts; a second pass when items left the score)."""
+        k = self.data.shape[1]
+        if (self.score is None or gi.size != k or self.score_signs is None
+                or not np.array_equal(self.score_signs, s)):
+            full = np.zeros(k)
+            full[gi] = s
+            sub = self.data if gi.size == k else self.data[:, gi]
+            parts = block_pass(sub, count_values=False, signs=s, block_cells=_BLOCK_CELLS,
+                               min_rows=_MIN_BLOCK_ROWS, ranges=False)
+            return _score_stats(parts.score, parts.count, parts.sums, parts.cross, s, adjust)
+        return _score_stats(self.score, self.count, self.sums, self.cross, s, adjust)
 
 
-def _small_integer_counts(
-    X: np.ndarray, mask: np.ndarray, n_obs: np.ndarray, sq_sums: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Counts of each value per item when all answers are integers in [-127, 127] (data
-    with missing values; complete data are counted during :func:`_complete_pass`).
+def _score_stats(sc: dict[str, np.ndarray], count: np.ndarray, sums: np.ndarray,
+                 cross: np.ndarray, s: np.ndarray,
+                 adjust: float) -> tuple[float, float, np.ndarray]:
+    """Row-mean score statistics from the score parts: t = a + adjust * b per row.
 
-    One cast to int8, with -128 marking missing, and a byte compare per value; the cast is
-    then verified exactly by :func:`_verify_counts`.
+    Rows that answered item j all have a score, so an item's pairwise rows with the score
+    are simply its answered rows.
     """
-    with np.errstate(invalid="ignore", over="ignore"):
-        codes = X.astype(np.int8)
-    np.putmask(codes, ~mask, np.int8(-128))
-    lo = int(np.where(codes == -128, np.int8(127), codes).min())
-    hi = int(codes.max())
-    if lo == -128 or hi - lo + 1 > 64 or hi < lo:
-        return None
-    values = np.arange(lo, hi + 1, dtype=np.int64)
-    counts = np.empty((X.shape[1], values.size), dtype=np.int64)
-    for i, v in enumerate(range(lo, hi + 1)):
-        counts[:, i] = _count_true(codes == v)  # a Python int keeps the compare in int8
-    return _verify_counts((values, counts), n_obs, sq_sums)
+    d = adjust
+    A, B, AA, AB, BB = sc["sum"]
+    n_ans = float(sc["answered"][0])
+    sum_t = A + d * B
+    sum_tt = AA + 2 * d * AB + d * d * BB
+    mean_t = sum_t / n_ans
+    sd_t = math.sqrt(max((sum_tt - sum_t * mean_t) / (n_ans - 1), 0.0))
+    it = sc["item"]
+    st = it[:, 0] + d * it[:, 1]
+    stt = it[:, 2] + 2 * d * it[:, 3] + d * d * it[:, 4]
+    stx = sc["x0"][:, 0] + d * sc["x0"][:, 1]
+    N = np.diag(count)
+    sx = np.diag(sums)
+    sxx = np.diag(cross)
+    r = s < 0
+    # reversed item a - x: transform its sums instead of the data
+    sxx = np.where(r, adjust**2 * N - 2 * adjust * sx + sxx, sxx)
+    stx = np.where(r, adjust * st - stx, stx)
+    sx = np.where(r, adjust * N - sx, sx)
+    cov = (stx - st * sx / N) / (N - 1)
+    var_t = (stt - st * st / N) / (N - 1)
+    var_x = (sxx - sx * sx / N) / (N - 1)
+    return float(mean_t), float(sd_t), cov / np.sqrt(var_t * var_x)
 
 
 def _general_counts(X: np.ndarray, max_values: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -246,123 +269,28 @@ def _general_counts(X: np.ndarray, max_values: int) -> tuple[np.ndarray, np.ndar
 
 def _few_distinct(X: np.ndarray, max_values: int) -> bool:
     """Cheap test on the first rows: more distinct values there means more overall."""
-    sample = X[:2048]
+    sample = X[:256]
     return np.unique(sample[~np.isnan(sample)]).size <= max_values
 
 
-def _complete_pass(X: np.ndarray, count_values: bool) -> tuple[np.ndarray, Any] | None:
-    """One blocked pass over complete data: X'X and, while possible, counts per value.
-
-    Blocks of about 1.3 MB stay in cache between the cross-product and the int8 copy used
-    for counting. Counting stops (None) as soon as a block holds values that are not small
-    integers; the counts are verified afterwards by :func:`_verify_counts`. Returns None
-    when a missing or infinite value is met, for the caller to switch to the pairwise path.
-    """
-    n, k = X.shape
-    rows = max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // k)
-    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
-    P = np.zeros((k, k))
-    codes = np.empty((rows, k), dtype=np.int8, order=order)
-    equal = np.empty((rows, k), dtype=bool, order=order)
-    acc: dict[int, np.ndarray] = {}
-    totals: dict[int, np.ndarray] = {}
-    since_flush = 0
-
-    def flush() -> None:
-        for v, a in acc.items():
-            totals[v] = totals.get(v, 0) + a.sum(axis=0, dtype=np.int64)
-            a[:] = 0
-
-    counting = count_values
-    for start in range(0, n, rows):
-        Xb = X[start : start + rows]
-        m = Xb.shape[0]
-        Pb = Xb.T @ Xb
-        if not np.isfinite(np.diag(Pb)).all():  # NaN or inf propagates into the diagonal
-            return None
-        P += Pb
-        if not counting:
-            continue
-        c = codes[:m]
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.copyto(c, Xb, casting="unsafe")
-        lo, hi = int(c.min()), int(c.max())
-        if lo == -128 or len(set(range(lo, hi + 1)) | acc.keys()) > 64:
-            counting = False
-            continue
-        e = equal[:m]
-        for v in range(lo, hi + 1):  # Python ints keep the compare in int8
-            np.equal(c, v, out=e)
-            a = acc.get(v)
-            if a is None:
-                a = acc[v] = np.zeros((rows, k), dtype=np.uint8, order=order)
-            np.add(a[:m], e.view(np.uint8), out=a[:m])
-        since_flush += 1
-        if since_flush == 255:  # uint8 accumulators hold at most 255 blocks
-            flush()
-            since_flush = 0
-    if not counting:
-        return P, None
-    flush()
-    values = np.array(sorted(totals), dtype=np.int64)
-    counts = np.stack([totals[int(v)] for v in values], axis=1) if values.size else None
-    return P, (values, counts) if counts is not None else None
-
-
-def _verify_counts(vc: tuple[np.ndarray, np.ndarray] | None, n_obs: np.ndarray,
-                   sq_sums: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Keep integer-cast counts only if they reproduce the data exactly.
-
-    Casting to int8 truncates towards zero and puts an out-of-range value on some int8 of
-    smaller magnitude, so |code| <= |x| with equality only for integers in range: equal sums
-    of squares (and all answers counted) prove every answer was read exactly. The code -128,
-    the one ambiguous cast, is never counted.
-    """
-    if vc is None:
-        return None
-    values, counts = vc
-    if not np.array_equal(counts.sum(axis=1), n_obs.astype(np.int64)):
-        return None
-    if not np.array_equal((counts @ (values * values)).astype(float), sq_sums):
-        return None
-    present = counts.sum(axis=0) > 0
-    return values[present], counts[:, present]
-
-
-def _moments(X: np.ndarray, *, frequencies: bool = True) -> _Moments:
-    """Read the data once into pairwise sums, counts and cross-products."""
-    n, k = X.shape
+def _moments(X: np.ndarray, *, frequencies: bool = True,
+             signs: np.ndarray | None = None) -> _Moments:
+    """Read the data once (:func:`psychometrics._pass.block_pass`) into pairwise sums,
+    counts and cross-products, response counts and, given the keys' ``signs``, the parts
+    of the row-mean score."""
     few = frequencies and _few_distinct(X, _MAX_CATEGORIES)
-    done = _complete_pass(X, few)
-    if done is not None:
-        cross, vc = done
-        n_obs = np.full(k, n)
-        vc = _verify_counts(vc, n_obs, np.diag(cross))
-        if vc is not None:
-            col_sums = (vc[1] @ vc[0]).astype(float)  # exact: the answers are integers
-        else:
-            col_sums = np.ones(n) @ X
-            if few:
-                vc = _general_counts(X, _MAX_CATEGORIES)
-        count = np.full((k, k), float(n))
-        sums = np.broadcast_to(col_sums[:, None], (k, k)).copy()
-        return _Moments(X, count, sums, cross, *(vc or (None, None)))
-    mask = ~np.isnan(X)
-    if np.isinf(X).any():
-        bad = [j for j in range(k) if np.isinf(X[:, j]).any()]
-        raise ValueError(f"items at positions {bad} contain infinite values")
-    x0 = np.where(mask, X, 0.0)
-    m = mask.astype(np.float64)
-    count = m.T @ m
-    sums = x0.T @ m
-    cross = x0.T @ x0
-    vc = None
-    if few:
-        vc = _small_integer_counts(X, mask, np.diag(count), np.diag(cross))
-        if vc is None:
-            vc = _general_counts(X, _MAX_CATEGORIES)
-    return _Moments(X, count, sums, cross, *(vc or (None, None)), x0=x0, mask=m)
-
+    p = block_pass(X, count_values=few, signs=signs, block_cells=_BLOCK_CELLS,
+                   min_rows=_MIN_BLOCK_ROWS, ranges=False)
+    vc = None if p.values is None else (p.values, p.counts)
+    if few and vc is None:
+        vc = _general_counts(X, _MAX_CATEGORIES)
+    if p.complete and vc is not None and np.issubdtype(vc[0].dtype, np.integer):
+        # exact column sums: the answers are integers
+        col = (vc[1] @ vc[0]).astype(float)
+        p.sums = np.broadcast_to(col[:, None], p.sums.shape).copy()
+    return _Moments(X, p.count, p.sums, p.cross, p.sq, p.lo, p.hi, p.complete,
+                    *(vc or (None, None)), score=p.score,
+                    score_signs=None if signs is None else np.asarray(signs, dtype=float))
 
 # --------------------------------------------------------------------------------------------
 # psych's matrix helpers
@@ -435,7 +363,7 @@ def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, flo
     k = C.shape[0]
     sum_r = R.sum()
     av_r = (sum_r - k) / (k * (k - 1))
-    lower = R[np.tril_indices(k, -1)]
+    lower = R[_lower_indices(k)]
     return {
         "raw": k / (k - 1) * (1 - np.trace(C) / C.sum()),
         "std": k / (k - 1) * (1 - k / sum_r),
@@ -444,7 +372,7 @@ def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, flo
         "sn": k * av_r / (1 - av_r),
         "q": _q_statistic(C),
         "var_r": float(np.var(lower, ddof=1)) if lower.size > 1 else math.nan,
-        "med_r": float(np.median(lower)),
+        "med_r": _median(lower),
     }
 
 
@@ -470,6 +398,55 @@ def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
         keep = np.arange(k) != i
         out[i] = psych_smc(R[np.ix_(keep, keep)]).sum()
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _lower_indices(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.tril_indices(k, -1)``, cached (it costs more than alpha's algebra at small k)."""
+    rows, cols = np.tril_indices(k, -1)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array (the mean of the two middle values for even sizes)."""
+    n = values.size
+    part = np.partition(values, [(n - 1) // 2, n // 2])
+    return float((part[(n - 1) // 2] + part[n // 2]) / 2)
+
+
+def _median_r_if_deleted(R: np.ndarray) -> np.ndarray:
+    """For each item i, the median of the off-diagonal correlations without item i.
+
+    The k(k-1)/2 pair correlations are sorted once; dropping item i removes the k-1 pairs
+    that involve it, whose ranks q_0 < ... < q_{k-2} are known. The t-th smallest remaining
+    value sits at rank t + #{l : q_l - l <= t} (q_l - l counts the values kept before q_l),
+    so every median is found in O(k) after one O(k^2 log k) sort: O(k^2) memory, no
+    k x k(k-1)/2 matrix. Equal to ``np.median`` of the remaining values (even counts: the
+    mean of the two middle ones).
+    """
+    k = R.shape[0]
+    rows, cols = _lower_indices(k)
+    values = R[rows, cols]
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    rank = np.empty(values.size, dtype=np.intp)
+    rank[order] = np.arange(values.size)
+    P = np.empty((k, k), dtype=np.intp)
+    P[rows, cols] = rank
+    P[cols, rows] = rank
+    Q = P[~np.eye(k, dtype=bool)].reshape(k, k - 1)
+    Q.sort(axis=1)
+    D = Q - np.arange(k - 1)
+    left = values.size - (k - 1)
+
+    def at(t: int) -> np.ndarray:
+        return ranked[t + (D <= t).sum(axis=1)]
+
+    if left % 2:
+        return at(left // 2)
+    return (at(left // 2 - 1) + at(left // 2)) / 2
 
 
 def _alpha_if_deleted(
@@ -522,11 +499,7 @@ def _alpha_if_deleted(
         var_r = (s2 - s1**2 / n_pairs) / (n_pairs - 1)
     else:
         var_r = np.full(k, np.nan)  # one pair left: R's var() of one value is NA
-    rows, cols = np.tril_indices(k, -1)
-    lower = np.broadcast_to(R[rows, cols], (k, rows.size)).copy()
-    involved = (rows[None, :] == np.arange(k)[:, None]) | (cols[None, :] == np.arange(k)[:, None])
-    lower[involved] = np.nan
-    med_r = np.nanmedian(lower, axis=1)
+    med_r = _median_r_if_deleted(R)
     return {"raw_alpha": raw, "std_alpha": std, "g6": g6, "average_r": av_r,
             "signal_noise": sn, "ase": ase, "var_r": var_r, "med_r": med_r}
 
@@ -609,8 +582,8 @@ def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: 
     if values is None or counts is None:
         return pd.DataFrame()
     present = counts > 0
-    lo = np.array([values[p].min() for p in present])
-    hi = np.array([values[p].max() for p in present])
+    lo = np.where(present, values, np.inf).min(axis=1)
+    hi = np.where(present, values, -np.inf).max(axis=1)
     select = (hi - lo) < _MAX_CATEGORIES + 1
     counts = counts[select]
     used = counts.sum(axis=0) > 0
@@ -619,11 +592,12 @@ def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: 
         return pd.DataFrame()
     counts = counts[:, used]
     responses = counts.sum(axis=1)
-    table = pd.DataFrame(counts / responses[:, None],
-                         index=[n for n, s in zip(names, select, strict=True) if s],
-                         columns=[_value_label(v) for v in values[used]])
-    table["miss"] = 1 - responses / n_rows
-    return table
+    cells = np.empty((counts.shape[0], counts.shape[1] + 1))
+    np.divide(counts, responses[:, None], out=cells[:, :-1])
+    cells[:, -1] = 1 - responses / n_rows
+    index = names if select.all() else [n for n, s in zip(names, select, strict=True) if s]
+    return pd.DataFrame(cells, index=pd.Index(index),
+                        columns=pd.Index([*(_value_label(v) for v in values[used]), "miss"]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -861,7 +835,7 @@ def alpha(
         raise ValueError(f"alpha needs at least 3 respondents, got {n_rows}"
                          + (" complete rows" if missing == "listwise" else ""))
 
-    mom = _moments(X)
+    mom = _moments(X, signs=signs)
     fit = _fit_alpha(mom, names, signs, keys_given=keys is not None)
 
     if ci_method == "feldt":
@@ -907,19 +881,27 @@ def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
     undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r", "mean", "sd")
                  if not np.isfinite(fit[key])]
     k = fit["k"]
+    labels = fit["labels"]
     # psych's own NAs: no ase for a single remaining item, no var_r for a single pair
     expected = {"ase"} if k == 2 else {"var_r"} if k == 3 else set()
-    for table in ("drop", "items"):
-        frame = fit[table]
-        for col in frame.columns:
+    for table, columns in (("drop", _DROP_COLUMNS), ("items", _ITEM_COLUMNS[1:])):
+        bad = ~np.isfinite(fit[table])
+        if not bad.any():
+            continue
+        for c, col in enumerate(columns):
             if col in expected and table == "drop":
                 continue
-            bad_rows = list(frame.index[~np.isfinite(frame[col].to_numpy(dtype=float))])
+            bad_rows = [labels[i] for i in np.flatnonzero(bad[:, c])]
             if bad_rows:
                 undefined.append(f"{col} of {bad_rows}")
     if undefined:
         warnings.warn(f"Some statistics are undefined for these items (NaN or infinite): "
                       f"{'; '.join(undefined)}", NumericalWarning, stacklevel=3)
+    index = pd.Index(labels)
+    fit["drop"] = pd.DataFrame(fit["drop"], index=index, columns=_DROP_INDEX)
+    items = pd.DataFrame(fit["items"], index=index, columns=_ITEM_INDEX)
+    items.insert(0, "n", fit["n_items"])
+    fit["items"] = items
     return fit
 
 
@@ -946,7 +928,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
     gi = np.flatnonzero(good)
     gnames = [names[j] for j in gi]
     s = signs[gi]
-    C0 = cov_all[np.ix_(gi, gi)]
+    C0 = cov_all if k == len(names) else cov_all[np.ix_(gi, gi)]
     if np.isnan(C0).any():
         i, j = np.argwhere(np.isnan(C0))[0]
         raise ValueError(f"items {gnames[i]!r} and {gnames[j]!r} were answered together by "
@@ -990,7 +972,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
             used = mom.counts[gi].sum(axis=0) > 0
             lo, hi = mom.values[used].min(), mom.values[used].max()
         else:
-            lo, hi = _block_range(mom, gi)
+            lo, hi = mom.block_range(gi)
         adjust = float(lo + hi)
     else:
         adjust = 0.0
@@ -1003,13 +985,13 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
 
     # mean score: row means over the answered items (psych's rowMeans(na.rm = TRUE))
     n_bad = int(bad.sum())
-    sum_bad = float(np.nansum(mom.data[0, bad]))
+    sum_bad = float(np.nansum(mom.first_row(np.flatnonzero(bad))))
     if mom.complete:
         mean_t = mu.mean()
         sd_t = float(np.sqrt(sum_c)) / k
         raw_r = c1 / np.sqrt(sum_c * np.diag(C))
     else:
-        mean_t, sd_t, raw_r = _row_mean_stats(mom, gi, s, adjust)
+        mean_t, sd_t, raw_r = mom.row_mean_stats(gi, s, adjust)
     if n_bad:
         mean_t = (k * mean_t + sum_bad) / (k + n_bad)
         sd_t = k * sd_t / (k + n_bad)
@@ -1023,11 +1005,9 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
 
     std_r, r_cor, r_drop = _item_total_r(C, R, smc)
 
-    item_stats = pd.DataFrame({
-        "n": n_obs[gi].astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
-        "r_drop": r_drop, "mean": mu, "sd": sd_items}, index=labels)
-    alpha_drop = pd.DataFrame(drop, index=labels)[
-        ["raw_alpha", "std_alpha", "g6", "average_r", "signal_noise", "ase", "var_r", "med_r"]]
+    # the tables as arrays: checked and turned into DataFrames once by _fit_alpha
+    items = np.column_stack([raw_r, std_r, r_cor, r_drop, mu, sd_items])
+    drop_table = np.column_stack([drop[c] for c in _DROP_COLUMNS])
     if mom.values is not None and mom.counts is not None:
         freq = _response_freq(mom.values, mom.counts[gi], gnames, n_rows,
                               bool((n_obs[gi] < n_rows).any()))
@@ -1037,52 +1017,6 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         "raw": float(tot["raw"]), "std": float(tot["std"]), "g6": float(tot["g6"]),
         "av_r": float(tot["av_r"]), "sn": float(tot["sn"]), "var_r": float(tot["var_r"]),
         "med_r": float(tot["med_r"]), "ase": ase, "mean": float(mean_t), "sd": float(sd_t),
-        "k": k, "good": good,
-        "drop": alpha_drop, "items": item_stats, "freq": freq,
+        "k": k, "good": good, "labels": labels, "n_items": n_obs[gi].astype(int),
+        "drop": drop_table, "items": items, "freq": freq,
     }
-
-
-def _block_range(mom: _Moments, gi: np.ndarray) -> tuple[float, float]:
-    """Smallest and largest answer over the given items (psych's min/max of the block)."""
-    X = mom.data
-    if gi.size == X.shape[1]:
-        return float(np.nanmin(X)), float(np.nanmax(X))
-    return (float(min(np.nanmin(X[:, j]) for j in gi)),
-            float(max(np.nanmax(X[:, j]) for j in gi)))
-
-
-def _row_mean_stats(mom: _Moments, gi: np.ndarray, s: np.ndarray,
-                    adjust: float) -> tuple[float, float, np.ndarray]:
-    """Mean and sd of the row-mean score and its pairwise correlation with each keyed item.
-
-    Rows that answered item j all have a score, so an item's pairwise rows with the score
-    are simply its answered rows.
-    """
-    assert mom.x0 is not None and mom.mask is not None
-    all_items = gi.size == mom.x0.shape[1]
-    x0 = mom.x0 if all_items else mom.x0[:, gi]
-    m = mom.mask if all_items else mom.mask[:, gi]
-    rev = (s < 0).astype(float)
-    row_sum = x0 @ s + adjust * (m @ rev)
-    row_n = m @ np.ones(gi.size)
-    answered = row_n > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(answered, row_sum / row_n, 0.0)
-    scores = t[answered]
-    mean_t = float(scores.mean())
-    sd_t = float(scores.std(ddof=1))
-    N = np.diag(mom.count)[gi]
-    st = m.T @ t
-    stt = m.T @ (t * t)
-    sx = np.diag(mom.sums)[gi]
-    sxx = np.diag(mom.cross)[gi]
-    stx = x0.T @ t
-    r = s < 0
-    # reversed item a - x: transform its sums instead of the data
-    sxx = np.where(r, adjust**2 * N - 2 * adjust * sx + sxx, sxx)
-    stx = np.where(r, adjust * st - stx, stx)
-    sx = np.where(r, adjust * N - sx, sx)
-    cov = (stx - st * sx / N) / (N - 1)
-    var_t = (stt - st * st / N) / (N - 1)
-    var_x = (sxx - sx * sx / N) / (N - 1)
-    return mean_t, sd_t, cov / np.sqrt(var_t * var_x)
