@@ -26,8 +26,8 @@ OVERLAY_EXAMPLE = DOCS / "examples" / "acs-overlay.yaml"
 
 # The models in the order a reader meets them in a file.
 MODELS: list[type[BaseModel]] = [
-    schema.Instrument, schema.Citation, schema.Licence, schema.ResponseScale, schema.Item,
-    schema.Scale, schema.Transform, schema.Band, schema.Published,
+    schema.Instrument, schema.Citation, schema.Licence, schema.ResponseScale, schema.Code, schema.Item,
+    schema.Translation, schema.Scale, schema.Transform, schema.Band, schema.Published,
     schema.PublishedReliability, schema.PublishedStructure, schema.Overlay,
     schema.ItemOverlay,
 ]
