@@ -206,3 +206,25 @@ def test_a_file_whose_wave_column_disagrees_is_named(tmp_path: Path) -> None:
                                         {"path": "y.csv", "wave": "baseline"}])
     with pytest.raises(DataValidationError, match=r"y\.csv: row 2 has wave = 'one_year'"):
         pm.evaluate(path)
+
+
+def test_an_own_instrument_beside_the_study(tmp_path: Path) -> None:
+    from conftest import MINIMAL
+
+    (tmp_path / "demo-scale.yaml").write_text(MINIMAL, encoding="utf-8")
+    rng = np.random.default_rng(3)
+    n = 40
+    data = pd.DataFrame({"pid": np.tile(np.arange(n // 2), 2),
+                         "wave": np.repeat(["pre", "post"], n // 2),
+                         "grp": np.tile(["a", "b"], n // 2),
+                         **{f"Q{j}": rng.integers(1, 5, n) for j in (1, 2, 3)}})
+    data.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.yaml").write_text(
+        "title: Own scale\ndata: [{path: d.csv}]\nid: pid\n"
+        "waves: {column: wave, order: [pre, post]}\ngroups: {grp: {}}\n"
+        "instruments: [{id: demo-scale.yaml, columns: 'Q{n}'}]\n"
+        "comparisons: {groups: [grp]}\n", encoding="utf-8")
+    ev = pm.evaluate(tmp_path / "s.yaml")
+    assert list(ev.change["score"]) == ["demo-scale_total"]
+    assert ev.change["n"].iloc[0] == n // 2
+    assert "demo-scale_total" in pm.evaluation_report(ev).html

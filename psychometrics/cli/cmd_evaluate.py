@@ -49,7 +49,7 @@ def run(study: str | Path, output: str | Path, tables: str | Path | None = None)
                   file=sys.stderr)
     n = len(ev.caveats)
     if n:
-        print(f"note: {n} caveat(s) in the report (small groups, unpaired respondents, "
+        print(f"note: {n} caveat(s) in the report (small groups, statistics not computed, "
               "unusable cells); see its 'Caveats' boxes or caveats.csv", file=sys.stderr)
     return 0
 
