@@ -44,6 +44,8 @@ FITS = {  # fixture -> the stage-1 record of its data
     "hs_wlsmv": "hs",
     "hs_groups_wlsmv": "hs_groups",
     "hs_groups_equal_wlsmv": "hs_groups",
+    "bfi_pairwise_wlsmv": "bfi_pairwise",
+    "bfi_pairwise_groups_wlsmv": "bfi_pairwise_groups",
 }
 
 
@@ -129,6 +131,12 @@ STAGE1_DATA = {
         pd.read_csv(REF / "data" / "hs_ordinal.csv").drop(columns="school")),
     "hs_groups": lambda: ordinal_sample_stats(pd.read_csv(REF / "data" / "hs_ordinal.csv"),
                                               group="school"),
+    "bfi_pairwise": lambda: ordinal_sample_stats(
+        pd.read_csv(REF / "data" / "bfi_ac_first600_missing.csv").drop(columns="gender"),
+        missing="pairwise"),
+    "bfi_pairwise_groups": lambda: ordinal_sample_stats(
+        pd.read_csv(REF / "data" / "bfi_ac_first600_missing.csv"), group="gender",
+        missing="pairwise"),
 }
 # our stage 1 agrees with lavaan's to ~1e-8 (tests/test_ordinal_stats.py); what follows
 # inherits that, so these comparisons hold to 1e-6 (relative)
@@ -174,7 +182,8 @@ def test_independence_model_with_the_full_weight() -> None:
 
 
 @pytest.mark.parametrize("fit", ["bfi_ac_wlsmv", "hs_wlsmv", "hs_groups_wlsmv",
-                                 "hs_groups_equal_wlsmv", "bfi_ac_ulsmv"])
+                                 "hs_groups_equal_wlsmv", "bfi_ac_ulsmv",
+                                 "bfi_pairwise_wlsmv", "bfi_pairwise_groups_wlsmv"])
 def test_model_tests_from_our_stage1(fit: str, own_stage1) -> None:
     """lavaan's Delta and DWLS statistic with our W and Gamma: lavaan's WLSMV test and SEs."""
     rec = ROBUST[fit]

@@ -43,6 +43,11 @@ CASES = {
     "hs": lambda: _stats(_read("hs_ordinal").drop(columns="school")),
     "hs_groups": lambda: _stats(_read("hs_ordinal"), group="school"),
     "bfi_sparse": lambda: _stats(_read("bfi_ac_first150")),
+    # lavaan's missing = "pairwise": 600 bfi rows with their missing answers, one and two groups
+    "bfi_pairwise": lambda: _stats(_read("bfi_ac_first600_missing").drop(columns="gender"),
+                                   missing="pairwise"),
+    "bfi_pairwise_groups": lambda: _stats(_read("bfi_ac_first600_missing"), group="gender",
+                                          missing="pairwise"),
 }
 
 
@@ -80,6 +85,8 @@ def test_stage1_bfi25_matches_lavaan() -> None:
 def test_groups_in_lavaans_order() -> None:
     res = CASES["hs_groups"]()
     assert res.group_labels == tuple(names(STAGE1["group_labels"]))
+    assert CASES["bfi_pairwise_groups"]().group_labels == tuple(
+        names(STAGE1["bfi_pairwise_group_labels"]))
     assert [g.group for g in res.groups] == list(res.group_labels)
     assert res.ntotal == sum(res.nobs) == 301
 
@@ -178,7 +185,16 @@ def test_missing_answers_are_left_out_listwise_with_a_warning() -> None:
     with pytest.warns(PsychometricsWarning, match=r"2 of 148 rows .*: index 3, 7$"):
         ordinal_sample_stats(subset, gamma=False)
     with pytest.raises(ValueError, match="missing must be 'listwise'"):
-        ordinal_sample_stats(frame, missing="pairwise")
+        ordinal_sample_stats(frame, missing="fiml")
+
+
+def test_pairwise_keeps_every_answer() -> None:
+    frame = _read("bfi_ac_first600_missing").drop(columns="gender").astype(float)
+    frame.iloc[5] = np.nan  # a row without any answer is left out, as lavaan
+    with pytest.warns(PsychometricsWarning, match=r"1 of 600 rows have no answer at all"):
+        g = ordinal_sample_stats(frame, missing="pairwise", gamma=False)[0]
+    assert g.nobs == 599
+    assert g.frequencies[0] == tuple(frame["A1"].value_counts().sort_index().astype(int))
 
 
 def test_bad_input_is_named() -> None:

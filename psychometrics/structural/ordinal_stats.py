@@ -48,7 +48,8 @@ Data conventions (lavaan's)
 * In multi-group data every category must occur in every group, as lavaan requires
   (an error names the item, the group and the frequencies).
 * Rows with a missing answer are left out (lavaan's ``missing="listwise"``), with a
-  warning that says how many.
+  warning that says how many; or, with ``missing="pairwise"``, every answer is used (each
+  pair's table from the rows answering both; a missing answer scores 0 in Gamma).
 * Empty cells in a bivariate table: larger than 2 x 2, nothing is added (lavaan's
   ``zero.add = c(0.5, 0)``); a 2 x 2 table with one empty cell gets 0.5 added to it and to
   the opposite cell and taken from the other two (``zero.keep.margins = TRUE``); with two
@@ -201,9 +202,9 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
              categories: Mapping[str, Sequence[float]] | None, missing: str
              ) -> tuple[np.ndarray, list[str], list[np.ndarray], np.ndarray | None,
                         list[str] | None]:
-    if missing != "listwise":
-        raise ValueError(f"missing must be 'listwise' (lavaan's default for ordered items), "
-                         f"got {missing!r}")
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"missing must be 'listwise' (lavaan's default for ordered items) or "
+                         f"'pairwise', got {missing!r}")
     if not isinstance(data, pd.DataFrame):
         if group is not None:
             raise ValueError("group= needs a DataFrame with the group column")
@@ -243,16 +244,19 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
         g_values = gcol.astype(str).to_numpy()
         labels = list(dict.fromkeys(g_values))  # lavaan: order of first appearance
 
-    incomplete = np.isnan(X).any(axis=1)
+    # listwise: rows with any missing answer go; pairwise (lavaan): only rows with none
+    incomplete = (np.isnan(X).any(axis=1) if missing == "listwise"
+                  else np.isnan(X).all(axis=1))
     if incomplete.any():
         rows = np.flatnonzero(incomplete)
         more = " ..." if rows.size > 5 else ""
         # the rows' index labels: a DataFrame does not know which file row it came from
         where = "index " + ", ".join(str(data.index[r]) for r in rows[:5])
-        warnings.warn(
-            f"{rows.size} of {X.shape[0]} rows have a missing answer and were left out "
-            f"(listwise, as lavaan for ordered items): {where}{more}",
-            PsychometricsWarning, stacklevel=3)
+        what = ("have a missing answer and were left out (listwise, as lavaan for ordered "
+                "items)" if missing == "listwise" else "have no answer at all and were left "
+                "out (as lavaan)")
+        warnings.warn(f"{rows.size} of {X.shape[0]} rows {what}: {where}{more}",
+                      PsychometricsWarning, stacklevel=3)
         X = X[~incomplete]
         if g_values is not None:
             g_values = g_values[~incomplete]
@@ -261,11 +265,13 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
 
     levels = []
     for j, name in enumerate(items):
-        vals = np.unique(X[:, j])
+        col = X[:, j]
+        vals = np.unique(col[~np.isnan(col)])
         if vals.size < 2:
             raise DataValidationError(
-                f"item {name!r} has a single answer ({vals[0]:g}) in every complete row: an "
-                "ordered item needs at least 2 categories")
+                f"item {name!r} has "
+                + (f"a single answer ({vals[0]:g})" if vals.size else "no answer")
+                + " in every row used: an ordered item needs at least 2 categories")
         declared = None if categories is None else categories.get(name)
         if declared is not None:
             unknown = sorted(set(vals.tolist()) - {float(v) for v in declared})
@@ -391,7 +397,9 @@ def _loglik(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray, tables: np.ndarray
 
 def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
                  label: str | None, with_gamma: bool) -> OrdinalGroupStats:
-    """``codes``: rows x items, categories 0 .. K_j - 1 (complete)."""
+    """``codes``: rows x items, categories 0 .. K_j - 1, -1 for a missing answer (pairwise:
+    each item's thresholds use its answers, each pair's table the rows answering both, and a
+    missing answer scores 0, as lavaan's NA-skipping cross-products)."""
     N, p = codes.shape
     ncat = np.array([lv.size for lv in levels])
     K = int(ncat.max())
@@ -400,7 +408,8 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
     # --- step 1: thresholds per item (the probit MLE without covariates is closed-form)
     freq = np.zeros((p, K), dtype=np.int64)
     for j in range(p):
-        freq[j, : ncat[j]] = np.bincount(codes[:, j], minlength=ncat[j])
+        cj = codes[:, j]
+        freq[j, : ncat[j]] = np.bincount(cj[cj >= 0], minlength=ncat[j])
         if (freq[j, : ncat[j]] == 0).any():
             raise DataValidationError(
                 f"some categories of item {items[j]!r} are empty{where} (lavaan needs every "
@@ -409,7 +418,7 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
                 f"{' '.join(str(f) for f in freq[j, : ncat[j]])}")
     cuts = np.full((p, K - 1), np.inf)  # +inf pads past an item's last threshold
     for j in range(p):
-        cum = np.cumsum(freq[j, : ncat[j]])[:-1] / N
+        cum = np.cumsum(freq[j, : ncat[j]])[:-1] / freq[j].sum()
         cuts[j, : ncat[j] - 1] = ndtri(cum)
     nth = ncat - 1
     th_item = np.repeat(np.arange(p), nth)
@@ -427,7 +436,8 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
     for s in range(0, N, chunk):
         c = codes[s : s + chunk]
         oh = np.zeros((c.shape[0], p * K))
-        oh[np.arange(c.shape[0])[:, None], onehot_offsets + c] = 1.0
+        r_i, c_j = np.nonzero(c >= 0)
+        oh[r_i, onehot_offsets[c_j] + c[r_i, c_j]] = 1.0
         T += oh.T @ oh
     tables = T.reshape(p, K, p, K)[first, :, second, :]  # (P, K, K), rows: item `first`
     c1, c2 = cuts[first], cuts[second]
@@ -478,8 +488,9 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
                       NumericalWarning, stacklevel=3)
     todo = np.flatnonzero(~fixed)
     if todo.size:
-        x = codes.astype(float)
-        x = (x - x.mean(axis=0)) / x.std(axis=0)
+        # start: the Pearson correlations of the codes (missing answers at the mean)
+        x = np.where(codes >= 0, codes, np.nan).astype(float)
+        x = np.nan_to_num((x - np.nanmean(x, axis=0)) / np.nanstd(x, axis=0))
         pearson = (x.T @ x / N)[first, second]
         start = np.where(np.abs(pearson[todo]) < 1, pearson[todo], 0.0)
         est, conv = _fit_polychorics(work[todo], c1[todo], c2[todo], start)
@@ -574,7 +585,8 @@ def _gamma(codes: np.ndarray, tables: np.ndarray, cuts: np.ndarray, ncat: np.nda
     for j in range(p):
         s = slice(th_start[j], th_start[j] + nth[j])
         Sj = S1[j, : ncat[j], : nth[j]]
-        fj = np.bincount(codes[:, j], minlength=ncat[j]).astype(float)
+        cj = codes[:, j]
+        fj = np.bincount(cj[cj >= 0], minlength=ncat[j]).astype(float)
         A11_inv[s, s] = np.linalg.inv(Sj.T @ (fj[:, None] * Sj))
     w = tables * d_rho
     A22 = (w * d_rho).sum(axis=(1, 2))
@@ -607,9 +619,12 @@ def _gamma(codes: np.ndarray, tables: np.ndarray, cuts: np.ndarray, ncat: np.nda
     for s in range(0, N, chunk):
         c = codes[s : s + chunk]
         sc = np.empty((c.shape[0], q + P))
-        sc[:, th_cols] = S1[th_item, c[:, th_item], th_k]
-        cell = c[:, first] * K + c[:, second]
-        sc[:, q:] = flat_rho[np.arange(P)[None, :], cell]
+        ok = c >= 0
+        c0 = np.where(ok, c, 0)
+        sc[:, th_cols] = np.where(ok[:, th_item], S1[th_item, c0[:, th_item], th_k], 0.0)
+        cell = c0[:, first] * K + c0[:, second]
+        sc[:, q:] = np.where(ok[:, first] & ok[:, second],
+                             flat_rho[np.arange(P)[None, :], cell], 0.0)
         inner += sc.T @ sc
     return N * (B_inv @ inner @ B_inv.T)
 
@@ -655,7 +670,10 @@ def ordinal_sample_stats(
         Optional declared answer values per item (e.g. an instrument's response scale);
         declared values nobody chose are reported in a warning.
     missing
-        ``"listwise"`` (lavaan's default for ordered items).
+        ``"listwise"`` (lavaan's default for ordered items: rows with a missing answer are
+        left out) or ``"pairwise"`` (lavaan's ``missing = "pairwise"``: each threshold from
+        the item's answers, each correlation from the rows answering both; N counts every
+        row with an answer).
     gamma
         Compute Gamma (needed by DWLS/WLS weights, robust SEs and tests).
 
@@ -698,7 +716,8 @@ def ordinal_sample_stats(
     X, names, levels, g_values, labels = _prepare(data, items, group, categories, missing)
     codes = np.empty(X.shape, dtype=np.intp)
     for j, lv in enumerate(levels):
-        codes[:, j] = np.searchsorted(lv, X[:, j])
+        col = X[:, j]
+        codes[:, j] = np.where(np.isnan(col), -1, np.searchsorted(lv, np.nan_to_num(col)))
     if labels is None:
         groups = (_group_stats(codes, names, levels, None, gamma),)
     else:

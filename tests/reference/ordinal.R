@@ -25,6 +25,9 @@ ac_names <- c(paste0("A", 1:5), paste0("C", 1:5))
 bfi_ac <- export(na.omit(bfi[, ac_names]), "bfi_ac_complete")
 bfi25 <- export(na.omit(bfi[, 1:25]), "bfi25_complete")
 bfi_sparse <- export(bfi_ac[1:150, ], "bfi_ac_first150")
+# the first 600 bfi rows with their missing answers (lavaan's missing = "pairwise"), and gender
+bfi_pairwise <- export(cbind(bfi[1:600, ac_names], gender = bfi$gender[1:600]),
+                       "bfi_ac_first600_missing")
 # for reliability the reverse-keyed items are recoded (7 - x): omega of a sum needs them keyed
 bfi_keyed <- bfi_ac
 for (v in c("A1", "C4", "C5")) bfi_keyed[[v]] <- 7L - bfi_keyed[[v]]
@@ -169,6 +172,10 @@ fit_hs_mg <- cfa(m_hs, data = hs_cat, ordered = paste0("x", 1:9), group = "schoo
 fit_hs_mg_eq <- cfa(m_hs, data = hs_cat, ordered = paste0("x", 1:9), group = "school",
                     group.equal = c("thresholds", "loadings"), estimator = "WLSMV")
 fit_sparse <- cfa(m_ac, data = bfi_sparse, ordered = TRUE, estimator = "WLSMV")
+fit_pw <- cfa(m_ac, data = bfi_pairwise[, ac_names], ordered = TRUE, estimator = "WLSMV",
+              missing = "pairwise")
+fit_pw_mg <- cfa(m_ac, data = bfi_pairwise, ordered = ac_names, estimator = "WLSMV",
+                 missing = "pairwise", group = "gender")
 fit_bin <- suppressWarnings(lavCor(binary, ordered = names(binary), estimator = "WLSMV",
                                    output = "fit"))
 
@@ -180,7 +187,10 @@ save_json(list(
   hs_groups = stage1(fit_hs_mg),
   group_labels = lavInspect(fit_hs_mg, "group.label"),
   bfi_sparse = stage1(fit_sparse),
-  binary = stage1(fit_bin)
+  binary = stage1(fit_bin),
+  bfi_pairwise = stage1(fit_pw),
+  bfi_pairwise_groups = stage1(fit_pw_mg),
+  bfi_pairwise_group_labels = lavInspect(fit_pw_mg, "group.label")
 ), "stage1")
 
 save_json(list(
@@ -192,6 +202,8 @@ save_json(list(
   hs_wlsmv = robust(fit_hs),
   hs_groups_wlsmv = robust(fit_hs_mg),
   hs_groups_equal_wlsmv = robust(fit_hs_mg_eq),
+  bfi_pairwise_wlsmv = robust(fit_pw),
+  bfi_pairwise_groups_wlsmv = robust(fit_pw_mg),
   stage1_uls = stage1(fit_ac_uls),
   hs_wls_baseline = cfa(m_hs, data = hs_items, ordered = TRUE,
                         estimator = "WLS")@baseline$test$standard[c("stat", "df")]
