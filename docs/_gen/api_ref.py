@@ -20,7 +20,8 @@ AREAS: list[tuple[str, str, list[str]]] = [
      "instrument.",
      ["reliability", "alpha", "AlphaResult", "ConfidenceInterval", "omega", "OmegaResult",
       "split_half", "SplitHalfResult", "polychoric", "PolychoricResult", "ordinal_alpha",
-      "OrdinalAlphaResult", "ordinal_omega", "sem", "reliable_change"]),
+      "OrdinalAlphaResult", "ordinal_omega", "alpha_interval", "omega_interval",
+      "ReliabilityInterval", "sem", "reliable_change"]),
     ("Factor analysis",
      "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
      "components and confirmatory factor analysis.",

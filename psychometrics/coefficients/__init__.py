@@ -21,6 +21,9 @@ _LAZY: dict[str, str] = {
     "omega": "psychometrics.coefficients._omega",
     "OmegaResult": "psychometrics.coefficients._omega",
     "ordinal_omega": "psychometrics.coefficients._omega",
+    "alpha_interval": "psychometrics.coefficients._intervals",
+    "omega_interval": "psychometrics.coefficients._intervals",
+    "ReliabilityInterval": "psychometrics.coefficients._intervals",
 }
 
 __all__ = sorted(_LAZY)
