@@ -34,8 +34,6 @@ def rotation_area() -> Area:
     data = _factor_data()
     for rec in json.loads((REF / "efa" / "rotations.json").read_text()):
         args = rec["args"] if isinstance(rec["args"], dict) else {}
-        if "delta" in args:
-            continue  # not an efa argument (in the test suite, through rotate())
 
         def compute(case: Case, rec: dict[str, Any] = rec, args: dict = args) -> None:
             kw: dict[str, Any] = {}
