@@ -1,6 +1,11 @@
 """EFA (3 factors, minres, oblimin) on 10,000 x 30 items (run by hand).
 
     python benchmarks/bench_efa.py [--rows 10000] [--items 30] [--missing 0.0] [--repeat 7]
+                                   [--method minres] [--rotation oblimin] [--random-starts 0]
+
+``--method`` and ``--rotation`` take psych's names (any extraction and rotation of
+``pm.efa``), passed to psych::fa too; ``--random-starts`` times the package's random starts
+(GPArotation 2022.10, installed with psych 2.2.9, has none: psych is timed from one start).
 
 Compares ``psychometrics.efa`` with factor-analyzer 0.5.1 and R's ``psych::fa`` (when
 ``Rscript`` with psych and GPArotation is installed). Target: faster than psych::fa.
@@ -75,10 +80,12 @@ suppressPackageStartupMessages({library(psych); library(GPArotation)})
 args <- commandArgs(trailingOnly = TRUE)
 x <- read.csv(args[1])
 reps <- as.integer(args[2])
-f <- fa(x, 3, fm = "minres", rotate = "oblimin")
+fm <- args[3]
+rot <- args[4]
+f <- fa(x, 3, fm = fm, rotate = rot)
 best <- Inf
 for (i in seq_len(reps)) {
-  t <- system.time(fa(x, 3, fm = "minres", rotate = "oblimin"))[["elapsed"]]
+  t <- system.time(fa(x, 3, fm = fm, rotate = rot))[["elapsed"]]
   best <- min(best, t)
 }
 cat(sprintf("%.6f\n", best))
@@ -86,10 +93,11 @@ cat(sprintf("%.15g\n", f$loadings), sep = "")
 """
 
 
-def time_psych(data: pd.DataFrame, repeat: int) -> tuple[float, np.ndarray] | None:
+def time_psych(data: pd.DataFrame, repeat: int, method: str = "minres",
+               rotation: str = "oblimin") -> tuple[float, np.ndarray] | None:
     csv = Path(tempfile.mkdtemp()) / "x.csv"
     data.to_csv(csv, index=False, na_rep="NA")
-    out = run_r(R_SCRIPT, str(csv), str(repeat), label="psych")
+    out = run_r(R_SCRIPT, str(csv), str(repeat), method, rotation, label="psych")
     if out is None:
         return None
     return float(out[0]), np.array([float(v) for v in out[1:]])
@@ -102,24 +110,31 @@ def main() -> None:
     parser.add_argument("--missing", type=float, default=0.0,
                         help="share of responses set missing at random")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--method", default="minres", help="psych's fm")
+    parser.add_argument("--rotation", default="oblimin", help="psych's rotate")
+    parser.add_argument("--random-starts", type=int, default=0)
     args = parser.parse_args()
 
     data = make_data(args.rows, args.items, args.missing)
-    print(f"efa: {args.rows} x {args.items}, 3 factors, minres + oblimin, "
+    print(f"efa: {args.rows} x {args.items}, 3 factors, {args.method} + {args.rotation}"
+          f"{f' ({args.random_starts} random starts)' if args.random_starts else ''}, "
           f"{args.missing:.0%} missing; best of {args.repeat}")
+    kw = {"method": args.method, "rotation": args.rotation,
+          "random_starts": args.random_starts, "seed": 1}
 
-    ours = pm.efa(data, 3)  # warm-up (lazy imports)
-    t_ours = best_of(lambda: pm.efa(data, 3), args.repeat)
-    t_scores = best_of(lambda: pm.efa(data, 3, scores="regression"), args.repeat)
+    ours = pm.efa(data, 3, **kw)  # warm-up (lazy imports)
+    t_ours = best_of(lambda: pm.efa(data, 3, **kw), args.repeat)
+    t_scores = best_of(lambda: pm.efa(data, 3, scores="regression", **kw), args.repeat)
     print(f"  psychometrics.efa                 {t_ours * 1e3:8.1f} ms")
     print(f"  psychometrics.efa (+ scores)      {t_scores * 1e3:8.1f} ms")
 
-    t_fa = time_factor_analyzer(data, args.repeat)
+    t_fa = (time_factor_analyzer(data, args.repeat)
+            if (args.method, args.rotation) == ("minres", "oblimin") else None)
     if t_fa is not None:
         print(f"  factor-analyzer pieces            {t_fa * 1e3:8.1f} ms   "
               f"ratio {t_fa / t_ours:5.1f}x slower than ours")
 
-    r = time_psych(data, args.repeat)
+    r = time_psych(data, args.repeat, args.method, args.rotation)
     if r is not None:
         t_r, load_r = r
         diff = np.abs(load_r.reshape(args.items, 3, order="F") - ours.loadings.to_numpy()).max()

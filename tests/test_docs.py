@@ -371,7 +371,9 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "EFA extraction and factor scores",
                                         "Principal components", "Parallel analysis options",
                                         "Omega: rotations and extractions",
-                                        "Matrix input and covar = TRUE", "Split halves"]
+                                        "Matrix input and covar = TRUE", "Split halves",
+                                        "Small-sample intervals for alpha",
+                                        "Small-sample intervals for omega"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:

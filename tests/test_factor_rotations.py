@@ -66,18 +66,9 @@ def _id(r: dict) -> str:
 @pytest.mark.parametrize("rec", REC, ids=[_id(r) for r in REC])
 def test_rotation_matches_psych(rec: dict, data) -> None:
     args = _kwargs(rec["args"] if isinstance(rec["args"], dict) else {})
-    delta = args.pop("delta", None)
     rotation = None if rec["rotate"] == "none" else rec["rotate"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericalWarning)
-        if delta is not None:
-            # delta is not an efa argument: rotate the unrotated solution directly
-            res = pm.efa(data[rec["data"]], rec["nfactors"], rotation=None)
-            rot = rotate(res.loadings.to_numpy(), rotation, delta=delta)
-            got = rot.loadings * np.sign(rot.loadings.sum(axis=0))
-            order = np.argsort(-np.sum(got**2, axis=0), kind="stable")
-            np.testing.assert_allclose(got[:, order], matrix(rec["loadings"]), atol=TOL_FLAT)
-            return
         res = pm.efa(data[rec["data"]], rec["nfactors"], rotation=rotation, **args)
     assert list(res.loadings.columns) == names(rec["loadings"]["cols"])
     tol = TOL_FLAT if rec["rotate"] in ("geominQ", "geominT", "simplimax") else TOL

@@ -21,7 +21,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
      ["reliability", "alpha", "AlphaResult", "ConfidenceInterval", "omega", "OmegaResult",
       "split_half", "SplitHalfResult", "polychoric", "PolychoricResult", "ordinal_alpha",
       "OrdinalAlphaResult", "ordinal_omega", "omega_categorical", "OmegaCategoricalResult",
-      "sem", "reliable_change"]),
+      "alpha_interval", "omega_interval", "ReliabilityInterval", "sem", "reliable_change"]),
     ("Factor analysis",
      "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
      "components and confirmatory factor analysis.",

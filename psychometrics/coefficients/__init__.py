@@ -23,6 +23,9 @@ _LAZY: dict[str, str] = {
     "ordinal_omega": "psychometrics.coefficients._omega",
     "omega_categorical": "psychometrics.coefficients._omega_categorical",
     "OmegaCategoricalResult": "psychometrics.coefficients._omega_categorical",
+    "alpha_interval": "psychometrics.coefficients._intervals",
+    "omega_interval": "psychometrics.coefficients._intervals",
+    "ReliabilityInterval": "psychometrics.coefficients._intervals",
 }
 
 __all__ = sorted(_LAZY)

@@ -478,6 +478,7 @@ def efa(
     max_iter: int | None = None,
     normalize: bool | None = None,
     gamma: float = 0.0,
+    delta: float = 0.01,
     target: Any = None,
     weights: Any = None,
     random_starts: int = 0,
@@ -550,6 +551,8 @@ def efa(
         ``normalize``; default off, as GPArotation) or of ``varimax`` (default on).
     gamma : float
         oblimin's ``gam`` (0 quartimin, 0.5 biquartimin, 1 covarimin).
+    delta : float
+        geomin's ``delta`` (GPArotation's default 0.01).
     target, weights : array (items x factors), optional
         Target of ``targetT``/``targetQ`` (NaN for free cells) and of ``pstT``/``pstQ``
         with the 0/1 weights of the specified cells, in the unrotated factors' order.
@@ -607,7 +610,7 @@ def efa(
                              covar=bool(covar))
     k, rotation = _check_args(n_factors, method, rotation, scores, ci.n_items)
     warn_few_respondents(ci.n_obs, ci.n_items, "efa")
-    rotation_args = {"normalize": normalize, "gamma": gamma, "target": target,
+    rotation_args = {"normalize": normalize, "gamma": gamma, "delta": delta, "target": target,
                      "weights": weights, "random_starts": random_starts, "seed": seed}
     with small_matrix_blas():
         return _efa_from_input(ci, k, method, rotation, scores, max_iter, rotation_args,
