@@ -488,3 +488,17 @@ def test_every_formula_renders_offline(site: Path, page: str) -> None:
     # pages may not do; a served site has it)
     failed = [e for e in seen.probe["errors"] if "resource failed" in e and "/search/" not in e]
     assert failed == []
+
+
+@needs_mkdocs
+@pytest.mark.skipif(browser.find_chromium() is None, reason="no Chromium binary found")
+@pytest.mark.parametrize("page", ["index", "getting-started", "walkthrough", "reference/cli",
+                                  "how-to/cfa-fit"])
+@pytest.mark.parametrize("width", [1200, 400])
+def test_wide_outputs_stay_inside_the_page(site: Path, page: str, width: int) -> None:
+    """Wide outputs scroll inside their block: the page itself never scrolls sideways."""
+    path = site / ("" if page == "index" else page) / "index.html"
+    seen = browser.render(path.read_text(encoding="utf-8"), base=path.parent, width=width)
+    layout = seen.probe["layout"]
+    assert layout["scrollWidth"] <= width, layout
+    assert layout["minFont"] >= 9, layout["small"]
