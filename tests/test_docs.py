@@ -294,6 +294,11 @@ def test_cli_reference_has_every_command() -> None:
         assert "Traceback" not in example and "exit code 2" not in example, name
 
 
+def test_cli_help_text_is_shown_as_text() -> None:
+    page = cli_ref.page()
+    assert "(default: &lt;ID&gt;-report.html)" in page  # not swallowed as an HTML tag
+
+
 def test_a_new_command_gets_a_generated_example() -> None:
     import argparse
 
