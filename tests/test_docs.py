@@ -28,9 +28,9 @@ from _gen import (  # noqa: E402
     api_ref,
     cli_ref,
     execute,
-    griffe_numpydoc,
     instruments,
     mathml,
+    numpydoc,
     parity,
     schema_ref,
 )
@@ -226,7 +226,7 @@ def test_grouped_parameters_become_one_entry_each() -> None:
     doc = ("Summary.\n\nParameters\n----------\ndata\n    Items.\nci, ci_method, n_boot\n"
            "    The interval.\nmissing : str\n    How.\n\nAttributes\n----------\n"
            "a, b : float\n    Two numbers.\n")
-    out = griffe_numpydoc.rewrite(doc)
+    out = numpydoc.rewrite(doc)
     for name in ("ci", "ci_method", "n_boot"):
         assert f"\n{name}\n    The interval.\n" in out
     assert "\na : float\n    Two numbers.\nb : float\n    Two numbers.\n" in out
@@ -240,7 +240,7 @@ def test_roles_math_and_references_become_markdown() -> None:
            "References\n----------\nCronbach, L. J. (1951). Coefficient alpha and the\n"
            "internal structure. *Psychometrika*, 16, 297-334.\n"
            "Duhachek, A., & Iacobucci, D. (2004). Alpha's standard error.\n")
-    out = griffe_numpydoc.rewrite(doc)
+    out = numpydoc.rewrite(doc)
     assert "[`psychometrics.alpha()`][psychometrics.alpha]" in out
     assert "[`Instrument`][psychometrics.Instrument]" in out
     assert "[`omega()`][psychometrics.omega]" in out
@@ -261,7 +261,7 @@ def test_no_docstring_keeps_sphinx_markup_after_the_rewrite() -> None:
             docs += [inspect.getdoc(m) or "" for k, m in vars(obj).items()
                      if not k.startswith("_") and callable(m)]
         for doc in docs:
-            out = griffe_numpydoc.rewrite(doc)
+            out = numpydoc.rewrite(doc)
             assert not re.search(r":(func|class|meth|attr|mod|data|math):`|\.\. math::",
                                  out), name
 
