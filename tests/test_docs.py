@@ -28,9 +28,9 @@ from _gen import (  # noqa: E402
     api_ref,
     cli_ref,
     execute,
-    griffe_numpydoc,
     instruments,
     mathml,
+    numpydoc,
     parity,
     schema_ref,
 )
@@ -226,7 +226,7 @@ def test_grouped_parameters_become_one_entry_each() -> None:
     doc = ("Summary.\n\nParameters\n----------\ndata\n    Items.\nci, ci_method, n_boot\n"
            "    The interval.\nmissing : str\n    How.\n\nAttributes\n----------\n"
            "a, b : float\n    Two numbers.\n")
-    out = griffe_numpydoc.rewrite(doc)
+    out = numpydoc.rewrite(doc)
     for name in ("ci", "ci_method", "n_boot"):
         assert f"\n{name}\n    The interval.\n" in out
     assert "\na : float\n    Two numbers.\nb : float\n    Two numbers.\n" in out
@@ -240,7 +240,7 @@ def test_roles_math_and_references_become_markdown() -> None:
            "References\n----------\nCronbach, L. J. (1951). Coefficient alpha and the\n"
            "internal structure. *Psychometrika*, 16, 297-334.\n"
            "Duhachek, A., & Iacobucci, D. (2004). Alpha's standard error.\n")
-    out = griffe_numpydoc.rewrite(doc)
+    out = numpydoc.rewrite(doc)
     assert "[`psychometrics.alpha()`][psychometrics.alpha]" in out
     assert "[`Instrument`][psychometrics.Instrument]" in out
     assert "[`omega()`][psychometrics.omega]" in out
@@ -261,7 +261,7 @@ def test_no_docstring_keeps_sphinx_markup_after_the_rewrite() -> None:
             docs += [inspect.getdoc(m) or "" for k, m in vars(obj).items()
                      if not k.startswith("_") and callable(m)]
         for doc in docs:
-            out = griffe_numpydoc.rewrite(doc)
+            out = numpydoc.rewrite(doc)
             assert not re.search(r":(func|class|meth|attr|mod|data|math):`|\.\. math::",
                                  out), name
 
@@ -292,6 +292,11 @@ def test_cli_reference_has_every_command() -> None:
         example = section.split("Example:", 1)[1]
         assert f"$ psychometrics {name}" in example, name
         assert "Traceback" not in example and "exit code 2" not in example, name
+
+
+def test_cli_help_text_is_shown_as_text() -> None:
+    page = cli_ref.page()
+    assert "(default: &lt;ID&gt;-report.html)" in page  # not swallowed as an HTML tag
 
 
 def test_a_new_command_gets_a_generated_example() -> None:
@@ -500,3 +505,17 @@ def test_every_formula_renders_offline(site: Path, page: str) -> None:
     # pages may not do; a served site has it)
     failed = [e for e in seen.probe["errors"] if "resource failed" in e and "/search/" not in e]
     assert failed == []
+
+
+@needs_mkdocs
+@pytest.mark.skipif(browser.find_chromium() is None, reason="no Chromium binary found")
+@pytest.mark.parametrize("page", ["index", "getting-started", "walkthrough", "reference/cli",
+                                  "how-to/cfa-fit"])
+@pytest.mark.parametrize("width", [1200, 400])
+def test_wide_outputs_stay_inside_the_page(site: Path, page: str, width: int) -> None:
+    """Wide outputs scroll inside their block: the page itself never scrolls sideways."""
+    path = site / ("" if page == "index" else page) / "index.html"
+    seen = browser.render(path.read_text(encoding="utf-8"), base=path.parent, width=width)
+    layout = seen.probe["layout"]
+    assert layout["scrollWidth"] <= width, layout
+    assert layout["minFont"] >= 9, layout["small"]

@@ -119,6 +119,7 @@ def test_demo_report_layout(demo_html: str, width: int,
     # nothing sticks out of the page: wide tables and plots scroll inside their own box
     assert layout["scrollWidth"] <= width and layout["bodyWidth"] <= width, layout
     assert layout["minFont"] >= 9, layout["small"]
+    assert layout["spill"] == []  # no element's content runs out of its own box
     sections = {s["id"]: s for s in seen.probe["sections"]}
     assert list(sections) == [sid for sid, _ in SECTIONS]
     for s in sections.values():

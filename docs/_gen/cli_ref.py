@@ -90,6 +90,8 @@ def options_table(command: argparse.ArgumentParser) -> str:
         if action.choices:
             text = (text.rstrip(".") + ". " if text else "") + "Choices: " + ", ".join(
                 f"`{c}`" for c in action.choices) + "."
+        # help text is plain text: "<ID>-report.html" must not become an HTML tag
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         rows.append([_name(action), default_text(action), text or "–"])
     if not rows:
         return "No arguments or options.\n"

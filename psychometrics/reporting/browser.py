@@ -80,8 +80,14 @@ window.addEventListener('load',function(){setTimeout(function(){
   if(size<minFont)minFont=size;
   if(size<9&&small.length<20)small.push(el.tagName+' '+size.toFixed(1)+'px: '
    +el.textContent.trim().slice(0,40));});
+ var spill=[];
+ document.querySelectorAll('body *').forEach(function(el){
+  if(el.closest('svg')||spill.length>=20)return;var st=getComputedStyle(el);
+  if(st.overflowX!=='visible'||!el.clientWidth)return;
+  if(el.scrollWidth>el.clientWidth+1)spill.push(el.tagName+'.'+el.className+' '
+   +el.scrollWidth+'>'+el.clientWidth+': '+(el.textContent||'').trim().slice(0,40));});
  out.layout={viewport:window.innerWidth,scrollWidth:document.documentElement.scrollWidth,
-  bodyWidth:document.body.scrollWidth,minFont:minFont,small:small};
+  bodyWidth:document.body.scrollWidth,minFont:minFont,small:small,spill:spill};
  var pre=document.createElement('pre');pre.id='render-check';pre.textContent=JSON.stringify(out);
  // in a narrow frame (see _framed) the result goes to the top document, which is dumped
  (window.frameElement?parent.document:document).body.appendChild(pre);},0);});

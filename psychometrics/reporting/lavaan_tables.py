@@ -79,7 +79,7 @@ def estimator_line(res: Any) -> str:
     state = (f"converged normally after {res.iterations} iterations" if res.converged
              else f"did NOT converge ({res.iterations} iterations)")
     return (f"Estimator {res.estimator}, {how}; {state}; {res.n_obs} observations used of "
-            f"{res.n_total} rows; standard errors from the expected information.")
+            f"{res.n_total} rows.")
 
 
 def fit_table(fit: pd.Series) -> pd.DataFrame:
