@@ -208,6 +208,10 @@ class ValidationReport:
     id_column, id_source : str or None
         The column that identified respondents and how it was chosen (``"given"``, or
         ``"detected"``: the first id-like column); ``None`` when the index labels did.
+    prepared : PreparedItems
+        The checked item matrix (float32, n x k, with its masks), which
+        ``score(data, instrument, report=report)`` scores without reading the items again.
+        It holds about 7 bytes per cell while the report is kept.
     """
 
     instrument: str

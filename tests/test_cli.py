@@ -105,3 +105,20 @@ def test_help_and_list_start_light(argv):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_reading_options(tmp_path, capsys):
+    path = tmp_path / "eu.txt"
+    path.write_bytes("rid;gse_w;".encode("cp1252") + ";".join(GSE).encode() + b"\n"
+                     + b"\xe9t\xe9;1,5;" + b";".join([b"2"] * 10) + b"\n")
+    out = tmp_path / "s.csv"
+    assert main(["score", "gse", str(path), "--sep", ";", "--decimal", ",", "--encoding",
+                 "cp1252", "--id-column", "rid", "-o", str(out)]) == 0
+    scores = pd.read_csv(out, comment="#")
+    assert scores["rid"].tolist() == ["été"] and scores["gse_total"].tolist() == [20]
+    qualtrics = tmp_path / "q.csv"
+    qualtrics.write_text("rid," + ",".join(GSE) + "\n" + "Q," * 10 + "Q\n"
+                         + "r1," + ",".join(["3"] * 10) + "\n")
+    assert main(["validate", "gse", str(qualtrics), "--skip-rows", "1"]) == 0
+    assert main(["validate", "gse", str(qualtrics), "--skip-rows", "0"]) == 1
+    assert "row 2" in capsys.readouterr().out

@@ -152,3 +152,24 @@ def test_no_traceback_through_the_real_entry_point(files: dict[str, Path]) -> No
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr
         assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_interrupt_and_internal_errors_are_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import psychometrics.cli.cmd_core as core
+
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    def broken(args: argparse.Namespace) -> int:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(core, "cmd_list", interrupted)
+    assert main(["list"]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+    monkeypatch.setattr(core, "cmd_list", broken)
+    monkeypatch.delenv("PSYCHOMETRICS_DEBUG", raising=False)
+    assert main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error (ZeroDivisionError: a bug)") and \
+        err.count("\n") == 1

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import psychometrics as pm
 
@@ -81,3 +84,29 @@ def test_report_renders_in_notebooks():
     data = _frame([["a", 9, 2, 3, 4, 5]])
     html = pm.validate(data, "who5")._repr_html_()
     assert "NOT OK" in html and "out_of_scale" in html
+
+
+@pytest.mark.filterwarnings("ignore:.*hold no answers:psychometrics.errors.PsychometricsWarning")
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.int64, st.tuples(st.integers(1, 40), st.just(5)),
+              elements=st.integers(-100, 7)), st.booleans())
+def test_every_layout_of_the_same_data_validates_and_scores_alike(values, with_missing):
+    # The item matrix is filled from each layout in row blocks (issue 17): an int64 frame,
+    # a float frame with holes, a row-major frame, nullable integers and text must agree.
+    frame = pd.DataFrame(values, columns=WHO)
+    if with_missing:
+        frame = frame.mask(frame == 7)  # float columns with NaN
+    layouts = {
+        "columns": frame,
+        "row-major": pd.DataFrame(np.ascontiguousarray(frame.to_numpy()), columns=WHO),
+        "nullable": frame.astype("Int64") if not with_missing else frame.astype("Float64"),
+        "text": frame.astype(object).where(frame.notna(), "").astype(str),
+    }
+    expected = pm.validate(frame, "who5").problems[["row", "column", "rule"]]
+    scores = pm.score(frame, "who5", on_invalid="nan")
+    for name, data in layouts.items():
+        got = pm.validate(data, "who5").problems[["row", "column", "rule"]]
+        pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                      expected.reset_index(drop=True), obj=name)
+        pd.testing.assert_frame_equal(pm.score(data, "who5", on_invalid="nan"), scores,
+                                      obj=name)

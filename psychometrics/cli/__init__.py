@@ -21,6 +21,7 @@ from psychometrics import __version__
 from psychometrics.errors import DataValidationError, DefinitionError, PsychometricsError
 
 EXIT_OK, EXIT_INVALID_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +79,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_DATA
     except BrokenPipeError:  # e.g. `psychometrics show gse | head`
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C during a long bootstrap: no traceback either
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (PsychometricsError, ImportError, ValueError, KeyError, TypeError) as exc:
         # A file, definition or argument the user can fix (ValueError and friends are what
         # pandas, numpy and the API raise for bad parameters).

@@ -20,9 +20,24 @@ MARKERS = ("", "NA", "N/A", "n/a", ".", "#N/A")
 _MARKER_KEYS = frozenset(m.upper() for m in MARKERS)
 _RAW = [*MARKERS, "na", "N/a", "#n/a"]  # the common spellings, for a fast first look
 
+
+def _spellings() -> list[str]:
+    """Every casing of the markers, bare or with up to two blanks or a tab around them: an
+    exact (hash) lookup then catches what people type, without a strip per cell."""
+    import itertools
+
+    words = set()
+    for marker in MARKERS:
+        letters = [(c.lower(), c.upper()) if c.isalpha() else (c,) for c in marker]
+        words.update("".join(p) for p in itertools.product(*letters))
+    pads = ["", " ", "  ", "\t"]
+    return sorted({f"{a}{w}{b}" for w in words for a in pads for b in pads})
+
+
+_SPELLINGS = _spellings()
+
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 _COMMA_NUMBER = re.compile(r"\s*[+-]?\d+,\d+\s*")
-_LEADING_ZERO = re.compile(r"\s*[+-]?0\d")
 
 # Column names that hold identifiers: never turned into numbers, and the first of them is
 # the respondent id when none is given.
@@ -172,17 +187,20 @@ def convert_column(values: np.ndarray, *, numeric: bool | None, decimal: str = "
 
 
 def _any_leading_zero(values: np.ndarray) -> bool:
-    strings = pd.Series(values[[isinstance(v, str) for v in values]] if values.size else [],
-                        dtype=object)
-    return bool(strings.size and strings.str.match(_LEADING_ZERO).any())
+    """Whether a cell is written with a leading zero (``007``, ``-01``): then it is a code,
+    not a number. Looks at the first three characters, as fixed-width text (fast)."""
+    if not values.size:
+        return False
+    head = values.astype("U3").view(np.uint32).reshape(-1, 3)
+    digit = (head >= ord("0")) & (head <= ord("9"))
+    zero = head == ord("0")
+    signed = (head[:, 0] == ord("-")) | (head[:, 0] == ord("+"))
+    return bool((zero[:, 0] & digit[:, 1]).any() or (signed & zero[:, 1] & digit[:, 2]).any())
 
 
 def _text(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     """Text kept as written; markers (however spaced or cased) become NaN."""
-    keys = _MARKER_KEYS
-    more = np.fromiter((isinstance(v, str) and len(v) <= 8 and v.strip().upper() in keys
-                        for v in values), dtype=bool, count=len(values))
-    mask = mask | more
+    mask = mask | pd.Series(values, dtype=object, copy=False).isin(_SPELLINGS).to_numpy(bool)
     counts = count_markers(values, mask)
     out = values.copy()
     out[mask] = np.nan
