@@ -573,6 +573,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
                   "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
                   "std_lv": std_lv_vals, "std_all": std_all_vals})
     estimates = pd.DataFrame(table)
+    if spec.defined:
+        estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
+                                                        std_all_vals, multi)],
+                              ignore_index=True)
 
     def stack(frames: list[Any], name: str) -> Any:
         """One group: the frame itself; several: stacked with the group as outer index."""
@@ -631,6 +635,60 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         vcov=vcov_df, messages=tuple(collected),
         groups=tuple(labels) if multi else (), group_fit=group_fit, r2=r2,
     )
+
+
+def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndarray | None,
+                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool) -> pd.DataFrame:
+    """lavaan's ``:=`` rows: each expression of labels at the estimates, with the
+    delta-method standard error ``sqrt(g' V g)`` (g its gradient in the free parameters, by
+    central differences) and the expression at the standardized values."""
+    first = {}
+    for k, r in enumerate(rows):
+        if r.label and r.label not in first:
+            first[r.label] = k
+
+    def values(xv: np.ndarray, column: np.ndarray | None = None) -> dict[str, float]:
+        if column is not None:
+            return {lab: float(column[k]) for lab, k in first.items()}
+        return {lab: float(xv[rows[k].par]) if rows[k].free else rows[k].value
+                for lab, k in first.items()}
+
+    def evaluate(env: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        scope = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+        for t in spec.defined:
+            with np.errstate(all="ignore"):
+                out[t.lhs] = float(eval(
+                    compile(t.rhs.replace("^", "**"), "<model>", "eval"),
+                    {"__builtins__": {}, **scope}, {**env, **out}))
+        return out
+
+    est = evaluate(values(x))
+    grads = np.zeros((len(spec.defined), len(x)))
+    for j in range(len(x)):
+        h = 1e-6 * max(1.0, abs(float(x[j])))
+        e = np.zeros(len(x))
+        e[j] = h
+        up, down = evaluate(values(x + e)), evaluate(values(x - e))
+        grads[:, j] = [(up[t.lhs] - down[t.lhs]) / (2.0 * h) for t in spec.defined]
+    with np.errstate(invalid="ignore"):
+        se = (np.sqrt(np.clip(np.einsum("dj,jk,dk->d", grads, vcov, grads), 0.0, None))
+              if vcov is not None else np.full(len(spec.defined), np.nan))
+    e_lv, e_all = evaluate(values(x, std_lv)), evaluate(values(x, std_all))
+    names = [t.lhs for t in spec.defined]
+    value = np.array([est[n] for n in names])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, value / se, np.nan)
+    crit = float(special.ndtri(0.975))
+    out: dict[str, Any] = {"lhs": names, "op": [":="] * len(names),
+                           "rhs": [t.rhs for t in spec.defined]}
+    if multi:
+        out["group"] = [""] * len(names)
+    out.update({"label": names, "est": value, "se": se, "z": z,
+                "pvalue": 2.0 * special.ndtr(-np.abs(z)), "ci_lower": value - crit * se,
+                "ci_upper": value + crit * se, "std_lv": [e_lv[n] for n in names],
+                "std_all": [e_all[n] for n in names]})
+    return pd.DataFrame(out)
 
 
 def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi: np.ndarray,
