@@ -42,7 +42,7 @@ from psychometrics.structural.inference import (
     invert_information,
     modification_indices,
 )
-from psychometrics.structural.matrices import Model, jacobian
+from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
     LOAD,
@@ -402,7 +402,12 @@ def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
                             gamma(sample.data, sample.mean, None, ms))
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
-            piece.Gamma_model = gamma(sample.data, mu if ms else sample.mean, sigma, ms)
+            if ms:
+                piece.Gamma_model = gamma(sample.data, mu, sigma, ms)
+            else:  # centred at the sample mean: Gamma moves by (vech S - vech Sigma) only
+                i, j = moment_index(len(sigma))
+                shift = sample.cov[i, j] - sigma[i, j]
+                piece.Gamma_model = piece.Gamma + np.outer(shift, shift)
         out.append(piece)
     return out
 
