@@ -262,7 +262,8 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
     assert [a.title for a in areas] == ["Cronbach's alpha", "McDonald's omega",
                                         "Polychoric correlations", "Sampling adequacy",
                                         "Parallel analysis", "Exploratory factor analysis",
-                                        "Confirmatory factor analysis"]
+                                        "Confirmatory factor analysis",
+                                        "Multi-group, robust and structural models"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:
