@@ -123,7 +123,7 @@ def test_estimates_match_lavaan(name: str) -> None:
         assert list(est["label"]) == list(ref["label"])  # user labels and lavaan's .pK.
     for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
                          ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
-                         ("std_all", "std.all")]:
+                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
         np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
     np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
     np.testing.assert_allclose(est["pvalue"], ref["pvalue"], atol=TOL_FIT, err_msg="pvalue")

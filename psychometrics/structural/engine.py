@@ -576,7 +576,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         table["label"] = [r.label for r in rows]
     table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
                   "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
-                  "std_lv": std_lv_vals, "std_all": std_all_vals})
+                  "std_lv": std_lv_vals, "std_all": std_all_vals,
+                  # no observed exogenous covariates (regressions are among factors), so
+                  # lavaan's std.nox equals std.all
+                  "std_nox": std_all_vals})
     estimates = pd.DataFrame(table)
     if spec.defined:
         estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
@@ -692,7 +695,7 @@ def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndar
     out.update({"label": names, "est": value, "se": se, "z": z,
                 "pvalue": 2.0 * special.ndtr(-np.abs(z)), "ci_lower": value - crit * se,
                 "ci_upper": value + crit * se, "std_lv": [e_lv[n] for n in names],
-                "std_all": [e_all[n] for n in names]})
+                "std_all": [e_all[n] for n in names], "std_nox": [e_all[n] for n in names]})
     return pd.DataFrame(out)
 
 

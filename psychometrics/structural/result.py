@@ -29,7 +29,9 @@ class CFAResult(ResultMixin):
         ``fmin``.
     estimates : pandas.DataFrame
         lavaan's ``parameterEstimates(fit, standardized=TRUE)``, rows in lavaan's order:
-        ``lhs, op, rhs, [label,] est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all``.
+        ``lhs, op, rhs, [group,] [label,] est, se, z, pvalue, ci_lower, ci_upper, std_lv,
+        std_all, std_nox`` (``std_nox`` equals ``std_all``: the models have no observed
+        exogenous covariates).
     standardized : pandas.DataFrame
         Completely standardized loadings (``std_all``), items x factors (0 where an item
         does not load).
