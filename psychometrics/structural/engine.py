@@ -41,6 +41,7 @@ from psychometrics.structural.inference import (
     check_solution,
     invert_information,
     modification_indices,
+    score_tests,
 )
 from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.optimize import minimize as _optimize
@@ -620,6 +621,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- modification indices --------------------------------------------------------------
     mi = modification_indices(mi_parts, x, expected, N, multi)
+    released = score_tests(mi_parts, rows, x, N)
     r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
@@ -642,6 +644,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         sample_mean=stack(sample_mean, "item") if sample_mean else None,
         vcov=vcov_df, messages=tuple(collected),
         groups=tuple(labels) if multi else (), group_fit=group_fit, r2=r2,
+        score_tests=released[0] if released else None,
+        score_test=released[1] if released else None,
     )
 
 

@@ -61,6 +61,11 @@ class CFAResult(ResultMixin):
         residuals and the moments are stacked with the group as the outer index level.
     group_fit : pandas.DataFrame or None
         Per group: ``n`` and its contribution to ``chisq`` (multi-group models).
+    score_tests, score_test : pandas.DataFrame, pandas.Series or None
+        lavaan's ``lavTestScore`` when parameters are constrained equal (``group_equal``,
+        shared labels, ``==``): one row per constraint (``lhs == rhs`` in lavaan's
+        ``.pK.`` names, ``X2``, ``df``, ``pvalue`` of releasing it alone) and the total test
+        of releasing all (``X2``, ``df``, ``pvalue``); None without constraints.
     r2 : pandas.Series
         R-squared of every endogenous variable (the items that indicate a factor, and the
         factors regressed on others), lavaan's ``inspect(fit, "r2")``.
@@ -89,6 +94,8 @@ class CFAResult(ResultMixin):
     groups: tuple[str, ...] = ()
     group_fit: pd.DataFrame | None = None
     r2: pd.Series | None = None
+    score_tests: pd.DataFrame | None = None
+    score_test: pd.Series | None = None
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 

@@ -164,3 +164,14 @@ PD_INDIRECT <- sub("dem60 ~ ind60\ndem65 ~ ind60 + dem60",
                    fixed = TRUE)
 stopifnot(PD_INDIRECT != PD_MODEL)
 write_fit(sem_refined(PD_INDIRECT, data = PD), "pd_indirect")
+
+# --- lavTestScore: releasing each equality constraint ---------------------------------------
+write_score <- function(fit, case) {
+  st <- lavTestScore(fit)
+  write.csv(st$test, file.path(out_dir, paste0(case, "_score_total.csv")), row.names = FALSE)
+  write.csv(st$uni, file.path(out_dir, paste0(case, "_score.csv")), row.names = FALSE)
+}
+write_score(metric, "hs_metric")
+write_score(scalar, "hs_scalar")
+write_score(rscalar, "hs_mlr_scalar")
+write_score(pd, "pd")
