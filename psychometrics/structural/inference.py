@@ -219,12 +219,25 @@ def score_tests(parts: list[GroupPart], rows: list[Row], x: np.ndarray,
     total = float(N * s @ J @ s)
     stats = []
     # I can be singular in this parametrization (free factor means with every intercept
-    # free), so P_r is the block of the pseudo-inverse of the augmented matrix, as lavaan
-    for c in range(len(cons)):
-        R1 = np.delete(R, c, axis=0)
-        Z = np.block([[I_u, R1.T], [R1, np.zeros((len(R1), len(R1)))]])
-        P = np.linalg.pinv(Z)[:n, :n]
-        stats.append(float(N * s @ P @ s))
+    # free), so P_r is the block of the (pseudo-)inverse of the augmented matrix, as lavaan.
+    # With the full augmented matrix invertible, dropping constraint r is a rank-one
+    # downdate of its inverse M: P_r = M_nn - M_n,r M_r,n / M_r,r (one inversion in all).
+    k = len(cons)
+    Z = np.block([[I_u, R.T], [R, np.zeros((k, k))]])
+    M = None
+    if np.linalg.cond(Z) < 1e12:
+        M = np.linalg.inv(Z)
+    pivots = np.diag(M)[n:] if M is not None else np.zeros(k)
+    if M is not None and np.all(np.abs(pivots) > 1e-10 * np.max(np.abs(M))):
+        base = float(s @ M[:n, :n] @ s)
+        cross = s @ M[:n, n:]
+        stats = list(N * (base - cross**2 / pivots))
+    else:
+        for c in range(k):
+            R1 = np.delete(R, c, axis=0)
+            Z1 = np.block([[I_u, R1.T], [R1, np.zeros((k - 1, k - 1))]])
+            P = np.linalg.pinv(Z1)[:n, :n]
+            stats.append(float(N * s @ P @ s))
     from scipy import special
 
     label = [f".p{index[id(free_rows[a])] + 1}." for a, _ in cons]
