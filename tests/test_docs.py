@@ -369,6 +369,7 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Polychoric correlations", "Sampling adequacy",
                                         "Parallel analysis", "Exploratory factor analysis",
                                         "Confirmatory factor analysis",
+                                        "Multi-group, robust and structural models",
                                         "Effect sizes, group comparisons and change",
                                         "Ordinal stage 1 (thresholds, polychorics, Gamma)",
                                         "Omega for categorical indicators",

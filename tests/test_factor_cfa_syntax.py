@@ -78,7 +78,7 @@ def test_round_trip_through_lavaan_syntax() -> None:
     [
         ("f =~ a + b\ng =~ c + 2d", 2, "'2d'"),
         ("f =~ a + b + c\ny <~ f", 2, "'<~'"),
-        ("f =~ a + b + c\n\nf := a", 3, "':='"),
+        ("f =~ a + b + c\n\nf > a", 3, "'>'"),
         ("f =~ a + + b", 1, "stray '+'"),
         ("f = a + b", 1, "no operator"),
         ("f =~ a\nf =~ c(1, 2b)*b", 2, "'2b'"),

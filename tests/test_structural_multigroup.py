@@ -123,7 +123,7 @@ def test_estimates_match_lavaan(name: str) -> None:
         assert list(est["label"]) == list(ref["label"])  # user labels and lavaan's .pK.
     for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
                          ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
-                         ("std_all", "std.all")]:
+                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
         np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
     np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
     np.testing.assert_allclose(est["pvalue"], ref["pvalue"], atol=TOL_FIT, err_msg="pvalue")
@@ -233,3 +233,32 @@ def test_rows_without_a_group_are_reported() -> None:
 def test_numeric_groups_are_labelled_as_lavaan_labels_them() -> None:
     res = _fit("bfi_configural")
     assert res.groups == ("1", "2")  # psych::bfi's gender, in order of first appearance
+
+
+def _fit_any(name: str) -> pm.CFAResult:
+    if name == "hs_mlr_scalar":
+        return pm.cfa(_hs(), HS_MODEL, group="school", estimator="MLR",
+                      group_equal=["loadings", "intercepts"])
+    if name == "pd":
+        from test_structural_sem import PD_MODEL
+
+        from psychometrics.structural import sem
+        return sem(pd.read_csv(DATA / "PoliticalDemocracy.csv"), PD_MODEL)
+    return _fit(name)
+
+
+@pytest.mark.parametrize("name", ["hs_metric", "hs_scalar", "hs_mlr_scalar", "pd"])
+def test_score_tests_of_the_equality_constraints_match_lavTestScore(name: str) -> None:
+    # (lavaan's score test is the ordinary one under MLR too, as here)
+    res = _fit_any(name)
+    ref = pd.read_csv(OUT / f"{name}_score.csv")
+    total = pd.read_csv(OUT / f"{name}_score_total.csv")
+    assert res.score_tests is not None and res.score_test is not None
+    assert list(res.score_tests["lhs"]) == list(ref["lhs"])
+    assert list(res.score_tests["rhs"]) == list(ref["rhs"])
+    # score statistics, like the modification indices, compared relative to max(1, |x|)
+    diff = np.abs(res.score_tests["X2"] - ref["X2"]) / np.maximum(1.0, ref["X2"].abs())
+    assert diff.max() < RTOL_MI
+    assert res.score_test["X2"] == pytest.approx(total["X2"].iloc[0], rel=RTOL_MI)
+    assert res.score_test["df"] == total["df"].iloc[0]
+    assert _fit("hs_configural").score_tests is None  # nothing constrained

@@ -31,6 +31,15 @@ y4 ~~ y8
 y6 ~~ y8
 """
 HS_SEM = HS_MODEL + "\nspeed ~ visual + textual"
+HS_DEFINED = """visual =~ x1 + a*x2 + b*x3
+textual =~ x4 + c1*x5 + c2*x6
+speed =~ x7 + x8 + x9
+c1 == c2
+ab := a*b
+d := a - b
+r := ab / (1 + d^2)"""
+PD_INDIRECT = PD_MODEL.replace("dem60 ~ ind60\ndem65 ~ ind60 + dem60",
+                               "dem60 ~ p1*ind60\ndem65 ~ ind60 + p2*dem60\nind := p1*p2")
 
 
 def _case(name: str) -> tuple[pd.DataFrame, str, dict]:
@@ -42,11 +51,13 @@ def _case(name: str) -> tuple[pd.DataFrame, str, dict]:
                         {"missing": "fiml"}),
         "hs_sem_groups": (pd.read_csv(DATA / "HolzingerSwineford1939.csv"), HS_SEM,
                           {"group": "school", "group_equal": ["loadings", "regressions"]}),
+        "hs_defined": (pd.read_csv(DATA / "HolzingerSwineford1939.csv"), HS_DEFINED, {}),
+        "pd_indirect": (pd_data, PD_INDIRECT, {}),
     }
     return cases[name]
 
 
-CASES = ["pd", "pd_means_stdlv", "hs_sem_fiml", "hs_sem_groups"]
+CASES = ["pd", "pd_means_stdlv", "hs_sem_fiml", "hs_sem_groups", "hs_defined", "pd_indirect"]
 _FITTED: dict = {}
 
 
@@ -80,7 +91,7 @@ def test_estimates_match_lavaan(name: str) -> None:
         assert list(est["label"]) == list(ref["label"])
     for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
                          ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
-                         ("std_all", "std.all")]:
+                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
         np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
     np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
 
@@ -114,3 +125,28 @@ def test_intercepts_are_read_and_fixed() -> None:
     est = res.estimates.set_index(["lhs", "op"])
     assert est.loc[("x1", "~1"), "est"] == 0.0 and est.loc[("x1", "~1"), "se"] == 0.0
     assert est.loc[("visual", "~1"), "est"] == pytest.approx(data["x1"].mean(), abs=1e-5)
+
+
+def test_defined_parameters_and_constraints() -> None:
+    res = _fit("hs_defined")
+    est = res.estimates.set_index(["lhs", "op"])
+    # c1 == c2: one parameter
+    assert est.loc[("textual", "=~"), "est"].iloc[1] == est.loc[("textual", "=~"), "est"].iloc[2]
+    ab = est.loc[("ab", ":="), "est"]
+    a = est.loc[("visual", "=~"), "est"].iloc[1]
+    b = est.loc[("visual", "=~"), "est"].iloc[2]
+    assert ab == pytest.approx(a * b, rel=1e-12)
+    assert est.loc[("r", ":="), "rhs"] == "ab/(1+d^2)"  # lavaan's spelling
+
+
+@pytest.mark.parametrize(("model", "message"), [
+    (HS_MODEL + "\nz := a*b", "'z := a\\*b' \\(line 4\\) names 'a', 'b', not a label"),
+    (HS_DEFINED.replace("c1 == c2", "c1 == c3"), "constraint 'c1 == c3' \\(line 4\\) names "
+                                                 "'c3', not a label"),
+])
+def test_unknown_labels_are_located_errors_before_fitting(model: str, message: str) -> None:
+    from psychometrics.structural import ModelError
+
+    data = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
+    with pytest.raises(ModelError, match=message):
+        sem(data, model)

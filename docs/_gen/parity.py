@@ -372,6 +372,109 @@ def cfa_area() -> Area:
     return area
 
 
+_SCALED_SHOWN = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi.robust",
+                 "tli.robust", "rmsea.robust"]
+
+
+def sem_area() -> Area:
+    import psychometrics as pm
+    from psychometrics.structural import sem
+
+    area = Area("Multi-group, robust and structural models", "lavaan::cfa / sem / lavTestLRT",
+                1e-4, "estimates and standard errors; fit measures 1e-5, scaled chi-squares "
+                "relative 1e-7 and scaled differences relative 1e-6",
+                "Fit measures (with the scaled and robust ones of MLM/MLR), every parameter "
+                "estimate matched by parameter and group, and the likelihood-ratio tests of "
+                "an invariance ladder. Fixtures from tests/reference/sem.R.")
+    hs = _read("HolzingerSwineford1939.csv")
+    bfi = _read("bfi.csv")
+    pol = _read("PoliticalDemocracy.csv")
+    pd_model = ("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + a*y2 + b*y3 + c*y4\n"
+                "dem65 =~ y5 + a*y6 + b*y7 + c*y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\n"
+                "y1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8")
+    school = {"group": "school"}
+    cases: dict[str, tuple[str, Callable[[], Any]]] = {
+        "hs_configural": ("Holzinger-Swineford by school: configural",
+                          lambda: pm.cfa(hs, HS_MODEL, **school)),
+        "hs_metric": ("by school: equal loadings",
+                      lambda: pm.cfa(hs, HS_MODEL, **school, group_equal=["loadings"])),
+        "hs_scalar": ("by school: equal loadings and intercepts",
+                      lambda: pm.cfa(hs, HS_MODEL, **school,
+                                     group_equal=["loadings", "intercepts"])),
+        "hs_strict": ("by school: + equal residual variances",
+                      lambda: pm.cfa(hs, HS_MODEL, **school,
+                                     group_equal=["loadings", "intercepts", "residuals"])),
+        "hs_partial": ("by school: partial invariance (x3 ~ 1, visual =~ x2 free)",
+                       lambda: pm.cfa(hs, HS_MODEL, **school,
+                                      group_equal=["loadings", "intercepts"],
+                                      group_partial=["x3 ~ 1", "visual =~ x2"])),
+        "bfi_scalar": ("bfi by gender: equal loadings and intercepts",
+                       lambda: pm.cfa(bfi, BFI_MODEL, group="gender",
+                                      group_equal=["loadings", "intercepts"])),
+        "bfi_mlr_scalar": ("bfi by gender, equal loadings and intercepts, MLR",
+                           lambda: pm.cfa(bfi, BFI_MODEL, group="gender", estimator="MLR",
+                                          group_equal=["loadings", "intercepts"])),
+        "hs_mlm": ("Holzinger-Swineford, MLM (Satorra-Bentler)",
+                   lambda: pm.cfa(hs, HS_MODEL, estimator="MLM")),
+        "hs_mlr_scalar": ("by school, equal loadings and intercepts, MLR",
+                          lambda: pm.cfa(hs, HS_MODEL, **school, estimator="MLR",
+                                         group_equal=["loadings", "intercepts"])),
+        "pd": ("PoliticalDemocracy (Bollen), lavaan::sem",
+               lambda: sem(pol, pd_model)),
+    }
+    for name, (note, fit) in cases.items():
+        if not (REF / "sem" / f"{name}_fit.csv").is_file():
+            continue
+
+        def compute(case: Case, name: str = name, fit: Callable[[], Any] = fit) -> None:
+            res = fit()
+            r_fit = pd.read_csv(REF / "sem" / f"{name}_fit.csv").set_index("measure")["value"]
+            for measure in _FIT_SHOWN + _SCALED_SHOWN:
+                ours = _FIT_NAMES.get(measure, measure.replace(".", "_"))
+                if measure in r_fit.index and ours in res.fit.index:
+                    case.scalar(measure, r_fit[measure], res.fit[ours])
+            r_est = pd.read_csv(REF / "sem" / f"{name}_estimates.csv")
+            keys = ["lhs", "op", "rhs"] + (["group"] if "group" in r_est else [])
+            ours = res.estimates.copy()
+            for frame in (r_est, ours):
+                frame[keys] = frame[keys].fillna("").astype(str)
+            both = r_est.merge(ours, on=keys, suffixes=("_r", "_py"))
+            if len(both) != len(r_est):
+                raise ValueError(f"{len(r_est)} parameters in lavaan, {len(both)} matched")
+            for col_r, col_py, label in [("est_r", "est_py", "estimates"),
+                                         ("se_r", "se_py", "standard errors"),
+                                         ("std.all", "std_all", "standardized (std.all)")]:
+                case.matrix(label, both[col_r].to_numpy(dtype=float),
+                            both[col_py].to_numpy(dtype=float))
+
+        _run(area, name, note, compute)
+
+    ladders = {
+        "hs_ladder": ("lavTestLRT: configural, metric, scalar, strict (ML)", [
+            {}, {"group_equal": ["loadings"]}, {"group_equal": ["loadings", "intercepts"]},
+            {"group_equal": ["loadings", "intercepts", "residuals"]}], "ML"),
+        "hs_mlr_ladder": ("lavTestLRT: configural, metric, scalar (MLR, Satorra-Bentler 2001)",
+                          [{}, {"group_equal": ["loadings"]},
+                           {"group_equal": ["loadings", "intercepts"]}], "MLR"),
+    }
+    for name, (note, steps, estimator) in ladders.items():
+        if not (REF / "sem" / f"lrt_{name}.csv").is_file():
+            continue
+
+        def compare(case: Case, name: str = name, steps: list[dict[str, Any]] = steps,
+                    estimator: str = estimator) -> None:
+            ref = pd.read_csv(REF / "sem" / f"lrt_{name}.csv")
+            table = pm.lrt(*[pm.cfa(hs, HS_MODEL, **school, estimator=estimator, **kw)
+                             for kw in steps])
+            for r_col, col in [("Chisq", "chisq"), ("Chisq diff", "chisq_diff"),
+                               ("Df diff", "df_diff"), ("Pr(>Chisq)", "pvalue")]:
+                case.matrix(col, ref[r_col].to_numpy(dtype=float)[1:],
+                            table[col].to_numpy(dtype=float)[1:])
+
+        _run(area, "lrt_" + name, note, compare)
+    return area
+
+
 def polychoric_area() -> Area:
     import psychometrics as pm
 
@@ -563,7 +666,7 @@ def omega_categorical_area() -> Area:
 
 
 AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adequacy_area,
-                                   parallel_area, efa_area, cfa_area, evaluation_area,
+                                   parallel_area, efa_area, cfa_area, sem_area, evaluation_area,
                                    ordinal_area, omega_categorical_area]
 
 

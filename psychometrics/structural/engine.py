@@ -41,8 +41,9 @@ from psychometrics.structural.inference import (
     check_solution,
     invert_information,
     modification_indices,
+    score_tests,
 )
-from psychometrics.structural.matrices import Model, jacobian
+from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
     LOAD,
@@ -402,7 +403,12 @@ def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
                             gamma(sample.data, sample.mean, None, ms))
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
-            piece.Gamma_model = gamma(sample.data, mu if ms else sample.mean, sigma, ms)
+            if ms:
+                piece.Gamma_model = gamma(sample.data, mu, sigma, ms)
+            else:  # centred at the sample mean: Gamma moves by (vech S - vech Sigma) only
+                i, j = moment_index(len(sigma))
+                shift = sample.cov[i, j] - sigma[i, j]
+                piece.Gamma_model = piece.Gamma + np.outer(shift, shift)
         out.append(piece)
     return out
 
@@ -571,8 +577,15 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         table["label"] = [r.label for r in rows]
     table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
                   "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
-                  "std_lv": std_lv_vals, "std_all": std_all_vals})
+                  "std_lv": std_lv_vals, "std_all": std_all_vals,
+                  # no observed exogenous covariates (regressions are among factors), so
+                  # lavaan's std.nox equals std.all
+                  "std_nox": std_all_vals})
     estimates = pd.DataFrame(table)
+    if spec.defined:
+        estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
+                                                        std_all_vals, multi)],
+                              ignore_index=True)
 
     def stack(frames: list[Any], name: str) -> Any:
         """One group: the frame itself; several: stacked with the group as outer index."""
@@ -608,6 +621,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- modification indices --------------------------------------------------------------
     mi = modification_indices(mi_parts, x, expected, N, multi)
+    released = score_tests(mi_parts, rows, x, N)
     r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),
@@ -630,7 +644,63 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         sample_mean=stack(sample_mean, "item") if sample_mean else None,
         vcov=vcov_df, messages=tuple(collected),
         groups=tuple(labels) if multi else (), group_fit=group_fit, r2=r2,
+        score_tests=released[0] if released else None,
+        score_test=released[1] if released else None,
     )
+
+
+def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndarray | None,
+                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool) -> pd.DataFrame:
+    """lavaan's ``:=`` rows: each expression of labels at the estimates, with the
+    delta-method standard error ``sqrt(g' V g)`` (g its gradient in the free parameters, by
+    central differences) and the expression at the standardized values."""
+    first = {}
+    for k, r in enumerate(rows):
+        if r.label and r.label not in first:
+            first[r.label] = k
+
+    def values(xv: np.ndarray, column: np.ndarray | None = None) -> dict[str, float]:
+        if column is not None:
+            return {lab: float(column[k]) for lab, k in first.items()}
+        return {lab: float(xv[rows[k].par]) if rows[k].free else rows[k].value
+                for lab, k in first.items()}
+
+    def evaluate(env: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        scope = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+        for t in spec.defined:
+            with np.errstate(all="ignore"):
+                out[t.lhs] = float(eval(
+                    compile(t.rhs.replace("^", "**"), "<model>", "eval"),
+                    {"__builtins__": {}, **scope}, {**env, **out}))
+        return out
+
+    est = evaluate(values(x))
+    grads = np.zeros((len(spec.defined), len(x)))
+    for j in range(len(x)):
+        h = 1e-6 * max(1.0, abs(float(x[j])))
+        e = np.zeros(len(x))
+        e[j] = h
+        up, down = evaluate(values(x + e)), evaluate(values(x - e))
+        grads[:, j] = [(up[t.lhs] - down[t.lhs]) / (2.0 * h) for t in spec.defined]
+    with np.errstate(invalid="ignore"):
+        se = (np.sqrt(np.clip(np.einsum("dj,jk,dk->d", grads, vcov, grads), 0.0, None))
+              if vcov is not None else np.full(len(spec.defined), np.nan))
+    e_lv, e_all = evaluate(values(x, std_lv)), evaluate(values(x, std_all))
+    names = [t.lhs for t in spec.defined]
+    value = np.array([est[n] for n in names])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, value / se, np.nan)
+    crit = float(special.ndtri(0.975))
+    out: dict[str, Any] = {"lhs": names, "op": [":="] * len(names),
+                           "rhs": [t.rhs for t in spec.defined]}
+    if multi:
+        out["group"] = [""] * len(names)
+    out.update({"label": names, "est": value, "se": se, "z": z,
+                "pvalue": 2.0 * special.ndtr(-np.abs(z)), "ci_lower": value - crit * se,
+                "ci_upper": value + crit * se, "std_lv": [e_lv[n] for n in names],
+                "std_all": [e_all[n] for n in names], "std_nox": [e_all[n] for n in names]})
+    return pd.DataFrame(out)
 
 
 def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi: np.ndarray,

@@ -15,7 +15,8 @@ from psychometrics.structural.partable import LOAD, PSI, THETA, Row, few_indicat
 from psychometrics.structural.standardize import standardize
 from psychometrics.structural.syntax import ModelSpec
 
-__all__ = ["GroupPart", "check_solution", "invert_information", "modification_indices"]
+__all__ = ["GroupPart", "check_solution", "invert_information", "modification_indices",
+           "score_tests"]
 
 
 def invert_information(info: np.ndarray, N: int, names: list[str], spec: ModelSpec,
@@ -167,3 +168,82 @@ def check_solution(model: Model, rows: list[Row], est: np.ndarray, std_all: np.n
     if evals[0] <= 0:
         warn(f"the model-implied covariance matrix{where} is not positive definite (smallest "
              f"eigenvalue {evals[0]:.3g})")
+
+
+def score_tests(parts: list[GroupPart], rows: list[Row], x: np.ndarray,
+                N: int) -> tuple[pd.DataFrame, pd.Series] | None:
+    """lavaan's ``lavTestScore``: score (Lagrange multiplier) tests of releasing the
+    equality constraints, with the expected information.
+
+    Every free row gets a parameter of its own; the constraints are ``row_0 == row_k`` for
+    each further row of a shared parameter (lavaan's ``.pK. == .pL.``, K and L the rows'
+    1-based places in the table). With ``s`` the gradient of the log-likelihood per
+    observation and ``I`` the information in that parametrization at the constrained
+    estimates, the total test is ``N s' I^-1 s`` on as many df as constraints, and
+    releasing constraint r alone ``N s' P_r s`` with ``P_r`` the information block of the
+    (pseudo-)inverse of ``[[I, R'], [R, 0]]``, R the other constraints (Satorra, 1989;
+    Bentler, 1990).
+    """
+    index = {id(r): k for k, r in enumerate(rows)}
+    free_rows: list[Row] = []
+    blocks = []
+    score_parts = []
+    for part in parts:
+        model = part.model
+        B = model.basis(x)
+        rb = model.rows_at(x)
+        info, _ = part.objective.row_info_hessian(part.state, B, rb, False)
+        blocks.append(part.weight * info)
+        score_parts.append(-part.weight * part.objective.row_gradient(part.state, B, rb))
+        free_rows += [r for r in part.rows if r.free]
+    n = len(free_rows)
+    I_u = np.zeros((n, n))
+    at = 0
+    for blk in blocks:
+        I_u[at:at + len(blk), at:at + len(blk)] = blk
+        at += len(blk)
+    s = np.concatenate(score_parts)
+    first: dict[int, int] = {}
+    cons: list[tuple[int, int]] = []
+    for j, r in enumerate(free_rows):
+        if r.par in first:
+            cons.append((first[r.par], j))
+        else:
+            first[r.par] = j
+    if not cons:
+        return None
+    R = np.zeros((len(cons), n))
+    for c, (a, b) in enumerate(cons):
+        R[c, a], R[c, b] = 1.0, -1.0
+    J = np.linalg.pinv(I_u)
+    total = float(N * s @ J @ s)
+    stats = []
+    # I can be singular in this parametrization (free factor means with every intercept
+    # free), so P_r is the block of the (pseudo-)inverse of the augmented matrix, as lavaan.
+    # With the full augmented matrix invertible, dropping constraint r is a rank-one
+    # downdate of its inverse M: P_r = M_nn - M_n,r M_r,n / M_r,r (one inversion in all).
+    k = len(cons)
+    Z = np.block([[I_u, R.T], [R, np.zeros((k, k))]])
+    M = None
+    if np.linalg.cond(Z) < 1e12:
+        M = np.linalg.inv(Z)
+    pivots = np.diag(M)[n:] if M is not None else np.zeros(k)
+    if M is not None and np.all(np.abs(pivots) > 1e-10 * np.max(np.abs(M))):
+        base = float(s @ M[:n, :n] @ s)
+        cross = s @ M[:n, n:]
+        stats = list(N * (base - cross**2 / pivots))
+    else:
+        for c in range(k):
+            R1 = np.delete(R, c, axis=0)
+            Z1 = np.block([[I_u, R1.T], [R1, np.zeros((k - 1, k - 1))]])
+            P = np.linalg.pinv(Z1)[:n, :n]
+            stats.append(float(N * s @ P @ s))
+    from scipy import special
+
+    label = [f".p{index[id(free_rows[a])] + 1}." for a, _ in cons]
+    other = [f".p{index[id(free_rows[b])] + 1}." for _, b in cons]
+    table = pd.DataFrame({"lhs": label, "op": "==", "rhs": other, "X2": stats, "df": 1,
+                          "pvalue": special.chdtrc(1, stats)})
+    summary = pd.Series({"X2": total, "df": float(len(cons)),
+                         "pvalue": float(special.chdtrc(len(cons), total))}, name="score_test")
+    return table, summary

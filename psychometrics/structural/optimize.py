@@ -49,6 +49,7 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
     """
     x = x0.copy()
     use_newton = False
+    exact = getattr(objective, "exact_hessian", True)
     state = objective.evaluate(x, use_newton)
     if state is None:
         x = _rescue_start(objective, x)
@@ -81,7 +82,9 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
             if decrement < 1e-9:  # no decrease left at rounding level
                 return x, True, iteration - 1
             return _fallback(objective, x, iteration)
-        use_newton = use_newton or decrement < 1e-3
+        # Newton needs the Hessian, exact except with regressions (then differences of
+        # the gradient, 2q evaluations): there scoring goes on to convergence
+        use_newton = use_newton or (decrement < 1e-3 and exact)
         state = objective.evaluate(x_new, use_newton)
         if state is None:
             return _fallback(objective, x, iteration)

@@ -11,12 +11,15 @@ from a :class:`~psychometrics.structural.syntax.ModelSpec`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from psychometrics.structural.errors import ModelError
-from psychometrics.structural.syntax import ModelSpec, parse_model
+from psychometrics.structural.syntax import ModelSpec, expression_names, parse_model
+
+_NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
 __all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
            "coerce_model", "equal_kind", "few_indicators_hint", "param_key", "parse_partial"]
@@ -170,23 +173,73 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
             if r0.auto:
                 r.label, r.auto = r0.label, True
 
+    # 'a == b' joins two labels into one parameter; 'a == 0.5' fixes a label.
+    canon = _constraints(spec, rows)
+
     # Equal labels are one parameter; a label shared with a fixed row fixes the others too.
-    fixed_labels = {r.label: r.value for r in rows if r.label and not r.free}
+    fixed_labels = {canon(r.label): r.value for r in rows if r.label and not r.free}
     par_of_label: dict[str, int] = {}
     q = 0
     for r in rows:
-        if r.free and r.label in fixed_labels:
-            r.free, r.value = False, fixed_labels[r.label]
+        key = canon(r.label) if r.label else ""
+        if r.free and key in fixed_labels:
+            r.free, r.value = False, fixed_labels[key]
         if not r.free:
             continue
-        if r.label and r.label in par_of_label:
-            r.par = par_of_label[r.label]
+        if key and key in par_of_label:
+            r.par = par_of_label[key]
         else:
             r.par = q
-            if r.label:
-                par_of_label[r.label] = q
+            if key:
+                par_of_label[key] = q
             q += 1
+    defined: set[str] = set()
+    labels = {r.label for r in rows if r.label}
+    for t in spec.defined:
+        unknown = [n for n in expression_names(t.rhs) if n not in labels and n not in defined]
+        if unknown:
+            raise ModelError(
+                f"'{t.lhs} := {t.rhs}' (line {t.line}) names {', '.join(map(repr, unknown))}, "
+                f"not a label of the model{_labels_hint(labels)}")
+        if t.lhs in labels or t.lhs in defined:
+            raise ModelError(f"'{t.lhs} := {t.rhs}' (line {t.line}): {t.lhs!r} is already a "
+                             "label or a defined parameter")
+        defined.add(t.lhs)
     return rows, ov, lv
+
+
+def _labels_hint(labels: set[str]) -> str:
+    shown = sorted(x for x in labels if not x.startswith("."))
+    return f" (labels: {', '.join(shown)})" if shown else " (the model has no labels)"
+
+
+def _constraints(spec: ModelSpec, rows: list[Row]) -> Any:
+    """Apply the ``==`` constraints: fix labels to numbers, and return the map from a label
+    to the label it is joined with (equal labels share one parameter)."""
+    labels = {r.label for r in rows if r.label}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for t in spec.constraints:
+        number = _NUMBER_RE.match(t.rhs) is not None
+        for name in [t.lhs] + ([] if number else [t.rhs]):
+            if name not in labels:
+                raise ModelError(
+                    f"constraint '{t.lhs} == {t.rhs}' (line {t.line}) names {name!r}, not a "
+                    f"label of the model{_labels_hint(labels)}")
+        if number:
+            for r in rows:
+                if r.label == t.lhs:
+                    r.free, r.value = False, float(t.rhs)
+        else:
+            a, b = find(t.lhs), find(t.rhs)
+            if a != b:
+                parent[b] = a
+    return find
 
 
 def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv: bool,
@@ -201,6 +254,8 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
     outcomes = {t.lhs for t in spec.terms if t.op == "~"}
     predictors = {t.rhs for t in spec.terms if t.op == "~"}
     for t in spec.terms:
+        if t.op in (":=", "=="):  # not parameters: see build_table and the engine
+            continue
         t_fixed, t_free, t_label = t.for_group(g)
         label = t_label or ""
         if t.op in ("~", "~1"):

@@ -29,7 +29,9 @@ class CFAResult(ResultMixin):
         ``fmin``.
     estimates : pandas.DataFrame
         lavaan's ``parameterEstimates(fit, standardized=TRUE)``, rows in lavaan's order:
-        ``lhs, op, rhs, [label,] est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all``.
+        ``lhs, op, rhs, [group,] [label,] est, se, z, pvalue, ci_lower, ci_upper, std_lv,
+        std_all, std_nox`` (``std_nox`` equals ``std_all``: the models have no observed
+        exogenous covariates).
     standardized : pandas.DataFrame
         Completely standardized loadings (``std_all``), items x factors (0 where an item
         does not load).
@@ -59,6 +61,11 @@ class CFAResult(ResultMixin):
         residuals and the moments are stacked with the group as the outer index level.
     group_fit : pandas.DataFrame or None
         Per group: ``n`` and its contribution to ``chisq`` (multi-group models).
+    score_tests, score_test : pandas.DataFrame, pandas.Series or None
+        lavaan's ``lavTestScore`` when parameters are constrained equal (``group_equal``,
+        shared labels, ``==``): one row per constraint (``lhs == rhs`` in lavaan's
+        ``.pK.`` names, ``X2``, ``df``, ``pvalue`` of releasing it alone) and the total test
+        of releasing all (``X2``, ``df``, ``pvalue``); None without constraints.
     r2 : pandas.Series
         R-squared of every endogenous variable (the items that indicate a factor, and the
         factors regressed on others), lavaan's ``inspect(fit, "r2")``.
@@ -87,6 +94,8 @@ class CFAResult(ResultMixin):
     groups: tuple[str, ...] = ()
     group_fit: pd.DataFrame | None = None
     r2: pd.Series | None = None
+    score_tests: pd.DataFrame | None = None
+    score_test: pd.Series | None = None
 
     _title: ClassVar[str] = "Confirmatory factor analysis"
 

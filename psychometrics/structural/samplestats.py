@@ -250,19 +250,37 @@ def patterns_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarra
 
 
 def em_step(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray,
-             n_total: int) -> tuple[np.ndarray, np.ndarray]:
+            n_total: int) -> tuple[np.ndarray, np.ndarray]:
+    """One EM step of the unrestricted model (the E and M steps over every pattern)."""
+    new_mu, new_sigma, _ = em_step_loglik(groups, mu, sigma, n_total)
+    return new_mu, new_sigma
+
+
+def em_step_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray,
+                   n_total: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """One EM step, and the log-likelihood at ``(mu, sigma)`` from the same per-pattern
+    Cholesky factors (so the accelerated EM never evaluates it separately)."""
     p = len(mu)
     T1 = np.zeros(p)
     T2 = np.zeros((p, p))
+    loglik = 0.0
     for grp in groups:
         scatter_add(T1, grp.obs, grp.sx)
         scatter_add(T2, grp.oo, grp.sxx)
+        c = np.linalg.cholesky(sigma[grp.oo])
+        Ci = np.linalg.inv(c)
+        W = np.swapaxes(Ci, 1, 2) @ Ci
+        d = grp.m - mu[grp.obs]
+        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
+        tr = (np.einsum("gij,gji->g", W, grp.S)
+              + np.einsum("gi,gij,gj->g", d, W, d))
+        loglik += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))
         if grp.complete:
             continue
         n = grp.n
         s_mo = sigma[grp.mo]
         s_om = np.swapaxes(s_mo, 1, 2)
-        B = np.swapaxes(np.linalg.solve(sigma[grp.oo], s_om), 1, 2)
+        B = s_mo @ W
         C = sigma[grp.mm] - B @ s_om
         a = mu[grp.mis] - np.einsum("gij,gj->gi", B, mu[grp.obs])
         Bsx = np.einsum("gij,gj->gi", B, grp.sx)
@@ -276,7 +294,7 @@ def em_step(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray,
         scatter_add(T2, grp.mm, mm)
     new_mu = T1 / n_total
     new_sigma = T2 / n_total - np.outer(new_mu, new_mu)
-    return new_mu, (new_sigma + new_sigma.T) / 2.0
+    return new_mu, (new_sigma + new_sigma.T) / 2.0, loglik
 
 
 def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray,
@@ -301,22 +319,20 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
         sigma = theta[p:].reshape(p, p)
         return theta[:p], (sigma + sigma.T) / 2.0
 
-    def em(theta: np.ndarray) -> np.ndarray:
-        return pack(*em_step(groups, *unpack(theta), n_total))
-
-    def loglik(theta: np.ndarray) -> float:
+    def em(theta: np.ndarray) -> tuple[np.ndarray, float]:
+        """The EM step from theta and the log-likelihood at theta (-inf: not evaluable)."""
         try:
-            return patterns_loglik(groups, *unpack(theta))
+            new_mu, new_sigma, ll = em_step_loglik(groups, *unpack(theta), n_total)
         except np.linalg.LinAlgError:
-            return -math.inf
+            return theta, -math.inf
+        return pack(new_mu, new_sigma), ll
 
     theta = pack(mean0, np.diag(var0))
-    ll = loglik(theta)
     evaluations = 0
     converged = False
     while evaluations < max_iter:
-        t1 = em(theta)
-        t2 = em(t1)
+        t1, ll = em(theta)
+        t2, _ = em(t1)
         evaluations += 2
         if np.max(np.abs(t2 - t1)) < tol:
             theta, converged = t2, True
@@ -325,18 +341,20 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
         v = t2 - t1 - r
         nv = float(np.sqrt(v @ v))
         alpha = min(-float(np.sqrt(r @ r)) / nv, -1.0) if nv > 0 else -1.0
-        try:
-            candidate = em(theta - 2.0 * alpha * r + alpha**2 * v)
-            evaluations += 1
-            ll_c = loglik(candidate)
-        except np.linalg.LinAlgError:
-            ll_c = -math.inf
-        if not ll_c >= ll - 1e-12 * abs(ll):
-            candidate, ll_c = t2, loglik(t2)
+        # SQUAREM: the EM step from the extrapolated point, kept if the likelihood there
+        # is no lower than at theta (then the step from it is higher still)
+        candidate, ll_x = em(theta - 2.0 * alpha * r + alpha**2 * v)
+        evaluations += 1
+        if not ll_x >= ll - 1e-12 * abs(ll):
+            candidate = t2
         step = float(np.max(np.abs(candidate - theta)))
-        theta, ll = candidate, ll_c
+        theta = candidate
         if step < tol:
             converged = True
             break
     mu, sigma = unpack(theta)
-    return mu, sigma, loglik(theta), evaluations, converged
+    try:
+        final = patterns_loglik(groups, mu, sigma)
+    except np.linalg.LinAlgError:
+        final = -math.inf
+    return mu, sigma, final, evaluations, converged

@@ -18,8 +18,12 @@ into a :class:`ModelSpec`:
   ``x ~ 1`` is an intercept (``x ~ 0*1`` fixes it);
 - ``c(v1, v2, ...)`` gives one modifier per group (a number, ``NA`` or a label).
 
-Defined parameters (``:=``), constraints (``==``, ``<``, ``>``), thresholds (``|``) and
-formative factors (``<~``) are rejected with an error naming the line.
+- ``name := expression`` defines a function of labels (``ind := a*b``; arithmetic, ``^``,
+  ``exp``, ``log``, ``sqrt``, ``abs``), estimated with a delta-method standard error;
+- ``a == b`` constrains two labels equal (or a label to a number).
+
+Inequality constraints (``<``, ``>``), thresholds (``|``) and formative factors (``<~``) are
+rejected with an error naming the line.
 """
 
 from __future__ import annotations
@@ -37,12 +41,10 @@ __all__ = ["GroupModifier", "ModelSpec", "ModelSyntaxError", "ModelTerm", "parse
 _SOURCE = "<model>"
 # Longest operators first, so that "=~" is not read as "=" and "~~" not as "~".
 _OPERATORS = ("~*~", "=~", "~~", "<~", ":=", "==", "~", "<", ">", "|")
-_SUPPORTED = ("=~", "~~", "~")
+_SUPPORTED = ("=~", "~~", "~", ":=", "==")
 _UNSUPPORTED_WHY = {
     "~": "regressions ('~') and intercepts ('~ 1') are not part of a measurement model",
     "<~": "formative factors ('<~') are not supported",
-    ":=": "defined parameters (':=') are not supported",
-    "==": "explicit constraints ('==') are not supported; give parameters the same label",
     "<": "inequality constraints ('<') are not supported",
     ">": "inequality constraints ('>') are not supported",
     "|": "thresholds ('|') are not supported (continuous items only)",
@@ -177,6 +179,16 @@ class ModelSpec:
         return tuple(t for t in self.terms if t.op == "~")
 
     @property
+    def defined(self) -> tuple[ModelTerm, ...]:
+        """The ``name := expression`` terms (``rhs`` holds the expression)."""
+        return tuple(t for t in self.terms if t.op == ":=")
+
+    @property
+    def constraints(self) -> tuple[ModelTerm, ...]:
+        """The ``a == b`` terms."""
+        return tuple(t for t in self.terms if t.op == "==")
+
+    @property
     def intercepts(self) -> tuple[ModelTerm, ...]:
         """The ``x ~ 1`` terms (``op`` is ``"~1"``, ``rhs`` empty)."""
         return tuple(t for t in self.terms if t.op == "~1")
@@ -198,6 +210,7 @@ class ModelSpec:
             lines.append(f"{y} ~ " + " + ".join(rhs))
         lines += [str(t) for t in self.covariances]
         lines += [str(t) for t in self.intercepts]
+        lines += [f"{t.lhs} {t.op} {t.rhs}" for t in self.terms if t.op in (":=", "==")]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -398,6 +411,9 @@ def _parse_text(text: str) -> ModelSpec:
         if not rhs:
             raise ModelSyntaxError(f"nothing right of {op!r} in {statement!r}",
                                    lineno, _column(src, op))
+        if op in (":=", "=="):
+            terms.append(_definition(lhs, op, rhs, lineno, src))
+            continue
         second = _find_operator(rhs)
         if second is not None:
             why = _UNSUPPORTED_WHY.get(second[1], "one operator per statement")
@@ -498,6 +514,56 @@ def _group_modifiers(arg: str, mod: str, lineno: int | None,
                 f"cannot read {element!r} in {mod!r}: each element of c(...) is a number, NA "
                 "or a label", lineno, where)
     return tuple(out)
+
+
+# what a defined parameter's expression may call (lavaan: any R expression; here arithmetic)
+FUNCTIONS = ("exp", "log", "sqrt", "abs")
+
+
+def expression_names(text: str) -> list[str]:
+    """The names an expression of labels uses, in order; a ``ValueError`` naming the part
+    when it is not arithmetic (numbers, names, + - * / ^, parentheses, exp, log, sqrt,
+    abs)."""
+    import ast
+
+    try:
+        tree = ast.parse(text.replace("^", "**"), mode="eval")
+    except SyntaxError:
+        raise ValueError(f"cannot read the expression {text!r}") from None
+    names: list[str] = []
+    allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
+               ast.Pow, ast.USub, ast.UAdd, ast.Load)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+                    and len(node.args) == 1 and not node.keywords):
+                raise ValueError(f"{ast.unparse(node)!r}: only {', '.join(FUNCTIONS)} of one "
+                                 "argument can be called")
+        elif isinstance(node, ast.Name):
+            if node.id not in FUNCTIONS and node.id not in names:
+                names.append(node.id)
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float) or isinstance(node.value, bool):
+                raise ValueError(f"{node.value!r} is not a number")
+        elif not isinstance(node, allowed):
+            raise ValueError(f"{ast.unparse(node)!r} is not arithmetic of labels")
+    return names
+
+
+def _definition(lhs: str, op: str, rhs: str, lineno: int | None, src: _Source) -> ModelTerm:
+    """``name := expression`` (a defined parameter) or ``a == b`` (an equality constraint
+    between two labels, or a label and a number)."""
+    if op == "==":
+        if not (_NAME.match(rhs) or _NUMBER.match(rhs)):
+            raise ModelSyntaxError(
+                f"'{lhs} == {rhs}': only a label equal to another label or to a number is "
+                "supported", lineno, _column(src, rhs))
+        return ModelTerm(lhs, op, rhs, line=lineno)
+    try:
+        expression_names(rhs)
+    except ValueError as exc:
+        raise ModelSyntaxError(f"'{lhs} := {rhs}': {exc}", lineno, _column(src, rhs)) from None
+    return ModelTerm(lhs, op, "".join(rhs.split()), line=lineno)  # as lavaan prints it
 
 
 def _merge_label(old: str | None, new: str, text: str, lineno: int | None,

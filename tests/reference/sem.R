@@ -153,3 +153,25 @@ HS3 <- paste(HS_MODEL, "speed ~ visual + textual", sep = "\n")
 write_fit(sem_refined(HS3, data = HSm, missing = "ml"), "hs_sem_fiml")
 write_fit(sem_refined(HS3, data = HS, group = "school", group.equal = c("loadings", "regressions")),
           "hs_sem_groups")
+
+# --- defined parameters and equality constraints ------------------------------------------
+write_fit(cfa_refined(paste("visual =~ x1 + a*x2 + b*x3", "textual =~ x4 + c1*x5 + c2*x6",
+                            "speed =~ x7 + x8 + x9", "c1 == c2", "ab := a*b",
+                            "d := a - b", "r := ab / (1 + d^2)", sep = "\n"), data = HS),
+          "hs_defined")
+PD_INDIRECT <- sub("dem60 ~ ind60\ndem65 ~ ind60 + dem60",
+                   "dem60 ~ p1*ind60\ndem65 ~ ind60 + p2*dem60\nind := p1*p2", PD_MODEL,
+                   fixed = TRUE)
+stopifnot(PD_INDIRECT != PD_MODEL)
+write_fit(sem_refined(PD_INDIRECT, data = PD), "pd_indirect")
+
+# --- lavTestScore: releasing each equality constraint ---------------------------------------
+write_score <- function(fit, case) {
+  st <- lavTestScore(fit)
+  write.csv(st$test, file.path(out_dir, paste0(case, "_score_total.csv")), row.names = FALSE)
+  write.csv(st$uni, file.path(out_dir, paste0(case, "_score.csv")), row.names = FALSE)
+}
+write_score(metric, "hs_metric")
+write_score(scalar, "hs_scalar")
+write_score(rscalar, "hs_mlr_scalar")
+write_score(pd, "pd")

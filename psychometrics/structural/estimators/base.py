@@ -78,6 +78,8 @@ class Objective:
     def __init__(self, model: Model, sample: Sample):
         self.model, self.sample = model, sample
         self.free_rows = model.free_rows  # at x = 0 of the factor means: see Model.rows_at
+        # the Hessian is written out except with regressions (then central differences)
+        self.exact_hessian = not model.has_beta
 
     def value(self, x: np.ndarray) -> float:
         raise NotImplementedError

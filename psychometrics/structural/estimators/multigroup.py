@@ -34,6 +34,7 @@ class MultiGroupObjective:
         self.weights = np.asarray(weights, dtype=float)
         self.model = self.parts[0].model  # q and the first group's table (rescue starts)
         self.q = self.model.q
+        self.exact_hessian = all(part.exact_hessian for part in self.parts)
 
     def value(self, x: np.ndarray) -> float:
         return float(sum(w * part.value(x) for w, part in zip(self.weights, self.parts,
