@@ -28,8 +28,8 @@ OVERLAY_EXAMPLE = DOCS / "examples" / "acs-overlay.yaml"
 MODELS: list[type[BaseModel]] = [
     schema.Instrument, schema.Citation, schema.Licence, schema.ResponseScale, schema.Item,
     schema.Scale, schema.Transform, schema.Band, schema.Published,
-    schema.PublishedReliability, schema.PublishedStructure, schema.Overlay,
-    schema.ItemOverlay,
+    schema.PublishedReliability, schema.PublishedStructure, schema.Code,
+    schema.Translation, schema.Overlay, schema.ItemOverlay,
 ]
 _ANCHOR = {m.__name__: m.__name__.lower() for m in MODELS}
 
