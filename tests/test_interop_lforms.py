@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import warnings
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psychometrics import list_instruments, load_instrument, score
+from psychometrics import list_instruments, load_instrument, read_fhir_responses, score
+from psychometrics.errors import PsychometricsWarning
 from psychometrics.exports.fhir import score_link_ids, to_fhir_questionnaire
 from psychometrics.reporting.browser import FLAGS, find_chromium
 
@@ -113,7 +115,7 @@ function run(c, r, how) {
     setTimeout(function () {
       var qr = LForms.Util.getFormFHIRData('QuestionnaireResponse', kase.version, el);
       var res = {instrument: kase.id, version: kase.version, row: r, how: how, scores: {},
-                 weights: {}, shown: shown};
+                 weights: {}, shown: shown, qr: qr};
       (qr.item || []).forEach(function (it) {
         if (it.answer && it.answer[0] && 'valueDecimal' in it.answer[0]) {
           res.scores[it.linkId] = it.answer[0].valueDecimal;
@@ -258,3 +260,20 @@ def test_lhc_forms_scores_equal_pm_score(iid: str, rendered: dict[str, Any]) -> 
                     res["version"], res["how"], res["row"], name)
                 scored += 1
     assert scored > 0 and blank > 0  # both sides of the missing-item rule were exercised
+
+
+@pytest.mark.parametrize("iid", BUILTIN)
+def test_responses_written_by_lhc_forms_read_back(iid: str, rendered: dict[str, Any]) -> None:
+    """The QuestionnaireResponses LHC-Forms writes (codings with the reversed weight as
+    ordinalValue, score items with their values) read back as the answers given."""
+    inst = load_instrument(iid)
+    data = rendered["data"][iid]
+    for version in ("R4", "R5"):
+        for how in ("click", "load"):
+            qrs = sorted((r for r in rendered["out"]["results"] if r["instrument"] == iid
+                          and r["version"] == version and r["how"] == how),
+                         key=lambda r: r["row"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", PsychometricsWarning)  # every linkId known
+                frame = read_fhir_responses([r["qr"] for r in qrs], inst)
+            pd.testing.assert_frame_equal(frame[inst.item_ids], data, check_dtype=False)

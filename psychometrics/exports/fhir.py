@@ -383,6 +383,7 @@ def read_fhir_responses(
 
     labels = {iid: label_codes(inst.item_scale(iid)) for iid in inst.item_ids}
     resolvers = _resolvers(inst, links, questionnaire)
+    scores = set(score_link_ids(inst).values())
     resources = list(_responses(_load(bundle_or_list)))
     records: list[dict[str, Any]] = []
     unmapped: set[str] = set()
@@ -398,7 +399,8 @@ def read_fhir_responses(
         for link, answers in _answers(qr.get("item") or []):
             iid = by_link.get(link)
             if iid is None:
-                unmapped.add(link)
+                if link not in scores:  # our score items: computed, not answers
+                    unmapped.add(link)
                 continue
             values = [_decode(a, labels[iid], resolvers.get(iid)) for a in answers]
             values = [v for v in values if v is not None]
