@@ -1,13 +1,17 @@
 """LHC-Forms (npm ``lforms``, the NLM's FHIR form engine) renders our Questionnaires in
 headless Chromium and scores them as :func:`psychometrics.score` does.
 
-For each shipped instrument the exported Questionnaire is opened with LHC-Forms, answered
-(responses with blanks are given to LHC-Forms' own ``questionnaireResponse`` option, the way
-an app loads saved answers), and LHC-Forms evaluates every score item's
+For each shipped instrument the exported Questionnaire is opened with LHC-Forms and
+answered twice per response: by clicking the radio button of each answer in the rendered
+form (blanks left unclicked), and by loading the same answers through LHC-Forms' own
+``questionnaireResponse`` option, the way an app reopens saved answers. LHC-Forms evaluates
+every score item's
 ``calculatedExpression`` with its FHIRPath engine; the scores it writes into the
 QuestionnaireResponse it produces must equal ``pm.score``, empty where the missing-item
 rule gives no score. The option scores LHC-Forms reads (``itemWeight``) are checked too:
-they must be the keyed scores, reversed for reverse-keyed items.
+they must be the keyed scores, reversed for reverse-keyed items; and the radio buttons must
+show our labels (with LHC-Forms' ``displayScoreWithAnswerText: false``, so that respondents
+do not see the keyed scores).
 
 lforms is installed from the npm registry (pinned in ``tests/lforms/package.json``) into a
 cache folder outside the repository: ``$PSYCHOMETRICS_LFORMS_DIR``, else
@@ -26,6 +30,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import warnings
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psychometrics import list_instruments, load_instrument, score
+from psychometrics import list_instruments, load_instrument, read_fhir_responses, score
+from psychometrics.errors import PsychometricsWarning
 from psychometrics.exports.fhir import score_link_ids, to_fhir_questionnaire
 from psychometrics.reporting.browser import FLAGS, find_chromium
 
@@ -85,16 +91,31 @@ function ready(then) {
   if (window.LForms && LForms.Util && LForms.Util.addFormToPage) { then(); }
   else { setTimeout(function () { ready(then); }, 20); }
 }
-function run(c, r) {
+// Each response is given twice: clicked into the rendered form as a person does (the
+// radio button of each answer; blanks left unclicked), and loaded as saved answers.
+function run(c, r, how) {
   if (c >= CASES.length) { return finish(); }
   var kase = CASES[c];
-  if (r >= kase.responses.length) { return run(c + 1, 0); }
+  if (r >= kase.responses.length) { return run(c + 1, 0, 'click'); }
+  var next = how === 'click' ? function () { run(c, r, 'load'); }
+                             : function () { run(c, r + 1, 'click'); };
   var el = document.getElementById('form');
-  LForms.Util.addFormToPage(kase.q, el, {questionnaireResponse: kase.responses[r],
-                                         fhirVersion: kase.version}).then(function () {
+  var options = {fhirVersion: kase.version, displayScoreWithAnswerText: false};
+  if (how === 'load') { options.questionnaireResponse = kase.responses[r]; }
+  LForms.Util.addFormToPage(kase.q, el, options).then(function () {
+    var shown = {};
+    if (how === 'click') {
+      Object.keys(kase.clicks[r]).forEach(function (link) {
+        var radios = el.querySelectorAll('input[type=radio][name="radiogroup_' + link + '/1"]');
+        shown[link] = Array.prototype.map.call(radios, function (x) {
+          return (x.closest('label') || {}).textContent.trim(); });
+        radios[kase.clicks[r][link]].click();
+      });
+    }
     setTimeout(function () {
       var qr = LForms.Util.getFormFHIRData('QuestionnaireResponse', kase.version, el);
-      var res = {instrument: kase.id, version: kase.version, row: r, scores: {}, weights: {}};
+      var res = {instrument: kase.id, version: kase.version, row: r, how: how, scores: {},
+                 weights: {}, shown: shown, qr: qr};
       (qr.item || []).forEach(function (it) {
         if (it.answer && it.answer[0] && 'valueDecimal' in it.answer[0]) {
           res.scores[it.linkId] = it.answer[0].valueDecimal;
@@ -106,11 +127,11 @@ function run(c, r) {
         });
       }
       out.results.push(res);
-      run(c, r + 1);
+      next();
     }, 50);
-  }, function (e) { out.errors.push('addFormToPage: ' + String(e)); run(c, r + 1); });
+  }, function (e) { out.errors.push('addFormToPage: ' + String(e)); next(); });
 }
-ready(function () { run(0, 0); });
+ready(function () { run(0, 0, 'click'); });
 </script></body></html>"""
 
 
@@ -127,6 +148,17 @@ def _responses(q: dict[str, Any], data: pd.DataFrame) -> list[dict[str, Any]]:
             items.append({"linkId": item["linkId"], "answer": [{"valueCoding": coding}]})
         out.append({"resourceType": "QuestionnaireResponse", "status": "in-progress",
                     "item": items})
+    return out
+
+
+def _clicks(q: dict[str, Any], data: pd.DataFrame) -> list[dict[str, int]]:
+    """linkId -> position of the answer's radio button (options are in code order)."""
+    out = []
+    for _, row in data.iterrows():
+        out.append({item["linkId"]: [o["valueCoding"]["code"] for o in item["answerOption"]]
+                    .index(str(int(row[item["linkId"]])))
+                    for item in q["item"]
+                    if "answerOption" in item and not np.isnan(row[item["linkId"]])})
     return out
 
 
@@ -152,7 +184,8 @@ def rendered() -> dict[str, Any]:
         for version in ("R4", "R5"):
             q = to_fhir_questionnaire(iid, fhir_version=version)
             cases.append({"id": iid, "version": version, "q": q,
-                          "responses": _responses(q, data[iid])})
+                          "responses": _responses(q, data[iid]),
+                          "clicks": _clicks(q, data[iid])})
     with tempfile.TemporaryDirectory(prefix="psychometrics-lforms-") as tmp:
         root = Path(tmp)
         (root / "lforms").symlink_to(dist, target_is_directory=True)
@@ -197,12 +230,14 @@ def test_lhc_forms_loads_every_questionnaire(rendered: dict[str, Any]) -> None:
 def test_lhc_forms_reads_the_keyed_option_scores(iid: str, rendered: dict[str, Any]) -> None:
     inst = load_instrument(iid)
     for res in rendered["out"]["results"]:
-        if res["instrument"] != iid or res["row"] != 0:
+        if res["instrument"] != iid or res["row"] != 0 or res["how"] != "click":
             continue
         for item in inst.items:
             rs = inst.item_scale(item.id)
             want = [rs.min + rs.max - v for v in rs.values] if item.reverse else rs.values
             assert res["weights"][item.id] == want, (res["version"], item.id)
+            if item.id in res["shown"]:  # radio buttons with our labels, scores not shown
+                assert res["shown"][item.id] == [rs.labels[v] for v in rs.values]
 
 
 @pytest.mark.parametrize("iid", BUILTIN)
@@ -212,16 +247,33 @@ def test_lhc_forms_scores_equal_pm_score(iid: str, rendered: dict[str, Any]) -> 
     expected = score(data, inst)
     links = score_link_ids(inst)
     results = [r for r in rendered["out"]["results"] if r["instrument"] == iid]
-    assert len(results) == 2 * len(data)
+    assert len(results) == 2 * 2 * len(data)  # R4 and R5, clicked and loaded
     scored = blank = 0
     for res in results:
         for name, link in links.items():
             want = expected[f"{inst.id}_{name}"].iloc[res["row"]]
             if np.isnan(want):
-                assert link not in res["scores"], (res["version"], res["row"], name)
+                assert link not in res["scores"], (res["version"], res["how"], res["row"], name)
                 blank += 1
             else:
                 assert res["scores"][link] == pytest.approx(want, abs=TOL), (
-                    res["version"], res["row"], name)
+                    res["version"], res["how"], res["row"], name)
                 scored += 1
     assert scored > 0 and blank > 0  # both sides of the missing-item rule were exercised
+
+
+@pytest.mark.parametrize("iid", BUILTIN)
+def test_responses_written_by_lhc_forms_read_back(iid: str, rendered: dict[str, Any]) -> None:
+    """The QuestionnaireResponses LHC-Forms writes (codings with the reversed weight as
+    ordinalValue, score items with their values) read back as the answers given."""
+    inst = load_instrument(iid)
+    data = rendered["data"][iid]
+    for version in ("R4", "R5"):
+        for how in ("click", "load"):
+            qrs = sorted((r for r in rendered["out"]["results"] if r["instrument"] == iid
+                          and r["version"] == version and r["how"] == how),
+                         key=lambda r: r["row"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", PsychometricsWarning)  # every linkId known
+                frame = read_fhir_responses([r["qr"] for r in qrs], inst)
+            pd.testing.assert_frame_equal(frame[inst.item_ids], data, check_dtype=False)

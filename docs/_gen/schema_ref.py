@@ -26,10 +26,10 @@ OVERLAY_EXAMPLE = DOCS / "examples" / "acs-overlay.yaml"
 
 # The models in the order a reader meets them in a file.
 MODELS: list[type[BaseModel]] = [
-    schema.Instrument, schema.Citation, schema.Licence, schema.ResponseScale, schema.Code, schema.Item,
-    schema.Translation, schema.Scale, schema.Transform, schema.Band, schema.Published,
-    schema.PublishedReliability, schema.PublishedStructure, schema.Overlay,
-    schema.ItemOverlay,
+    schema.Instrument, schema.Citation, schema.Licence, schema.ResponseScale, schema.Item,
+    schema.Scale, schema.Transform, schema.Band, schema.Published,
+    schema.PublishedReliability, schema.PublishedStructure, schema.Code,
+    schema.Translation, schema.Overlay, schema.ItemOverlay,
 ]
 _ANCHOR = {m.__name__: m.__name__.lower() for m in MODELS}
 
@@ -45,8 +45,7 @@ def type_name(annotation: Any) -> str:
         text = " or ".join(parts)
         return text + (" or null" if type(None) in args else "")
     if origin is typing.Literal:
-        # a list in the cell: a Markdown "|" would end the table cell
-        return "one of:<ul>" + "".join(f"<li><code>{a}</code></li>" for a in args) + "</ul>"
+        return " \\| ".join(f"`{a}`" for a in args)
     if origin is list:
         return f"list of {type_name(args[0])}"
     if origin is dict:

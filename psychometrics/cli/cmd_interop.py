@@ -120,7 +120,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         result = from_reproschema(args.source, instrument_id=args.instrument_id)
         origin = f"the ReproSchema activity '{args.source}'"
     else:
-        from psychometrics.exports.redcap import from_redcap
+        from psychometrics.exports.redcap_import import from_redcap
 
         codes = None
         if args.missing_codes:

@@ -18,10 +18,10 @@ _LAZY: dict[str, str] = {
     # REDCap
     "to_redcap": "psychometrics.exports.redcap",
     "write_redcap": "psychometrics.exports.redcap",
-    "from_redcap": "psychometrics.exports.redcap",
-    "read_redcap_records": "psychometrics.exports.redcap",
+    "from_redcap": "psychometrics.exports.redcap_import",
+    "read_redcap_records": "psychometrics.exports.redcap_records",
     "redcap_field_names": "psychometrics.exports.redcap",
-    "RedcapImport": "psychometrics.exports.redcap",
+    "RedcapImport": "psychometrics.exports.redcap_import",
     "Loss": "psychometrics.exports._common",
     # FHIR
     "to_fhir_questionnaire": "psychometrics.exports.fhir",

@@ -1,17 +1,18 @@
 """HL7 FHIR R4 and R5: the instrument as a ``Questionnaire``; ``QuestionnaireResponse`` in.
 
 The Questionnaire has one coded item per instrument item (``linkId`` = item id; type
-``choice`` in R4, ``coding`` in R5) whose ``answerOption`` codings carry the response codes
-and labels. Each option's score is on ``answerOption.extension`` as ``itemWeight`` (the
-current extension) and, in R4, also as ``ordinalValue`` (what older engines read); for a
-reverse-keyed item the weight is the reversed score (``min + max - code``), so an engine that
-sums the weights gets the instrument's score. Each scale is a hidden, read-only ``decimal``
-item whose SDC ``calculatedExpression`` (FHIRPath) scores it exactly as
-:func:`psychometrics.score`: reverse keys, the missing-item rule, prorating and the linear
-transform. Items are ``required`` where a scale needs every one of its items answered.
-A ``display`` item holds the instructions. ``version`` is the definition version,
-``identifier`` holds the instrument id and the definition's SHA-256, ``copyright`` the
-licence. Restricted item text is replaced by a placeholder unless an overlay supplied it.
+``choice`` in R4, ``coding`` in R5; shown as radio buttons) whose ``answerOption`` codings
+carry the response codes and labels. Each option's score is on ``answerOption.extension``
+as ``itemWeight`` (the current extension) and, in R4, also as ``ordinalValue`` (what older
+engines read); for a reverse-keyed item the weight is the reversed score
+(``min + max - code``), so an engine that sums the weights gets the instrument's score.
+Each scale is a hidden, read-only ``decimal`` item whose SDC ``calculatedExpression``
+(FHIRPath) scores it exactly as :func:`psychometrics.score`: reverse keys, the missing-item
+rule, prorating and the linear transform. Items are ``required`` where a scale needs every
+one of its items answered. A ``display`` item holds the instructions. ``version`` is the
+definition version, ``identifier`` holds the instrument id and the definition's SHA-256,
+``copyright`` the licence. Restricted item text is replaced by a placeholder unless an
+overlay supplied it.
 
 Plain dicts in and out (JSON-ready): no FHIR library is needed at run time.
 """
@@ -60,6 +61,11 @@ ORDINAL_URLS = {ITEM_WEIGHT, ORDINAL_VALUE,
 CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
 HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+# Answers shown as a row of radio buttons (a rating scale), not a drop-down list.
+RADIO_BUTTONS = {"url": "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl",
+                 "valueCodeableConcept": {"coding": [{
+                     "system": "http://hl7.org/fhir/questionnaire-item-control",
+                     "code": "radio-button", "display": "Radio Button"}]}}
 SYSTEM_INSTRUMENT = "urn:psychometrics:instrument"
 SYSTEM_HASH = "urn:psychometrics:definition-sha256"
 SYSTEM_SCALE = "urn:psychometrics:scale"
@@ -183,7 +189,8 @@ def to_fhir_questionnaire(instrument: Instrument | str, *,
         scale_name = inst.item_scale_name(item.id)
         rs = inst.response_scales[scale_name]
         entry: dict[str, Any] = {
-            "extension": [{"url": EXT_ITEM, "valueString": dumps(item_info(inst, item))}],
+            "extension": [RADIO_BUTTONS,
+                          {"url": EXT_ITEM, "valueString": dumps(item_info(inst, item))}],
             "linkId": item.id, "prefix": str(n), "text": item_prompt(inst, item),
             **_translations("_text", {t: translated_item(inst, item, t)
                                       for t in languages(inst)})}
@@ -376,6 +383,7 @@ def read_fhir_responses(
 
     labels = {iid: label_codes(inst.item_scale(iid)) for iid in inst.item_ids}
     resolvers = _resolvers(inst, links, questionnaire)
+    scores = set(score_link_ids(inst).values())
     resources = list(_responses(_load(bundle_or_list)))
     records: list[dict[str, Any]] = []
     unmapped: set[str] = set()
@@ -391,7 +399,8 @@ def read_fhir_responses(
         for link, answers in _answers(qr.get("item") or []):
             iid = by_link.get(link)
             if iid is None:
-                unmapped.add(link)
+                if link not in scores:  # our score items: computed, not answers
+                    unmapped.add(link)
                 continue
             values = [_decode(a, labels[iid], resolvers.get(iid)) for a in answers]
             values = [v for v in values if v is not None]
