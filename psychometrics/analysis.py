@@ -324,5 +324,6 @@ def _streamed_scale_moments(data: Any, inst: Instrument, chosen: list[str], colu
         report(done, max(total, done))
     if acc is None:
         raise ValueError("the data source yielded no rows")
-    report(done, done)
+    if done != total:  # the bar ends at what was read
+        report(done, done)
     return acc

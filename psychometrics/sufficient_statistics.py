@@ -905,7 +905,8 @@ def _stream(batches: Iterator[Any], items: tuple[str, ...], by: tuple[str, ...] 
         report(done, max(total, done))
     if acc is None:
         raise ValueError("the data source yielded no rows")
-    report(done, done)
+    if done != total:  # the bar ends at what was read
+        report(done, done)
     return acc
 
 
