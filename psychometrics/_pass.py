@@ -264,9 +264,6 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
             uu += U.T @ U
             xu += Xi.T @ U
             x2u += (Xi * Xi).T @ U
-        if ranges:
-            np.fmin(lo, _column_extreme(Xb, np.fmin), out=lo)
-            np.fmax(hi, _column_extreme(Xb, np.fmax), out=hi)
         if counter is not None and counter.active:
             counter.add(Xb, missing, inc, n_missing)
         comp["n"] += m
@@ -320,6 +317,17 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
         raw_sq = np.diag(sq) + 2 * c * np.diag(sums) + c * c * np.diag(count) if shifted \
             else np.diag(sq)
         vc = verify_counts(vc, np.diag(count), raw_sq)
+    if ranges:
+        if vc is not None:  # the counted values give each item's range for free
+            seen = vc[1] > 0
+            with np.errstate(invalid="ignore"):
+                lo = np.where(seen, vc[0].astype(float), np.inf).min(axis=1)
+                hi = np.where(seen, vc[0].astype(float), -np.inf).max(axis=1)
+        else:
+            for start in range(0, n, rows):
+                Xb = X[start : start + rows]
+                np.fmin(lo, _column_extreme(Xb, np.fmin), out=lo)
+                np.fmax(hi, _column_extreme(Xb, np.fmax), out=hi)
     lo[~np.isfinite(lo)] = np.nan
     hi[~np.isfinite(hi)] = np.nan
     out = PassSums(n, c, count, sums, cross, sq, lo, hi, not saw_missing,

@@ -242,7 +242,10 @@ def _stats_of(X: np.ndarray, opts: _Options, batch_id: int) -> _Stats:
     with np.errstate(invalid="ignore"), _quiet():
         shift = np.nanmean(X[:1024], axis=0)
     shift = np.where(np.isfinite(shift), np.round(shift), 0.0)
-    p = block_pass(X, shift=shift)
+    # Near zero (Likert codes) raw sums lose nothing and skip a copy per block; far from
+    # zero (e.g. 1e9 + noise) the shift is what keeps the digits.
+    p = block_pass(X, shift=shift if np.abs(shift).max(initial=0.0) > 100 else None)
+    shift = p.shift
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(p.count > 0, p.count, 1.0)
         mean = np.where(p.count > 0, p.sums / safe, 0.0) + shift[:, None]
@@ -686,7 +689,10 @@ def _arrow_items(batch: Any, items: Sequence[str]) -> np.ndarray:
         if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)
                 or pa.types.is_boolean(col.type)):
             raise ValueError(f"item column {name!r} is not numeric (type {col.type})")
-        X[:, j] = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        if pa.types.is_boolean(col.type):
+            col = pc.cast(col, pa.float64())
+        # integers without nulls are read in place and widened once, into X
+        X[:, j] = col.to_numpy(zero_copy_only=False)
     return X
 
 
