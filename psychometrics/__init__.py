@@ -58,6 +58,9 @@ _LAZY: dict[str, str] = {
     "sem": "psychometrics.measurement_error",
     "reliable_change": "psychometrics.measurement_error",
     "reliability": "psychometrics.analysis",
+    # mergeable sufficient statistics (streamed files, Dask)
+    "moments": "psychometrics.sufficient_statistics",
+    "Moments": "psychometrics.sufficient_statistics",
     # factor analysis
     "kmo": "psychometrics.factor",
     "bartlett": "psychometrics.factor",

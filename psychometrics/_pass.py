@@ -19,6 +19,7 @@ compared in place); the counts are verified against the sums of squares afterwar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,9 @@ class PassSums:
     them; ``cross[i, j]`` the sum of x_i x_j; ``sq[i, j]`` the sum of x_i^2 over the rows
     where j is answered; ``values``/``counts`` per-item frequencies of small-integer answers
     (None when some answer is not one); ``lo``/``hi`` per-item smallest and largest answer;
-    ``score`` the row-mean score parts when signs were given (see :func:`block_pass`).
+    ``score`` the row-mean score parts when signs were given (see :func:`block_pass`);
+    ``complete_rows`` the count ``n``, column sums ``col`` and ``cross`` of the rows
+    without a missing cell (about the shift).
     """
 
     n_rows: int
@@ -53,6 +56,7 @@ class PassSums:
     values: np.ndarray | None = None
     counts: np.ndarray | None = None
     score: dict[str, np.ndarray] | None = field(default=None)
+    complete_rows: dict[str, Any] | None = field(default=None)
 
 
 class _Counter:
@@ -235,6 +239,7 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
             else:
                 np.copyto(x0, Xb)
             if inc.size:
+                saw_missing = True
                 missing = np.zeros((m, k), dtype=bool)
                 sub = np.isnan(Xb[inc])
                 missing[inc] = sub
@@ -259,23 +264,19 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
             uu += U.T @ U
             xu += Xi.T @ U
             x2u += (Xi * Xi).T @ U
-        if ranges:
-            np.fmin(lo, _column_extreme(Xb, np.fmin), out=lo)
-            np.fmax(hi, _column_extreme(Xb, np.fmax), out=hi)
         if counter is not None and counter.active:
             counter.add(Xb, missing, inc, n_missing)
-        if with_score:
-            comp["n"] += m
-            comp["col"] += colb
-            comp["cross"] += Pb
-            if inc is None:  # complete block: its score parts follow from X'X at the end
-                continue
-            assert missing is not None
-            # only the incomplete rows need a score of their own; the complete rows of the
-            # block follow from X'X like complete blocks
+        comp["n"] += m
+        comp["col"] += colb
+        comp["cross"] += Pb
+        if inc is not None:
+            # the complete rows of this block: all rows minus the incomplete ones
             comp["n"] -= inc.size
             comp["col"] -= ones[: inc.size] @ Xi
             comp["cross"] -= Xi.T @ Xi
+        if with_score and inc is not None:
+            # only the incomplete rows need a score of their own; complete rows follow
+            # from their X'X at the end
             r = k - U.sum(axis=1)
             nr = n_rev - U @ rev
             answered = r > 0
@@ -316,10 +317,22 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
         raw_sq = np.diag(sq) + 2 * c * np.diag(sums) + c * c * np.diag(count) if shifted \
             else np.diag(sq)
         vc = verify_counts(vc, np.diag(count), raw_sq)
+    if ranges:
+        if vc is not None:  # the counted values give each item's range for free
+            seen = vc[1] > 0
+            with np.errstate(invalid="ignore"):
+                lo = np.where(seen, vc[0].astype(float), np.inf).min(axis=1)
+                hi = np.where(seen, vc[0].astype(float), -np.inf).max(axis=1)
+        else:
+            for start in range(0, n, rows):
+                Xb = X[start : start + rows]
+                np.fmin(lo, _column_extreme(Xb, np.fmin), out=lo)
+                np.fmax(hi, _column_extreme(Xb, np.fmax), out=hi)
     lo[~np.isfinite(lo)] = np.nan
     hi[~np.isfinite(hi)] = np.nan
     out = PassSums(n, c, count, sums, cross, sq, lo, hi, not saw_missing,
                    *(vc or (None, None)))
     if with_score:
         out.score = sc
+    out.complete_rows = comp
     return out

@@ -10,7 +10,7 @@ the norm.
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ def group_masks(data: pd.DataFrame, group: str) -> list[tuple[str, np.ndarray]]:
 
 
 def reliability(
-    data: pd.DataFrame,
+    data: Any,
     instrument: Instrument | str,
     *,
     columns: Columns = None,
@@ -67,7 +67,13 @@ def reliability(
     Parameters
     ----------
     data
-        Response data, one row per respondent.
+        Response data, one row per respondent: a DataFrame, or a source that is read in
+        batches and never held in memory (Parquet path(s), an iterator of DataFrames or
+        Arrow batches, a Dask DataFrame; see :func:`psychometrics.moments`). From a
+        streamed source every statistic comes from the merged moments of each scale
+        (equal to the in-memory results); ``omega_total`` is then not computed (omega
+        does not read moments yet; the note says so) and ``ci_method="bootstrap"`` is not
+        available.
     instrument
         An Instrument or a built-in id.
     columns
@@ -108,6 +114,10 @@ def reliability(
 
     inst = as_instrument(instrument)
     chosen = _scales(inst, scales)
+    if not isinstance(data, pd.DataFrame):
+        return _reliability_streamed(data, inst, chosen, columns=columns, group=group,
+                                     min_group_size=min_group_size, ci=ci,
+                                     ci_method=ci_method, missing=missing, progress=progress)
     subsets: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(data), dtype=bool))]
     if group is not None:
         subsets += group_masks(data, group)
@@ -175,3 +185,145 @@ def _published(inst: Instrument, scale: str) -> tuple[str | float, str]:
                 return float(rel.value), rel.source
             return rel.value_text(), rel.source
     return np.nan, ""
+
+
+# --------------------------------------------------------------------------------------------
+# streamed sources: per batch the instrument's item preparation, then mergeable moments
+# --------------------------------------------------------------------------------------------
+
+
+def _scale_moments(frame: pd.DataFrame, inst: Instrument, chosen: list[str], columns: Columns,
+                   group: str | None, batch_id: int) -> dict[str, Any]:
+    """One batch -> {scale: Moments of its keyed items (rows with an answer), "labels":
+    group labels met}. Item preparation (missing codes, invalid cells, reversal) is
+    row-wise, so a batch gives what the whole data would give for its rows."""
+    from psychometrics.sufficient_statistics import _batch_moments, _group_labels, _Options
+
+    if not isinstance(frame, pd.DataFrame):  # an Arrow batch
+        frame = frame.to_pandas()
+    frame = frame.reset_index(drop=True)
+    items = item_data(frame, inst, columns=columns, reverse=True, on_invalid="nan")
+    labels = None
+    out: dict[str, Any] = {"labels": set()}
+    if group is not None:
+        if group not in frame.columns:
+            raise MissingColumnError(f"group column '{group}' is not in the data")
+        labels = _group_labels(frame[group].to_numpy())
+        out["labels"] = set(labels)
+    opts = _Options(patterns=True)
+    for name in chosen:
+        cols = inst.scales[name].items
+        X = items[cols].to_numpy(dtype=np.float64, na_value=np.nan)
+        keep = ~np.isnan(X).all(axis=1)
+        out[name] = _batch_moments(X[keep], None if labels is None else labels[keep],
+                                   tuple(cols), None if group is None else (group,), opts,
+                                   batch_id)
+    return out
+
+
+def _merge_scale_moments(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {key: a[key] | b[key] if key == "labels" else a[key] + b[key] for key in a}
+
+
+def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
+                          columns: Columns, group: str | None, min_group_size: int,
+                          ci: float, ci_method: str, missing: str,
+                          progress: Any) -> pd.DataFrame:
+    from psychometrics.coefficients import alpha as alpha_fn
+    from psychometrics.progress import resolve_progress
+    from psychometrics.sufficient_statistics import MISSING_GROUP as MISSING
+    from psychometrics.sufficient_statistics import _is_dask, _parquet_batches
+
+    parts = _streamed_scale_moments(data, inst, chosen, columns, group,
+                                    resolve_progress(progress, "reading"), _is_dask,
+                                    _parquet_batches)
+    present = sorted(g for g in parts["labels"] if g != MISSING)
+    labels = [None] + (present + ([MISSING] if MISSING in parts["labels"] else [])
+                       if group is not None else [])
+    rows = []
+    for name in chosen:
+        m = parts[name]
+        published, source = _published(inst, name)
+        for label in labels:
+            if label is None:
+                sub = m.total() if m.groups else None
+            else:
+                sub = m.group(label) if label in m.groups else None
+            n = 0 if sub is None else sub.n
+            row: dict[str, object] = {
+                "instrument": inst.id, "scale": name, "n": n,
+                "items": len(inst.scales[name].items), "published_alpha": published,
+                "published_source": source, "note": "",
+            }
+            if group is not None:
+                row["group"] = "all" if label is None else label
+            rows.append(row)
+            if label is not None and n < max(min_group_size, 1):
+                row["note"] = (f"not computed: {n} respondent(s) answered, fewer "
+                               f"than {min_group_size}")
+                continue
+            if sub is None:
+                row["note"] = "no respondent answered these items"
+                continue
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    a = alpha_fn(sub, missing=missing, ci=ci, ci_method=ci_method)
+            except ValueError as exc:
+                row["note"] = str(exc)
+                continue
+            row.update(alpha=a.raw_alpha, alpha_lower=a.ci.lower, alpha_upper=a.ci.upper,
+                       ci_method=a.ci.method, std_alpha=a.std_alpha, omega_total=np.nan,
+                       g6=a.g6, average_r=a.average_r)
+            notes = sorted({str(w.message) for w in caught
+                            if issubclass(w.category, NumericalWarning)})
+            row["note"] = "; ".join([*notes, "omega_total not computed from streamed data "
+                                             "(omega does not read moments yet)"])
+            where = f"{inst.id} {name}" + ("" if label is None else f" ({group}={label})")
+            for note in notes:
+                warnings.warn(f"{where}: {note}", NumericalWarning, stacklevel=3)
+    order = RELIABILITY_COLUMNS[:2] + (["group"] if group is not None else []) + \
+        RELIABILITY_COLUMNS[2:] + ["note"]
+    table = pd.DataFrame(rows).reindex(columns=order)
+    table.attrs["psychometrics"] = {"instruments": [inst.provenance()]}
+    return table
+
+
+def _streamed_scale_moments(data: Any, inst: Instrument, chosen: list[str], columns: Columns,
+                            group: str | None, report: Any, is_dask: Any,
+                            parquet_batches: Any) -> dict[str, Any]:
+    """Scale moments of every batch of ``data``, merged: one batch in memory at a time, or
+    the partitions of a Dask DataFrame reduced on its workers and merged in a tree."""
+    from pathlib import Path
+
+    if is_dask(data):
+        import dask
+
+        parts = [dask.delayed(_scale_moments)(p, inst, chosen, columns, group, i)
+                 for i, p in enumerate(data.to_delayed())]
+        while len(parts) > 1:
+            parts = [dask.delayed(_merge_scale_moments)(parts[i], parts[i + 1])
+                     if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+        (merged,) = dask.compute(parts[0])
+        return merged
+    total = 0
+    if isinstance(data, str | Path) or (isinstance(data, list | tuple) and data
+                                         and all(isinstance(p, str | Path) for p in data)):
+        batches, total, _ = parquet_batches(data, None, 262_144)
+    elif hasattr(data, "to_batches"):
+        batches, total = iter(data.to_batches(max_chunksize=262_144)), data.num_rows
+    else:
+        batches = iter(data)
+    acc = None
+    done = 0
+    report(0, total)
+    for i, batch in enumerate(batches):
+        part = _scale_moments(batch, inst, chosen, columns, group, i)
+        acc = part if acc is None else _merge_scale_moments(acc, part)
+        done += batch.num_rows if hasattr(batch, "num_rows") else len(batch)
+        report(done, max(total, done))
+    if acc is None:
+        raise ValueError("the data source yielded no rows")
+    if done != total:  # the bar ends at what was read
+        report(done, done)
+    return acc

@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="seed of the bootstrap")
     p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise")
     p.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    p.add_argument("more_data", metavar="DATA", nargs="*",
+                   help="more Parquet files (data/*.parquet): Parquet files and directories "
+                        "are streamed in batches, so they may be larger than memory")
+    p.add_argument("--dask", metavar="SCHEDULER", help="compute on a Dask cluster (the "
+                   "scheduler's address, e.g. tcp://10.0.0.5:8786); Parquet data only")
     p.set_defaults(handler=cmd_reliability)
 
     p = sub.add_parser("efa", help="exploratory factor analysis (parallel analysis picks the "
@@ -74,15 +79,63 @@ def _items(args: argparse.Namespace) -> tuple[Any, pd.DataFrame]:
     return inst, items
 
 
+def _parquet_paths(args: argparse.Namespace) -> list[str] | None:
+    """DATA as Parquet paths (quoted globs expanded) when every path is Parquet or a
+    directory; None for one file of another format (read into memory as before)."""
+    import glob
+    from pathlib import Path
+
+    from psychometrics.errors import PsychometricsError
+
+    given = [args.data, *args.more_data]
+    paths: list[str] = []
+    for arg in given:
+        found = sorted(glob.glob(arg)) if any(ch in arg for ch in "*?[") else [arg]
+        if not found:
+            raise PsychometricsError(f"no file matches {arg!r}")
+        paths += found
+    parquet = [Path(p).is_dir() or Path(p).suffix.lower() in {".parquet", ".pq"}
+               for p in paths]
+    if all(parquet):
+        missing = [p for p in paths if not Path(p).exists()]
+        if missing:
+            raise FileNotFoundError(f"no such file or directory: {missing[0]}")
+        return paths
+    if len(paths) > 1 or args.dask:
+        raise PsychometricsError("several DATA files and --dask need Parquet files (or "
+                                 "directories of them); convert other formats first")
+    return None
+
+
 def cmd_reliability(args: argparse.Namespace) -> int:
     from psychometrics.analysis import reliability
+    from psychometrics.errors import PsychometricsError
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
-    data = _common.read(args, [inst])
-    table = reliability(data, inst, columns=_common.columns(args.columns), group=args.group,
-                        ci=args.ci, ci_method=args.ci_method, n_boot=args.n_boot,
-                        seed=args.seed, missing=args.missing,
-                        progress=args.ci_method == "bootstrap" or None)
+    paths = _parquet_paths(args)
+    options = dict(columns=_common.columns(args.columns), group=args.group, ci=args.ci,
+                   ci_method=args.ci_method, n_boot=args.n_boot, seed=args.seed,
+                   missing=args.missing)
+    if paths is None:
+        data = _common.read(args, [inst])
+        table = reliability(data, inst, **options,
+                            progress=args.ci_method == "bootstrap" or None)
+    else:
+        if args.ci_method == "bootstrap":
+            raise PsychometricsError("--ci-method bootstrap resamples respondents, which "
+                                     "streamed data does not keep: use feldt or duhachek")
+        try:
+            if args.dask:
+                import dask.dataframe as dd
+                from distributed import Client
+
+                with Client(args.dask):
+                    table = reliability(dd.read_parquet(paths), inst, **options)
+            else:  # batches of the files, a progress bar on stderr
+                table = reliability(paths if len(paths) > 1 else paths[0], inst, **options,
+                                    progress=True)
+        except (ValueError, OSError) as exc:  # bad cells, unreadable files: one line
+            raise PsychometricsError(str(exc).splitlines()[0]) from None
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     elif args.format == "json":

@@ -237,9 +237,15 @@ def _score_stats(sc: dict[str, np.ndarray], count: np.ndarray, sums: np.ndarray,
     st = it[:, 0] + d * it[:, 1]
     stt = it[:, 2] + 2 * d * it[:, 3] + d * d * it[:, 4]
     stx = sc["x0"][:, 0] + d * sc["x0"][:, 1]
-    N = np.diag(count)
-    sx = np.diag(sums)
-    sxx = np.diag(cross)
+    raw_r = _score_item_r(st, stt, stx, np.diag(count), np.diag(sums), np.diag(cross), s,
+                          adjust)
+    return float(mean_t), float(sd_t), raw_r
+
+
+def _score_item_r(st: np.ndarray, stt: np.ndarray, stx: np.ndarray, N: np.ndarray,
+                  sx: np.ndarray, sxx: np.ndarray, s: np.ndarray, adjust: float) -> np.ndarray:
+    """Pairwise correlation of each keyed item with the row-mean score, from the sums of
+    t, t^2 and x t over the item's answered rows and the item's own sums."""
     r = s < 0
     # reversed item a - x: transform its sums instead of the data
     sxx = np.where(r, adjust**2 * N - 2 * adjust * sx + sxx, sxx)
@@ -248,7 +254,98 @@ def _score_stats(sc: dict[str, np.ndarray], count: np.ndarray, sums: np.ndarray,
     cov = (stx - st * sx / N) / (N - 1)
     var_t = (stt - st * st / N) / (N - 1)
     var_x = (sxx - sx * sx / N) / (N - 1)
-    return float(mean_t), float(sd_t), cov / np.sqrt(var_t * var_x)
+    return cov / np.sqrt(var_t * var_x)
+
+
+class _MomentsView:
+    """What alpha reads from a :class:`psychometrics.moments.Moments` group: the same
+    interface as :class:`_Moments`, from centred statistics (``listwise``: the complete
+    rows only)."""
+
+    def __init__(self, st: Any, listwise: bool) -> None:
+        self.st = st
+        self.listwise = listwise
+        k = st.first.size
+        if listwise:
+            n = float(st.n_complete)
+            self.count = np.full((k, k), n)
+            self._mean = np.broadcast_to(st.mean_complete[:, None], (k, k))
+            self._co = st.comoment_complete
+            self._sq = np.broadcast_to(np.diag(st.comoment_complete)[:, None], (k, k))
+            self.values = self.counts = None  # counts were taken over all rows
+            self.complete = True
+            self.n_rows = int(st.n_complete)
+        else:
+            self.count = st.count
+            self._mean = st.mean
+            self._co = st.comoment
+            self._sq = st.sqdev
+            self.values, self.counts = st.values, st.counts
+            self.complete = st.n_complete == st.n_rows
+            self.n_rows = int(st.n_rows)
+
+    @property
+    def n_obs(self) -> np.ndarray:
+        return np.diag(self.count).copy()
+
+    @property
+    def means(self) -> np.ndarray:
+        return np.diag(self._mean).copy()
+
+    def covariance(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = self._co / (self.count - 1.0)
+        cov[self.count < 2] = np.nan
+        return cov
+
+    def pairwise_correlation(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = self._co / np.sqrt(self._sq * self._sq.T)
+        np.fill_diagonal(r, 1.0)
+        return r
+
+    def first_row(self, columns: np.ndarray) -> np.ndarray:
+        return self.st.first[columns]
+
+    def block_range(self, gi: np.ndarray) -> tuple[float, float]:
+        return float(np.nanmin(self.st.lo[gi])), float(np.nanmax(self.st.hi[gi]))
+
+    def row_mean_stats(self, gi: np.ndarray, s: np.ndarray,
+                       adjust: float) -> tuple[float, float, np.ndarray]:
+        """The row-mean score from the missing-data patterns: within a pattern the score
+        is linear in the answers, t = w'x + c, so its sums follow from the pattern's
+        count, means and cross-products."""
+        if self.st.patterns is None:
+            warnings.warn("The mean score's mean, sd and raw_r with missing answers need the "
+                          "missing-data patterns: pm.moments(..., patterns=True); they are "
+                          "NaN here", NumericalWarning, stacklevel=5)
+            return math.nan, math.nan, np.full(gi.size, np.nan)
+        k = self.st.first.size
+        keys = list(self.st.patterns)
+        obs = np.stack([np.unpackbits(np.frombuffer(key, dtype=np.uint8))[:k].astype(bool)
+                        for key in keys])[:, gi]
+        n = np.array([self.st.patterns[key][0] for key in keys], dtype=float)
+        mu = np.stack([self.st.patterns[key][1] for key in keys])[:, gi]
+        M2 = np.stack([self.st.patterns[key][2] for key in keys])[:, gi][:, :, gi]
+        r = obs.sum(axis=1).astype(float)
+        valid = r > 0
+        obs, n, mu, M2, r = obs[valid], n[valid], mu[valid], M2[valid], r[valid]
+        W = obs * s / r[:, None]
+        c = adjust * (obs & (s < 0)).sum(axis=1) / r
+        tbar = (W * mu).sum(axis=1) + c
+        St = n * tbar
+        Stt = np.einsum("pi,pij,pj->p", W, M2, W) + n * tbar**2
+        Stx = np.einsum("pij,pj->pi", M2, W) + n[:, None] * mu * tbar[:, None]
+        n_ans = n.sum()
+        sum_t, sum_tt = St.sum(), Stt.sum()
+        mean_t = sum_t / n_ans
+        sd_t = math.sqrt(max((sum_tt - sum_t * mean_t) / (n_ans - 1), 0.0))
+        N = obs.T @ n
+        sx = (obs * mu).T @ n
+        sxx = (obs * (np.diagonal(M2, axis1=1, axis2=2) + n[:, None] * mu**2)).sum(axis=0)
+        raw_r = _score_item_r(obs.T @ St, obs.T @ Stt, Stx.sum(axis=0), N, sx, sxx, s,
+                              adjust)
+        return float(mean_t), float(sd_t), raw_r
 
 
 def _general_counts(X: np.ndarray, max_values: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -544,6 +641,7 @@ class AlphaResult(ResultMixin):
     alpha_if_deleted: pd.DataFrame
     item_stats: pd.DataFrame
     response_freq: pd.DataFrame
+    source: str = "data"
 
     _title = "Reliability analysis (Cronbach's alpha)"
 
@@ -555,7 +653,8 @@ class AlphaResult(ResultMixin):
             f"raw_alpha {f(self.raw_alpha)}  std_alpha {f(self.std_alpha)}  G6(smc) {f(self.g6)}"
             f"  average_r {f(self.average_r)}  S/N {f(self.signal_noise)}  ase {f(self.ase)}",
             f"mean {f(self.mean)}  sd {f(self.sd)}  median_r {f(self.median_r)}",
-            f"n = {self.n} respondents (rows), {self.n_items} items, missing = {self.missing!r}",
+            f"n = {self.n} respondents (rows), {self.n_items} items, missing = {self.missing!r}"
+            + ("" if self.source == "data" else f", from {self.source}"),
             f"{self.ci.level:.0%} confidence interval ({self.ci.method}): "
             f"{f(self.ci.lower)} to {f(self.ci.upper)}",
             "", "Reliability if an item is dropped:",
@@ -700,7 +799,7 @@ def _bootstrap_alphas(X: np.ndarray, signs: np.ndarray, n_boot: int,
 
 
 def alpha(
-    data: pd.DataFrame | np.ndarray,
+    data: Any,
     *,
     keys: Sequence[int] | Sequence[str] | str | None = None,
     missing: Literal["pairwise", "listwise"] = "pairwise",
@@ -727,7 +826,12 @@ def alpha(
     ----------
     data
         Respondents x items (DataFrame or 2-D array; arrays get psych's names V1...Vk).
-        Missing answers are NaN.
+        Missing answers are NaN. Also a :class:`~psychometrics.Moments` of one group (from
+        :func:`psychometrics.moments`; collect ``patterns=True`` for the mean score with
+        missing answers) or a source that is read in batches into moments: Parquet
+        path(s), an iterator of DataFrames or Arrow batches, a Dask DataFrame. The result
+        is then the same to 1e-10 (``source`` says ``"moments"``); the bootstrap interval
+        needs the rows, and ``missing="listwise"`` has no response frequencies.
     keys
         Reversed items: one +1/-1 per column, or the names of the columns to reverse.
         A reversed item is scored ``max + min - x`` with max and min over the whole item
@@ -757,7 +861,8 @@ def alpha(
         and the tables ``alpha_if_deleted`` (raw_alpha, std_alpha, g6, average_r,
         signal_noise, ase, var_r, med_r per dropped item), ``item_stats`` (n, raw_r, std_r,
         r_cor, r_drop, mean, sd) and ``response_freq`` (proportion of each answer among an
-        item's answers, and ``miss``; empty when more than 10 distinct values).
+        item's answers, and ``miss``; empty when more than 10 distinct values); ``source``
+        (``"data"`` or ``"moments"``).
 
     Notes
     -----
@@ -822,6 +927,12 @@ def alpha(
     if ci_method == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 2):
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
 
+    from psychometrics.sufficient_statistics import as_moments
+
+    source = as_moments(data, patterns=True)
+    if source is not None:
+        return _alpha_from_moments(source, keys=keys, missing=missing, ci=ci,
+                                   ci_method=ci_method)
     X, names = _item_matrix(data)
     signs = _parse_keys(keys, names)
     if missing == "listwise":
@@ -1020,3 +1131,42 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         "k": k, "good": good, "labels": labels, "n_items": n_obs[gi].astype(int),
         "drop": drop_table, "items": items, "freq": freq,
     }
+
+
+def _alpha_from_moments(m: Any, *, keys: Any, missing: str, ci: float,
+                        ci_method: str) -> AlphaResult:
+    """alpha from a Moments of one group: the same formulas on the centred statistics."""
+    if ci_method == "bootstrap":
+        raise ValueError("a bootstrap of alpha resamples respondents, which Moments do not "
+                         "keep: use ci_method='feldt' or 'duhachek'")
+    if len(m.groups) != 1:
+        raise ValueError(f"these moments have {len(m.groups)} groups ({m.labels}); pass "
+                         f"m.group(label) or m.total()")
+    st = next(iter(m.groups.values()))
+    names = list(m.items)
+    signs = _parse_keys(keys, names)
+    k = len(names)
+    view = _MomentsView(st, listwise=missing == "listwise")
+    if missing == "listwise" and st.n_complete < 0:
+        raise ValueError("the listwise moments of this item subset are unknown: select the "
+                         "items before reading (pm.moments(data, items)) or collect patterns")
+    n_rows = view.n_rows
+    if k < 2:
+        raise ValueError(f"alpha needs at least 2 items, got {k}")
+    if n_rows < 3:
+        raise ValueError(f"alpha needs at least 3 respondents, got {n_rows}"
+                         + (" complete rows" if missing == "listwise" else ""))
+    fit = _fit_alpha(view, names, signs, keys_given=keys is not None)  # type: ignore[arg-type]
+    if ci_method == "feldt":
+        interval = _feldt(fit["raw"], n_rows, fit["k"], ci)
+    else:
+        z = float(ndtri(1 - (1 - ci) / 2))
+        interval = ConfidenceInterval(fit["raw"] - z * fit["ase"], fit["raw"] + z * fit["ase"],
+                                      ci, "duhachek")
+    return AlphaResult(
+        raw_alpha=fit["raw"], std_alpha=fit["std"], g6=fit["g6"], average_r=fit["av_r"],
+        median_r=fit["med_r"], var_r=fit["var_r"], signal_noise=fit["sn"], ase=fit["ase"],
+        mean=fit["mean"], sd=fit["sd"], n=n_rows, n_items=fit["k"], missing=missing,
+        ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
+        response_freq=fit["freq"], source="moments",
+    )
