@@ -195,8 +195,7 @@ def test_wrong_inputs() -> None:
     with pytest.warns(PsychometricsWarning, match="2 answers"):
         frame = read_fhir_responses(two, "who5")
     assert frame["who5_1"].tolist() == ["1.0 | 2.0"]
-    # the response carries no id, so the blank id is reported beside the bad cell
-    assert validate(frame, "who5").errors["rule"].tolist() == ["non_numeric", "blank_id"]
+    assert validate(frame, "who5").errors["rule"].tolist() == ["non_numeric"]
     with pytest.raises(ValueError, match="unknown item"):
         read_fhir_responses(two, "who5", link_ids={"nope": "x"})
 

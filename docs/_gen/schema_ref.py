@@ -45,7 +45,8 @@ def type_name(annotation: Any) -> str:
         text = " or ".join(parts)
         return text + (" or null" if type(None) in args else "")
     if origin is typing.Literal:
-        return " \\| ".join(f"`{a}`" for a in args)
+        # a list in the cell: a Markdown "|" would end the table cell
+        return "one of:<ul>" + "".join(f"<li><code>{a}</code></li>" for a in args) + "</ul>"
     if origin is list:
         return f"list of {type_name(args[0])}"
     if origin is dict:
