@@ -165,17 +165,24 @@ def cfa(
 
     Raises
     ------
-    ValueError
-        Items of the model missing from the data (named), non-numeric or constant items,
-        a sample covariance matrix that is not positive definite, a model with more free
-        parameters than moments (negative degrees of freedom), an unsupported model
-        (second-order factors, covariances between a factor and an item).
+    psychometrics.structural.DataError
+        (a ``ValueError``) Items of the model missing from the data (named), non-numeric or
+        constant items, collinear items (a sample covariance matrix that is not positive
+        definite), no more complete rows than items, an empty group or a group too small
+        (named).
+    psychometrics.structural.ModelError
+        (a ``ValueError``) A model with more free parameters than moments (negative degrees
+        of freedom), an unsupported model (second-order factors, covariances between a
+        factor and an item, regressions with observed variables), a ``c(...)`` of the wrong
+        length, an unknown ``group_equal`` name, a constraint or defined parameter naming an
+        unknown label, an option that needs raw data.
 
     Warns
     -----
     NumericalWarning
-        Non-convergence; a Heywood case (a negative residual variance or a standardized
-        loading above 1, naming the item); a factor covariance matrix or an implied
+        Non-convergence; fewer respondents than free parameters (with the numbers); a
+        Heywood case (a negative residual variance or a standardized loading above 1, naming
+        the item and, with several groups, the group); a factor covariance matrix or an implied
         covariance matrix that is not positive definite; a singular information matrix
         (an under-identified model, naming the parameters and factors involved).
 
