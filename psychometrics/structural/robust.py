@@ -16,7 +16,10 @@ asymptotic covariance of the moments from one blocked pass over the rows.
   ``H^-1 B H^-1 / N`` with the observed information H and the first-order information
   ``B = sum_g f_g Delta' A Gamma_model A Delta`` (the case-wise scores' cross-products), and
   ``c = sum_g [tr(A_1 Gamma) - f_g tr(B_g H^-1)] / df`` with ``A_1`` at the sample moments
-  (Yuan & Bentler, 2000; Mplus's variant as lavaan computes it).
+  (Yuan & Bentler, 2000; Mplus's variant as lavaan computes it). Under FIML the
+  cross-products are those of the case-wise scores of the incomplete rows
+  (:func:`casewise_crossprod`) and ``A_1`` is the observed information of the unrestricted
+  model at its EM estimates (the engine's ``_robust_fiml``).
 
 References
 ----------
@@ -38,8 +41,17 @@ import numpy as np
 
 from psychometrics.structural.matrices import moment_index
 
-__all__ = ["ROBUST", "GroupMoments", "Scaling", "baseline_scaling", "gamma", "nt_weight",
-           "robust_vcov", "scaling"]
+__all__ = [
+    "ROBUST",
+    "GroupMoments",
+    "Scaling",
+    "baseline_scaling",
+    "casewise_crossprod",
+    "gamma",
+    "nt_weight",
+    "robust_vcov",
+    "scaling",
+]
 
 # estimator -> (standard errors, test)
 ROBUST = {"MLM": ("robust.sem", "satorra.bentler"),
@@ -223,3 +235,39 @@ def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
         r += b.shape[0]
         c += b.shape[1]
     return out
+
+
+def casewise_crossprod(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``(1/N) sum_i g_i g_i'`` of the case-wise scores of the normal log-likelihood of
+    incomplete rows (NaN: not observed) in the moments ``(mu, vech Sigma)``: for the
+    observed part ``o`` of row i, ``d = x_o - mu_o``, ``W = Sigma_oo^-1``, the mean score is
+    ``W d`` and the score of ``sigma_jk`` is ``M_jk`` (``M_jj / 2``) with
+    ``M = W d d' W - W`` (lavaan's ``lav_mvnorm_missing_scores_mu_vech_sigma``). Rows are
+    taken pattern by pattern (one inverse per pattern)."""
+    n, p = X.shape
+    i, j = moment_index(p)
+    vidx = np.zeros((p, p), dtype=int)
+    vidx[i, j] = np.arange(len(i))
+    vidx[j, i] = np.arange(len(i))
+    k_all = p + len(i)
+    observed = ~np.isnan(X)
+    packed = np.packbits(observed, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, inverse = np.unique(keys, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    out = np.zeros((k_all, k_all))
+    for rows in np.split(order, bounds):
+        obs = np.flatnonzero(observed[rows[0]])
+        W = np.linalg.inv(sigma[np.ix_(obs, obs)])
+        D = X[np.ix_(rows, obs)] - mu[obs]
+        WD = D @ W  # rows x k (W symmetric)
+        lo_a, lo_b = np.tril_indices(len(obs))
+        M = WD[:, lo_a] * WD[:, lo_b] - W[lo_a, lo_b]
+        M = np.where(lo_a == lo_b, 0.5 * M, M)
+        G = np.zeros((len(rows), k_all))
+        G[:, obs] = WD
+        G[:, p + vidx[obs[lo_a], obs[lo_b]]] = M
+        out += G.T @ G
+    return out / n
