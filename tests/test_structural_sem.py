@@ -137,6 +137,15 @@ def test_defined_parameters_and_constraints() -> None:
     b = est.loc[("visual", "=~"), "est"].iloc[2]
     assert ab == pytest.approx(a * b, rel=1e-12)
     assert est.loc[("r", ":="), "rhs"] == "ab/(1+d^2)"  # lavaan's spelling
+    assert "Defined Parameters:" in res.summary()
+
+
+def test_summary_of_a_structural_model() -> None:
+    text = _fit("pd_indirect").summary()
+    assert text.startswith("Structural equation model (ML) converged")
+    for part in ["Regressions:", "  dem65 ~", "Defined Parameters:", "ind := p1*p2",
+                 "R-Square:", "dem60"]:
+        assert part in text, part
 
 
 @pytest.mark.parametrize(("model", "message"), [

@@ -28,8 +28,8 @@ AREAS: list[tuple[str, str, list[str]]] = [
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "principal",
       "PrincipalResult", "cfa", "CFAResult", "lrt",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
-      "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError",
-      "ordinal_sample_stats"]),
+      "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError", "structural.sem",
+      "structural.ModelError", "structural.DataError", "ordinal_sample_stats"]),
     ("Programme evaluation",
      "A whole evaluation from a study YAML; effect sizes, group comparisons, change from "
      "baseline and proportions on plain data.",

@@ -18,6 +18,7 @@ gradients, informations and Hessians are gathers from small ``B' X B`` matrices.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -43,7 +44,7 @@ from psychometrics.structural.inference import (
     modification_indices,
     score_tests,
 )
-from psychometrics.structural.matrices import Model, jacobian, moment_index
+from psychometrics.structural.matrices import Model
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
     LOAD,
@@ -55,13 +56,14 @@ from psychometrics.structural.partable import (
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.robust import (
     ROBUST,
+    Scaling,
     baseline_scaling,
-    gamma,
-    nt_weight,
+    positive,
+    robust_fiml,
+    robust_pieces,
     robust_vcov,
     scaling,
 )
-from psychometrics.structural.robust import GroupMoments as RobustGroup
 from psychometrics.structural.samplestats import (
     Sample,
     looks_like_cov,
@@ -118,8 +120,10 @@ def cfa(
         ``"MLM"`` robust ("sandwich") standard errors from the expected information and
         the Satorra-Bentler scaled chisq; ``"MLMV"`` the same standard errors and the
         scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
-        information and the Yuan-Bentler (Mplus) scaled chisq. They need raw complete data
-        (listwise; MLR with FIML is not implemented yet). The fit Series gains lavaan's
+        information and the Yuan-Bentler (Mplus) scaled chisq. They need raw data: MLM
+        and MLMV complete rows (listwise); MLR also ``missing="fiml"`` (from the case-wise
+        scores of the incomplete rows; lavaan's FIML-corrected ``*_robust`` indices are not
+        computed there). The fit Series gains lavaan's
         ``chisq_scaled``, ``df_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``, the
         baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
         ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
@@ -165,17 +169,24 @@ def cfa(
 
     Raises
     ------
-    ValueError
-        Items of the model missing from the data (named), non-numeric or constant items,
-        a sample covariance matrix that is not positive definite, a model with more free
-        parameters than moments (negative degrees of freedom), an unsupported model
-        (second-order factors, covariances between a factor and an item).
+    psychometrics.structural.DataError
+        (a ``ValueError``) Items of the model missing from the data (named), non-numeric or
+        constant items, collinear items (a sample covariance matrix that is not positive
+        definite), no more complete rows than items, an empty group or a group too small
+        (named).
+    psychometrics.structural.ModelError
+        (a ``ValueError``) A model with more free parameters than moments (negative degrees
+        of freedom), an unsupported model (second-order factors, covariances between a
+        factor and an item, regressions with observed variables), a ``c(...)`` of the wrong
+        length, an unknown ``group_equal`` name, a constraint or defined parameter naming an
+        unknown label, an option that needs raw data.
 
     Warns
     -----
     NumericalWarning
-        Non-convergence; a Heywood case (a negative residual variance or a standardized
-        loading above 1, naming the item); a factor covariance matrix or an implied
+        Non-convergence; fewer respondents than free parameters (with the numbers); a
+        Heywood case (a negative residual variance or a standardized loading above 1, naming
+        the item and, with several groups, the group); a factor covariance matrix or an implied
         covariance matrix that is not positive definite; a singular information matrix
         (an under-identified model, naming the parameters and factors involved).
 
@@ -249,13 +260,10 @@ def cfa(
         miss = "listwise"
     else:
         raise ModelError(f"missing must be 'listwise' or 'fiml', got {missing!r}")
-    if est_name in ROBUST and miss == "fiml":
+    if est_name in ("MLM", "MLMV") and miss == "fiml":
         raise ModelError(
-            f"estimator={est_name!r} with missing='fiml' is not available: "
-            + ("lavaan needs complete data for it; use estimator='MLR' (with listwise "
-               "deletion) or estimator='ML'" if est_name != "MLR" else
-               "the robust corrections from case-wise FIML scores are not implemented yet; "
-               "use missing='listwise' or estimator='ML'"))
+            f"estimator={est_name!r} with missing='fiml' is not available: lavaan needs "
+            "complete data for it; use estimator='MLR' or missing='listwise'")
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
@@ -390,29 +398,6 @@ def sem(
     return cfa(data, model, **options)
 
 
-def _robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
-                   estimator: str) -> list[RobustGroup]:
-    """Each group's Delta, weights and Gammas (one blocked pass over its rows per Gamma)."""
-    N = sum(smp.n for smp in samples)
-    out = []
-    for model, sample in zip(models, samples, strict=True):
-        assert sample.data is not None and sample.mean is not None
-        ms = model.meanstructure
-        sigma, mu = model.implied(x)
-        piece = RobustGroup(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
-                            gamma(sample.data, sample.mean, None, ms))
-        if estimator == "MLR":
-            piece.A1 = nt_weight(sample.cov, ms)
-            if ms:
-                piece.Gamma_model = gamma(sample.data, mu, sigma, ms)
-            else:  # centred at the sample mean: Gamma moves by (vech S - vech Sigma) only
-                i, j = moment_index(len(sigma))
-                shift = sample.cov[i, j] - sigma[i, j]
-                piece.Gamma_model = piece.Gamma + np.outer(shift, shift)
-        out.append(piece)
-    return out
-
-
 def _names_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -516,8 +501,12 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     names = _param_names(rows, model0.q)
     vcov = invert_information(info, N, names, spec, warn)
     robust = None
-    if estimator in ROBUST and vcov is not None:
-        robust = _robust_pieces(models, samples, x, estimator)
+    fiml_tests = None
+    if estimator in ROBUST and vcov is not None and missing == "fiml":
+        H_inv = vcov * N
+        vcov, fiml_tests = robust_fiml(models, samples, x, H_inv, N)
+    elif estimator in ROBUST and vcov is not None:
+        robust = robust_pieces(models, samples, x, estimator)
         E_inv = np.linalg.inv(expected)
         H_inv = vcov * N if hessian is not None else None
         vcov = robust_vcov(ROBUST[estimator][0], robust, E_inv, H_inv, N)
@@ -553,13 +542,23 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
-    if robust is not None:
-        test = ROBUST[estimator][1]
-        sc = scaling(test, robust, E_inv, H_inv, df)
-        sb = baseline_scaling(test, robust, [smp.cov for smp in samples],
-                              model0.meanstructure, float(fit["baseline_df"]))
-        fit = pd.concat([fit, pd.Series(scaled_measures(fit, sc, sb, len(labels)),
-                                        dtype=float)]).rename("fit")
+    if robust is not None or fiml_tests is not None:
+        if fiml_tests is not None:
+            trace, trace_b = fiml_tests
+            sc = Scaling(positive(trace / df) if df > 0 else math.nan, df, 0.0, trace)
+            base_df = float(fit["baseline_df"])
+            sb = Scaling(positive(trace_b / base_df), base_df, 0.0, trace_b)
+        else:
+            test = ROBUST[estimator][1]
+            sc = scaling(test, robust, E_inv, H_inv, df)
+            sb = baseline_scaling(test, robust, [smp.cov for smp in samples],
+                                  model0.meanstructure, float(fit["baseline_df"]))
+        measures = scaled_measures(fit, sc, sb, len(labels))
+        if fiml_tests is not None:
+            # lavaan 0.6.14's robust indices under FIML (Savalei's corrections) are not
+            # implemented: left out rather than given by the complete-data formula
+            measures = {k: v for k, v in measures.items() if not k.endswith("_robust")}
+        fit = pd.concat([fit, pd.Series(measures, dtype=float)]).rename("fit")
 
     # -- the parameter table ---------------------------------------------------------------
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])

@@ -125,7 +125,9 @@ def summary_text(res: CFAResult, digits: int) -> str:
         return f"  {label:<44}{value:>12}"
 
     status = ("converged normally" if res.converged else "did NOT converge")
-    out = [f"Confirmatory factor analysis ({res.estimator}) {status} after "
+    kind = ("Structural equation model" if (res.estimates["op"] == "~").any()
+            else "Confirmatory factor analysis")
+    out = [f"{kind} ({res.estimator}) {status} after "
            f"{res.iterations} iterations", ""]
     out.append(line("Estimator", res.estimator))
     out.append(line("Number of model parameters", str(int(fit["npar"]))))
@@ -188,6 +190,17 @@ def summary_text(res: CFAResult, digits: int) -> str:
         if heading:
             out += [heading, ""]
         out += _estimate_sections(block, header, latent, row_text)
+    defined = est[est["op"] == ":="]
+    if not defined.empty:
+        out += ["Defined Parameters:", header]
+        out += [row_text(f"{r['lhs']} := {r['rhs']}"[:16], r) for _, r in defined.iterrows()]
+        out.append("")
+    if res.r2 is not None and len(res.r2) and (est["op"] == "~").any():
+        out += ["R-Square:", f"{'':<20}{'Estimate':>9}"]
+        for key, value in res.r2.items():
+            name = " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+            out.append(f"    {name:<16}{num(value):>9}")
+        out.append("")
     if res.messages:
         out += ["Warnings:"] + [f"  - {m}" for m in res.messages]
     return "\n".join(out).rstrip() + "\n"
@@ -199,6 +212,7 @@ def _estimate_sections(est: pd.DataFrame, header: str, latent: set[str],
     out: list[str] = []
     sections = [
         ("Latent Variables:", est["op"] == "=~", True),
+        ("Regressions:", est["op"] == "~", True),
         ("Covariances:", (est["op"] == "~~") & (est["lhs"] != est["rhs"]), True),
         ("Intercepts:", est["op"] == "~1", False),
         ("Variances:", (est["op"] == "~~") & (est["lhs"] == est["rhs"]), False),

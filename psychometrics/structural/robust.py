@@ -16,7 +16,10 @@ asymptotic covariance of the moments from one blocked pass over the rows.
   ``H^-1 B H^-1 / N`` with the observed information H and the first-order information
   ``B = sum_g f_g Delta' A Gamma_model A Delta`` (the case-wise scores' cross-products), and
   ``c = sum_g [tr(A_1 Gamma) - f_g tr(B_g H^-1)] / df`` with ``A_1`` at the sample moments
-  (Yuan & Bentler, 2000; Mplus's variant as lavaan computes it).
+  (Yuan & Bentler, 2000; Mplus's variant as lavaan computes it). Under FIML the
+  cross-products are those of the case-wise scores of the incomplete rows
+  (:func:`casewise_crossprod`) and ``A_1`` is the observed information of the unrestricted
+  model at its EM estimates (:func:`robust_fiml`).
 
 References
 ----------
@@ -36,10 +39,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psychometrics.structural.matrices import moment_index
+from psychometrics.structural.errors import DataError
+from psychometrics.structural.estimators import FIMLObjective
+from psychometrics.structural.matrices import Model, jacobian, moment_index
+from psychometrics.structural.partable import NU, THETA, Row
+from psychometrics.structural.samplestats import Sample
 
-__all__ = ["ROBUST", "GroupMoments", "Scaling", "baseline_scaling", "gamma", "nt_weight",
-           "robust_vcov", "scaling"]
+__all__ = [
+    "ROBUST",
+    "GroupMoments",
+    "Scaling",
+    "baseline_scaling",
+    "casewise_crossprod",
+    "gamma",
+    "nt_weight",
+    "robust_vcov",
+    "scaling",
+]
 
 # estimator -> (standard errors, test)
 ROBUST = {"MLM": ("robust.sem", "satorra.bentler"),
@@ -222,4 +238,126 @@ def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
         out[r:r + b.shape[0], c:c + b.shape[1]] = b
         r += b.shape[0]
         c += b.shape[1]
+    return out
+
+
+def casewise_crossprod(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``(1/N) sum_i g_i g_i'`` of the case-wise scores of the normal log-likelihood of
+    incomplete rows (NaN: not observed) in the moments ``(mu, vech Sigma)``: for the
+    observed part ``o`` of row i, ``d = x_o - mu_o``, ``W = Sigma_oo^-1``, the mean score is
+    ``W d`` and the score of ``sigma_jk`` is ``M_jk`` (``M_jj / 2``) with
+    ``M = W d d' W - W`` (lavaan's ``lav_mvnorm_missing_scores_mu_vech_sigma``). Rows are
+    taken pattern by pattern (one inverse per pattern)."""
+    n, p = X.shape
+    i, j = moment_index(p)
+    vidx = np.zeros((p, p), dtype=int)
+    vidx[i, j] = np.arange(len(i))
+    vidx[j, i] = np.arange(len(i))
+    k_all = p + len(i)
+    observed = ~np.isnan(X)
+    packed = np.packbits(observed, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, inverse = np.unique(keys, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    out = np.zeros((k_all, k_all))
+    for rows in np.split(order, bounds):
+        obs = np.flatnonzero(observed[rows[0]])
+        W = np.linalg.inv(sigma[np.ix_(obs, obs)])
+        D = X[np.ix_(rows, obs)] - mu[obs]
+        WD = D @ W  # rows x k (W symmetric)
+        lo_a, lo_b = np.tril_indices(len(obs))
+        M = WD[:, lo_a] * WD[:, lo_b] - W[lo_a, lo_b]
+        M = np.where(lo_a == lo_b, 0.5 * M, M)
+        G = np.zeros((len(rows), k_all))
+        G[:, obs] = WD
+        G[:, p + vidx[obs[lo_a], obs[lo_b]]] = M
+        out += G.T @ G
+    return out / n
+
+
+def positive(value: float) -> float:
+    return value if value >= 0 else math.nan
+
+
+def saturated_hessian(sample: Sample, mu: np.ndarray, sigma: np.ndarray,
+                       pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The observed information (per observation) of the FIML likelihood at ``(mu, sigma)``
+    in the moments ``(mu, the sigma entries in pairs)``: a model without factors whose
+    parameters are those moments (the unrestricted model h1, or the independence model)."""
+    i, j = pairs
+    p = len(mu)
+    ov = sample.ov
+    rows = [Row(ov[a], "~1", "", NU, a, a, True, math.nan, "", False, par=a) for a in range(p)]
+    rows += [Row(ov[a], "~~", ov[b], THETA, a, b, True, math.nan, "", False, par=p + t)
+             for t, (a, b) in enumerate(zip(i, j, strict=True))]
+    model = Model(rows, ov, [], p + len(i))
+    objective = FIMLObjective(model, sample)
+    x = np.concatenate([mu, sigma[i, j]])
+    st = objective.state(x)
+    if st is None:
+        raise DataError("the unrestricted model's covariance matrix is not positive "
+                        "definite; the robust (MLR) test is not available")
+    _, _, H = objective.derivatives(x, st, True)
+    assert H is not None
+    return H
+
+
+def robust_fiml(models: list[Model], samples: list[Sample], x: np.ndarray,
+                 H_inv: np.ndarray, N: int) -> tuple[np.ndarray, tuple[float, float]]:
+    """MLR under FIML (lavaan's defaults): the Huber-White covariance ``H^-1 B H^-1 / N``
+    from the observed information H and the case-wise scores' cross-products B, and the
+    traces of the Yuan-Bentler (Mplus) test for the model and the independence model:
+    ``tr(B_1 A_1^-1) - f_g tr(B_0 H^-1)`` with A_1, B_1 of the unrestricted model at its EM
+    estimates."""
+    q = H_inv.shape[0]
+    meat = np.zeros((q, q))
+    trace = trace_b = 0.0
+    for model, sample in zip(models, samples, strict=True):
+        assert sample.data is not None and sample.mean is not None
+        f = sample.n / N
+        X = sample.data
+        p = len(sample.ov)
+        i, j = moment_index(p)
+        sigma, mu = model.implied(x)
+        delta = jacobian(model, x, True)
+        B0 = delta.T @ casewise_crossprod(X, mu, sigma) @ delta
+        meat += f * B0
+        A1 = saturated_hessian(sample, sample.mean, sample.cov, (i, j))
+        B1 = casewise_crossprod(X, sample.mean, sample.cov)
+        h1 = float(np.sum(B1 * np.linalg.inv(A1).T))
+        trace += h1 - f * float(np.sum(B0 * H_inv.T))
+        # independence model: each item's mean and variance over its observed rows
+        m_b = np.nanmean(X, axis=0)
+        s_b = np.diag(np.nanvar(X, axis=0))
+        diag = np.arange(p)
+        H_b = saturated_hessian(sample, m_b, s_b, (diag, diag))
+        keep = np.concatenate([diag, p + np.flatnonzero(i == j)])
+        B0_b = casewise_crossprod(X, m_b, s_b)[np.ix_(keep, keep)]
+        trace_b += h1 - float(np.sum(B0_b * np.linalg.inv(H_b).T))
+    V = H_inv @ meat @ H_inv / N
+    return (V + V.T) / 2.0, (trace, trace_b)
+
+
+def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
+                   estimator: str) -> list[GroupMoments]:
+    """Each group's Delta, weights and Gammas (one blocked pass over its rows per Gamma)."""
+    N = sum(smp.n for smp in samples)
+    out = []
+    for model, sample in zip(models, samples, strict=True):
+        assert sample.data is not None and sample.mean is not None
+        ms = model.meanstructure
+        sigma, mu = model.implied(x)
+        piece = GroupMoments(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
+                            gamma(sample.data, sample.mean, None, ms))
+        if estimator == "MLR":
+            piece.A1 = nt_weight(sample.cov, ms)
+            if ms:
+                piece.Gamma_model = gamma(sample.data, mu, sigma, ms)
+            else:  # centred at the sample mean: Gamma moves by (vech S - vech Sigma) only
+                i, j = moment_index(len(sigma))
+                shift = sample.cov[i, j] - sigma[i, j]
+                piece.Gamma_model = piece.Gamma + np.outer(shift, shift)
+        out.append(piece)
     return out

@@ -39,7 +39,8 @@ class Sample:
     patterns: list[PatternStack] | None = None
     h1_loglik: float = math.nan
     h1_iterations: int = 0
-    # the complete rows fitted (listwise), kept for the robust estimators' one pass
+    # the rows fitted (complete ones under listwise deletion, with NaN under FIML), kept
+    # for the robust estimators' one pass
     data: np.ndarray | None = None
 
 
@@ -164,7 +165,7 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
         # The structured model may still be estimable; only h1 (chisq) is in doubt.
         warn(f"{exc}; chisq and the fit indices that compare with the unrestricted model "
              "are unreliable")
-    return Sample(ov, n, n_total, sigma, mu, patterns, loglik, iters)
+    return Sample(ov, n, n_total, sigma, mu, patterns, loglik, iters, data=X)
 
 
 class PatternStack:

@@ -175,3 +175,12 @@ write_score(metric, "hs_metric")
 write_score(scalar, "hs_scalar")
 write_score(rscalar, "hs_mlr_scalar")
 write_score(pd, "pd")
+
+# --- MLR under FIML ------------------------------------------------------------------------
+# lavaan's EM for the unrestricted model stops at em.h1.tol = 1e-5; the robust test uses its
+# information at the EM estimates, so it is run to 1e-12 here (the Python EM goes to 1e-10).
+robust_case(HS_MODEL, HSm, "hs_fiml_mlr", missing = "ml", estimator = "MLR",
+            em.h1.tol = 1e-12, em.h1.iter.max = 100000)
+robust_case(HS_MODEL, HSm, "hs_fiml_mlr_metric", missing = "ml", estimator = "MLR",
+            group = "school", group.equal = "loadings", em.h1.tol = 1e-12,
+            em.h1.iter.max = 100000)
