@@ -36,8 +36,9 @@ FLAGS = [
     "--hide-scrollbars",
     "--force-device-scale-factor=1",
     # offline, as many hospital and university networks are: any fetch fails (and the
-    # probe reports it) instead of quietly succeeding on a connected machine
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    # probe reports it) instead of quietly succeeding on a connected machine; a test
+    # server on 127.0.0.1 (the LHC-Forms test) stays reachable
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 
 # Runs first in <head>, before the report's CSP <meta>, so the policy does not block it.

@@ -647,7 +647,7 @@ def ordinal_sample_stats(
 
     Step 1, per item: :math:`\hat\tau_k = \Phi^{-1}(\sum_{c \le k} n_c / N)` (the probit
     maximum-likelihood thresholds). Step 2, per pair with the thresholds fixed:
-    :math:`\hat\rho = \arg\max_\rho \sum_{ab} n_{ab} \log \pi_{ab}(\rho)`, with
+    :math:`\hat\rho = \mathrm{arg\,max}_\rho \sum_{ab} n_{ab} \log \pi_{ab}(\rho)`, with
     :math:`\pi_{ab}` the bivariate normal probability of cell (a, b). Step 3 (Muthén 1984):
     with :math:`s_i` respondent i's scores of the step-1 and step-2 likelihoods and
     :math:`B` the matrix of their derivatives (block triangular, because each correlation
