@@ -808,6 +808,7 @@ def alpha(
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
     progress: bool | ProgressCallback | None = None,
+    n_obs: int | None = None,
 ) -> AlphaResult:
     r"""Cronbach's alpha with psych::alpha's item analysis (psych 2.2.9 definitions).
 
@@ -848,6 +849,13 @@ def alpha(
     n_boot, seed, progress
         Bootstrap size, seed (int or numpy Generator) and progress callback
         ``progress(done, total)`` (``True`` draws a bar). Only used by ``"bootstrap"``.
+    n_obs
+        Respondents behind a correlation or covariance matrix given as ``data`` (a square
+        symmetric DataFrame with the same labels on both axes is read as a matrix, as
+        psych does; ``source`` then says ``"correlation matrix"`` or ``"covariance
+        matrix"``). Needed for ``ase`` and the interval. A matrix has no mean, sd or
+        response frequencies. Unlike psych 2.2.9, whose Feldt interval for a matrix uses
+        the number of items as its n, the interval uses ``n_obs``.
 
     Returns
     -------
@@ -862,7 +870,7 @@ def alpha(
         signal_noise, ase, var_r, med_r per dropped item), ``item_stats`` (n, raw_r, std_r,
         r_cor, r_drop, mean, sd) and ``response_freq`` (proportion of each answer among an
         item's answers, and ``miss``; empty when more than 10 distinct values); ``source``
-        (``"data"`` or ``"moments"``).
+        (``"data"``, ``"moments"``, ``"correlation matrix"`` or ``"covariance matrix"``).
 
     Notes
     -----
@@ -929,6 +937,14 @@ def alpha(
 
     from psychometrics.sufficient_statistics import as_moments
 
+    matrix = _matrix_input(data)
+    if matrix is not None:
+        return _alpha_from_matrix(*matrix, n_obs=n_obs, keys=keys, ci=ci,
+                                  ci_method=ci_method)
+    if n_obs is not None:
+        raise ValueError("n_obs is for a correlation or covariance matrix; these data are "
+                         "respondents x items (a matrix is a square symmetric DataFrame "
+                         "with the same labels on both axes)")
     source = as_moments(data, patterns=True)
     if source is not None:
         return _alpha_from_moments(source, keys=keys, missing=missing, ci=ci,
@@ -980,7 +996,7 @@ def alpha(
 
 
 def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
-               keys_given: bool) -> dict[str, Any]:
+               keys_given: bool, matrix: bool = False) -> dict[str, Any]:
     """Everything psych::alpha reports, with a warning naming any value left undefined.
 
     Degenerate input (perfectly or very negatively correlated items) can make some
@@ -989,14 +1005,18 @@ def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
     """
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         fit = _fit_alpha_unchecked(mom, names, signs, keys_given=keys_given)
-    undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r", "mean", "sd")
-                 if not np.isfinite(fit[key])]
+    if matrix:  # a matrix has no scores: psych reports neither mean nor sd
+        fit["mean"] = fit["sd"] = math.nan
+        fit["items"][:, 4:] = np.nan
+    undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r")
+                 + (() if matrix else ("mean", "sd")) if not np.isfinite(fit[key])]
     k = fit["k"]
     labels = fit["labels"]
     # psych's own NAs: no ase for a single remaining item, no var_r for a single pair
     expected = {"ase"} if k == 2 else {"var_r"} if k == 3 else set()
-    for table, columns in (("drop", _DROP_COLUMNS), ("items", _ITEM_COLUMNS[1:])):
-        bad = ~np.isfinite(fit[table])
+    for table, columns in (("drop", _DROP_COLUMNS),
+                           ("items", _ITEM_COLUMNS[1:5] if matrix else _ITEM_COLUMNS[1:])):
+        bad = ~np.isfinite(fit[table][:, : len(columns)])
         if not bad.any():
             continue
         for c, col in enumerate(columns):
@@ -1169,4 +1189,79 @@ def _alpha_from_moments(m: Any, *, keys: Any, missing: str, ci: float,
         mean=fit["mean"], sd=fit["sd"], n=n_rows, n_items=fit["k"], missing=missing,
         ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
         response_freq=fit["freq"], source="moments",
+    )
+
+
+def _matrix_input(data: Any) -> tuple[np.ndarray, list[str], str] | None:
+    """A square symmetric DataFrame with the same labels on both axes is a correlation or
+    covariance matrix (psych's rule for alpha); anything else is respondents x items."""
+    if not isinstance(data, pd.DataFrame) or data.shape[0] != data.shape[1] or \
+            data.shape[0] < 2 or list(data.index) != list(data.columns):
+        return None
+    try:
+        M = data.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(M).all() or not np.allclose(M, M.T, rtol=1e-12, atol=1e-14):
+        return None
+    names = [str(c) for c in data.columns]
+    kind = "correlation matrix" if np.allclose(np.diag(M), 1.0, rtol=0, atol=1e-12) \
+        else "covariance matrix"
+    return (M + M.T) / 2, names, kind
+
+
+class _MatrixView:
+    """A covariance or correlation matrix behind alpha's moment interface (complete data
+    of ``n_obs`` rows; no means, no rows)."""
+
+    values = counts = None
+    complete = True
+
+    def __init__(self, C: np.ndarray, n_obs: int) -> None:
+        k = C.shape[0]
+        self.C = C
+        self.n_rows = n_obs
+        self.count = np.full((k, k), float(n_obs))
+        self.n_obs = np.full(k, n_obs)
+        self.means = np.full(k, np.nan)
+
+    def covariance(self) -> np.ndarray:
+        return self.C.copy()
+
+    def pairwise_correlation(self) -> np.ndarray:
+        return cov2cor(self.C)
+
+    def first_row(self, columns: np.ndarray) -> np.ndarray:
+        return np.full(len(columns), np.nan)
+
+    def block_range(self, gi: np.ndarray) -> tuple[float, float]:
+        return math.nan, math.nan
+
+
+def _alpha_from_matrix(M: np.ndarray, names: list[str], kind: str, *, n_obs: int | None,
+                       keys: Any, ci: float, ci_method: str) -> AlphaResult:
+    """psych::alpha(matrix, n.obs = n): the formulas on C (R = cov2cor(C))."""
+    if n_obs is None:
+        raise ValueError(f"data look like a {kind} (square, symmetric, the same labels on "
+                         "both axes): give n_obs, the number of respondents behind it")
+    if not isinstance(n_obs, int | np.integer) or n_obs < 3:
+        raise ValueError(f"n_obs must be an integer >= 3, got {n_obs!r}")
+    if ci_method == "bootstrap":
+        raise ValueError("a bootstrap interval needs the respondents' rows, not a matrix: "
+                         "use ci_method='feldt' or 'duhachek'")
+    signs = _parse_keys(keys, names)
+    fit = _fit_alpha(_MatrixView(M, int(n_obs)), names, signs,  # type: ignore[arg-type]
+                     keys_given=keys is not None, matrix=True)
+    if ci_method == "feldt":
+        interval = _feldt(fit["raw"], int(n_obs), fit["k"], ci)
+    else:
+        z = float(ndtri(1 - (1 - ci) / 2))
+        interval = ConfidenceInterval(fit["raw"] - z * fit["ase"], fit["raw"] + z * fit["ase"],
+                                      ci, "duhachek")
+    return AlphaResult(
+        raw_alpha=fit["raw"], std_alpha=fit["std"], g6=fit["g6"], average_r=fit["av_r"],
+        median_r=fit["med_r"], var_r=fit["var_r"], signal_noise=fit["sn"], ase=fit["ase"],
+        mean=fit["mean"], sd=fit["sd"], n=int(n_obs), n_items=fit["k"], missing="pairwise",
+        ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
+        response_freq=fit["freq"], source=kind,
     )
