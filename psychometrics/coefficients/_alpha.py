@@ -60,13 +60,18 @@ def _item_matrix(data: Any) -> tuple[np.ndarray, list[str]]:
     already holds one float64 block.
     """
     if isinstance(data, pd.DataFrame):
-        for name, dtype in data.dtypes.items():
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-                raise ValueError(
-                    f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
-                )
+        kinds = set(data.dtypes)
+        if kinds == {np.dtype(np.float64)}:  # one float block: no per-column conversion
+            X = data.to_numpy()
+        else:
+            for name, dtype in data.dtypes.items():
+                if not (pd.api.types.is_numeric_dtype(dtype)
+                        or pd.api.types.is_bool_dtype(dtype)):
+                    raise ValueError(
+                        f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
+                    )
+            X = data.to_numpy(dtype=np.float64, na_value=np.nan)
         names = [str(c) for c in data.columns]
-        X = data.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         try:
             X = np.asarray(data, dtype=np.float64)
@@ -375,11 +380,14 @@ def _moments(X: np.ndarray, *, frequencies: bool = True,
     """Read the data once (:func:`psychometrics._pass.block_pass`) into pairwise sums,
     counts and cross-products, response counts and, given the keys' ``signs``, the parts
     of the row-mean score."""
-    few = frequencies and _few_distinct(X, _MAX_CATEGORIES)
+    # small data are counted whatever they hold (one bincount, verified); larger data only
+    # when their first rows show few distinct values
+    small = X.shape[0] * X.shape[1] <= _BLOCK_CELLS
+    few = frequencies and (small or _few_distinct(X, _MAX_CATEGORIES))
     p = block_pass(X, count_values=few, signs=signs, block_cells=_BLOCK_CELLS,
                    min_rows=_MIN_BLOCK_ROWS, ranges=False)
     vc = None if p.values is None else (p.values, p.counts)
-    if few and vc is None:
+    if few and vc is None and (not small or _few_distinct(X, _MAX_CATEGORIES)):
         vc = _general_counts(X, _MAX_CATEGORIES)
     if p.complete and vc is not None and np.issubdtype(vc[0].dtype, np.integer):
         # exact column sums: the answers are integers
@@ -394,24 +402,43 @@ def _moments(X: np.ndarray, *, frequencies: bool = True,
 # --------------------------------------------------------------------------------------------
 
 
-def _smc_raw(R: np.ndarray) -> np.ndarray:
+class _Spectrum:
+    """One eigendecomposition of a symmetric R for everything alpha asks of it (the
+    positive-definiteness check, psych's pseudo-inverse, the first component), instead of
+    an SVD, an inverse and three eigensolvers."""
+
+    def __init__(self, R: np.ndarray) -> None:
+        self.values, self.vectors = np.linalg.eigh(R)
+
+    def pinv(self, tol: float) -> np.ndarray:
+        """psych::Pinv: for a symmetric matrix the singular values are |eigenvalues|, and
+        those at most ``tol`` times the largest are dropped."""
+        lam = self.values
+        keep = np.abs(lam) > tol * np.abs(lam).max()
+        V = self.vectors[:, keep]
+        return (V / lam[keep]) @ V.T
+
+
+def _smc_raw(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """psych::smc before its clamping to [0, 1]: 1 - 1/diag(Pinv(R)), to warn about it."""
+    inverse = pinv(R, _PINV_TOL) if spectrum is None else spectrum.pinv(_PINV_TOL)
     with np.errstate(divide="ignore"):
-        return 1.0 - 1.0 / np.diag(pinv(R, _PINV_TOL))
+        return 1.0 - 1.0 / np.diag(inverse)
 
 
-def _first_component_loadings(R: np.ndarray) -> np.ndarray:
+def _first_component_loadings(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """Loadings on psych::principal's first component (sign: loadings sum positive)."""
-    values, vectors = np.linalg.eigh(R)
+    values, vectors = np.linalg.eigh(R) if spectrum is None else (spectrum.values,
+                                                                  spectrum.vectors)
     load = vectors[:, -1] * math.sqrt(max(values[-1], 0.0))
     return -load if load.sum() < 0 else load
 
 
 def _advise_reversal(R: np.ndarray, names: Sequence[str], function: str,
-                     stacklevel: int) -> list[str]:
+                     stacklevel: int, spectrum: _Spectrum | None = None) -> list[str]:
     """psych's key check: name the items loading negatively on the first principal component
     of R in a warning advising to reverse them, and return their names."""
-    loadings = _first_component_loadings(R)
+    loadings = _first_component_loadings(R, spectrum)
     negative = [names[j] for j in np.flatnonzero(loadings < 0)]
     if negative:
         warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with the "
@@ -473,7 +500,7 @@ def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, flo
     }
 
 
-def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
+def _drop_smc_sums(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """For each item i, the sum of psych::smc(R without i).
 
     When R is well conditioned (no singular value dropped by psych's pseudo-inverse),
@@ -481,9 +508,9 @@ def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
     psych's pseudo-inverse is applied to each submatrix as psych does.
     """
     k = R.shape[0]
-    eig = np.linalg.eigvalsh(R)
+    eig = np.linalg.eigvalsh(R) if spectrum is None else spectrum.values
     if eig[0] > _PINV_TOL * eig[-1]:
-        inv = np.linalg.inv(R)
+        inv = np.linalg.inv(R) if spectrum is None else spectrum.pinv(_PINV_TOL)
         d = np.diag(inv)
         with np.errstate(divide="ignore", invalid="ignore"):
             sub_diag = d[None, :] - inv**2 / d[:, None]  # row i: diag of (R_-i)^-1
@@ -495,6 +522,13 @@ def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
         keep = np.arange(k) != i
         out[i] = psych_smc(R[np.ix_(keep, keep)]).sum()
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _label_index(labels: tuple[str, ...]) -> pd.Index:
+    """The item labels as an Index, cached: an Index is immutable, and building one of
+    strings costs more than alpha's algebra at small k."""
+    return pd.Index(labels)
 
 
 @functools.lru_cache(maxsize=64)
@@ -547,7 +581,7 @@ def _median_r_if_deleted(R: np.ndarray) -> np.ndarray:
 
 
 def _alpha_if_deleted(
-    C: np.ndarray, R: np.ndarray, n_rows: int
+    C: np.ndarray, R: np.ndarray, n_rows: int, spectrum: _Spectrum | None = None
 ) -> dict[str, np.ndarray]:
     """alpha.1 on every k-1 item subset, in closed form from C and R."""
     k = C.shape[0]
@@ -574,7 +608,7 @@ def _alpha_if_deleted(
     raw = m / (m - 1) * (1 - tr_c_i / sum_c_i)
     sum_r_i = sum_r - 2 * r1 + 1.0
     std = m / (m - 1) * (1 - m / sum_r_i)
-    g6 = 1 - (m - _drop_smc_sums(R)) / sum_r_i
+    g6 = 1 - (m - _drop_smc_sums(R, spectrum)) / sum_r_i
     av_r = (sum_r_i - m) / (m * (m - 1))
     sn = m * av_r / (1 - av_r)
 
@@ -1028,11 +1062,12 @@ def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
     if undefined:
         warnings.warn(f"Some statistics are undefined for these items (NaN or infinite): "
                       f"{'; '.join(undefined)}", NumericalWarning, stacklevel=3)
-    index = pd.Index(labels)
+    index = _label_index(tuple(labels))
     fit["drop"] = pd.DataFrame(fit["drop"], index=index, columns=_DROP_INDEX)
-    items = pd.DataFrame(fit["items"], index=index, columns=_ITEM_INDEX)
-    items.insert(0, "n", fit["n_items"])
-    fit["items"] = items
+    cols = fit["items"]
+    fit["items"] = pd.DataFrame({"n": fit["n_items"], **{name: cols[:, j] for j, name in
+                                                        enumerate(_ITEM_COLUMNS[1:])}},
+                                index=index)
     return fit
 
 
@@ -1065,18 +1100,24 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         raise ValueError(f"items {gnames[i]!r} and {gnames[j]!r} were answered together by "
                          f"fewer than 2 respondents, so their covariance is undefined")
 
-    # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
-    negative = [] if keys_given else _advise_reversal(
-        mom.pairwise_correlation()[np.ix_(gi, gi)], gnames, "alpha", stacklevel=4)
-
     C = C0 * np.outer(s, s)
     R = cov2cor(C)
-    eig = np.linalg.eigvalsh(R)
+    spectrum = _Spectrum(R)
+    eig = spectrum.values
+
+    # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
+    # (without keys and missing answers that is R itself)
+    if not keys_given:
+        R_pw = R if mom.complete else mom.pairwise_correlation()[np.ix_(gi, gi)]
+        negative = _advise_reversal(R_pw, gnames, "alpha", stacklevel=4,
+                                    spectrum=spectrum if R_pw is R else None)
+    else:
+        negative = []
     if eig[0] < _EPS * k:
         warnings.warn(f"The item correlation matrix is not positive definite (smallest "
                       f"eigenvalue {eig[0]:.3g}); SMCs, G6 and r_cor use psych's "
                       f"pseudo-inverse", NumericalWarning, stacklevel=4)
-    raw_smc = _smc_raw(R)
+    raw_smc = _smc_raw(R, spectrum)
     clamped = [gnames[j] for j in np.flatnonzero((raw_smc > 1) | (raw_smc < 0))]
     if clamped:
         warnings.warn(f"SMCs of {clamped} fell outside [0, 1] and were clamped (psych::smc)",
@@ -1093,7 +1134,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
                       f"{culprits}; consider alpha(..., keys={culprits})", NumericalWarning,
                       stacklevel=4)
 
-    drop = _alpha_if_deleted(C, R, n_rows)
+    drop = _alpha_if_deleted(C, R, n_rows, spectrum)
     labels = _keyed_names(gnames, s)
 
     # the block's min and max for reversing (psych: over the remaining items)
