@@ -729,8 +729,9 @@ def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: 
     np.divide(counts, responses[:, None], out=cells[:, :-1])
     cells[:, -1] = 1 - responses / n_rows
     index = names if select.all() else [n for n, s in zip(names, select, strict=True) if s]
-    return pd.DataFrame(cells, index=pd.Index(index),
-                        columns=pd.Index([*(_value_label(v) for v in values[used]), "miss"]))
+    return pd.DataFrame(cells, index=_label_index(tuple(index)),
+                        columns=_label_index((*(_value_label(v) for v in values[used]),
+                                              "miss")))
 
 
 # --------------------------------------------------------------------------------------------
