@@ -21,6 +21,10 @@ AREAS: list[tuple[str, str, list[str]]] = [
      ["reliability", "alpha", "AlphaResult", "ConfidenceInterval", "omega", "OmegaResult",
       "split_half", "SplitHalfResult", "polychoric", "PolychoricResult", "ordinal_alpha",
       "OrdinalAlphaResult", "ordinal_omega", "sem", "reliable_change"]),
+    ("Data larger than memory",
+     "Mergeable sufficient statistics read once from DataFrames, Parquet, Arrow or Dask; "
+     "the statistics accept them (see the how-to 'Data larger than memory').",
+     ["moments", "Moments"]),
     ("Factor analysis",
      "Sampling adequacy, parallel analysis, exploratory and confirmatory factor analysis.",
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "cfa", "CFAResult",
