@@ -984,5 +984,8 @@ def as_moments(data: Any, **kwargs: Any) -> Moments | None:
         return moments(data, **kwargs)
     if isinstance(data, Iterator):
         return moments(data, **kwargs)
+    if isinstance(data, list | tuple) and data and all(
+            isinstance(part, pd.DataFrame) or _is_arrow(part) for part in data):
+        return moments(data, **kwargs)  # parts of the data: their moments merge
     return None
 
