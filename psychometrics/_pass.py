@@ -129,6 +129,26 @@ class _Counter:
         return values, np.stack([self.totals[int(v)] for v in values], axis=1)
 
 
+def _bincount_values(Xb: np.ndarray, missing: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-item counts of the int8 codes of one block in one ``bincount`` (small data);
+    missing cells and the ambiguous code -128 are left out, as by :class:`_Counter`, and
+    the counts are verified by :func:`verify_counts` like the counter's."""
+    k = Xb.shape[1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        codes = Xb.astype(np.int8).astype(np.intp)
+    if missing is not None:
+        codes[missing] = 127
+    if (codes == -128).any():
+        return None
+    codes += 128 + 256 * np.arange(k)
+    table = np.bincount(codes.ravel(), minlength=256 * k).reshape(k, 256)[:, :255]
+    used = np.flatnonzero(table.any(axis=0))
+    if used.size > MAX_COUNTED_VALUES or not used.size:
+        return None
+    return used.astype(np.int64) - 128, table[:, used].astype(np.int64)
+
+
 def _column_sums(a: np.ndarray) -> np.ndarray:
     """Column sums of a narrow 2-D uint8 array as int64, summing 32 rows side by side
     (``sum(axis=0)`` on rows of a few bytes is several times slower)."""
@@ -205,7 +225,9 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
     x2u = np.zeros((k, k))     # (X0^2)'U
     lo = np.full(k, np.inf)
     hi = np.full(k, -np.inf)
-    counter = _Counter(rows, k, order) if count_values else None
+    single = n <= rows  # one block: count by one bincount instead of byte accumulators
+    counter = _Counter(rows, k, order) if count_values and not single else None
+    vc_single = None
     with_score = signs is not None
     if with_score:
         s = np.asarray(signs, dtype=float)
@@ -266,6 +288,8 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
             x2u += (Xi * Xi).T @ U
         if counter is not None and counter.active:
             counter.add(Xb, missing, inc, n_missing)
+        elif count_values and single:
+            vc_single = _bincount_values(Xb, missing)
         comp["n"] += m
         comp["col"] += colb
         comp["cross"] += Pb
@@ -311,7 +335,7 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
         count = np.full((k, k), nf)
         sums = np.broadcast_to(col[:, None], (k, k)).copy()
         sq = np.broadcast_to(col2[:, None], (k, k)).copy()
-    vc = counter.result() if counter is not None else None
+    vc = counter.result() if counter is not None else vc_single
     if vc is not None:
         # verification needs the unshifted sums of squares
         raw_sq = np.diag(sq) + 2 * c * np.diag(sums) + c * c * np.diag(count) if shifted \

@@ -115,6 +115,13 @@ def reliability(
     inst = as_instrument(instrument)
     chosen = _scales(inst, scales)
     if not isinstance(data, pd.DataFrame):
+        from psychometrics.sufficient_statistics import Moments
+
+        if isinstance(data, Moments):
+            raise TypeError("reliability prepares each scale's items from the raw answers "
+                            "(missing codes, reverse keys), so it reads the data source "
+                            "itself: pass the Parquet path(s), iterator or Dask DataFrame; "
+                            "for moments of keyed items call pm.alpha(moments)")
         return _reliability_streamed(data, inst, chosen, columns=columns, group=group,
                                      min_group_size=min_group_size, ci=ci,
                                      ci_method=ci_method, missing=missing, progress=progress)

@@ -189,6 +189,16 @@ def test_alpha_from_moments_equals_in_memory(missing_cells: float, keys: list[st
             assert getattr(got, name) == pytest.approx(getattr(listwise, name), abs=TOL)
 
 
+def test_lists_of_parts_and_reliability_of_moments() -> None:
+    frame = _likert(600, 6, 8, 0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        _assert_alpha_equal(pm.alpha(frame[ITEMS]),
+                            pm.alpha([p[ITEMS] for p in _chunks(frame, 250)]))
+    with pytest.raises(TypeError, match="reads the data source"):
+        pm.reliability(pm.moments(frame[ITEMS]), "acs")
+
+
 def test_alpha_from_moments_without_patterns_says_what_is_missing() -> None:
     frame = _likert(300, 4, 2, 0.1)[ITEMS[:4]]
     m = pm.moments(frame)

@@ -60,13 +60,18 @@ def _item_matrix(data: Any) -> tuple[np.ndarray, list[str]]:
     already holds one float64 block.
     """
     if isinstance(data, pd.DataFrame):
-        for name, dtype in data.dtypes.items():
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-                raise ValueError(
-                    f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
-                )
+        kinds = set(data.dtypes)
+        if kinds == {np.dtype(np.float64)}:  # one float block: no per-column conversion
+            X = data.to_numpy()
+        else:
+            for name, dtype in data.dtypes.items():
+                if not (pd.api.types.is_numeric_dtype(dtype)
+                        or pd.api.types.is_bool_dtype(dtype)):
+                    raise ValueError(
+                        f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
+                    )
+            X = data.to_numpy(dtype=np.float64, na_value=np.nan)
         names = [str(c) for c in data.columns]
-        X = data.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         try:
             X = np.asarray(data, dtype=np.float64)
@@ -375,11 +380,14 @@ def _moments(X: np.ndarray, *, frequencies: bool = True,
     """Read the data once (:func:`psychometrics._pass.block_pass`) into pairwise sums,
     counts and cross-products, response counts and, given the keys' ``signs``, the parts
     of the row-mean score."""
-    few = frequencies and _few_distinct(X, _MAX_CATEGORIES)
+    # small data are counted whatever they hold (one bincount, verified); larger data only
+    # when their first rows show few distinct values
+    small = X.shape[0] * X.shape[1] <= _BLOCK_CELLS
+    few = frequencies and (small or _few_distinct(X, _MAX_CATEGORIES))
     p = block_pass(X, count_values=few, signs=signs, block_cells=_BLOCK_CELLS,
                    min_rows=_MIN_BLOCK_ROWS, ranges=False)
     vc = None if p.values is None else (p.values, p.counts)
-    if few and vc is None:
+    if few and vc is None and (not small or _few_distinct(X, _MAX_CATEGORIES)):
         vc = _general_counts(X, _MAX_CATEGORIES)
     if p.complete and vc is not None and np.issubdtype(vc[0].dtype, np.integer):
         # exact column sums: the answers are integers
@@ -394,24 +402,43 @@ def _moments(X: np.ndarray, *, frequencies: bool = True,
 # --------------------------------------------------------------------------------------------
 
 
-def _smc_raw(R: np.ndarray) -> np.ndarray:
+class _Spectrum:
+    """One eigendecomposition of a symmetric R for everything alpha asks of it (the
+    positive-definiteness check, psych's pseudo-inverse, the first component), instead of
+    an SVD, an inverse and three eigensolvers."""
+
+    def __init__(self, R: np.ndarray) -> None:
+        self.values, self.vectors = np.linalg.eigh(R)
+
+    def pinv(self, tol: float) -> np.ndarray:
+        """psych::Pinv: for a symmetric matrix the singular values are |eigenvalues|, and
+        those at most ``tol`` times the largest are dropped."""
+        lam = self.values
+        keep = np.abs(lam) > tol * np.abs(lam).max()
+        V = self.vectors[:, keep]
+        return (V / lam[keep]) @ V.T
+
+
+def _smc_raw(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """psych::smc before its clamping to [0, 1]: 1 - 1/diag(Pinv(R)), to warn about it."""
+    inverse = pinv(R, _PINV_TOL) if spectrum is None else spectrum.pinv(_PINV_TOL)
     with np.errstate(divide="ignore"):
-        return 1.0 - 1.0 / np.diag(pinv(R, _PINV_TOL))
+        return 1.0 - 1.0 / np.diag(inverse)
 
 
-def _first_component_loadings(R: np.ndarray) -> np.ndarray:
+def _first_component_loadings(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """Loadings on psych::principal's first component (sign: loadings sum positive)."""
-    values, vectors = np.linalg.eigh(R)
+    values, vectors = np.linalg.eigh(R) if spectrum is None else (spectrum.values,
+                                                                  spectrum.vectors)
     load = vectors[:, -1] * math.sqrt(max(values[-1], 0.0))
     return -load if load.sum() < 0 else load
 
 
 def _advise_reversal(R: np.ndarray, names: Sequence[str], function: str,
-                     stacklevel: int) -> list[str]:
+                     stacklevel: int, spectrum: _Spectrum | None = None) -> list[str]:
     """psych's key check: name the items loading negatively on the first principal component
     of R in a warning advising to reverse them, and return their names."""
-    loadings = _first_component_loadings(R)
+    loadings = _first_component_loadings(R, spectrum)
     negative = [names[j] for j in np.flatnonzero(loadings < 0)]
     if negative:
         warnings.warn(f"Some items ({', '.join(negative)}) were negatively correlated with the "
@@ -473,7 +500,7 @@ def _alpha_total(C: np.ndarray, R: np.ndarray, smc: np.ndarray) -> dict[str, flo
     }
 
 
-def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
+def _drop_smc_sums(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
     """For each item i, the sum of psych::smc(R without i).
 
     When R is well conditioned (no singular value dropped by psych's pseudo-inverse),
@@ -481,9 +508,9 @@ def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
     psych's pseudo-inverse is applied to each submatrix as psych does.
     """
     k = R.shape[0]
-    eig = np.linalg.eigvalsh(R)
+    eig = np.linalg.eigvalsh(R) if spectrum is None else spectrum.values
     if eig[0] > _PINV_TOL * eig[-1]:
-        inv = np.linalg.inv(R)
+        inv = np.linalg.inv(R) if spectrum is None else spectrum.pinv(_PINV_TOL)
         d = np.diag(inv)
         with np.errstate(divide="ignore", invalid="ignore"):
             sub_diag = d[None, :] - inv**2 / d[:, None]  # row i: diag of (R_-i)^-1
@@ -495,6 +522,13 @@ def _drop_smc_sums(R: np.ndarray) -> np.ndarray:
         keep = np.arange(k) != i
         out[i] = psych_smc(R[np.ix_(keep, keep)]).sum()
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _label_index(labels: tuple[str, ...]) -> pd.Index:
+    """The item labels as an Index, cached: an Index is immutable, and building one of
+    strings costs more than alpha's algebra at small k."""
+    return pd.Index(labels)
 
 
 @functools.lru_cache(maxsize=64)
@@ -547,7 +581,7 @@ def _median_r_if_deleted(R: np.ndarray) -> np.ndarray:
 
 
 def _alpha_if_deleted(
-    C: np.ndarray, R: np.ndarray, n_rows: int
+    C: np.ndarray, R: np.ndarray, n_rows: int, spectrum: _Spectrum | None = None
 ) -> dict[str, np.ndarray]:
     """alpha.1 on every k-1 item subset, in closed form from C and R."""
     k = C.shape[0]
@@ -574,7 +608,7 @@ def _alpha_if_deleted(
     raw = m / (m - 1) * (1 - tr_c_i / sum_c_i)
     sum_r_i = sum_r - 2 * r1 + 1.0
     std = m / (m - 1) * (1 - m / sum_r_i)
-    g6 = 1 - (m - _drop_smc_sums(R)) / sum_r_i
+    g6 = 1 - (m - _drop_smc_sums(R, spectrum)) / sum_r_i
     av_r = (sum_r_i - m) / (m * (m - 1))
     sn = m * av_r / (1 - av_r)
 
@@ -695,8 +729,9 @@ def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: 
     np.divide(counts, responses[:, None], out=cells[:, :-1])
     cells[:, -1] = 1 - responses / n_rows
     index = names if select.all() else [n for n, s in zip(names, select, strict=True) if s]
-    return pd.DataFrame(cells, index=pd.Index(index),
-                        columns=pd.Index([*(_value_label(v) for v in values[used]), "miss"]))
+    return pd.DataFrame(cells, index=_label_index(tuple(index)),
+                        columns=_label_index((*(_value_label(v) for v in values[used]),
+                                              "miss")))
 
 
 # --------------------------------------------------------------------------------------------
@@ -808,6 +843,7 @@ def alpha(
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
     progress: bool | ProgressCallback | None = None,
+    n_obs: int | None = None,
 ) -> AlphaResult:
     r"""Cronbach's alpha with psych::alpha's item analysis (psych 2.2.9 definitions).
 
@@ -848,6 +884,13 @@ def alpha(
     n_boot, seed, progress
         Bootstrap size, seed (int or numpy Generator) and progress callback
         ``progress(done, total)`` (``True`` draws a bar). Only used by ``"bootstrap"``.
+    n_obs
+        Respondents behind a correlation or covariance matrix given as ``data`` (a square
+        symmetric DataFrame with the same labels on both axes is read as a matrix, as
+        psych does; ``source`` then says ``"correlation matrix"`` or ``"covariance
+        matrix"``). Needed for ``ase`` and the interval. A matrix has no mean, sd or
+        response frequencies. Unlike psych 2.2.9, whose Feldt interval for a matrix uses
+        the number of items as its n, the interval uses ``n_obs``.
 
     Returns
     -------
@@ -862,7 +905,7 @@ def alpha(
         signal_noise, ase, var_r, med_r per dropped item), ``item_stats`` (n, raw_r, std_r,
         r_cor, r_drop, mean, sd) and ``response_freq`` (proportion of each answer among an
         item's answers, and ``miss``; empty when more than 10 distinct values); ``source``
-        (``"data"`` or ``"moments"``).
+        (``"data"``, ``"moments"``, ``"correlation matrix"`` or ``"covariance matrix"``).
 
     Notes
     -----
@@ -929,6 +972,14 @@ def alpha(
 
     from psychometrics.sufficient_statistics import as_moments
 
+    matrix = _matrix_input(data)
+    if matrix is not None:
+        return _alpha_from_matrix(*matrix, n_obs=n_obs, keys=keys, ci=ci,
+                                  ci_method=ci_method)
+    if n_obs is not None:
+        raise ValueError("n_obs is for a correlation or covariance matrix; these data are "
+                         "respondents x items (a matrix is a square symmetric DataFrame "
+                         "with the same labels on both axes)")
     source = as_moments(data, patterns=True)
     if source is not None:
         return _alpha_from_moments(source, keys=keys, missing=missing, ci=ci,
@@ -980,7 +1031,7 @@ def alpha(
 
 
 def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
-               keys_given: bool) -> dict[str, Any]:
+               keys_given: bool, matrix: bool = False) -> dict[str, Any]:
     """Everything psych::alpha reports, with a warning naming any value left undefined.
 
     Degenerate input (perfectly or very negatively correlated items) can make some
@@ -989,14 +1040,18 @@ def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
     """
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         fit = _fit_alpha_unchecked(mom, names, signs, keys_given=keys_given)
-    undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r", "mean", "sd")
-                 if not np.isfinite(fit[key])]
+    if matrix:  # a matrix has no scores: psych reports neither mean nor sd
+        fit["mean"] = fit["sd"] = math.nan
+        fit["items"][:, 4:] = np.nan
+    undefined = [key for key in ("raw", "std", "g6", "av_r", "sn", "med_r")
+                 + (() if matrix else ("mean", "sd")) if not np.isfinite(fit[key])]
     k = fit["k"]
     labels = fit["labels"]
     # psych's own NAs: no ase for a single remaining item, no var_r for a single pair
     expected = {"ase"} if k == 2 else {"var_r"} if k == 3 else set()
-    for table, columns in (("drop", _DROP_COLUMNS), ("items", _ITEM_COLUMNS[1:])):
-        bad = ~np.isfinite(fit[table])
+    for table, columns in (("drop", _DROP_COLUMNS),
+                           ("items", _ITEM_COLUMNS[1:5] if matrix else _ITEM_COLUMNS[1:])):
+        bad = ~np.isfinite(fit[table][:, : len(columns)])
         if not bad.any():
             continue
         for c, col in enumerate(columns):
@@ -1008,11 +1063,12 @@ def _fit_alpha(mom: _Moments, names: list[str], signs: np.ndarray, *,
     if undefined:
         warnings.warn(f"Some statistics are undefined for these items (NaN or infinite): "
                       f"{'; '.join(undefined)}", NumericalWarning, stacklevel=3)
-    index = pd.Index(labels)
+    index = _label_index(tuple(labels))
     fit["drop"] = pd.DataFrame(fit["drop"], index=index, columns=_DROP_INDEX)
-    items = pd.DataFrame(fit["items"], index=index, columns=_ITEM_INDEX)
-    items.insert(0, "n", fit["n_items"])
-    fit["items"] = items
+    cols = fit["items"]
+    fit["items"] = pd.DataFrame({"n": fit["n_items"], **{name: cols[:, j] for j, name in
+                                                        enumerate(_ITEM_COLUMNS[1:])}},
+                                index=index)
     return fit
 
 
@@ -1045,18 +1101,24 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
         raise ValueError(f"items {gnames[i]!r} and {gnames[j]!r} were answered together by "
                          f"fewer than 2 respondents, so their covariance is undefined")
 
-    # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
-    negative = [] if keys_given else _advise_reversal(
-        mom.pairwise_correlation()[np.ix_(gi, gi)], gnames, "alpha", stacklevel=4)
-
     C = C0 * np.outer(s, s)
     R = cov2cor(C)
-    eig = np.linalg.eigvalsh(R)
+    spectrum = _Spectrum(R)
+    eig = spectrum.values
+
+    # psych checks the signs on principal(x): cor(x, use = "pairwise") of the unkeyed items
+    # (without keys and missing answers that is R itself)
+    if not keys_given:
+        R_pw = R if mom.complete else mom.pairwise_correlation()[np.ix_(gi, gi)]
+        negative = _advise_reversal(R_pw, gnames, "alpha", stacklevel=4,
+                                    spectrum=spectrum if R_pw is R else None)
+    else:
+        negative = []
     if eig[0] < _EPS * k:
         warnings.warn(f"The item correlation matrix is not positive definite (smallest "
                       f"eigenvalue {eig[0]:.3g}); SMCs, G6 and r_cor use psych's "
                       f"pseudo-inverse", NumericalWarning, stacklevel=4)
-    raw_smc = _smc_raw(R)
+    raw_smc = _smc_raw(R, spectrum)
     clamped = [gnames[j] for j in np.flatnonzero((raw_smc > 1) | (raw_smc < 0))]
     if clamped:
         warnings.warn(f"SMCs of {clamped} fell outside [0, 1] and were clamped (psych::smc)",
@@ -1073,7 +1135,7 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
                       f"{culprits}; consider alpha(..., keys={culprits})", NumericalWarning,
                       stacklevel=4)
 
-    drop = _alpha_if_deleted(C, R, n_rows)
+    drop = _alpha_if_deleted(C, R, n_rows, spectrum)
     labels = _keyed_names(gnames, s)
 
     # the block's min and max for reversing (psych: over the remaining items)
@@ -1169,4 +1231,79 @@ def _alpha_from_moments(m: Any, *, keys: Any, missing: str, ci: float,
         mean=fit["mean"], sd=fit["sd"], n=n_rows, n_items=fit["k"], missing=missing,
         ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
         response_freq=fit["freq"], source="moments",
+    )
+
+
+def _matrix_input(data: Any) -> tuple[np.ndarray, list[str], str] | None:
+    """A square symmetric DataFrame with the same labels on both axes is a correlation or
+    covariance matrix (psych's rule for alpha); anything else is respondents x items."""
+    if not isinstance(data, pd.DataFrame) or data.shape[0] != data.shape[1] or \
+            data.shape[0] < 2 or list(data.index) != list(data.columns):
+        return None
+    try:
+        M = data.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(M).all() or not np.allclose(M, M.T, rtol=1e-12, atol=1e-14):
+        return None
+    names = [str(c) for c in data.columns]
+    kind = "correlation matrix" if np.allclose(np.diag(M), 1.0, rtol=0, atol=1e-12) \
+        else "covariance matrix"
+    return (M + M.T) / 2, names, kind
+
+
+class _MatrixView:
+    """A covariance or correlation matrix behind alpha's moment interface (complete data
+    of ``n_obs`` rows; no means, no rows)."""
+
+    values = counts = None
+    complete = True
+
+    def __init__(self, C: np.ndarray, n_obs: int) -> None:
+        k = C.shape[0]
+        self.C = C
+        self.n_rows = n_obs
+        self.count = np.full((k, k), float(n_obs))
+        self.n_obs = np.full(k, n_obs)
+        self.means = np.full(k, np.nan)
+
+    def covariance(self) -> np.ndarray:
+        return self.C.copy()
+
+    def pairwise_correlation(self) -> np.ndarray:
+        return cov2cor(self.C)
+
+    def first_row(self, columns: np.ndarray) -> np.ndarray:
+        return np.full(len(columns), np.nan)
+
+    def block_range(self, gi: np.ndarray) -> tuple[float, float]:
+        return math.nan, math.nan
+
+
+def _alpha_from_matrix(M: np.ndarray, names: list[str], kind: str, *, n_obs: int | None,
+                       keys: Any, ci: float, ci_method: str) -> AlphaResult:
+    """psych::alpha(matrix, n.obs = n): the formulas on C (R = cov2cor(C))."""
+    if n_obs is None:
+        raise ValueError(f"data look like a {kind} (square, symmetric, the same labels on "
+                         "both axes): give n_obs, the number of respondents behind it")
+    if not isinstance(n_obs, int | np.integer) or n_obs < 3:
+        raise ValueError(f"n_obs must be an integer >= 3, got {n_obs!r}")
+    if ci_method == "bootstrap":
+        raise ValueError("a bootstrap interval needs the respondents' rows, not a matrix: "
+                         "use ci_method='feldt' or 'duhachek'")
+    signs = _parse_keys(keys, names)
+    fit = _fit_alpha(_MatrixView(M, int(n_obs)), names, signs,  # type: ignore[arg-type]
+                     keys_given=keys is not None, matrix=True)
+    if ci_method == "feldt":
+        interval = _feldt(fit["raw"], int(n_obs), fit["k"], ci)
+    else:
+        z = float(ndtri(1 - (1 - ci) / 2))
+        interval = ConfidenceInterval(fit["raw"] - z * fit["ase"], fit["raw"] + z * fit["ase"],
+                                      ci, "duhachek")
+    return AlphaResult(
+        raw_alpha=fit["raw"], std_alpha=fit["std"], g6=fit["g6"], average_r=fit["av_r"],
+        median_r=fit["med_r"], var_r=fit["var_r"], signal_noise=fit["sn"], ase=fit["ase"],
+        mean=fit["mean"], sd=fit["sd"], n=int(n_obs), n_items=fit["k"], missing="pairwise",
+        ci=interval, alpha_if_deleted=fit["drop"], item_stats=fit["items"],
+        response_freq=fit["freq"], source=kind,
     )
