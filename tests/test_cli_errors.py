@@ -102,8 +102,10 @@ def cases(files: dict[str, Path]) -> list[list[str]]:
     return out
 
 
-def test_every_command_fails_cleanly(files: dict[str, Path],
+def test_every_command_fails_cleanly(files: dict[str, Path], tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # commands that succeed write their default files here
     seen = 0
     for argv in cases(files):
         try:
