@@ -72,6 +72,15 @@ def test_missing_markers_are_counted_per_column(tmp_path: Path) -> None:
     assert "missing_marker" in report.summary()
 
 
+def test_text_column_markers_padded_with_any_white_space(tmp_path: Path) -> None:
+    # hypothesis found ' \t ' kept as a note while '  ' was read as missing
+    path = write(tmp_path / "d.csv", "id,note,who5_1\na, \t ,1\nb,\tNA ,2\nc,  Ward 3 ,3\n")
+    frame = read_data(path, instrument="who5")
+    assert frame["note"].isna().tolist() == [True, True, False]
+    assert frame["note"].iloc[2] == "  Ward 3 "  # text is kept exactly as written
+    assert frame.attrs["missing_markers"]["note"] == {"": 1, "NA": 1}
+
+
 def test_junk_cells_are_kept_for_validation(tmp_path: Path) -> None:
     rows = [["1", "x", "inf", "nan", "\"3,5\"", "0x1"]]
     frame = read_data(write(tmp_path / "d.csv", who5_text(rows=rows)), instrument="who5")

@@ -200,7 +200,13 @@ def _any_leading_zero(values: np.ndarray) -> bool:
 
 def _text(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     """Text kept as written; markers (however spaced or cased) become NaN."""
-    mask = mask | pd.Series(values, dtype=object, copy=False).isin(_SPELLINGS).to_numpy(bool)
+    cells = pd.Series(values, dtype=object, copy=False)
+    mask = mask | cells.isin(_SPELLINGS).to_numpy(bool)
+    # a marker padded with other white space (' \t ', a tab-padded 'NA'): the listed
+    # spellings are only the fast first look
+    rest = np.flatnonzero(~mask & cells.map(type).eq(str).to_numpy())
+    if rest.size:
+        mask[rest] = cells.iloc[rest].str.strip().str.upper().isin(_MARKER_KEYS).to_numpy()
     counts = count_markers(values, mask)
     out = values.copy()
     out[mask] = np.nan
