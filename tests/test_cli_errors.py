@@ -175,3 +175,13 @@ def test_interrupt_and_internal_errors_are_one_line(monkeypatch: pytest.MonkeyPa
     err = capsys.readouterr().err
     assert err.startswith("error: internal error (ZeroDivisionError: a bug)") and \
         err.count("\n") == 1
+
+
+def test_html_commands_refuse_other_suffixes(files: dict[str, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.unknown"
+    assert main(["report", "gse", str(files["good"]), "-o", str(out)]) == 2
+    assert "unknown output format '.unknown'" in capsys.readouterr().err
+    assert main(["evaluate", "study.yaml", "-o", str(tmp_path / "x.csv")]) == 2
+    assert "unknown output format '.csv'" in capsys.readouterr().err
+    assert not out.exists()

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from psychometrics.cli import _common
+
 ORDER = 75
 
 
@@ -70,4 +72,5 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print("error: give the study YAML (psychometrics evaluate STUDY -o report.html), or "
               "--schema", file=sys.stderr)
         return 2
+    _common.check_output(args.output, (".html", ".htm"))
     return run(args.study, args.output or "evaluation.html", args.tables)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from psychometrics.cli import _common
 
+HTML_SUFFIXES = (".html", ".htm")
+
 ORDER = 70
 
 
@@ -44,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from psychometrics.reporting import report
 
+    _common.check_output(args.output, HTML_SUFFIXES)
     (inst,) = _common.instruments(args.instrument, args.overlay)
     data = _common.read(args, [inst])
     out = Path(args.output or f"{inst.id}-report.html")
