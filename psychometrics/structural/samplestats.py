@@ -22,7 +22,8 @@ from psychometrics.factor._matrix import cov2cor
 from psychometrics.structural.errors import DataError
 
 __all__ = ["LOG2PI", "PatternStack", "Sample", "check_cov", "check_items", "check_variances",
-           "em_saturated", "em_step", "looks_like_cov", "pattern_stacks", "patterns_loglik",
+           "em_saturated", "em_step", "looks_like_cov", "pattern_inverses", "pattern_stacks",
+           "patterns_loglik",
            "rename_columns", "sample_from_cov", "sample_from_data", "scatter_add"]
 
 LOG2PI = math.log(2.0 * math.pi)
@@ -238,14 +239,55 @@ def scatter_add(target: np.ndarray, index: Any, values: np.ndarray) -> None:
                           minlength=target.size).reshape(target.shape)
 
 
+def full_inverse(sigma: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """``(Sigma^-1, log|Sigma|)`` of the full matrix, or None when it is not positive
+    definite (then each pattern's block is inverted on its own, as it may still be)."""
+    try:
+        c = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return None
+    ci = np.linalg.inv(c)
+    K = ci.T @ ci
+    return (K + K.T) / 2.0, 2.0 * float(np.sum(np.log(np.diag(c))))
+
+
+def pattern_inverses(grp: PatternStack, sigma: np.ndarray,
+                     full: tuple[np.ndarray, float] | None,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``W = Sigma_oo^-1`` (g x k x k) and ``log|Sigma_oo|`` (g) for every pattern of a stack.
+
+    With ``K = Sigma^-1`` (``full``), ``Sigma_oo^-1 = K_oo - K_om K_mm^-1 K_mo`` and
+    ``|Sigma_oo| = |Sigma| |K_mm|`` (the partitioned inverse), so a pattern with m missing
+    items costs O(k^2 m) instead of a k x k factorisation: with a few missing cells per
+    row this is what makes thousands of patterns cheap. Stacks with more missing than
+    observed items, the complete one, or a Sigma that is not positive definite are
+    factored directly. Raises ``LinAlgError`` where a block is not positive definite.
+    """
+    m = grp.mis.shape[1]
+    if full is None or grp.complete or m >= grp.k:
+        c = np.linalg.cholesky(sigma[grp.oo])
+        ci = np.linalg.inv(c)
+        W = np.swapaxes(ci, 1, 2) @ ci
+        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
+        return W, logdet
+    K, logdet_full = full
+    cm = np.linalg.cholesky(K[grp.mm])
+    cmi = np.linalg.inv(cm)
+    F = cmi @ K[grp.mo]  # (g, m, k): K_om K_mm^-1 K_mo = F'F
+    W = K[grp.oo] - np.swapaxes(F, 1, 2) @ F
+    W = (W + np.swapaxes(W, 1, 2)) / 2.0
+    logdet = logdet_full + 2.0 * np.sum(np.log(np.diagonal(cm, axis1=1, axis2=2)), axis=1)
+    return W, logdet
+
+
 def patterns_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray) -> float:
+    full = full_inverse(sigma)
     total = 0.0
     for grp in groups:
-        c = np.linalg.cholesky(sigma[grp.oo])
-        Ci = np.linalg.inv(c)
-        d = np.einsum("gij,gj->gi", Ci, grp.m - mu[grp.obs])
-        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
-        tr = np.einsum("gij,gij->g", Ci, Ci @ grp.S) + np.sum(d * d, axis=1)
+        W, logdet = pattern_inverses(grp, sigma, full)
+        d = grp.m - mu[grp.obs]
+        tr = (np.einsum("gij,gji->g", W, grp.S)
+              + np.einsum("gi,gij,gj->g", d, W, d))
         total += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))
     return total
 
@@ -265,14 +307,12 @@ def em_step_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray
     T1 = np.zeros(p)
     T2 = np.zeros((p, p))
     loglik = 0.0
+    full = full_inverse(sigma)
     for grp in groups:
         scatter_add(T1, grp.obs, grp.sx)
         scatter_add(T2, grp.oo, grp.sxx)
-        c = np.linalg.cholesky(sigma[grp.oo])
-        Ci = np.linalg.inv(c)
-        W = np.swapaxes(Ci, 1, 2) @ Ci
+        W, logdet = pattern_inverses(grp, sigma, full)
         d = grp.m - mu[grp.obs]
-        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
         tr = (np.einsum("gij,gji->g", W, grp.S)
               + np.einsum("gi,gij,gj->g", d, W, d))
         loglik += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))
