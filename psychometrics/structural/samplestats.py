@@ -194,35 +194,50 @@ class PatternStack:
         return int(self.n.size)
 
 
+# rows x k x k elements of the outer products summed at once when the pattern
+# covariances are formed (about 16 MB)
+_CHUNK = 2_000_000
+
+
 def pattern_stacks(X: np.ndarray, observed: np.ndarray) -> list[PatternStack]:
-    """Group rows by missing-data pattern (one sort, one pass per pattern), then stack
-    the patterns by their number of observed items."""
+    """Group rows by missing-data pattern and stack the patterns by their number of
+    observed items: one sort of the rows, then per stack the pattern means and
+    covariances as segment sums (``np.add.reduceat``) over the rows in pattern order,
+    with no loop over patterns or rows."""
     packed = np.packbits(observed, axis=1)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(first) + 1))
+    counts = np.bincount(inverse, minlength=len(first))
+    pat_obs = observed[first]
+    k_of = pat_obs.sum(axis=1)
     p = X.shape[1]
-    by_k: dict[int, list[tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]]] = {}
-    for g in range(len(first)):
-        idx = order[bounds[g]:bounds[g + 1]]
-        obs = np.flatnonzero(observed[first[g]])
-        mis = np.flatnonzero(~observed[first[g]])
-        Xg = X[np.ix_(idx, obs)]
-        n = Xg.shape[0]
-        m = Xg.mean(axis=0)
-        Xc = Xg - m
-        by_k.setdefault(len(obs), []).append((obs, mis, n, m, Xc.T @ Xc / n))
     groups = []
-    for k in sorted(by_k, reverse=True):
-        pats = by_k[k]
-        groups.append(PatternStack(
-            np.array([t[0] for t in pats], dtype=int).reshape(len(pats), k),
-            np.array([t[1] for t in pats], dtype=int).reshape(len(pats), p - k),
-            np.array([t[2] for t in pats], dtype=float),
-            np.array([t[3] for t in pats]).reshape(len(pats), k),
-            np.array([t[4] for t in pats]).reshape(len(pats), k, k)))
+    for k in sorted(set(k_of.tolist()), reverse=True):
+        pats = np.flatnonzero(k_of == k)
+        g = len(pats)
+        obs = np.nonzero(pat_obs[pats])[1].reshape(g, k)
+        mis = np.nonzero(~pat_obs[pats])[1].reshape(g, p - k)
+        local = np.full(len(first), -1)
+        local[pats] = np.arange(g)
+        sel = order[local[inverse[order]] >= 0]  # this stack's rows, in pattern order
+        pid = local[inverse[sel]]
+        n = counts[pats]
+        Xo = X[sel[:, None], obs[pid]]
+        starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+        m = np.add.reduceat(Xo, starts, axis=0) / n[:, None] if k else np.zeros((g, 0))
+        Xc = Xo - m[pid]
+        S = np.zeros((g, k, k))
+        if g == 1:  # the complete-data stack: one matrix product
+            S[0] = Xc.T @ Xc
+        step = max(1, _CHUNK // max(k * k, 1))
+        for lo in range(0, len(sel) if k and g > 1 else 0, step):
+            xc, pc = Xc[lo:lo + step], pid[lo:lo + step]
+            heads = np.flatnonzero(np.concatenate([[True], pc[1:] != pc[:-1]]))
+            S[pc[heads]] += np.add.reduceat(xc[:, :, None] * xc[:, None, :], heads, axis=0)
+        S /= n[:, None, None]
+        groups.append(PatternStack(obs, mis, n.astype(float), m, (S + np.swapaxes(S, 1, 2)) / 2))
     return groups
 
 
