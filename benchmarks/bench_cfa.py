@@ -1,13 +1,15 @@
 """CFA and SEM timings against lavaan (Rscript) and semopy (run by hand).
 
     python benchmarks/bench_cfa.py [--rows 100000] [--items 20] [--repeat 7] [--no-fiml]
-                                   [--no-sem] [--patterns-rows 5000]
+                                   [--no-sem] [--patterns-rows 5000 20000 100000]
+                                   [--patterns-lavaan-max 5000]
 
 The engine cases (issue 9), timed in the same run: a two-group invariance ladder (configural,
 metric, scalar, strict and the likelihood-ratio tests) on 2,800 x 10; MLR (robust standard
 errors and the scaled test) on ``--rows`` x ``--items``; a structural model of 20 items
 (four factors regressed in a chain) on 5,000 rows; FIML with many missing-data patterns
-(``--patterns-rows`` x 25 items, 10% missing completely at random; issue 17), once.
+(``--patterns-rows`` x 25 items, 10% missing completely at random, with the listwise fit
+of the same model; issue 17), once each; lavaan only up to ``--patterns-lavaan-max`` rows.
 
 Cases: a one-factor CFA on ``--rows`` x ``--items`` simulated normal items; the classic
 three-factor Holzinger-Swineford model (301 rows); with ``--fiml`` (default on) the same
@@ -69,9 +71,9 @@ cat(min(t), "\\n")
 
 
 def time_r_calls(csv: Path, calls: list[str], repeat: int, label: str = "lavaan",
-                 tail: str = "") -> float | None:
+                 tail: str = "", warm_up: bool = True) -> float | None:
     """Best of ``repeat`` runs of R calls (each a string evaluated with ``d`` the data) and
-    an optional ``tail`` (e.g. lavTestLRT of the fits)."""
+    an optional ``tail`` (e.g. lavTestLRT of the fits), after one untimed run."""
     body = "\n".join(f"  f{k} <- {c}" for k, c in enumerate(calls))
     script = f"""
 suppressPackageStartupMessages(library(lavaan))
@@ -80,7 +82,7 @@ run <- function() {{
 {body}
   {tail}
 }}
-run()
+{"run()" if warm_up else ""}
 t <- replicate({repeat}, system.time(run())[["elapsed"]])
 cat(min(t), "\\n")
 """
@@ -166,24 +168,29 @@ def engine_cases(args: argparse.Namespace, tmp: Path) -> None:
               "semopy": time_semopy(chain, CHAIN_MODEL, args.repeat)}
     report("structural model: 4 factors in a chain, 20 items, 5,000 rows (ML)", ours, others)
 
-    # 4. FIML with many missing-data patterns (once: lavaan takes long)
-    rng = np.random.default_rng(13)
-    holed = one_factor_data(args.patterns_rows, 25)
-    values = holed.to_numpy().copy()
-    values[rng.random(values.shape) < 0.10] = np.nan
-    holed = pd.DataFrame(values, columns=holed.columns)
-    n_patterns = len(np.unique(np.packbits(~np.isnan(values), axis=1), axis=0))
-    holed_csv = tmp / "patterns.csv"
-    holed.to_csv(holed_csv, index=False)
-    holed_model = "g =~ " + " + ".join(holed.columns)
-    ours = best_of(lambda: cfa(holed, holed_model, missing="fiml"), 1, warm_up=False)
-    listwise = best_of(lambda: cfa(holed.dropna(), holed_model), 3)
-    others = {"lavaan": time_r_calls(holed_csv, [f'cfa("{holed_model}", data = d, '
-                                                 'missing = "ml")'], 1)}
-    report(f"FIML, one factor, 25 items, {args.patterns_rows:,} rows, {n_patterns:,} "
-           "missing-data patterns", ours, others)
-    print(f"  (the listwise fit of the same model: {listwise * 1e3:.1f} ms; FIML / listwise "
-          f"= {ours / listwise:.0f}x)")
+    # 4. FIML with many missing-data patterns, in n (once each: lavaan takes long, so it is
+    # timed once, without a warm-up, and only up to --patterns-lavaan-max rows)
+    for rows in args.patterns_rows:
+        rng = np.random.default_rng(13)
+        holed = one_factor_data(rows, 25)
+        values = holed.to_numpy().copy()
+        values[rng.random(values.shape) < 0.10] = np.nan
+        holed = pd.DataFrame(values, columns=holed.columns)
+        n_patterns = len(np.unique(np.packbits(~np.isnan(values), axis=1), axis=0))
+        holed_csv = tmp / f"patterns_{rows}.csv"
+        holed.to_csv(holed_csv, index=False)
+        holed_model = "g =~ " + " + ".join(holed.columns)
+        ours = best_of(lambda h=holed, m=holed_model: cfa(h, m, missing="fiml"), 1,
+                       warm_up=False)
+        listwise = best_of(lambda h=holed, m=holed_model: cfa(h.dropna(), m), 3)
+        others: dict[str, float | None] = {}
+        if rows <= args.patterns_lavaan_max:
+            others["lavaan"] = time_r_calls(holed_csv, [f'cfa("{holed_model}", data = d, '
+                                                        'missing = "ml")'], 1, warm_up=False)
+        report(f"FIML, one factor, 25 items, {rows:,} rows, {n_patterns:,} "
+               "missing-data patterns", ours, others)
+        print(f"  (the listwise fit of the same model: {listwise * 1e3:.1f} ms; FIML / "
+              f"listwise = {ours / listwise:.0f}x)")
 
 
 def time_semopy(data: pd.DataFrame, model: str, repeat: int,
@@ -222,8 +229,12 @@ def main() -> None:
     parser.add_argument("--no-fiml", action="store_true", help="skip the FIML cases")
     parser.add_argument("--no-sem", action="store_true",
                         help="skip the engine cases (ladder, MLR, structural, patterns)")
-    parser.add_argument("--patterns-rows", type=int, default=5_000,
-                        help="rows of the many-patterns FIML case")
+    parser.add_argument("--patterns-rows", type=int, nargs="+",
+                        default=[5_000, 20_000, 100_000],
+                        help="rows of the many-patterns FIML cases")
+    parser.add_argument("--patterns-lavaan-max", type=int, default=5_000,
+                        help="time lavaan on the many-patterns cases up to this many rows "
+                             "(it takes about 40 s at 5,000)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

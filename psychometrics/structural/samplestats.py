@@ -22,7 +22,8 @@ from psychometrics.factor._matrix import cov2cor
 from psychometrics.structural.errors import DataError
 
 __all__ = ["LOG2PI", "PatternStack", "Sample", "check_cov", "check_items", "check_variances",
-           "em_saturated", "em_step", "looks_like_cov", "pattern_stacks", "patterns_loglik",
+           "em_saturated", "em_step", "looks_like_cov", "pattern_inverses", "pattern_stacks",
+           "patterns_loglik",
            "rename_columns", "sample_from_cov", "sample_from_data", "scatter_add"]
 
 LOG2PI = math.log(2.0 * math.pi)
@@ -193,35 +194,50 @@ class PatternStack:
         return int(self.n.size)
 
 
+# rows x k x k elements of the outer products summed at once when the pattern
+# covariances are formed (about 16 MB)
+_CHUNK = 2_000_000
+
+
 def pattern_stacks(X: np.ndarray, observed: np.ndarray) -> list[PatternStack]:
-    """Group rows by missing-data pattern (one sort, one pass per pattern), then stack
-    the patterns by their number of observed items."""
+    """Group rows by missing-data pattern and stack the patterns by their number of
+    observed items: one sort of the rows, then per stack the pattern means and
+    covariances as segment sums (``np.add.reduceat``) over the rows in pattern order,
+    with no loop over patterns or rows."""
     packed = np.packbits(observed, axis=1)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(first) + 1))
+    counts = np.bincount(inverse, minlength=len(first))
+    pat_obs = observed[first]
+    k_of = pat_obs.sum(axis=1)
     p = X.shape[1]
-    by_k: dict[int, list[tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]]] = {}
-    for g in range(len(first)):
-        idx = order[bounds[g]:bounds[g + 1]]
-        obs = np.flatnonzero(observed[first[g]])
-        mis = np.flatnonzero(~observed[first[g]])
-        Xg = X[np.ix_(idx, obs)]
-        n = Xg.shape[0]
-        m = Xg.mean(axis=0)
-        Xc = Xg - m
-        by_k.setdefault(len(obs), []).append((obs, mis, n, m, Xc.T @ Xc / n))
     groups = []
-    for k in sorted(by_k, reverse=True):
-        pats = by_k[k]
-        groups.append(PatternStack(
-            np.array([t[0] for t in pats], dtype=int).reshape(len(pats), k),
-            np.array([t[1] for t in pats], dtype=int).reshape(len(pats), p - k),
-            np.array([t[2] for t in pats], dtype=float),
-            np.array([t[3] for t in pats]).reshape(len(pats), k),
-            np.array([t[4] for t in pats]).reshape(len(pats), k, k)))
+    for k in sorted(set(k_of.tolist()), reverse=True):
+        pats = np.flatnonzero(k_of == k)
+        g = len(pats)
+        obs = np.nonzero(pat_obs[pats])[1].reshape(g, k)
+        mis = np.nonzero(~pat_obs[pats])[1].reshape(g, p - k)
+        local = np.full(len(first), -1)
+        local[pats] = np.arange(g)
+        sel = order[local[inverse[order]] >= 0]  # this stack's rows, in pattern order
+        pid = local[inverse[sel]]
+        n = counts[pats]
+        Xo = X[sel[:, None], obs[pid]]
+        starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+        m = np.add.reduceat(Xo, starts, axis=0) / n[:, None] if k else np.zeros((g, 0))
+        Xc = Xo - m[pid]
+        S = np.zeros((g, k, k))
+        if g == 1:  # the complete-data stack: one matrix product
+            S[0] = Xc.T @ Xc
+        step = max(1, _CHUNK // max(k * k, 1))
+        for lo in range(0, len(sel) if k and g > 1 else 0, step):
+            xc, pc = Xc[lo:lo + step], pid[lo:lo + step]
+            heads = np.flatnonzero(np.concatenate([[True], pc[1:] != pc[:-1]]))
+            S[pc[heads]] += np.add.reduceat(xc[:, :, None] * xc[:, None, :], heads, axis=0)
+        S /= n[:, None, None]
+        groups.append(PatternStack(obs, mis, n.astype(float), m, (S + np.swapaxes(S, 1, 2)) / 2))
     return groups
 
 
@@ -238,14 +254,55 @@ def scatter_add(target: np.ndarray, index: Any, values: np.ndarray) -> None:
                           minlength=target.size).reshape(target.shape)
 
 
+def full_inverse(sigma: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """``(Sigma^-1, log|Sigma|)`` of the full matrix, or None when it is not positive
+    definite (then each pattern's block is inverted on its own, as it may still be)."""
+    try:
+        c = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return None
+    ci = np.linalg.inv(c)
+    K = ci.T @ ci
+    return (K + K.T) / 2.0, 2.0 * float(np.sum(np.log(np.diag(c))))
+
+
+def pattern_inverses(grp: PatternStack, sigma: np.ndarray,
+                     full: tuple[np.ndarray, float] | None,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``W = Sigma_oo^-1`` (g x k x k) and ``log|Sigma_oo|`` (g) for every pattern of a stack.
+
+    With ``K = Sigma^-1`` (``full``), ``Sigma_oo^-1 = K_oo - K_om K_mm^-1 K_mo`` and
+    ``|Sigma_oo| = |Sigma| |K_mm|`` (the partitioned inverse), so a pattern with m missing
+    items costs O(k^2 m) instead of a k x k factorisation: with a few missing cells per
+    row this is what makes thousands of patterns cheap. Stacks with more missing than
+    observed items, the complete one, or a Sigma that is not positive definite are
+    factored directly. Raises ``LinAlgError`` where a block is not positive definite.
+    """
+    m = grp.mis.shape[1]
+    if full is None or grp.complete or m >= grp.k:
+        c = np.linalg.cholesky(sigma[grp.oo])
+        ci = np.linalg.inv(c)
+        W = np.swapaxes(ci, 1, 2) @ ci
+        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
+        return W, logdet
+    K, logdet_full = full
+    cm = np.linalg.cholesky(K[grp.mm])
+    cmi = np.linalg.inv(cm)
+    F = cmi @ K[grp.mo]  # (g, m, k): K_om K_mm^-1 K_mo = F'F
+    W = K[grp.oo] - np.swapaxes(F, 1, 2) @ F
+    W = (W + np.swapaxes(W, 1, 2)) / 2.0
+    logdet = logdet_full + 2.0 * np.sum(np.log(np.diagonal(cm, axis1=1, axis2=2)), axis=1)
+    return W, logdet
+
+
 def patterns_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray) -> float:
+    full = full_inverse(sigma)
     total = 0.0
     for grp in groups:
-        c = np.linalg.cholesky(sigma[grp.oo])
-        Ci = np.linalg.inv(c)
-        d = np.einsum("gij,gj->gi", Ci, grp.m - mu[grp.obs])
-        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
-        tr = np.einsum("gij,gij->g", Ci, Ci @ grp.S) + np.sum(d * d, axis=1)
+        W, logdet = pattern_inverses(grp, sigma, full)
+        d = grp.m - mu[grp.obs]
+        tr = (np.einsum("gij,gji->g", W, grp.S)
+              + np.einsum("gi,gij,gj->g", d, W, d))
         total += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))
     return total
 
@@ -265,14 +322,12 @@ def em_step_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray
     T1 = np.zeros(p)
     T2 = np.zeros((p, p))
     loglik = 0.0
+    full = full_inverse(sigma)
     for grp in groups:
         scatter_add(T1, grp.obs, grp.sx)
         scatter_add(T2, grp.oo, grp.sxx)
-        c = np.linalg.cholesky(sigma[grp.oo])
-        Ci = np.linalg.inv(c)
-        W = np.swapaxes(Ci, 1, 2) @ Ci
+        W, logdet = pattern_inverses(grp, sigma, full)
         d = grp.m - mu[grp.obs]
-        logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
         tr = (np.einsum("gij,gji->g", W, grp.S)
               + np.einsum("gi,gij,gj->g", d, W, d))
         loglik += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))

@@ -107,19 +107,23 @@ class Objective:
         Y = np.zeros((R, nb, nb)) if hessian else None
         Y2 = np.zeros((R, nb, nb)) if hessian else None
         E = np.zeros((nb, R)) if hessian else None
-        for w, QW, QG, qd in projections(st, B, R * nb, hessian):
-            wQv = QW[:, r.bv, :] * w[:, None, None]  # (g, R, nb)
-            wQu = QW[:, r.bu, :] * w[:, None, None]
+        # Z, Y, Y2 and E enter every result scaled by c, so the rows that do not move Sigma
+        # (means: c = 0) are skipped; with many patterns these sums are most of the time
+        act = np.flatnonzero(r.c != 0)
+        bu, bv = r.bu[act], r.bv[act]
+        for w, QW, QG, qd in projections(st, B, len(act) * nb, hessian):
+            wQv = QW[:, bv, :] * w[:, None, None]  # (g, R, nb)
+            wQu = QW[:, bu, :] * w[:, None, None]
             # Z_r[x, y] = sum_g w_g QW[bv_r, x] QW[bu_r, y]
-            Z += np.matmul(wQv.transpose(1, 2, 0), QW[:, r.bu, :].transpose(1, 0, 2))
+            Z[act] += np.matmul(wQv.transpose(1, 2, 0), QW[:, bu, :].transpose(1, 0, 2))
             Qsum += np.tensordot(w, QW, axes=1)
             if hessian:
                 assert Y is not None and Y2 is not None and E is not None and QG is not None
-                Y += np.matmul(wQv.transpose(1, 2, 0), QG[:, r.bu, :].transpose(1, 0, 2))
-                Y2 += np.matmul(wQu.transpose(1, 2, 0), QG[:, r.bv, :].transpose(1, 0, 2))
+                Y[act] += np.matmul(wQv.transpose(1, 2, 0), QG[:, bu, :].transpose(1, 0, 2))
+                Y2[act] += np.matmul(wQu.transpose(1, 2, 0), QG[:, bv, :].transpose(1, 0, 2))
                 if qd is not None:
-                    E += np.einsum("gxr,gr->xr", QW[:, :, r.bu], qd[:, r.bv] * w[:, None])
-                    E += np.einsum("gxr,gr->xr", QW[:, :, r.bv], qd[:, r.bu] * w[:, None])
+                    E[:, act] += np.einsum("gxr,gr->xr", QW[:, :, bu], qd[:, bv] * w[:, None])
+                    E[:, act] += np.einsum("gxr,gr->xr", QW[:, :, bv], qd[:, bu] * w[:, None])
         return Z, Qsum, Y, Y2, E
 
     @staticmethod

@@ -11,7 +11,14 @@ import numpy as np
 
 from psychometrics.structural.estimators.base import Objective, State, transpose_last
 from psychometrics.structural.matrices import Model
-from psychometrics.structural.samplestats import LOG2PI, Sample, patterns_loglik, scatter_add
+from psychometrics.structural.samplestats import (
+    LOG2PI,
+    Sample,
+    full_inverse,
+    pattern_inverses,
+    patterns_loglik,
+    scatter_add,
+)
 
 __all__ = ["FIMLObjective"]
 
@@ -39,19 +46,17 @@ class FIMLObjective(Objective):
         gm = np.zeros(p)
         loglik = 0.0
         blocks = []
+        full = full_inverse(sigma)
         for grp in self.groups:
             try:
-                c = np.linalg.cholesky(sigma[grp.oo])
+                W, logdet = pattern_inverses(grp, sigma, full)
             except np.linalg.LinAlgError:
                 return None
-            Ci = np.linalg.inv(c)
-            W = transpose_last(Ci) @ Ci
             d = grp.m - mu[grp.obs]
             Wd = np.einsum("gij,gj->gi", W, d)
             WS = W @ grp.S
             G = WS @ W + Wd[:, :, None] * Wd[:, None, :]
             G = (G + transpose_last(G)) / 2.0
-            logdet = 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
             tr = np.trace(WS, axis1=1, axis2=2) + np.sum(d * Wd, axis=1)
             loglik += float(np.sum(-0.5 * grp.n * (grp.k * LOG2PI + logdet + tr)))
             w = grp.n / self.N
