@@ -271,6 +271,7 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
         ctx.cfa_flags.append("CFA not computed")
         return
     b.add(f"<p><strong>{esc(lavaan_tables.estimator_line(res))}</strong></p>")
+    b.add(key_values(lavaan_tables.estimator_lines(res)))
     b.add("<h3>Fit</h3>")
     fit_rows = lavaan_tables.fit_table(res.fit)
     fit_rows["block"] = fit_rows["block"].where(fit_rows["block"] != fit_rows["block"].shift(),
@@ -297,8 +298,8 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     r2 = lavaan_tables.r_squared(res)
     b.add("<h3>R-square</h3>")
     b.add("<p class='small muted'>The share of each item's variance its factor explains "
-          "(1 − std.all residual variance, as lavaan's <code>lavInspect(fit, "
-          "\"r2\")</code>).</p>")
+          "(the fitted model's R², lavaan's <code>lavInspect(fit, \"r2\")</code>: "
+          "1 − the std.all residual variance).</p>")
     b.add(table(r2.to_frame(), index_label="item"))
     rc = res.residual_correlations
     if isinstance(rc, pd.DataFrame) and len(rc):
