@@ -359,6 +359,21 @@ def test_item_section_at_psychs_level(gse_report) -> None:
     assert "inter-item correlations" in section
 
 
+def test_omega_interval_is_the_packages_seeded_and_named(gse_report) -> None:
+    """The report's omega CI is pm.omega_interval with the report's seed, method stated."""
+    from psychometrics.reporting.scale_summary import OMEGA_BOOT, omega_method
+
+    keyed = pm.item_data(load_mentorship(), "gse", reverse=True, on_invalid="nan")
+    how = omega_method(int(keyed.notna().all(axis=1).sum()))
+    with pytest.warns(pm.errors.NumericalWarning, match="left out"):
+        ref = pm.omega_interval(keyed, method=how, level=0.95, n_boot=OMEGA_BOOT, seed=1)
+    section = _section(gse_report.html, "items")
+    name = {"bca": "BCa bootstrap", "percentile": "percentile bootstrap"}[how]
+    assert f"[{ref.lower:.3f}, {ref.upper:.3f}] ({name}, {OMEGA_BOOT} resamples" in section
+    summary = _section(gse_report.html, "summary")
+    assert f"omega's: {name}, {OMEGA_BOOT} resamples (seeded)" in summary
+
+
 def test_a_constant_item_is_flagged_not_a_crash(data: pd.DataFrame) -> None:
     """issue 12: the item section broke with a KeyError on a constant item."""
     constant = data[data["wave"] == "baseline"].copy()

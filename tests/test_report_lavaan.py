@@ -77,3 +77,33 @@ def test_fit_measures_are_lavaans(fit) -> None:
         "χ²(24) = 85.31, p < .001, CFI = .931, TLI = .896, RMSEA = .092 [.071, .114], "
         "SRMR = .065")
     assert lavaan_tables.estimator_line(fit).startswith("Estimator ML, complete cases")
+
+
+def test_robust_estimators_show_lavaans_lines_and_scaled_indices() -> None:
+    """lavaan 0.6.14's summary(fit, fit.measures = TRUE) of the MLR fit (tests/reference/
+    sem.R, hs_mlr): the scaled column, the scaling factor and the robust indices."""
+    res = pm.cfa(load_holzinger_swineford(), HS_MODEL, estimator="MLR")
+    lines = dict(lavaan_tables.estimator_lines(res))
+    assert lines["Standard errors"] == "Sandwich"  # as lavaan prints for MLR
+    assert lines["Information bread"] == "Observed"
+    assert "Yuan-Bentler correction (Mplus variant)" in lines["Test statistic"]
+    assert lines["Number of observations"] == "301 used of 301 rows"
+    ref = pd.read_csv(REF / "sem" / "hs_mlr_fit.csv").set_index("measure")["value"]
+    table = lavaan_tables.fit_table(res.fit)
+    user = table[table["block"] == "Model test, user model"].set_index("measure")
+    assert abs(float(user.loc["Test statistic (χ²)", "scaled"])
+               - float(ref["chisq.scaled"])) < 1e-3
+    assert abs(float(user.loc["Scaling correction factor", "scaled"])
+               - float(ref["chisq.scaling.factor"])) < 1e-3
+    rows = table.set_index("measure")
+    assert abs(float(rows.loc["Robust Comparative Fit Index (CFI)", "scaled"])
+               - float(ref["cfi.robust"])) < 1e-3
+    assert abs(float(rows.loc["Comparative Fit Index (CFI)", "scaled"])
+               - float(ref["cfi.scaled"])) < 1e-3
+
+
+def test_ml_shows_no_scaled_column(fit) -> None:
+    assert "scaled" not in lavaan_tables.fit_table(fit.fit).columns
+    lines = dict(lavaan_tables.estimator_lines(fit))
+    assert lines["Estimator"] == "ML" and lines["Standard errors"] == "Standard"
+    assert lines["Information"] == "Expected" and lines["Test statistic"] == "Standard"

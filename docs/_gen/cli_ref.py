@@ -21,7 +21,9 @@ from _gen.markdown import cell, code, table
 SAMPLE = {"instrument": "gse", "data": "mentorship.csv", "format": "redcap",
           "source": "gse-redcap.csv"}
 
-# Examples worth more than the required arguments alone. Each runs at build time.
+# Examples worth more than the required arguments alone. Each runs at build time. The
+# analyses (reliability, efa, cfa, report) run on baseline.csv, the first wave only:
+# mentorship.csv holds the same people twice, which no analysis of one sample should pool.
 EXAMPLES: dict[str, list[str]] = {
     "list": ["psychometrics list"],
     "show": ["psychometrics show who5"],
@@ -29,19 +31,26 @@ EXAMPLES: dict[str, list[str]] = {
     "validate": ["psychometrics validate gse,who5 mentorship.csv --id-column response_id"],
     "score": ["psychometrics score who5 mentorship.csv --id-column response_id -o scores.csv"],
     "demo": ["psychometrics demo -o demo-files"],
-    "reliability": ["psychometrics reliability gse mentorship.csv --group wave"],
-    "efa": ["psychometrics efa gse mentorship.csv --n-iter 50 --seed 1"],
-    "cfa": ["psychometrics cfa gse mentorship.csv"],
+    "reliability": ["psychometrics reliability gse baseline.csv --group role"],
+    "efa": ["psychometrics efa gse baseline.csv --n-iter 50 --seed 1"],
+    "cfa": ["psychometrics cfa gse baseline.csv"],
     "export": ["psychometrics export gse --to redcap -o gse-redcap.csv"],
     "import": ["psychometrics export gse --to redcap -o gse-redcap.csv",
                "psychometrics import redcap gse-redcap.csv --id gse-copy -o gse-copy.yaml"],
     "evaluate": ["psychometrics demo -o demo-files",
                  "psychometrics evaluate demo-files/mentorship-study.yaml -o evaluation.html "
                  "--tables evaluation-tables"],
-    "report": ["psychometrics report gse mentorship.csv --group role --n-iter 20 "
+    "report": ["psychometrics report gse baseline.csv --group role --n-iter 20 "
                "-o gse-report.html"],
 }
 MAX_EXAMPLE_LINES = 25
+# a file, not a name: writes the baseline wave the page's text describes
+BASELINE_SETUP = """```python exec hide
+import pandas as pd
+_all = pd.read_csv("mentorship.csv")
+_all[_all["wave"] == "baseline"].to_csv("baseline.csv", index=False)
+```
+"""
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -119,7 +128,7 @@ def _run_examples(blocks: dict[str, list[str]]) -> dict[str, str]:
     """Each command's example block, run in one docs working directory, in page order."""
     from _gen import execute
 
-    template = "".join(f"<!-- {name} -->\n```console exec\n"
+    template = BASELINE_SETUP + "".join(f"<!-- {name} -->\n```console exec\n"
                        + "".join(f"$ {line}\n" for line in lines) + "```\n"
                        for name, lines in blocks.items())
     out = execute.render(template, "reference/cli.md", max_lines=MAX_EXAMPLE_LINES)
@@ -141,7 +150,9 @@ def page() -> str:
           "data, 2 usage or definition error; errors are one line on stderr. "
           "`psychometrics COMMAND --help` prints the same as this page. The examples run "
           "when the documentation is built, on the bundled synthetic data "
-          "(`mentorship.csv`, written by `psychometrics demo -o DIR`); outputs longer than "
+          "(`mentorship.csv`, written by `psychometrics demo -o DIR`: two waves of the same "
+          "people); the analyses run on `baseline.csv`, its baseline rows only (one wave, "
+          "so that nobody is counted twice). Outputs longer than "
           f"{MAX_EXAMPLE_LINES} lines are cut.", "",
           table(["Command", "What it does"],
                 [[f"[`{name}`](#{name})", cell(helps.get(name, ""))] for name in commands]),

@@ -1,10 +1,9 @@
 """A fitted CFA as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` shows it.
 
-Only the public tables of :class:`~psychometrics.CFAResult` are read (``fit``, ``estimates``,
-``n_obs``, ``n_total``, ``estimator``, ``missing``, ``iterations``, ``converged``); the one
-number lavaan prints that the result has no column for, R², is lavaan's own definition
-(``lavInspect(fit, "r2")``): one minus the completely standardized residual variance of
-each indicator, checked against lavaan's fixtures in the tests.
+Only the public attributes of :class:`~psychometrics.CFAResult` are read (``fit`` with its
+``*_scaled`` / ``*_robust`` entries under a robust estimator, ``estimates``, ``r2``,
+``n_obs``, ``n_total``, ``estimator``, ``missing``, ``iterations``, ``converged``,
+``groups``, ``group_fit``), checked against lavaan's fixtures in the tests.
 """
 
 from __future__ import annotations
@@ -72,6 +71,14 @@ def _number(key: str, value: Any) -> str:
     return f"{v:.3f}"
 
 
+# lavaan 0.6.14's summary() lines per estimator: (standard errors, test statistic's
+# correction), as it prints them for HolzingerSwineford1939
+_ROBUST = {"ML": ("Standard", ""),
+           "MLM": ("Robust.sem", "Satorra-Bentler correction"),
+           "MLMV": ("Robust.sem", "simple second-order correction (scaled and shifted)"),
+           "MLR": ("Sandwich", "Yuan-Bentler correction (Mplus variant)")}
+
+
 def estimator_line(res: Any) -> str:
     """lavaan's header: estimator, convergence, observations used and rows given."""
     how = {"fiml": "full-information ML for missing answers",
@@ -82,13 +89,62 @@ def estimator_line(res: Any) -> str:
             f"{res.n_total} rows.")
 
 
+def estimator_lines(res: Any) -> list[tuple[str, str]]:
+    """lavaan's ``summary()`` header lines: Estimator, Information, Standard errors, Test
+    statistic, observations (per group) and missing data, from what the result says."""
+    se, test = _ROBUST.get(str(res.estimator), ("Standard", ""))
+    information = ("Observed" if res.missing == "fiml" or res.estimator == "MLR"
+                   else "Expected")
+    lines = [("Estimator", "ML" if res.estimator == "ML" else
+              f"ML ({res.estimator}: robust standard errors and test)"),
+             ("Optimization", f"{'converged' if res.converged else 'did NOT converge'} "
+                              f"after {res.iterations} iterations"),
+             ("Information" + (" bread" if res.estimator == "MLR" else ""), information),
+             ("Standard errors", se),
+             ("Test statistic", f"Standard and scaled: {test}" if test else "Standard"),
+             ("Number of observations", f"{res.n_obs} used of {res.n_total} rows"),
+             ("Missing data", {"fiml": "full-information ML (FIML)",
+                               "listwise": "complete cases (listwise)"}.get(
+                                   str(res.missing), str(res.missing)))]
+    groups = getattr(res, "groups", ())
+    gf = getattr(res, "group_fit", None)
+    if groups and gf is not None:
+        lines.append(("Observations per group", ", ".join(
+            f"{g}: {int(gf.loc[g, 'n'])}" for g in groups)))
+    return lines
+
+
 def fit_table(fit: pd.Series) -> pd.DataFrame:
-    """Every fit measure of lavaan's ``fit.measures = TRUE`` block, labelled as lavaan does."""
+    """Every fit measure of lavaan's ``fit.measures = TRUE`` block, labelled as lavaan does.
+
+    Under a robust estimator lavaan prints a second column of scaled values (the
+    ``*_scaled`` entries of ``fit``), the scaling correction factors, and rows for the
+    robust CFI, TLI and RMSEA (``*_robust``); so does this table.
+    """
+    scaled = "chisq_scaled" in fit.index
     rows = []
     for block, entries in FIT_BLOCKS:
         for key, label, reading in entries:
-            rows.append({"block": block, "measure": label,
-                         "value": _number(key, fit.get(key)), "conventional reading": reading})
+            row = {"block": block, "measure": label, "value": _number(key, fit.get(key))}
+            if scaled:
+                row["scaled"] = (_number(key, fit.get(f"{key}_scaled"))
+                                 if f"{key}_scaled" in fit.index else "")
+            row["conventional reading"] = reading
+            rows.append(row)
+            if not scaled:
+                continue
+            if key in ("pvalue", "baseline_pvalue"):
+                factor = key.replace("pvalue", "chisq_scaling_factor")
+                rows.append({"block": block, "measure": "Scaling correction factor",
+                             "value": "", "scaled": _number(factor, fit.get(factor)),
+                             "conventional reading": ""})
+            if f"{key}_robust" in fit.index:
+                rows.append({"block": block, "measure": f"Robust {label}", "value": "",
+                             "scaled": _number(key, fit.get(f"{key}_robust")),
+                             "conventional reading": "the population value the scaled "
+                                                     "index estimates (Brosseau-Liard "
+                                                     "& Savalei)" if key in ("cfi", "rmsea")
+                             else ""})
     return pd.DataFrame(rows)
 
 
@@ -130,13 +186,14 @@ def parameter_tables(res: Any) -> dict[str, pd.DataFrame]:
 
 
 def r_squared(res: Any) -> pd.Series:
-    """R² of each indicator, as ``lavInspect(fit, "r2")``: 1 − its std.all residual variance."""
+    """R² of each indicator: the result's ``r2`` (lavaan's ``lavInspect(fit, "r2")``), in
+    the order the items load."""
     est = res.estimates
-    factors = set(est.loc[est["op"] == "=~", "lhs"])
     indicators = list(dict.fromkeys(est.loc[est["op"] == "=~", "rhs"]))
-    resid = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"]) & ~est["lhs"].isin(factors)]
-    theta = resid.set_index("lhs")["std_all"].astype(float)
-    return (1.0 - theta.reindex(indicators)).rename("R²")
+    r2 = res.r2
+    if getattr(res, "groups", ()):
+        return r2.rename("R²")  # one value per group and item, as the result stacks them
+    return r2.reindex(indicators).astype(float).rename("R²")
 
 
 def fit_sentence(fit: pd.Series) -> str:

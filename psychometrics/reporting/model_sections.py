@@ -26,7 +26,8 @@ from psychometrics.reporting.scale_summary import (
     apa_sentence,
     cfa_sentence,
     interval_text,
-    omega_interval,
+    omega_method,
+    omega_method_text,
 )
 from psychometrics.reporting.sections import (
     HIGH_MISSING_SHARE,
@@ -126,14 +127,26 @@ def _section_items(ctx: _Context, b: _Builder) -> None:
                 ("Standardized alpha, G6, average r",
                  f"{res.std_alpha:.3f}, {res.g6:.3f}, {res.average_r:.3f}")]
             if om is not None:
-                lo_, hi_ = omega_interval(keyed, ci=ctx.ci, seed=ctx.seed)
+                complete = keyed.dropna()
+                how = omega_method(len(complete))
+                how_text = omega_method_text(how)
+                oi = None
+                if len(complete) >= 10 and (complete.nunique() > 1).all():
+                    oi = b.call(f"omega interval of {name}", "omega_interval", keyed,
+                                method=how, level=ctx.ci, n_boot=OMEGA_BOOT, seed=ctx.seed)
+                else:  # resamples of a constant item (or of a handful) say nothing
+                    how_text = ("no interval: fewer than 10 complete respondents or an item "
+                                "without variance among them")
+                lo_, hi_ = (oi.lower, oi.upper) if oi is not None else (math.nan, math.nan)
                 pairs.append(("McDonald's omega total (one factor)",
                               f"{om.omega_total:.3f}, {level} CI "
                               + (f"[{lo_:.3f}, {hi_:.3f}]" if math.isfinite(lo_) else "–")
-                              + f" (percentile bootstrap, {OMEGA_BOOT} resamples)"))
+                              + f" ({how_text} of complete respondents, "
+                                "psychometrics.omega_interval)"))
                 if summary is not None:
                     summary.omega, summary.omega_lower, summary.omega_upper = (
                         float(om.omega_total), lo_, hi_)
+                    summary.omega_ci_text = how_text
             b.add(key_values(pairs))
         b.add('<p class="small muted">Columns headed by an answer value give the percentage '
               "choosing it. (R): reverse-keyed.</p>")
@@ -258,6 +271,7 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
         ctx.cfa_flags.append("CFA not computed")
         return
     b.add(f"<p><strong>{esc(lavaan_tables.estimator_line(res))}</strong></p>")
+    b.add(key_values(lavaan_tables.estimator_lines(res)))
     b.add("<h3>Fit</h3>")
     fit_rows = lavaan_tables.fit_table(res.fit)
     fit_rows["block"] = fit_rows["block"].where(fit_rows["block"] != fit_rows["block"].shift(),
@@ -284,8 +298,8 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     r2 = lavaan_tables.r_squared(res)
     b.add("<h3>R-square</h3>")
     b.add("<p class='small muted'>The share of each item's variance its factor explains "
-          "(1 − std.all residual variance, as lavaan's <code>lavInspect(fit, "
-          "\"r2\")</code>).</p>")
+          "(the fitted model's R², lavaan's <code>lavInspect(fit, \"r2\")</code>: "
+          "1 − the std.all residual variance).</p>")
     b.add(table(r2.to_frame(), index_label="item"))
     rc = res.residual_correlations
     if isinstance(rc, pd.DataFrame) and len(rc):
@@ -341,11 +355,13 @@ def _section_summary(ctx: _Context, b: _Builder) -> None:
             "flags": "<span class='flag'>" + esc("; ".join(flags + common + ctx.cfa_flags))
                      + "</span>" if flags + common + ctx.cfa_flags else "none",
         })
-    b.add(f"<p>The whole sample; alpha's interval: {esc(method)}; omega's: percentile "
-          f"bootstrap ({OMEGA_BOOT} resamples); the CFA is of the instrument's declared "
-          "structure (one model for every scale). Details in the sections below.</p>")
+    omega_how = sorted({s.omega_ci_text for s in ctx.summary.values() if s.omega_ci_text})
+    b.add(f"<p>The whole sample; alpha's interval: {esc(method)}; omega's: "
+          f"{esc(' / '.join(omega_how) or 'none')} (seeded); the CFA is of the "
+          "instrument's declared structure (one model for every scale). "
+          "Details in the sections below.</p>")
     b.add(table(pd.DataFrame(rows), index=False, classes="summary stack", raw_html=("flags",)))
-    sentences = [apa_sentence(s, level=level + " CI", omega_method="percentile bootstrap")
+    sentences = [apa_sentence(s, level=level + " CI")
                  .replace(f"{level} CI CI", f"{level} CI") for s in ctx.summary.values()]
     if ctx.cfa_line:
         model = ctx.inst.cfa_model()

@@ -2,18 +2,15 @@
 
 The sections fill a :class:`ScaleSummary` per scale as they compute (reliability, items,
 CFA); the summary section, rendered first but built last, turns them into the table and
-the APA-style sentences. Omega's interval is a percentile bootstrap over respondents of
-the public :func:`psychometrics.omega` (no closed form is in the package yet).
+the APA-style sentences. Omega's interval is the public
+:func:`psychometrics.omega_interval` (bootstrap over respondents, seeded by the report's
+seed), its method said beside it.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
 
 OMEGA_BOOT = 200  # resamples for omega's interval: a report's budget, said beside it
 
@@ -35,35 +32,25 @@ class ScaleSummary:
     omega: float = math.nan
     omega_lower: float = math.nan
     omega_upper: float = math.nan
+    omega_ci_text: str = ""  # e.g. "BCa bootstrap, 200 resamples"
     flags: list[str] = field(default_factory=list)
     label: str = ""  # how a sentence names it ("the General Self-Efficacy Scale")
 
 
-def omega_interval(items: pd.DataFrame, *, ci: float = 0.95, n_boot: int = OMEGA_BOOT,
-                   seed: int | None = 1) -> tuple[float, float]:
-    """Percentile bootstrap interval of one-factor omega total (respondents resampled)."""
-    from psychometrics import omega
+def omega_method(n_obs: int, n_boot: int = OMEGA_BOOT) -> str:
+    """The interval :func:`psychometrics.omega_interval` is asked for in the report.
 
-    rng = np.random.default_rng(seed)
-    n = len(items)
-    if n < 10 or items.shape[1] < 3:
-        return math.nan, math.nan
-    values = np.empty(n_boot)
-    with warnings.catch_warnings():
-        # a resample's numerical warnings (e.g. an item constant in it) are not the data's
-        warnings.simplefilter("ignore")
-        for b in range(n_boot):
-            sample = items.iloc[rng.integers(0, n, n)].reset_index(drop=True)
-            try:
-                values[b] = omega(sample, n_factors=1).omega_total
-            except Exception:
-                values[b] = np.nan
-    values = values[np.isfinite(values)]
-    if len(values) < n_boot / 2:
-        return math.nan, math.nan
-    tail = (1 - ci) / 2
-    lo, hi = np.quantile(values, [tail, 1 - tail])
-    return float(lo), float(hi)
+    BCa (Kelley & Pornprasertmanit, 2016, recommend it) estimates its acceleration by
+    regressing the resampled values on the resampling frequencies, which needs more
+    resamples than respondents; with more respondents than the report's resamples the
+    percentile interval is used instead, and the report says which.
+    """
+    return "bca" if n_boot > n_obs + 1 else "percentile"
+
+
+def omega_method_text(method: str, n_boot: int = OMEGA_BOOT) -> str:
+    return {"bca": "BCa bootstrap", "percentile": "percentile bootstrap"}[method] \
+        + f", {n_boot} resamples"
 
 
 def _two(v: float) -> str:
@@ -81,7 +68,7 @@ def interval_text(est: float, lo: float, hi: float) -> str:
     return f"{_two(est)} [{_two(lo)}, {_two(hi)}]"
 
 
-def apa_sentence(s: ScaleSummary, *, level: str, omega_method: str) -> str:
+def apa_sentence(s: ScaleSummary, *, level: str) -> str:
     """One scale's reliability as a results section words it."""
     if not math.isfinite(s.alpha):
         return (f"Reliability of {s.label or 'the ' + s.name} could not be computed in this "
@@ -95,7 +82,7 @@ def apa_sentence(s: ScaleSummary, *, level: str, omega_method: str) -> str:
         parts.append(f", and McDonald's ω total = {_two(s.omega)}")
         if math.isfinite(s.omega_lower):
             parts.append(f", {level} CI [{_two(s.omega_lower)}, {_two(s.omega_upper)}] "
-                         f"({omega_method})")
+                         f"({s.omega_ci_text})")
     text = "".join(parts) + "."
     if s.published:
         text += f" The published value is {s.published}."
