@@ -91,3 +91,18 @@ def test_waves_build_the_longitudinal_model() -> None:
     assert res.table.loc["configural", "df"] == 5
     assert res.table.loc["metric", "df"] == 7  # two loadings equal across waves
     assert res.table.loc["scalar", "df"] == 9  # three intercepts equal, one mean freed
+
+
+def test_waves_ladder_matches_lavaan() -> None:
+    # the two-wave data of tests/reference/invariance.R, whose model R writes independently
+    ref = pd.read_csv(OUT / "hs_waves_ml.csv").set_index("step")
+    a = HS[HS["school"] == "Pasteur"].reset_index(drop=True)
+    b = HS[HS["school"] == "Grant-White"].reset_index(drop=True)
+    data = pd.concat([a.assign(pid=a.index, t="t1"), b.assign(pid=b.index, t="t2")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        res = pm.invariance(data, "visual =~ x1 + x2 + x3", wave="t", id="pid",
+                            partial=False)
+    got = res.table.loc[list(ref.index), COLS].astype(float)
+    np.testing.assert_allclose(got.to_numpy(), ref[COLS].to_numpy(), rtol=TOL_FIT,
+                               atol=1e-8)
