@@ -106,3 +106,17 @@ def test_waves_ladder_matches_lavaan() -> None:
     got = res.table.loc[list(ref.index), COLS].astype(float)
     np.testing.assert_allclose(got.to_numpy(), ref[COLS].to_numpy(), rtol=TOL_FIT,
                                atol=1e-8)
+
+
+def test_cli_prints_the_ladder_and_refuses_bad_usage(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    from psychometrics.cli import main
+    from psychometrics.datasets import __file__ as here
+
+    data = str(__import__("pathlib").Path(here).parent / "mentorship.csv")
+    assert main(["invariance", "gse", data, "--group", "role"]) == 0
+    out = capsys.readouterr().out
+    assert "configural" in out and "strict" in out and "invariance across role" in out
+    assert main(["invariance", "gse", data]) == 2
+    assert "either --group" in capsys.readouterr().err
+    assert main(["invariance", "gse", data, "--wave", "wave"]) == 2

@@ -32,6 +32,8 @@ EXAMPLES: dict[str, list[str]] = {
     "reliability": ["psychometrics reliability gse mentorship.csv --group wave"],
     "efa": ["psychometrics efa gse mentorship.csv --n-iter 50 --seed 1"],
     "cfa": ["psychometrics cfa gse mentorship.csv"],
+    "invariance": ["psychometrics invariance gse mentorship.csv --group role",
+                   "psychometrics invariance gse mentorship.csv --wave wave --id participant_id"],
     "export": ["psychometrics export gse --to redcap -o gse-redcap.csv"],
     "import": ["psychometrics export gse --to redcap -o gse-redcap.csv",
                "psychometrics import redcap gse-redcap.csv --id gse-copy -o gse-copy.yaml"],
