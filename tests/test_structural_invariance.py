@@ -120,3 +120,15 @@ def test_cli_prints_the_ladder_and_refuses_bad_usage(capsys: pytest.CaptureFixtu
     assert main(["invariance", "gse", data]) == 2
     assert "either --group" in capsys.readouterr().err
     assert main(["invariance", "gse", data, "--wave", "wave"]) == 2
+
+
+def test_bfi_by_gender_matches_lavaan() -> None:
+    ref = pd.read_csv(OUT / "bfi_gender_ml.csv").set_index("step")
+    bfi = pd.read_csv(REF / "data" / "bfi.csv")
+    model = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NumericalWarning)
+        res = pm.invariance(bfi, model, group="gender", partial=False)
+    got = res.table.loc[list(ref.index), COLS].astype(float)
+    np.testing.assert_allclose(got.to_numpy(), ref[COLS].to_numpy(), rtol=TOL_FIT,
+                               atol=1e-8)

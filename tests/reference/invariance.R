@@ -81,3 +81,19 @@ lrt <- lavTestLRT(lfits[[1]], lfits[[2]], lfits[[3]], lfits[[4]])
 write.csv(data.frame(step = names(EQ), tab, chisq_diff = lrt[["Chisq diff"]],
                      df_diff = lrt[["Df diff"]], pvalue_diff = lrt[["Pr(>Chisq)"]]),
           file.path(out_dir, "hs_waves_ml.csv"), row.names = FALSE)
+
+# --- bfi by gender (ML, listwise as lavaan's default) ---------------------------------------
+bfi <- export(psych::bfi, "bfi")
+BFI_MODEL <- paste(
+  "A =~ A1 + A2 + A3 + A4 + A5", "C =~ C1 + C2 + C3 + C4 + C5",
+  "E =~ E1 + E2 + E3 + E4 + E5", "N =~ N1 + N2 + N3 + N4 + N5",
+  "O =~ O1 + O2 + O3 + O4 + O5", sep = "\n")
+bfits <- lapply(EQ, function(eq) refined(BFI_MODEL, data = bfi, group = "gender",
+                                         group.equal = eq))
+tab <- do.call(rbind, lapply(bfits, function(f)
+  as.numeric(fitMeasures(f, c("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")))))
+colnames(tab) <- c("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+lrt <- lavTestLRT(bfits$configural, bfits$metric, bfits$scalar, bfits$strict)
+write.csv(data.frame(step = names(EQ), tab, chisq_diff = lrt[["Chisq diff"]],
+                     df_diff = lrt[["Df diff"]], pvalue_diff = lrt[["Pr(>Chisq)"]]),
+          file.path(out_dir, "bfi_gender_ml.csv"), row.names = FALSE)
