@@ -72,6 +72,8 @@ _LAZY: dict[str, str] = {
     "cfa": "psychometrics.factor",
     "CFAResult": "psychometrics.factor",
     "lrt": "psychometrics.structural",
+    "invariance": "psychometrics.structural.invariance",
+    "InvarianceResult": "psychometrics.structural.invariance",
     # programme evaluation
     "effect_size": "psychometrics.evaluation",
     "EffectSize": "psychometrics.evaluation",

@@ -34,6 +34,8 @@ EXAMPLES: dict[str, list[str]] = {
     "reliability": ["psychometrics reliability gse baseline.csv --group role"],
     "efa": ["psychometrics efa gse baseline.csv --n-iter 50 --seed 1"],
     "cfa": ["psychometrics cfa gse baseline.csv"],
+    "invariance": ["psychometrics invariance gse baseline.csv --group role",
+                   "psychometrics invariance gse mentorship.csv --wave wave --id participant_id"],
     "export": ["psychometrics export gse --to redcap -o gse-redcap.csv"],
     "import": ["psychometrics export gse --to redcap -o gse-redcap.csv",
                "psychometrics import redcap gse-redcap.csv --id gse-copy -o gse-copy.yaml"],
