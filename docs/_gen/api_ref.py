@@ -26,7 +26,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
      "Sampling adequacy, parallel analysis, exploratory factor analysis, principal "
      "components and confirmatory factor analysis.",
      ["kmo", "bartlett", "parallel_analysis", "efa", "EFAResult", "principal",
-      "PrincipalResult", "cfa", "CFAResult", "lrt",
+      "PrincipalResult", "cfa", "CFAResult", "lrt", "invariance", "InvarianceResult",
       "factor.KMOResult", "factor.BartlettResult", "factor.ParallelAnalysisResult",
       "factor.parse_model", "factor.ModelSpec", "factor.ModelSyntaxError", "structural.sem",
       "structural.ModelError", "structural.DataError", "ordinal_sample_stats"]),
