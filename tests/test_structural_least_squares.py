@@ -1,0 +1,69 @@
+"""GLS and ULS (psychometrics.structural.estimators.least_squares) against lavaan 0.6.14.
+
+Fixtures: tests/reference/sem_ls.R. Tolerances: estimates and standard errors 1e-4, fmin
+and chisq 1e-5 (relative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from psychometrics.structural.estimators.least_squares import LSObjective, normal_weight
+from psychometrics.structural.matrices import Model, moment_index
+from psychometrics.structural.optimize import minimize
+from psychometrics.structural.partable import build_table, coerce_model
+from psychometrics.structural.samplestats import sample_from_data
+from psychometrics.structural.start import start_values
+from tests.reference_data import REF as REFERENCE_DIR
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def _fit(case: str, weight: str, means: bool):
+    hs = pd.read_csv(REFERENCE_DIR / "data" / "HolzingerSwineford1939.csv")
+    spec = coerce_model(HS_MODEL)
+    rows, ov, lv = build_table(spec, std_lv=False, meanstructure=means, n_groups=1,
+                               group_equal=(), group_partial=())
+    npar = 1 + max(r.par for r in rows if r.free)
+    model = Model(rows, ov, lv, npar)
+    sample = sample_from_data(hs, ov, "listwise", lambda message: None)
+    objective = LSObjective(model, sample, weight)
+    x, converged, _ = minimize(objective, start_values(model, sample))
+    assert converged
+    st = objective.state(x)
+    assert st is not None
+    _, info, _ = objective.derivatives(x, st, False)
+    se = np.sqrt(np.diag(np.linalg.inv(info)) / sample.n)
+    est = np.array([x[r.par] if r.free else r.value for r in rows])
+    se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
+    return rows, est, se_rows, objective.value(x), sample.n
+
+
+@pytest.mark.parametrize("weight", ["GLS", "ULS"])
+@pytest.mark.parametrize("means", [False, True])
+def test_least_squares_matches_lavaan(weight: str, means: bool) -> None:
+    case = f"hs_{weight.lower()}" + ("_means" if means else "")
+    rows, est, se, fmin, n = _fit(case, weight, means)
+    ref = pd.read_csv(REFERENCE_DIR / "sem" / f"{case}_estimates.csv")
+    fit = pd.read_csv(REFERENCE_DIR / "sem" / f"{case}_fit.csv").set_index("measure")["value"]
+    ref = ref.fillna({"rhs": ""}).set_index(["lhs", "op", "rhs"])
+    keys = [(r.lhs, r.op, r.rhs) for r in rows]
+    np.testing.assert_allclose(est, ref.loc[keys, "est"].to_numpy(), atol=1e-4)
+    np.testing.assert_allclose(se, ref.loc[keys, "se"].to_numpy(), atol=1e-4)
+    np.testing.assert_allclose(fmin, fit["fmin"], rtol=1e-5)
+    np.testing.assert_allclose(2 * n * fmin, fit["chisq"], rtol=1e-5)
+
+
+def test_normal_weight_is_the_duplication_form() -> None:
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(4, 4))
+    S = A @ A.T + 4 * np.eye(4)
+    V = np.linalg.inv(S)
+    i, j = moment_index(4)
+    D = np.zeros((16, len(i)))
+    for k, (a, b) in enumerate(zip(i, j, strict=True)):
+        D[a * 4 + b, k] = D[b * 4 + a, k] = 1.0
+    np.testing.assert_allclose(normal_weight(S, False), 0.5 * D.T @ np.kron(V, V) @ D,
+                               atol=1e-12)
