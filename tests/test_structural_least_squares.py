@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psychometrics.structural.estimators.least_squares import LSObjective, normal_weight
+from psychometrics.structural.estimators.least_squares import (
+    LSObjective,
+    baseline_fmin,
+    normal_weight,
+)
+from psychometrics.structural.fit import cfi, rmsea, tli
 from psychometrics.structural.matrices import Model, moment_index
 from psychometrics.structural.optimize import minimize
 from psychometrics.structural.partable import build_table, coerce_model
@@ -38,14 +43,14 @@ def _fit(case: str, weight: str, means: bool):
     se = np.sqrt(np.diag(np.linalg.inv(info)) / sample.n)
     est = np.array([x[r.par] if r.free else r.value for r in rows])
     se_rows = np.array([se[r.par] if r.free else 0.0 for r in rows])
-    return rows, est, se_rows, objective.value(x), sample.n
+    return rows, est, se_rows, objective.value(x), sample.n, baseline_fmin(objective)
 
 
 @pytest.mark.parametrize("weight", ["GLS", "ULS"])
 @pytest.mark.parametrize("means", [False, True])
 def test_least_squares_matches_lavaan(weight: str, means: bool) -> None:
     case = f"hs_{weight.lower()}" + ("_means" if means else "")
-    rows, est, se, fmin, n = _fit(case, weight, means)
+    rows, est, se, fmin, n, base_fmin = _fit(case, weight, means)
     ref = pd.read_csv(REFERENCE_DIR / "sem" / f"{case}_estimates.csv")
     fit = pd.read_csv(REFERENCE_DIR / "sem" / f"{case}_fit.csv").set_index("measure")["value"]
     ref = ref.fillna({"rhs": ""}).set_index(["lhs", "op", "rhs"])
@@ -54,6 +59,13 @@ def test_least_squares_matches_lavaan(weight: str, means: bool) -> None:
     np.testing.assert_allclose(se, ref.loc[keys, "se"].to_numpy(), atol=1e-4)
     np.testing.assert_allclose(fmin, fit["fmin"], rtol=1e-5)
     np.testing.assert_allclose(2 * n * fmin, fit["chisq"], rtol=1e-5)
+    np.testing.assert_allclose(2 * n * base_fmin, fit["baseline.chisq"], rtol=1e-5)
+    # lavaan's indices are the ML formulas on the least-squares statistics, the RMSEA with
+    # N - 1 (lav_fit_rmsea: N only for the normal likelihood)
+    chisq, base, df, base_df = 2 * n * fmin, 2 * n * base_fmin, fit["df"], fit["baseline.df"]
+    np.testing.assert_allclose(cfi(chisq, df, base, base_df), fit["cfi"], atol=1e-5)
+    np.testing.assert_allclose(tli(chisq, df, base, base_df), fit["tli"], atol=1e-5)
+    np.testing.assert_allclose(rmsea(chisq, df, n - 1), fit["rmsea"], atol=1e-5)
 
 
 def test_normal_weight_is_the_duplication_form() -> None:

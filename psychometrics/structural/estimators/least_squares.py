@@ -7,7 +7,9 @@ covariance matrix (divisor N - 1); GLS weights by the normal-theory weight at S,
 ``W = 0.5 D' (S^-1 (x) S^-1) D`` (``S^-1`` for the means), ULS by the identity. The test is
 ``chisq = 2 N fmin`` and the standard errors are ``sqrt(diag(E^-1) / N)`` with the expected
 information ``E = (N - 1) / N Delta' W Delta`` (lavaan's defaults ``se = "standard"``,
-``information = "expected"`` for both).
+``information = "expected"`` for both). lavaan's fit indices are the ML formulas applied to
+these statistics and the baseline's (:func:`baseline_fmin`), the RMSEA with N - 1 in place of
+N; ULS gets no p-value.
 
 Not yet wired into :func:`~psychometrics.structural.cfa`: the engine's modification indices
 and score tests read the normal-likelihood ``State`` of
@@ -123,3 +125,21 @@ class LSObjective:
         if st is None:
             return None
         return (st.f, *self.derivatives(x, st, newton))
+
+
+def baseline_fmin(objective: LSObjective) -> float:
+    """fmin of lavaan's independence model under the same weight: ``Sigma = diag(v)`` (and
+    free means, fitted exactly), whose least-squares solution is linear,
+    ``v = (E' W E)^-1 E' W s`` with E selecting the variances; ``2 N fmin`` is lavaan's
+    ``baseline.chisq``."""
+    p = objective.model.p
+    k = p if objective.means else 0
+    diag = np.flatnonzero(objective.i == objective.j) + k
+    E = np.zeros((len(objective.s), p + k))
+    E[diag, np.arange(p)] = 1.0
+    if k:
+        E[np.arange(k), p + np.arange(k)] = 1.0
+    W, s = objective.W, objective.s
+    v = np.linalg.solve(E.T @ W @ E, E.T @ W @ s)
+    r = s - E @ v
+    return 0.5 * objective.c * float(r @ W @ r)
