@@ -288,14 +288,8 @@ class Instrument(_Strict):
 
     @model_validator(mode="after")
     def _check_rules(self, info: ValidationInfo) -> Instrument:
-        problems = self.problems()
-        if not problems:
-            return self
-        sink = (info.context or {}).get("problems") if info is not None else None
-        if isinstance(sink, list):
-            sink.extend(problems)
-            return self
-        raise ValueError("; ".join(f"{dotted_path(p)}: {m}" for p, m in problems))
+        report_problems(self.problems(), info)
+        return self
 
     def problems(self) -> list[tuple[Path, str]]:
         """Every broken cross-field rule as ``(path, message)``; empty when valid."""
@@ -574,6 +568,21 @@ def _without_unset_optional(data: dict[str, Any]) -> dict[str, Any]:
 
 def _valid_name(name: str) -> bool:
     return re.fullmatch(NAME_PATTERN, name) is not None
+
+
+def report_problems(problems: list[tuple[Path, str]], info: ValidationInfo | None) -> None:
+    """Hand a model's cross-field problems to the loader, or raise them.
+
+    The loader passes a list as ``context={"problems": [...]}`` to collect every problem of a
+    file with its place; any other validation raises one ``ValueError`` listing them.
+    """
+    if not problems:
+        return
+    sink = (info.context or {}).get("problems") if info is not None else None
+    if isinstance(sink, list):
+        sink.extend(problems)
+        return
+    raise ValueError("; ".join(f"{dotted_path(p)}: {m}" for p, m in problems))
 
 
 def dotted_path(path: Path) -> str:

@@ -25,7 +25,7 @@ from pydantic import (
 from psychometrics.catalog import _problem, _pydantic_problems, read_yaml
 from psychometrics.errors import DefinitionError, Problem
 from psychometrics.schema import Path as NodePath
-from psychometrics.schema import dotted_path
+from psychometrics.schema import report_problems
 
 __all__ = ["SECTIONS", "Comparisons", "DataFile", "Group", "Study", "StudyInstrument",
            "Waves", "load_study", "study_json_schema"]
@@ -141,14 +141,8 @@ class Study(_Strict):
 
     @model_validator(mode="after")
     def _check_rules(self, info: ValidationInfo) -> Study:
-        problems = self.problems()
-        if not problems:
-            return self
-        sink = (info.context or {}).get("problems") if info is not None else None
-        if isinstance(sink, list):
-            sink.extend(problems)
-            return self
-        raise ValueError("; ".join(f"{dotted_path(p)}: {m}" for p, m in problems))
+        report_problems(self.problems(), info)
+        return self
 
     def problems(self) -> list[tuple[NodePath, str]]:
         """Every broken cross-field rule as ``(path, message)``; empty when valid."""
