@@ -116,13 +116,18 @@ def test_minchi_needs_raw_data(data) -> None:
 
 
 def test_alpha_factoring_one_factor_runs(data) -> None:
-    # psych 2.2.9 fails here (diag() of a scalar); ours gives the one-factor loadings (on
-    # these data alpha factoring pushes x1 to a Heywood case and is stopped after 50
-    # iterations, both said in warnings)
-    with pytest.warns(NumericalWarning, match="did not converge"):
+    # psych 2.2.9 fails here (diag() of a scalar). On these data alpha factoring diverges:
+    # the communalities grow without bound and the loop is stopped after 50 iterations.
+    # Where it stops depends on rounding (BLAS build), so no loading value is checked; what
+    # must hold is that the user is told both facts and still gets the named one-factor table.
+    with pytest.warns(NumericalWarning) as caught:
         res = pm.efa(data["hs"][0], 1, method="alpha")
+    messages = [str(w.message) for w in caught]
+    assert any("did not converge in 50 iterations" in m for m in messages)
+    assert any(m.startswith("Heywood case") and "x1" in m for m in messages)
     assert list(res.loadings.columns) == ["alpha1"]
-    assert np.all(res.loadings.to_numpy() > 0)
+    assert list(res.loadings.index) == [f"x{i}" for i in range(1, 10)]
+    assert np.isfinite(res.loadings.to_numpy()).all()
 
 
 def _pid(r: dict) -> str:
