@@ -11,8 +11,17 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_parity import (
+    BFI_MODEL,
+    HS_MODEL,
+    RTOL_MI,
+    TOL_FIT,
+    assert_estimates_match,
+    assert_fit_matches,
+    assert_modindices_match,
+    fit_without_warnings,
+)
 from reference_data import REF
-from test_factor_cfa import FIT_NAMES, RTOL_MI, RTOL_Z, TOL_EST, TOL_FIT
 
 import psychometrics as pm
 from psychometrics.errors import MissingColumnError, NumericalWarning
@@ -20,8 +29,6 @@ from psychometrics.errors import MissingColumnError, NumericalWarning
 DATA = REF / "data"
 OUT = REF / "sem"
 
-HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
-BFI_MODEL = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
 # A group's share of chisq is not stationary at the optimum (only the sum is), so it inherits
 # the ~1e-5 distance between lavaan's stopping point and ours (see test_factor_cfa): compare
 # relative (observed <= 4e-7).
@@ -77,19 +84,13 @@ _FITTED: dict[str, pm.CFAResult] = {}
 def _fit(name: str) -> pm.CFAResult:
     if name not in _FITTED:
         data, model, kw = _case(name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # none of the reference fits may warn
-            _FITTED[name] = pm.cfa(data, model, **kw)
+        _FITTED[name] = fit_without_warnings(pm.cfa, data, model, **kw)
     return _FITTED[name]
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_fit_measures_match_lavaan(name: str) -> None:
-    res = _fit(name)
-    ref = pd.read_csv(OUT / f"{name}_fit.csv").set_index("measure")["value"]
-    assert res.converged
-    for ours, theirs in FIT_NAMES.items():
-        assert res.fit[ours] == pytest.approx(ref[theirs], abs=TOL_FIT), ours
+    assert_fit_matches(_fit(name), OUT / f"{name}_fit.csv")
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -108,44 +109,15 @@ def test_group_contributions_to_chisq(name: str) -> None:
 
 @pytest.mark.parametrize("name", CASES)
 def test_estimates_match_lavaan(name: str) -> None:
-    res = _fit(name)
-    ref = pd.read_csv(OUT / f"{name}_estimates.csv", keep_default_na=False,
-                      na_values=["NA"])
-    est = res.estimates
-    assert list(est["lhs"]) == list(ref["lhs"])
-    assert list(est["op"]) == list(ref["op"])
-    assert list(est["rhs"].fillna("")) == list(ref["rhs"].astype(str).replace("nan", ""))
-    if "group" in ref:
-        assert list(est["group"]) == list(ref["group"].astype(str))
-    else:
-        assert "group" not in est
-    if "label" in ref:
-        assert list(est["label"]) == list(ref["label"])  # user labels and lavaan's .pK.
-    for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
-                         ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
-                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
-        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
-    np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
-    np.testing.assert_allclose(est["pvalue"], ref["pvalue"], atol=TOL_FIT, err_msg="pvalue")
+    assert_estimates_match(_fit(name), OUT / f"{name}_estimates.csv",
+                           columns=("est", "se", "ci_lower", "ci_upper", "std_lv", "std_all",
+                                    "std_nox"))
 
 
 @pytest.mark.parametrize("name", ["hs_means", "hs_configural", "hs_metric", "hs_scalar",
                                   "hs_partial", "hs_fiml_metric"])
 def test_modification_indices_match_lavaan(name: str) -> None:
-    mi = _fit(name).modification_indices
-    ref = pd.read_csv(OUT / f"{name}_mi.csv")
-    key = ["lhs", "op", "rhs"] + (["group"] if "group" in ref else [])
-    ref["rhs"] = ref["rhs"].fillna("")
-    if "group" in ref:
-        ref["group"] = ref["group"].astype(str)
-    assert list(map(tuple, mi[key].to_numpy())) == list(map(tuple, ref[key].to_numpy()))
-    for ours, theirs in [("mi", "mi"), ("epc", "epc"), ("sepc_lv", "sepc.lv"),
-                         ("sepc_all", "sepc.all")]:
-        a, b = mi[ours].to_numpy(), ref[theirs].to_numpy()
-        assert np.array_equal(np.isnan(a), np.isnan(b)), ours
-        ok = ~np.isnan(b)
-        diff = np.abs(a[ok] - b[ok]) / np.maximum(1.0, np.abs(b[ok]))
-        assert diff.max() < RTOL_MI, ours
+    assert_modindices_match(_fit(name).modification_indices, OUT / f"{name}_mi.csv")
 
 
 @pytest.mark.parametrize(("case", "models"), [

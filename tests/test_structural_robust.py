@@ -9,9 +9,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_parity import BFI_MODEL, FIT_NAMES, HS_MODEL, TOL_EST, TOL_FIT
 from reference_data import REF
-from test_factor_cfa import FIT_NAMES, TOL_EST, TOL_FIT
-from test_structural_multigroup import BFI_MODEL, HS_MODEL
 
 import psychometrics as pm
 from psychometrics.errors import NumericalWarning

@@ -4,14 +4,17 @@ Fixtures: tests/reference/sem.R."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_parity import (
+    HS_MODEL,
+    TOL_EST,
+    assert_estimates_match,
+    assert_fit_matches,
+    fit_without_warnings,
+)
 from reference_data import REF
-from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
-from test_structural_multigroup import HS_MODEL
 
 from psychometrics.structural import sem
 
@@ -64,36 +67,20 @@ _FITTED: dict = {}
 def _fit(name: str):  # type: ignore[no-untyped-def]
     if name not in _FITTED:
         data, model, kw = _case(name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            _FITTED[name] = sem(data, model, **kw)
+        _FITTED[name] = fit_without_warnings(sem, data, model, **kw)
     return _FITTED[name]
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_fit_measures_match_lavaan(name: str) -> None:
-    res = _fit(name)
-    ref = pd.read_csv(OUT / f"{name}_fit.csv").set_index("measure")["value"]
-    assert res.converged
-    for ours, theirs in FIT_NAMES.items():
-        assert res.fit[ours] == pytest.approx(ref[theirs], abs=TOL_FIT), ours
+    assert_fit_matches(_fit(name), OUT / f"{name}_fit.csv")
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_estimates_match_lavaan(name: str) -> None:
-    res = _fit(name)
-    ref = pd.read_csv(OUT / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
-    est = res.estimates
-    assert list(est["lhs"]) == list(ref["lhs"])
-    assert list(est["op"]) == list(ref["op"])
-    assert list(est["rhs"].fillna("")) == list(ref["rhs"].astype(str).replace("nan", ""))
-    if "label" in ref:
-        assert list(est["label"]) == list(ref["label"])
-    for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
-                         ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
-                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
-        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
-    np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
+    assert_estimates_match(_fit(name), OUT / f"{name}_estimates.csv",
+                           columns=("est", "se", "ci_lower", "ci_upper", "std_lv", "std_all",
+                                    "std_nox"))
 
 
 @pytest.mark.parametrize("name", ["pd", "pd_means_stdlv"])
