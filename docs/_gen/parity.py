@@ -312,6 +312,30 @@ _FIT_SHOWN = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
               "rmsea.ci.upper", "srmr", "logl", "aic", "bic", "baseline.chisq"]
 
 
+def lavaan_case(case: Case, res: Any, folder: str, name: str, measures: list[str]) -> None:
+    """Compare a fitted model with lavaan's fixtures ``<folder>/<name>_fit.csv`` and
+    ``_estimates.csv``: the fit measures shown, then every parameter matched by
+    ``lhs op rhs`` (and group) for estimates, standard errors and std.all."""
+    r_fit = pd.read_csv(REF / folder / f"{name}_fit.csv").set_index("measure")["value"]
+    for measure in measures:
+        ours = _FIT_NAMES.get(measure, measure.replace(".", "_"))
+        if measure in r_fit.index and ours in res.fit.index:
+            case.scalar(measure, r_fit[measure], res.fit[ours])
+    r_est = pd.read_csv(REF / folder / f"{name}_estimates.csv")
+    keys = ["lhs", "op", "rhs"] + (["group"] if "group" in r_est else [])
+    ours = res.estimates.copy()
+    for frame in (r_est, ours):  # intercepts (x1 ~1) have an empty rhs
+        frame[keys] = frame[keys].fillna("").astype(str)
+    both = r_est.merge(ours, on=keys, suffixes=("_r", "_py"))
+    if len(both) != len(r_est):
+        raise ValueError(f"{len(r_est)} parameters in lavaan, {len(both)} matched")
+    for col_r, col_py, label in [("est_r", "est_py", "estimates"),
+                                 ("se_r", "se_py", "standard errors"),
+                                 ("std.all", "std_all", "standardized (std.all)")]:
+        case.matrix(label, both[col_r].to_numpy(dtype=float),
+                    both[col_py].to_numpy(dtype=float))
+
+
 def cfa_area() -> Area:
     import psychometrics as pm
 
@@ -348,25 +372,7 @@ def cfa_area() -> Area:
             continue
 
         def compute(case: Case, name: str = name, fit: Callable[[], Any] = fit) -> None:
-            res = fit()
-            r_fit = pd.read_csv(REF / "cfa" / f"{name}_fit.csv").set_index("measure")["value"]
-            for measure in _FIT_SHOWN:
-                ours = _FIT_NAMES.get(measure, measure.replace(".", "_"))
-                if measure in r_fit.index and ours in res.fit.index:
-                    case.scalar(measure, r_fit[measure], res.fit[ours])
-            r_est = pd.read_csv(REF / "cfa" / f"{name}_estimates.csv")
-            keys = ["lhs", "op", "rhs"]
-            ours = res.estimates.copy()
-            for frame in (r_est, ours):  # intercepts (x1 ~1) have an empty rhs
-                frame[keys] = frame[keys].fillna("").astype(str)
-            both = r_est.merge(ours, on=keys, suffixes=("_r", "_py"))
-            if len(both) != len(r_est):
-                raise ValueError(f"{len(r_est)} parameters in lavaan, {len(both)} matched")
-            for col_r, col_py, label in [("est_r", "est_py", "estimates"),
-                                         ("se_r", "se_py", "standard errors"),
-                                         ("std.all", "std_all", "standardized (std.all)")]:
-                case.matrix(label, both[col_r].to_numpy(dtype=float),
-                            both[col_py].to_numpy(dtype=float))
+            lavaan_case(case, fit(), "cfa", name, _FIT_SHOWN)
 
         _run(area, name, note, compute)
     return area
@@ -427,25 +433,7 @@ def sem_area() -> Area:
             continue
 
         def compute(case: Case, name: str = name, fit: Callable[[], Any] = fit) -> None:
-            res = fit()
-            r_fit = pd.read_csv(REF / "sem" / f"{name}_fit.csv").set_index("measure")["value"]
-            for measure in _FIT_SHOWN + _SCALED_SHOWN:
-                ours = _FIT_NAMES.get(measure, measure.replace(".", "_"))
-                if measure in r_fit.index and ours in res.fit.index:
-                    case.scalar(measure, r_fit[measure], res.fit[ours])
-            r_est = pd.read_csv(REF / "sem" / f"{name}_estimates.csv")
-            keys = ["lhs", "op", "rhs"] + (["group"] if "group" in r_est else [])
-            ours = res.estimates.copy()
-            for frame in (r_est, ours):
-                frame[keys] = frame[keys].fillna("").astype(str)
-            both = r_est.merge(ours, on=keys, suffixes=("_r", "_py"))
-            if len(both) != len(r_est):
-                raise ValueError(f"{len(r_est)} parameters in lavaan, {len(both)} matched")
-            for col_r, col_py, label in [("est_r", "est_py", "estimates"),
-                                         ("se_r", "se_py", "standard errors"),
-                                         ("std.all", "std_all", "standardized (std.all)")]:
-                case.matrix(label, both[col_r].to_numpy(dtype=float),
-                            both[col_py].to_numpy(dtype=float))
+            lavaan_case(case, fit(), "sem", name, _FIT_SHOWN + _SCALED_SHOWN)
 
         _run(area, name, note, compute)
 
