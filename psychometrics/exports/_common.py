@@ -111,6 +111,24 @@ class ScoringRule:
         """Ids of the reverse-keyed items."""
         return [it.id for it in self.items if it.reverse]
 
+    def transformed(self, core: str, sep: str = " ") -> str:
+        """The infix expression ``core`` with the rule's transform applied,
+        ``(core) * multiply + add`` (each part only where it changes the score), with
+        ``sep`` around the operators.
+
+        >>> from psychometrics import load_instrument
+        >>> scoring_rule(load_instrument("who5"), "percentage").transformed("s", sep="")
+        '(s)*4'
+        """
+        t = self.transform
+        if t is None:
+            return core
+        if t.multiply != 1:
+            core = f"({core}){sep}*{sep}{number(t.multiply)}"
+        if t.add != 0:
+            core = f"{core}{sep}{'+' if t.add > 0 else '-'}{sep}{number(abs(t.add))}"
+        return core
+
 
 def scoring_rule(instrument: Instrument, scale: str) -> ScoringRule:
     """The :class:`ScoringRule` of one scale of ``instrument``."""
@@ -118,6 +136,20 @@ def scoring_rule(instrument: Instrument, scale: str) -> ScoringRule:
     items = tuple(KeyedItem(iid, instrument.item_scale(iid), key < 0)
                   for iid, key in zip(sc.items, instrument.keys(scale), strict=True))
     return ScoringRule(items, sc.combine, sc.required_answers(), sc.transform)
+
+
+def score_ids(instrument: Instrument, base: str, taken: set[str]) -> dict[str, str]:
+    """Scale name -> id of the exported item holding its score, ``<base>_<scale>``, with
+    ``_score`` appended until it names no item and nothing in ``taken``."""
+    taken = set(instrument.item_ids) | taken
+    out: dict[str, str] = {}
+    for name in instrument.scales:
+        sid = f"{base}_{name}"
+        while sid in taken:
+            sid = f"{sid}_score"
+        taken.add(sid)
+        out[name] = sid
+    return out
 
 
 def required_items(instrument: Instrument) -> set[str]:

@@ -41,11 +41,11 @@ from psychometrics.exports._common import (
     label_codes,
     label_key,
     languages,
-    number,
     provenance_text,
     required_items,
     rule_text,
     scale_info,
+    score_ids,
     scoring_rule,
     translated,
     translated_item,
@@ -90,15 +90,7 @@ def answer_system(instrument: Instrument, scale: str) -> str:
 
 def score_link_ids(instrument: Instrument) -> dict[str, str]:
     """Scale name -> linkId of the hidden item holding its score (``<id>_<scale>``)."""
-    taken = set(instrument.item_ids) | {"instructions"}
-    out: dict[str, str] = {}
-    for name in instrument.scales:
-        link = f"{instrument.id}_{name}"
-        while link in taken:
-            link = f"{link}_score"
-        taken.add(link)
-        out[name] = link
-    return out
+    return score_ids(instrument, instrument.id, {"instructions"})
 
 
 def fhirpath_score(instrument: Instrument | str, scale: str) -> str:
@@ -138,12 +130,7 @@ def _fhirpath(rule: ScoringRule) -> str:
     count = f"({answered}).count()"
     core = {"mean": f"{total} / {count}", "prorated sum": f"{total} / {count} * {rule.k}",
             "sum": total}[rule.combine]
-    if rule.transform is not None:
-        if rule.transform.multiply != 1:
-            core = f"({core}) * {number(rule.transform.multiply)}"
-        if rule.transform.add != 0:
-            sign = "+" if rule.transform.add > 0 else "-"
-            core = f"{core} {sign} {number(abs(rule.transform.add))}"
+    core = rule.transformed(core)
     return f"iif({count} >= {rule.required}, {core}, {{}})"
 
 

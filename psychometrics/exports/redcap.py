@@ -37,7 +37,6 @@ from psychometrics.exports._common import (
     item_info,
     item_prompt,
     languages,
-    number,
     provenance_text,
     rule_text,
     scale_info,
@@ -173,12 +172,7 @@ def redcap_calc(instrument: Instrument | str, scale: str,
     terms = ",".join(keyed)
     core = {"mean": f"mean({terms})", "prorated sum": f"mean({terms})*{rule.k}",
             "sum": f"sum({terms})"}[rule.combine]
-    if rule.transform is not None:
-        if rule.transform.multiply != 1:
-            core = f"({core})*{number(rule.transform.multiply)}"
-        if rule.transform.add != 0:
-            sign = "+" if rule.transform.add > 0 else "-"
-            core = f"{core}{sign}{number(abs(rule.transform.add))}"
+    core = rule.transformed(core, sep="")
     return f"if(({'+'.join(counts)})>={rule.required},{core},{_BLANK})"
 
 

@@ -37,11 +37,11 @@ from psychometrics.exports._common import (
     item_info,
     item_prompt,
     languages,
-    number,
     provenance_text,
     required_items,
     rule_text,
     scale_info,
+    score_ids,
     scoring_rule,
     translated,
     translated_item,
@@ -55,16 +55,7 @@ SCHEMA_VERSION = "1.0.0"
 
 def score_item_ids(instrument: Instrument) -> dict[str, str]:
     """Scale name -> id of the read-only item holding its score (``<id>_<scale>``)."""
-    base = re.sub(r"[^A-Za-z0-9_]+", "_", instrument.id)
-    taken = set(instrument.item_ids)
-    out: dict[str, str] = {}
-    for name in instrument.scales:
-        sid = f"{base}_{name}"
-        while sid in taken:
-            sid = f"{sid}_score"
-        taken.add(sid)
-        out[name] = sid
-    return out
+    return score_ids(instrument, re.sub(r"[^A-Za-z0-9_]+", "_", instrument.id), set())
 
 
 def js_expression(instrument: Instrument | str, scale: str) -> str:
@@ -84,12 +75,7 @@ def js_expression(instrument: Instrument | str, scale: str) -> str:
     core = " + ".join(terms)
     if rule.combine == "mean":
         core = f"({core}) / {rule.k}"
-    if rule.transform is not None:
-        if rule.transform.multiply != 1:
-            core = f"({core}) * {number(rule.transform.multiply)}"
-        if rule.transform.add != 0:
-            sign = "+" if rule.transform.add > 0 else "-"
-            core = f"{core} {sign} {number(abs(rule.transform.add))}"
+    core = rule.transformed(core)
     return core
 
 
