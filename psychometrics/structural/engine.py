@@ -51,7 +51,9 @@ from psychometrics.structural.partable import (
     Row,
     build_table,
     coerce_model,
+    exogenous,
     few_indicators_hint,
+    fix_exogenous,
 )
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.robust import (
@@ -71,7 +73,7 @@ from psychometrics.structural.samplestats import (
     sample_from_cov,
     sample_from_data,
 )
-from psychometrics.structural.standardize import standardize
+from psychometrics.structural.standardize import standardize, standardize_nox
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
 
@@ -301,8 +303,12 @@ def cfa(
                 raise
             raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
+    # fixed.x: the covariates' moments are data, not fitted (lavaan's lav_partable_ndat)
+    fix_exogenous(rows, ov, [(smp.cov, smp.mean) for smp in samples])
+    nx = len(exogenous(rows, ov))
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
-    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
+    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0)
+                               - nx * (nx + 1) // 2 - (nx if means else 0))
     df = n_moments - npar
     if df < 0:
         raise ModelError(
@@ -517,6 +523,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     est = np.array([x[r.par] if r.free else r.value for r in rows])
     std_lv_vals = np.full(len(rows), np.nan)
     std_all_vals = np.full(len(rows), np.nan)
+    std_nox_vals = np.full(len(rows), np.nan)
     moments: list[GroupMoments] = []
     mi_parts: list[GroupPart] = []
     per_group: list[dict[str, Any]] = []
@@ -530,9 +537,13 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         a = np.array([r.a for r in grows])
         b = np.array([r.b for r in grows])
         phi, _ = model.eta_moments(x)
-        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma)
+        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma, psi=P,
+                                  dummy=model.dummy)
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
-        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
+        std_nox_vals[idx] = standardize_nox(kinds, a, b, est[idx], phi, T, sigma, psi=P,
+                                            dummy=model.dummy, exo=model.exo)
+        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure,
+                                    tuple(exogenous(grows, ov))))
         mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
                                   sigma))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
@@ -576,10 +587,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         table["label"] = [r.label for r in rows]
     table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
                   "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
-                  "std_lv": std_lv_vals, "std_all": std_all_vals,
-                  # no observed exogenous covariates (regressions are among factors), so
-                  # lavaan's std.nox equals std.all
-                  "std_nox": std_all_vals})
+                  "std_lv": std_lv_vals, "std_all": std_all_vals, "std_nox": std_nox_vals})
     estimates = pd.DataFrame(table)
     if spec.defined:
         estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
@@ -709,13 +717,18 @@ def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi:
     indicators = {t.rhs for t in spec.terms if t.op == "=~"}
     outcomes = {t.lhs for t in spec.regressions}
     names, values = [], []
+    lv_index = {name: f for f, name in enumerate(model.lv)}
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, item in enumerate(model.ov):
             if item in indicators:
                 names.append(item)
                 values.append(1.0 - T[i, i] / sigma[i, i])
+            elif item in outcomes:  # an observed outcome, carried as a dummy factor
+                f = lv_index[item]
+                names.append(item)
+                values.append(1.0 - P[f, f] / phi[f, f])
         for f, factor in enumerate(model.lv):
-            if factor in outcomes:
+            if factor in outcomes and not model.dummy[f]:
                 names.append(factor)
                 values.append(1.0 - P[f, f] / phi[f, f])
     return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)

@@ -1,0 +1,134 @@
+"""Regressions on observed exogenous covariates with lavaan's defaults (``fixed.x = TRUE``,
+``conditional.x = FALSE``) against lavaan 0.6.14: a MIMIC model on HolzingerSwineford1939
+(with and without a mean structure, by school, MLR, FIML), an observed-variable path model
+on PoliticalDemocracy, and modification indices with regression candidates.
+Fixtures: tests/reference/sem_exogenous.R."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from reference_data import REF
+from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
+
+from psychometrics.structural import ModelError, sem
+
+DATA = REF / "data"
+OUT = REF / "sem_exogenous"
+
+MIMIC = """visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual ~ ageyr + female
+textual ~ ageyr + female"""
+PATH = "y5 ~ y1 + x1\ny1 ~ x1 + x2"
+PD_NODIRECT = """ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ ind60
+dem65 ~ dem60"""
+
+
+def _hs() -> pd.DataFrame:
+    hs = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
+    return hs.assign(female=(hs["sex"] == 2).astype(float))
+
+
+def _hs_mcar() -> pd.DataFrame:
+    hs = _hs().set_index("id")
+    data = pd.read_csv(DATA / "HolzingerSwineford1939_mcar.csv")
+    return data.assign(ageyr=hs.loc[data["id"], "ageyr"].to_numpy(),
+                       female=hs.loc[data["id"], "female"].to_numpy())
+
+
+def _pd() -> pd.DataFrame:
+    return pd.read_csv(DATA / "PoliticalDemocracy.csv")
+
+
+CASES: dict[str, tuple] = {
+    "mimic": (_hs, MIMIC, {}),
+    "mimic_means": (_hs, MIMIC, {"meanstructure": True}),
+    "path": (_pd, PATH, {}),
+    "pd_nodirect": (_pd, PD_NODIRECT, {}),
+    "mimic_groups": (_hs, MIMIC, {"group": "school"}),
+    "mimic_groups_equal": (_hs, MIMIC, {"group": "school",
+                                        "group_equal": ["loadings", "regressions"]}),
+    "mimic_mlr": (_hs, MIMIC, {"estimator": "MLR"}),
+    "path_mlr": (_pd, PATH, {"estimator": "MLR"}),
+    "mimic_fiml": (_hs_mcar, MIMIC, {"missing": "fiml"}),
+}
+_FITTED: dict = {}
+
+
+def _fit(name: str):  # type: ignore[no-untyped-def]
+    if name not in _FITTED:
+        load, model, kw = CASES[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _FITTED[name] = sem(load(), model, **kw)
+    return _FITTED[name]
+
+
+def _ref(name: str, what: str) -> pd.DataFrame:
+    return pd.read_csv(OUT / f"{name}_{what}.csv", keep_default_na=False, na_values=["NA"])
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_fit_measures_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = _ref(name, "fit").set_index("measure")["value"]
+    assert res.converged
+    for ours, theirs in FIT_NAMES.items():
+        assert res.fit[ours] == pytest.approx(ref[theirs], abs=TOL_FIT), ours
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_estimates_match_lavaan(name: str) -> None:
+    res = _fit(name)
+    ref = _ref(name, "estimates")
+    est = res.estimates
+    assert list(est["lhs"]) == list(ref["lhs"])
+    assert list(est["op"]) == list(ref["op"])
+    assert list(est["rhs"].fillna("")) == list(ref["rhs"].astype(str).replace("nan", ""))
+    if "group" in ref:
+        assert list(est["group"]) == list(ref["group"].astype(str))
+    for ours, theirs in [("est", "est"), ("se", "se"), ("ci_lower", "ci.lower"),
+                         ("ci_upper", "ci.upper"), ("std_lv", "std.lv"),
+                         ("std_all", "std.all"), ("std_nox", "std.nox")]:
+        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
+    np.testing.assert_allclose(est["z"], ref["z"], rtol=RTOL_Z, err_msg="z")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_r_squared_matches_lavaan(name: str) -> None:
+    ref = _ref(name, "r2")
+    r2 = _fit(name).r2
+    if "group" in ref:
+        assert [str(g) for g, _ in r2.index] == list(ref["group"].astype(str))
+        assert [v for _, v in r2.index] == list(ref["variable"])
+    else:
+        assert list(r2.index) == list(ref["variable"])
+    np.testing.assert_allclose(r2.to_numpy(), ref["r2"], atol=TOL_EST)
+
+
+def test_the_covariates_are_fixed_rows_without_standard_errors() -> None:
+    est = _fit("mimic").estimates
+    exo = est[est["lhs"].isin(["ageyr", "female"]) & (est["op"] == "~~")]
+    hs = _hs()
+    assert len(exo) == 3 and (exo["se"] == 0).all() and exo["z"].isna().all()
+    # the sample covariance with divisor N
+    assert exo["est"].iloc[0] == pytest.approx(hs["ageyr"].var(ddof=0), rel=1e-12)
+
+
+@pytest.mark.parametrize(("model", "match"), [
+    ("visual =~ x1 + x2 + x3\nx1 ~ ageyr", r"'x1 ~ ageyr' \(line 2\).*'x1' indicates a factor"),
+    ("visual =~ x1 + x2 + x3\nvisual ~ ageyr\nageyr ~~ ageyr",
+     r"'ageyr ~~ ageyr' \(line 3\).*exogenous covariate 'ageyr'"),
+    ("visual =~ x1 + x2 + x3\nx4 ~ ageyr\nx4 ~~ x1", r"'x4 ~~ x1' \(line 3\)"),
+])
+def test_unsupported_observed_regressions_are_refused_with_the_line(model: str,
+                                                                    match: str) -> None:
+    with pytest.raises(ModelError, match=match):
+        sem(_hs(), model)
