@@ -14,6 +14,7 @@ import pytest
 from reference_data import REF
 from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
 
+from psychometrics.errors import NumericalWarning
 from psychometrics.structural import ModelError, sem
 
 DATA = REF / "data"
@@ -43,6 +44,12 @@ def _hs_mcar() -> pd.DataFrame:
                        female=hs.loc[data["id"], "female"].to_numpy())
 
 
+def _hs_mcar_x() -> pd.DataFrame:
+    data = _hs_mcar()
+    data.loc[[2, 9, 49], "ageyr"] = np.nan
+    return data
+
+
 def _pd() -> pd.DataFrame:
     return pd.read_csv(DATA / "PoliticalDemocracy.csv")
 
@@ -58,6 +65,7 @@ CASES: dict[str, tuple] = {
     "mimic_mlr": (_hs, MIMIC, {"estimator": "MLR"}),
     "path_mlr": (_pd, PATH, {"estimator": "MLR"}),
     "mimic_fiml": (_hs_mcar, MIMIC, {"missing": "fiml"}),
+    "mimic_fiml_xmissing": (_hs_mcar_x, MIMIC, {"missing": "fiml"}),
 }
 _FITTED: dict = {}
 
@@ -65,9 +73,14 @@ _FITTED: dict = {}
 def _fit(name: str):  # type: ignore[no-untyped-def]
     if name not in _FITTED:
         load, model, kw = CASES[name]
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            _FITTED[name] = sem(load(), model, **kw)
+        if name == "mimic_fiml_xmissing":
+            with pytest.warns(NumericalWarning, match=r"3 rows have a missing exogenous "
+                              r"covariate \('ageyr'\).*data rows 4, 11, 51"):
+                _FITTED[name] = sem(load(), model, **kw)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                _FITTED[name] = sem(load(), model, **kw)
     return _FITTED[name]
 
 

@@ -297,7 +297,8 @@ def cfa(
     samples: list[Sample] = []
     for label, frame in zip(labels, frames, strict=True):
         try:
-            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+            samples.append(_sample(frame, ov, miss, n_obs, means, warn,
+                                   tuple(exogenous(rows, ov))))
         except ValueError as exc:
             if group is None:
                 raise
@@ -457,7 +458,7 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
 
 
 def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
-            warn: Callable[[str], None]) -> Sample:
+            warn: Callable[[str], None], exo: tuple[int, ...] = ()) -> Sample:
     if n_obs is not None:
         if miss == "fiml":
             raise ModelError("missing='fiml' needs raw data, not a covariance matrix")
@@ -468,7 +469,7 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
     if looks_like_cov(frame):
         raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")
-    return sample_from_data(frame, ov, miss, warn)
+    return sample_from_data(frame, ov, miss, warn, exo)
 
 
 def _param_names(rows: list[Row], npar: int) -> list[str]:

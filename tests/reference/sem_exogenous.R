@@ -78,3 +78,7 @@ write_fit(sem_refined(MIMIC, data = HS, estimator = "MLR"), "mimic_mlr")
 write_fit(sem_refined(PATH, data = PD, estimator = "MLR"), "path_mlr")
 # FIML with missing values in the indicators only (the covariates are complete)
 write_fit(sem_refined(MIMIC, data = HSm, missing = "ml"), "mimic_fiml")
+# a covariate missing in rows 3, 10 and 50: lavaan deletes those rows (fixed.x = TRUE)
+HSmx <- HSm
+HSmx$ageyr[c(3, 10, 50)] <- NA
+write_fit(suppressWarnings(sem_refined(MIMIC, data = HSmx, missing = "ml")), "mimic_fiml_xmissing")
