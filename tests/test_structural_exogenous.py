@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from reference_data import REF
 from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
+from test_structural_robust import RTOL_SCALED_CHISQ, SCALED
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.structural import ModelError, sem
@@ -145,3 +146,16 @@ def test_unsupported_observed_regressions_are_refused_with_the_line(model: str,
                                                                     match: str) -> None:
     with pytest.raises(ModelError, match=match):
         sem(_hs(), model)
+
+
+@pytest.mark.parametrize("name", ["mimic_mlr", "path_mlr"])
+def test_robust_measures_with_fixed_covariates_match_lavaan(name: str) -> None:
+    # lavaan's h1 information leaves out the covariates' moments (Yuan-Bentler trace)
+    res = _fit(name)
+    ref = _ref(name, "fit").set_index("measure")["value"]
+    for measure in SCALED:
+        assert res.fit[measure] == pytest.approx(ref[measure.replace("_", ".")],
+                                                 abs=TOL_FIT), measure
+    for measure in ["chisq_scaled", "baseline_chisq_scaled"]:
+        assert res.fit[measure] == pytest.approx(ref[measure.replace("_", ".")],
+                                                 rel=RTOL_SCALED_CHISQ), measure

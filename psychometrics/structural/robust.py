@@ -55,6 +55,7 @@ __all__ = [
     "nt_weight",
     "robust_vcov",
     "scaling",
+    "x_moments",
 ]
 
 # estimator -> (standard errors, test)
@@ -123,6 +124,21 @@ class GroupMoments:
     Gamma: np.ndarray  # sample Gamma (NACOV)
     A1: np.ndarray | None = None  # normal-theory weight at the sample moments (MLR)
     Gamma_model: np.ndarray | None = None  # Gamma about the model's moments (MLR)
+    # fixed.x: the moments of the exogenous covariates (their means and vech(S_xx)), which
+    # lavaan's h1 information leaves out (zero rows and columns)
+    x_moments: np.ndarray | None = None
+    x_idx: tuple[int, ...] = ()
+
+    def h1_trace(self) -> float:
+        """lavaan's ``trace.h1 = tr(B1 A1^-1)`` with ``B1 = A1 Gamma A1``; with fixed.x
+        ``A1^-1`` is the inverse of A1 without the covariates' moments (zero there)."""
+        assert self.A1 is not None
+        if self.x_moments is None or not self.x_moments.any():
+            return float(np.sum(self.A1 * self.Gamma))
+        keep = ~self.x_moments
+        A1_inv = np.linalg.inv(self.A1[np.ix_(keep, keep)])
+        B1 = self.A1 @ self.Gamma @ self.A1
+        return float(np.sum(B1[np.ix_(keep, keep)] * A1_inv))
 
 
 def robust_vcov(se: str, groups: list[GroupMoments], E_inv: np.ndarray,
@@ -183,7 +199,7 @@ def scaling(test: str, groups: list[GroupMoments], E_inv: np.ndarray,
             assert g.A1 is not None and g.Gamma_model is not None
             AD = g.A @ g.delta
             B0 = AD.T @ g.Gamma_model @ AD
-            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * H_inv))
+            trace += g.h1_trace() - g.f * float(np.sum(B0 * H_inv))
         return _finish(test, trace, math.nan, df)
     if test == "satorra.bentler":
         trace = 0.0
@@ -213,15 +229,22 @@ def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
             delta[np.arange(p), np.arange(p)] = 1.0
         diag_rows = np.flatnonzero(i == j)
         delta[n_mean + diag_rows, n_mean + i[diag_rows]] = 1.0
-        A = nt_weight(np.diag(np.diag(S_g)), meanstructure)
+        # fixed.x: the baseline keeps the covariates' block at its sample values
+        x = list(g.x_idx)
+        sigma_b = np.diag(np.diag(S_g))
+        if x:
+            sigma_b[np.ix_(x, x)] = S_g[np.ix_(x, x)]
+            y = np.array([k not in g.x_idx for k in range(p)])
+            delta = delta[:, np.concatenate([y, y]) if meanstructure else y]
+        A = nt_weight(sigma_b, meanstructure)
         AD = A @ delta
         E_inv = np.linalg.inv(g.f * delta.T @ AD)  # this group's block of the baseline's E^-1
         if test == "yuan.bentler.mplus":
             assert g.A1 is not None
             # Gamma about the baseline's moments (mean, vech diag S): the covariances' shift
-            off = np.concatenate([np.zeros(n_mean), np.where(i == j, 0.0, S_g[i, j])])
+            off = np.concatenate([np.zeros(n_mean), S_g[i, j] - sigma_b[i, j]])
             B0 = AD.T @ (g.Gamma + np.outer(off, off)) @ AD
-            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * E_inv))
+            trace += g.h1_trace() - g.f * float(np.sum(B0 * E_inv))
             continue
         UG = (g.f * A - g.f**2 * AD @ E_inv @ AD.T) @ (g.Gamma / g.f)
         trace += float(np.trace(UG))
@@ -340,6 +363,15 @@ def robust_fiml(models: list[Model], samples: list[Sample], x: np.ndarray,
     return (V + V.T) / 2.0, (trace, trace_b)
 
 
+def x_moments(p: int, x_idx: tuple[int, ...], meanstructure: bool) -> np.ndarray:
+    """Which of the moments ``(mean, vech S)`` belong to the exogenous covariates only."""
+    i, j = moment_index(p)
+    x = np.zeros(p, dtype=bool)
+    x[list(x_idx)] = True
+    cov = x[i] & x[j]
+    return np.concatenate([x, cov]) if meanstructure else cov
+
+
 def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
                    estimator: str) -> list[GroupMoments]:
     """Each group's Delta, weights and Gammas (one blocked pass over its rows per Gamma)."""
@@ -351,6 +383,9 @@ def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
         sigma, mu = model.implied(x)
         piece = GroupMoments(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
                             gamma(sample.data, sample.mean, None, ms))
+        piece.x_idx = tuple(i for i, name in enumerate(model.ov)
+                            if name in {model.lv[f] for f in np.flatnonzero(model.exo)})
+        piece.x_moments = x_moments(len(model.ov), piece.x_idx, ms)
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
             if ms:
