@@ -36,6 +36,7 @@ from psychometrics.structural.estimators import (
     MultiGroupObjective,
     Objective,
 )
+from psychometrics.structural.fiml_corrected import fiml_corrected, fiml_robust_measures
 from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
 from psychometrics.structural.inference import (
     GroupPart,
@@ -124,8 +125,9 @@ def cfa(
         scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
         information and the Yuan-Bentler (Mplus) scaled chisq. They need raw data: MLM
         and MLMV complete rows (listwise); MLR also ``missing="fiml"`` (from the case-wise
-        scores of the incomplete rows; lavaan's FIML-corrected ``*_robust`` indices are not
-        computed there). The fit Series gains lavaan's
+        scores of the incomplete rows; the ``*_robust`` indices are then lavaan's
+        FIML-corrected ones, :mod:`psychometrics.structural.fiml_corrected`). The fit
+        Series gains lavaan's
         ``chisq_scaled``, ``df_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``, the
         baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
         ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
@@ -567,9 +569,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
                                   model0.meanstructure, float(fit["baseline_df"]))
         measures = scaled_measures(fit, sc, sb, len(labels))
         if fiml_tests is not None:
-            # lavaan 0.6.14's robust indices under FIML (Savalei's corrections) are not
-            # implemented: left out rather than given by the complete-data formula
-            measures = {k: v for k, v in measures.items() if not k.endswith("_robust")}
+            # lavaan 0.6.14's robust indices under FIML: its FIML-corrected statistics
+            measures.update(fiml_robust_measures(
+                fiml_corrected(models, samples, x, df, float(fit["baseline_df"])),
+                df, float(fit["baseline_df"]), N, len(labels)))
         fit = pd.concat([fit, pd.Series(measures, dtype=float)]).rename("fit")
 
     # -- the parameter table ---------------------------------------------------------------
