@@ -137,7 +137,7 @@ def test_the_covariates_are_fixed_rows_without_standard_errors() -> None:
 
 
 @pytest.mark.parametrize(("model", "match"), [
-    ("visual =~ x1 + x2 + x3\nx1 ~ ageyr", r"'x1 ~ ageyr' \(line 2\).*'x1' indicates a factor"),
+    ("visual =~ x1 + x2 + x3\nx1 ~ ageyr", r"'x1 ~ ageyr' \(line 2\).*'x1' indicates a\s+factor"),
     ("visual =~ x1 + x2 + x3\nvisual ~ ageyr\nageyr ~~ ageyr",
      r"'ageyr ~~ ageyr' \(line 3\).*exogenous covariate 'ageyr'"),
     ("visual =~ x1 + x2 + x3\nx4 ~ ageyr\nx4 ~~ x1", r"'x4 ~~ x1' \(line 3\)"),
@@ -159,3 +159,46 @@ def test_robust_measures_with_fixed_covariates_match_lavaan(name: str) -> None:
     for measure in ["chisq_scaled", "baseline_chisq_scaled"]:
         assert res.fit[measure] == pytest.approx(ref[measure.replace("_", ".")],
                                                  rel=RTOL_SCALED_CHISQ), measure
+
+
+# A candidate that is exactly redundant with the model's parameters (a covariate's variance
+# once its regressions are free, a marker loading) has a score of 0 and a conditional
+# information of 0 up to rounding: lavaan lists it as NA or as an MI of ~1e-7 or less
+# depending on that rounding, as this package does. Those rows (MI < 1e-6 on either side)
+# are not compared; every other row is, in lavaan's order.
+MI_DEGENERATE = 1e-6
+RTOL_MI = 1e-3  # as tests/test_factor_cfa.py
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_modification_indices_match_lavaan(name: str) -> None:
+    mi = _fit(name).modification_indices
+    ref = _ref(name, "mi")
+    ref = ref[ref["mi"].notna()]
+    cols = ["lhs", "op", "rhs"] + (["group"] if "group" in ref else [])
+    if "group" in ref:
+        ref = ref.assign(group=ref["group"].astype(str))
+    ours = mi[mi["mi"] > MI_DEGENERATE]
+    theirs = ref[ref["mi"] > MI_DEGENERATE]
+    assert list(ours[cols].itertuples(index=False)) == list(
+        theirs[cols].itertuples(index=False))
+    # the rows one side lists and the other does not are all degenerate
+    key_o = set(mi[cols].itertuples(index=False))
+    key_r = set(ref[cols].itertuples(index=False))
+    assert (mi[[k not in key_r for k in mi[cols].itertuples(index=False)]]["mi"]
+            < MI_DEGENERATE).all()
+    assert (ref[[k not in key_o for k in ref[cols].itertuples(index=False)]]["mi"]
+            < MI_DEGENERATE).all()
+    for col in ["mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]:
+        a, b = ours[col].to_numpy(), theirs[col.replace("_", ".")].to_numpy()
+        assert np.array_equal(np.isnan(a), np.isnan(b)), col
+        ok = ~np.isnan(b)
+        diff = np.abs(a[ok] - b[ok]) / np.maximum(1.0, np.abs(b[ok]))
+        assert diff.max() < RTOL_MI, col
+
+
+def test_regression_candidates_are_listed() -> None:
+    # lavaan's lav_partable_full: the direct effect a model leaves out is a candidate
+    mi = _fit("pd_nodirect").modification_indices
+    row = mi[(mi["lhs"] == "dem65") & (mi["op"] == "~") & (mi["rhs"] == "ind60")]
+    assert len(row) == 1 and row["mi"].iloc[0] > 3.8

@@ -548,7 +548,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure,
                                     tuple(exogenous(grows, ov))))
         mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
-                                  sigma))
+                                  sigma, sample.cov if sample.patterns is None else None))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
                        labels[g] if multi else None)
         per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all,

@@ -142,16 +142,16 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
                 (term.lhs in lv_set or term.lhs in dummies)
                 == (term.rhs in lv_set or term.rhs in dummies)):
             raise ModelError(
-                f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor (or an "
-                "observed variable of a regression) to an item; only item-item and "
-                "factor-factor (co)variances are allowed")
+                f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item "
+                "(observed variables of regressions count as factors here); only item-item "
+                "and factor-factor (co)variances are allowed")
         if term.op == "~":
             for name in (term.lhs, term.rhs):
                 if name in indicators:
                     raise ModelError(
-                        f"'{term}' (line {term.line}): {name!r} indicates a factor and is "
-                        "in a regression; regressions of or on an indicator (direct "
-                        "effects) are not supported yet")
+                        f"'{term}' (line {term.line}): the observed variable {name!r} "
+                        "indicates a factor and is in a regression; regressions of or on an "
+                        "indicator (direct effects) are not supported yet")
         if term.op in ("~~", "~1") and (term.lhs in ov_x or term.rhs in ov_x):
             name = term.lhs if term.lhs in ov_x else term.rhs
             raise ModelError(

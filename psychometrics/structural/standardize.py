@@ -85,7 +85,8 @@ def _standardize(kind: np.ndarray, a: np.ndarray, b: np.ndarray, est: np.ndarray
                     out_lv[k] = out_all[k] = e / (rv[i] * rv[j])
             elif kind[k] == BETA:
                 out_lv[k] = e * sd_lv[j] / sd_lv[i]
-                out_all[k] = e * sd_eta[j] / sd_eta[i]
+                # std.nox: a covariate keeps its units as a predictor only
+                out_all[k] = e * sd_eta[j] / sd_all[i]
             elif kind[k] == NU:
                 out_lv[k] = e
                 out_all[k] = e / sd_ov[i]
