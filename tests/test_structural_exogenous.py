@@ -170,10 +170,7 @@ MI_DEGENERATE = 1e-6
 RTOL_MI = 1e-3  # as tests/test_factor_cfa.py
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_modification_indices_match_lavaan(name: str) -> None:
-    mi = _fit(name).modification_indices
-    ref = _ref(name, "mi")
+def _compare_mi(mi: pd.DataFrame, ref: pd.DataFrame) -> None:
     ref = ref[ref["mi"].notna()]
     cols = ["lhs", "op", "rhs"] + (["group"] if "group" in ref else [])
     if "group" in ref:
@@ -195,6 +192,22 @@ def test_modification_indices_match_lavaan(name: str) -> None:
         ok = ~np.isnan(b)
         diff = np.abs(a[ok] - b[ok]) / np.maximum(1.0, np.abs(b[ok]))
         assert diff.max() < RTOL_MI, col
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_modification_indices_match_lavaan(name: str) -> None:
+    _compare_mi(_fit(name).modification_indices, _ref(name, "mi"))
+
+
+@pytest.mark.parametrize("name", ["pd", "pd_means_stdlv", "hs_sem_groups", "hs_sem_fiml",
+                                  "pd_indirect"])
+def test_modification_indices_of_latent_structural_models_match_lavaan(name: str) -> None:
+    # the fixtures of tests/reference/sem.R: regressions among factors, one and two groups
+    import test_structural_sem
+
+    ref = pd.read_csv(test_structural_sem.OUT / f"{name}_mi.csv", keep_default_na=False,
+                      na_values=["NA"])
+    _compare_mi(test_structural_sem._fit(name).modification_indices, ref)
 
 
 def test_regression_candidates_are_listed() -> None:
