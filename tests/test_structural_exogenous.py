@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from reference_data import REF
 from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
-from test_structural_robust import RTOL_SCALED_CHISQ, SCALED
+from test_structural_robust import RTOL_SCALED_CHISQ, RTOL_SCALED_CHISQ_FIML, SCALED
 
 from psychometrics.errors import NumericalWarning
 from psychometrics.structural import ModelError, sem
@@ -65,7 +65,12 @@ CASES: dict[str, tuple] = {
                                         "group_equal": ["loadings", "regressions"]}),
     "mimic_mlr": (_hs, MIMIC, {"estimator": "MLR"}),
     "path_mlr": (_pd, PATH, {"estimator": "MLR"}),
+    "mimic_mlm": (_hs, MIMIC, {"estimator": "MLM"}),
+    "mimic_mlmv": (_hs, MIMIC, {"estimator": "MLMV"}),
+    "mimic_mlr_groups": (_hs, MIMIC, {"estimator": "MLR", "group": "school",
+                                      "group_equal": ["loadings", "regressions"]}),
     "mimic_fiml": (_hs_mcar, MIMIC, {"missing": "fiml"}),
+    "mimic_fiml_mlr": (_hs_mcar, MIMIC, {"missing": "fiml", "estimator": "MLR"}),
     "mimic_fiml_xmissing": (_hs_mcar_x, MIMIC, {"missing": "fiml"}),
 }
 _FITTED: dict = {}
@@ -148,17 +153,20 @@ def test_unsupported_observed_regressions_are_refused_with_the_line(model: str,
         sem(_hs(), model)
 
 
-@pytest.mark.parametrize("name", ["mimic_mlr", "path_mlr"])
+@pytest.mark.parametrize("name", ["mimic_mlr", "path_mlr", "mimic_mlm", "mimic_mlmv",
+                                  "mimic_mlr_groups", "mimic_fiml_mlr"])
 def test_robust_measures_with_fixed_covariates_match_lavaan(name: str) -> None:
-    # lavaan's h1 information leaves out the covariates' moments (Yuan-Bentler trace)
+    # lavaan's h1 information leaves out the covariates' moments (Yuan-Bentler trace, the
+    # FIML-corrected robust indices), MLM's Gamma is the fixed-x one
     res = _fit(name)
     ref = _ref(name, "fit").set_index("measure")["value"]
     for measure in SCALED:
         assert res.fit[measure] == pytest.approx(ref[measure.replace("_", ".")],
                                                  abs=TOL_FIT), measure
+    rtol = RTOL_SCALED_CHISQ_FIML if res.missing == "fiml" else RTOL_SCALED_CHISQ
     for measure in ["chisq_scaled", "baseline_chisq_scaled"]:
         assert res.fit[measure] == pytest.approx(ref[measure.replace("_", ".")],
-                                                 rel=RTOL_SCALED_CHISQ), measure
+                                                 rel=rtol), measure
 
 
 # A candidate that is exactly redundant with the model's parameters (a covariate's variance

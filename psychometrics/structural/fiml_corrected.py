@@ -38,7 +38,13 @@ import numpy as np
 
 from psychometrics.structural.fit import cfi, rmsea, rmsea_ci, rmsea_pvalue, tli
 from psychometrics.structural.matrices import Model, jacobian, moment_index
-from psychometrics.structural.robust import casewise_crossprod, nt_weight, saturated_hessian
+from psychometrics.structural.robust import (
+    casewise_crossprod,
+    exogenous_idx,
+    nt_weight,
+    saturated_hessian,
+    x_moments,
+)
 from psychometrics.structural.samplestats import Sample
 
 __all__ = ["FIMLCorrected", "fiml_corrected", "fiml_robust_measures"]
@@ -89,23 +95,32 @@ def fiml_corrected(models: list[Model], samples: list[Sample], x: np.ndarray,
         sigma, mu = model.implied(x)
         xx3 += _complete_chisq(sample.n, S, m, sigma, mu)
         # the independence model at its FIML estimates: each item's mean and variance over
-        # the rows where it is observed
+        # the rows where it is observed (with fixed.x the covariates' block as sampled)
+        x_idx = exogenous_idx(model)
         m_b = np.nanmean(X, axis=0)
         s_b = np.diag(np.nanvar(X, axis=0))
+        if x_idx:
+            xs = list(x_idx)
+            s_b[np.ix_(xs, xs)] = S[np.ix_(xs, xs)]
         xx3_null += _complete_chisq(sample.n, S, m, s_b, m_b)
-        A = saturated_hessian(sample, m, S, (i, j))
+        # fixed.x: the covariates' moments are left out of every h1 information (no free
+        # parameter moves them)
+        keep = ~x_moments(p, x_idx, True)
+        sub = np.ix_(keep, keep)
+        A = saturated_hessian(sample, m, S, (i, j))[sub]
         A_inv = np.linalg.inv(A)
-        J = casewise_crossprod(X, m, S)
+        J = casewise_crossprod(X, m, S)[sub]
         Wm.append(f * A)
         Wmi.append(A_inv / f)
-        Wc.append(f * nt_weight(S, True))
+        Wc.append(f * nt_weight(S, True)[sub])
         Gam.append(A_inv @ J @ A_inv / f)
-        D.append(jacobian(model, x, True))
+        D.append(jacobian(model, x, True)[keep])
+        y = np.array([k not in x_idx for k in range(p)])
         d_null = np.zeros((p + len(i), 2 * p))
         d_null[np.arange(p), np.arange(p)] = 1.0
         diag = np.flatnonzero(i == j)
         d_null[p + diag, p + i[diag]] = 1.0
-        D_null.append(d_null)
+        D_null.append(d_null[keep][:, np.concatenate([y, y])])
     W_all, Wi_all, Wc_all, G_all = _bdiag(Wm), _bdiag(Wmi), _bdiag(Wc), _bdiag(Gam)
     middle = Wi_all @ Wc_all @ Wi_all
 

@@ -34,9 +34,9 @@ sem_refined <- function(...) {
       control = list(reltol = 1e-16, maxit = 10000))
 }
 
-write_fit <- function(fit, case) {
+write_fit <- function(fit, case, baseline = NULL) {
   stopifnot(lavInspect(fit, "converged"))
-  fm <- fitMeasures(fit)
+  fm <- if (is.null(baseline)) fitMeasures(fit) else fitMeasures(fit, baseline.model = baseline)
   write.csv(data.frame(measure = names(fm), value = as.numeric(fm)),
             file.path(out_dir, paste0(case, "_fit.csv")), row.names = FALSE)
   pe <- parameterEstimates(fit, standardized = TRUE, remove.eq = TRUE, remove.def = FALSE)
@@ -66,6 +66,24 @@ write_fit <- function(fit, case) {
   invisible(fit)
 }
 
+# A robust fit with its independence model refined the same way (as sem.R's robust_case:
+# lavaan's own baseline stops where nlminb does, which moves the robust scaling factors by
+# ~1e-7). With fixed.x the independence model keeps the covariates' block: written as the
+# outcomes' variances plus zero regressions of one outcome on the covariates.
+robust_case <- function(model, data, case, ...) {
+  fit <- sem_refined(model, data = data, ...)
+  x <- lavNames(fit, "ov.x")
+  y <- setdiff(lavNames(fit, "ov"), x)
+  base_model <- paste(c(paste(y, "~~", y),
+                        paste(y[1], "~", paste0("0*", x, collapse = " + "))), collapse = "\n")
+  dots <- list(...)
+  dots$group.equal <- NULL
+  base <- do.call(sem_refined, c(list(base_model, data = data,
+                                      meanstructure = lavInspect(fit, "meanstructure")), dots))
+  stopifnot(fitMeasures(base, "df") == fitMeasures(fit, "baseline.df"))
+  write_fit(fit, case, baseline = base)
+}
+
 # --- fixed.x = TRUE (sem()'s default) --------------------------------------------------
 write_fit(sem_refined(MIMIC, data = HS), "mimic")
 write_fit(sem_refined(MIMIC, data = HS, meanstructure = TRUE), "mimic_means")
@@ -74,10 +92,16 @@ write_fit(sem_refined(PD_NODIRECT, data = PD), "pd_nodirect")
 write_fit(sem_refined(MIMIC, data = HS, group = "school"), "mimic_groups")
 write_fit(sem_refined(MIMIC, data = HS, group = "school",
                       group.equal = c("loadings", "regressions")), "mimic_groups_equal")
-write_fit(sem_refined(MIMIC, data = HS, estimator = "MLR"), "mimic_mlr")
-write_fit(sem_refined(PATH, data = PD, estimator = "MLR"), "path_mlr")
+robust_case(MIMIC, HS, "mimic_mlr", estimator = "MLR")
+robust_case(PATH, PD, "path_mlr", estimator = "MLR")
+robust_case(MIMIC, HS, "mimic_mlm", estimator = "MLM")
+robust_case(MIMIC, HS, "mimic_mlmv", estimator = "MLMV")
+robust_case(MIMIC, HS, "mimic_mlr_groups", estimator = "MLR", group = "school",
+            group.equal = c("loadings", "regressions"))
 # FIML with missing values in the indicators only (the covariates are complete)
 write_fit(sem_refined(MIMIC, data = HSm, missing = "ml"), "mimic_fiml")
+robust_case(MIMIC, HSm, "mimic_fiml_mlr", missing = "ml", estimator = "MLR",
+            em.h1.tol = 1e-12, em.h1.iter.max = 100000)
 # a covariate missing in rows 3, 10 and 50: lavaan deletes those rows (fixed.x = TRUE)
 HSmx <- HSm
 HSmx$ageyr[c(3, 10, 50)] <- NA
