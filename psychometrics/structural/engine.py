@@ -495,7 +495,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
-    ov, lv = model0.ov, model0.lv
+    ov = model0.ov
     N = sum(smp.n for smp in samples)
     st = objective.state(x)
     if st is None:
@@ -610,7 +610,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     implied_cov, implied_mean, sample_cov, sample_mean = [], [], [], []
     for g, info_g in enumerate(per_group):
         standardized = pd.DataFrame(0.0, index=pd.Index(ov, name="item"),
-                                    columns=pd.Index(lv, name="factor"))
+                                    columns=pd.Index(list(spec.latent), name="factor"))
         for k, r in zip(info_g["idx"], info_g["rows"], strict=True):
             if r.kind == LOAD:
                 standardized.iat[r.a, r.b] = std_all_vals[k]

@@ -213,7 +213,10 @@ def check_solution(model: Model, rows: list[Row], est: np.ndarray, std_all: np.n
         if r.kind == THETA and r.a == r.b and est[k] < 0:
             warn(f"Heywood case: the residual variance of item {ov[r.a]!r}{where} is negative "
                  f"({est[k]:.4g})")
-        if r.kind == PSI and r.a == r.b and est[k] < 0:
+        if r.kind == PSI and r.a == r.b and est[k] < 0 and model.dummy[r.a]:
+            warn(f"Heywood case: the residual variance of {lv[r.a]!r}{where} is negative "
+                 f"({est[k]:.4g})")
+        elif r.kind == PSI and r.a == r.b and est[k] < 0:
             warn(f"the variance of factor {lv[r.a]!r}{where} is negative ({est[k]:.4g})")
     for k, r in enumerate(rows):
         if r.kind == LOAD and np.isfinite(std_all[k]) and abs(std_all[k]) > 1.0:
