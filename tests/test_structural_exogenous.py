@@ -63,6 +63,8 @@ CASES: dict[str, tuple] = {
     "mimic_groups": (_hs, MIMIC, {"group": "school"}),
     "mimic_groups_equal": (_hs, MIMIC, {"group": "school",
                                         "group_equal": ["loadings", "regressions"]}),
+    "path_groups_equal": (_hs, "x9 ~ x7 + x8 + ageyr\nx8 ~ x7", {
+        "group": "school", "group_equal": ["intercepts", "residuals", "regressions"]}),
     "mimic_mlr": (_hs, MIMIC, {"estimator": "MLR"}),
     "path_mlr": (_pd, PATH, {"estimator": "MLR"}),
     "mimic_mlm": (_hs, MIMIC, {"estimator": "MLM"}),

@@ -181,7 +181,8 @@ def cfa(
     psychometrics.structural.ModelError
         (a ``ValueError``) A model with more free parameters than moments (negative degrees
         of freedom), an unsupported model (second-order factors, covariances between a
-        factor and an item, regressions with observed variables), a ``c(...)`` of the wrong
+        factor and an item, regressions of or on an indicator, terms naming an exogenous
+        covariate), a ``c(...)`` of the wrong
         length, an unknown ``group_equal`` name, a constraint or defined parameter naming an
         unknown label, an option that needs raw data.
 
@@ -371,15 +372,24 @@ def sem(
     calls for; every option of :func:`cfa` applies (``group``, ``group_equal``,
     ``estimator``, ``missing``, ``std_lv``, ``meanstructure`` ...).
 
-    Regressions are written ``y ~ x1 + x2`` between factors (labels and fixed values as
-    for loadings, ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes
-    one; either adds a mean structure). The result's ``r2`` holds the R-squared of every
-    endogenous variable, and ``estimates`` the standardized regressions (``std_all``).
+    Regressions are written ``y ~ x1 + x2`` (labels and fixed values as for loadings,
+    ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes one; either adds
+    a mean structure). Outcomes and predictors are factors or observed variables that do
+    not indicate a factor. Observed predictors that are not outcomes are exogenous
+    covariates, treated as lavaan does by default (``fixed.x = TRUE``, ``conditional.x =
+    FALSE``): their variances, covariances and means are fixed at their sample values (rows
+    of ``estimates`` with a standard error of 0), left out of the degrees of freedom, of
+    ``loglik`` and of the baseline model's parameters; under FIML rows with a missing
+    covariate are left out (with a warning). The result's ``r2`` holds the R-squared of
+    every endogenous variable, and ``estimates`` the standardized regressions
+    (``std_all``; ``std_nox`` leaves the covariates in their units).
 
     Notes
     -----
     With ``eta = B eta + zeta``, ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' +
-    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``. The observed information of a model
+    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``; an observed variable of a
+    regression is a factor with one loading of 1 and no residual variance (lavaan's LISREL
+    representation). The observed information of a model
     with regressions (FIML, MLR) is the central difference of the analytic gradient, as
     lavaan computes it.
 

@@ -143,7 +143,10 @@ def _group_candidates(part: GroupPart, x: np.ndarray, inv11: np.ndarray | None,
     objective, w = part.objective, part.state
     B = model.basis(x)
     r1 = model.rows_at(x)
-    r2 = model.row_basis(kind, a, b, model.alpha(x) if model.latent_means else None)
+    # the factors' total means IB alpha (as Model.rows_at): a regression candidate moves
+    # the mean of its outcome by its predictor's mean
+    r2 = model.row_basis(kind, a, b, model.inverse_beta(x) @ model.alpha(x)
+                         if model.latent_means else None)
     if model.exo.any() and part.sample_cov is not None:
         # fixed.x: lavaan's information leaves out the covariates' moments (zero rows and
         # columns of the h1 information), which the candidates may move

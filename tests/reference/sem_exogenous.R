@@ -92,6 +92,10 @@ write_fit(sem_refined(PD_NODIRECT, data = PD), "pd_nodirect")
 write_fit(sem_refined(MIMIC, data = HS, group = "school"), "mimic_groups")
 write_fit(sem_refined(MIMIC, data = HS, group = "school",
                       group.equal = c("loadings", "regressions")), "mimic_groups_equal")
+# an observed path model by school with equal intercepts, residual variances and regressions
+write_fit(sem_refined("x9 ~ x7 + x8 + ageyr\nx8 ~ x7", data = HS, group = "school",
+                      group.equal = c("intercepts", "residuals", "regressions")),
+          "path_groups_equal")
 robust_case(MIMIC, HS, "mimic_mlr", estimator = "MLR")
 robust_case(PATH, PD, "path_mlr", estimator = "MLR")
 robust_case(MIMIC, HS, "mimic_mlm", estimator = "MLM")
