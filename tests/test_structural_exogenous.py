@@ -60,6 +60,7 @@ CASES: dict[str, tuple] = {
     "mimic_means": (_hs, MIMIC, {"meanstructure": True}),
     "path": (_pd, PATH, {}),
     "pd_nodirect": (_pd, PD_NODIRECT, {}),
+    "mediation": (_pd, "y1 ~ a*x1\ny5 ~ b*y1\nind := a*b", {}),
     "mimic_groups": (_hs, MIMIC, {"group": "school"}),
     "mimic_groups_equal": (_hs, MIMIC, {"group": "school",
                                         "group_equal": ["loadings", "regressions"]}),

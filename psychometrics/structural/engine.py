@@ -605,7 +605,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     estimates = pd.DataFrame(table)
     if spec.defined:
         estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
-                                                        std_all_vals, multi)],
+                                                        std_all_vals, multi, std_nox_vals)],
                               ignore_index=True)
 
     def stack(frames: list[Any], name: str) -> Any:
@@ -671,7 +671,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
 
 def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndarray | None,
-                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool) -> pd.DataFrame:
+                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool,
+                  std_nox: np.ndarray | None = None) -> pd.DataFrame:
     """lavaan's ``:=`` rows: each expression of labels at the estimates, with the
     delta-method standard error ``sqrt(g' V g)`` (g its gradient in the free parameters, by
     central differences) and the expression at the standardized values."""
@@ -708,6 +709,7 @@ def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndar
         se = (np.sqrt(np.clip(np.einsum("dj,jk,dk->d", grads, vcov, grads), 0.0, None))
               if vcov is not None else np.full(len(spec.defined), np.nan))
     e_lv, e_all = evaluate(values(x, std_lv)), evaluate(values(x, std_all))
+    e_nox = evaluate(values(x, std_nox)) if std_nox is not None else e_all
     names = [t.lhs for t in spec.defined]
     value = np.array([est[n] for n in names])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -720,7 +722,7 @@ def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndar
     out.update({"label": names, "est": value, "se": se, "z": z,
                 "pvalue": 2.0 * special.ndtr(-np.abs(z)), "ci_lower": value - crit * se,
                 "ci_upper": value + crit * se, "std_lv": [e_lv[n] for n in names],
-                "std_all": [e_all[n] for n in names], "std_nox": [e_all[n] for n in names]})
+                "std_all": [e_all[n] for n in names], "std_nox": [e_nox[n] for n in names]})
     return pd.DataFrame(out)
 
 

@@ -89,6 +89,8 @@ write_fit(sem_refined(MIMIC, data = HS), "mimic")
 write_fit(sem_refined(MIMIC, data = HS, meanstructure = TRUE), "mimic_means")
 write_fit(sem_refined(PATH, data = PD), "path")
 write_fit(sem_refined(PD_NODIRECT, data = PD), "pd_nodirect")
+# observed mediation with a defined indirect effect
+write_fit(sem_refined("y1 ~ a*x1\ny5 ~ b*y1\nind := a*b", data = PD), "mediation")
 write_fit(sem_refined(MIMIC, data = HS, group = "school"), "mimic_groups")
 write_fit(sem_refined(MIMIC, data = HS, group = "school",
                       group.equal = c("loadings", "regressions")), "mimic_groups_equal")
