@@ -97,12 +97,6 @@ def test_bollen_headline_numbers() -> None:
     assert round(res.fit["chisq"], 3) == 40.179 and int(res.fit["df"]) == 38
 
 
-def test_regressions_with_observed_variables_are_refused_with_the_line() -> None:
-    data = pd.read_csv(DATA / "PoliticalDemocracy.csv")
-    with pytest.raises(ValueError, match=r"'dem60 ~ x1' \(line 3\).*observed variable \('x1'\)"):
-        sem(data, "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3\ndem60 ~ x1")
-
-
 def test_intercepts_are_read_and_fixed() -> None:
     data = pd.read_csv(DATA / "HolzingerSwineford1939.csv")
     # a fixed marker intercept with a free factor mean: the same fit as without means

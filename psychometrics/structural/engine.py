@@ -36,6 +36,7 @@ from psychometrics.structural.estimators import (
     MultiGroupObjective,
     Objective,
 )
+from psychometrics.structural.fiml_corrected import fiml_corrected, fiml_robust_measures
 from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
 from psychometrics.structural.inference import (
     GroupPart,
@@ -51,7 +52,9 @@ from psychometrics.structural.partable import (
     Row,
     build_table,
     coerce_model,
+    exogenous,
     few_indicators_hint,
+    fix_exogenous,
 )
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.robust import (
@@ -71,7 +74,7 @@ from psychometrics.structural.samplestats import (
     sample_from_cov,
     sample_from_data,
 )
-from psychometrics.structural.standardize import standardize
+from psychometrics.structural.standardize import standardize, standardize_nox
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
 
@@ -122,8 +125,9 @@ def cfa(
         scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
         information and the Yuan-Bentler (Mplus) scaled chisq. They need raw data: MLM
         and MLMV complete rows (listwise); MLR also ``missing="fiml"`` (from the case-wise
-        scores of the incomplete rows; lavaan's FIML-corrected ``*_robust`` indices are not
-        computed there). The fit Series gains lavaan's
+        scores of the incomplete rows; the ``*_robust`` indices are then lavaan's
+        FIML-corrected ones, :mod:`psychometrics.structural.fiml_corrected`). The fit
+        Series gains lavaan's
         ``chisq_scaled``, ``df_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``, the
         baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
         ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
@@ -177,7 +181,8 @@ def cfa(
     psychometrics.structural.ModelError
         (a ``ValueError``) A model with more free parameters than moments (negative degrees
         of freedom), an unsupported model (second-order factors, covariances between a
-        factor and an item, regressions with observed variables), a ``c(...)`` of the wrong
+        factor and an item, regressions of or on an indicator, terms naming an exogenous
+        covariate), a ``c(...)`` of the wrong
         length, an unknown ``group_equal`` name, a constraint or defined parameter naming an
         unknown label, an option that needs raw data.
 
@@ -295,14 +300,19 @@ def cfa(
     samples: list[Sample] = []
     for label, frame in zip(labels, frames, strict=True):
         try:
-            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+            samples.append(_sample(frame, ov, miss, n_obs, means, warn,
+                                   tuple(exogenous(rows, ov))))
         except ValueError as exc:
             if group is None:
                 raise
             raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
+    # fixed.x: the covariates' moments are data, not fitted (lavaan's lav_partable_ndat)
+    fix_exogenous(rows, ov, [(smp.cov, smp.mean) for smp in samples])
+    nx = len(exogenous(rows, ov))
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
-    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
+    n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0)
+                               - nx * (nx + 1) // 2 - (nx if means else 0))
     df = n_moments - npar
     if df < 0:
         raise ModelError(
@@ -362,15 +372,24 @@ def sem(
     calls for; every option of :func:`cfa` applies (``group``, ``group_equal``,
     ``estimator``, ``missing``, ``std_lv``, ``meanstructure`` ...).
 
-    Regressions are written ``y ~ x1 + x2`` between factors (labels and fixed values as
-    for loadings, ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes
-    one; either adds a mean structure). The result's ``r2`` holds the R-squared of every
-    endogenous variable, and ``estimates`` the standardized regressions (``std_all``).
+    Regressions are written ``y ~ x1 + x2`` (labels and fixed values as for loadings,
+    ``c(b1, b2)*x`` per group), intercepts ``x ~ 1`` (``x ~ 0*1`` fixes one; either adds
+    a mean structure). Outcomes and predictors are factors or observed variables that do
+    not indicate a factor. Observed predictors that are not outcomes are exogenous
+    covariates, treated as lavaan does by default (``fixed.x = TRUE``, ``conditional.x =
+    FALSE``): their variances, covariances and means are fixed at their sample values (rows
+    of ``estimates`` with a standard error of 0), left out of the degrees of freedom, of
+    ``loglik`` and of the baseline model's parameters; under FIML rows with a missing
+    covariate are left out (with a warning). The result's ``r2`` holds the R-squared of
+    every endogenous variable, and ``estimates`` the standardized regressions
+    (``std_all``; ``std_nox`` leaves the covariates in their units).
 
     Notes
     -----
     With ``eta = B eta + zeta``, ``Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' +
-    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``. The observed information of a model
+    Theta`` and ``mu = nu + Lambda (I - B)^-1 alpha``; an observed variable of a
+    regression is a factor with one loading of 1 and no residual variance (lavaan's LISREL
+    representation). The observed information of a model
     with regressions (FIML, MLR) is the central difference of the analytic gradient, as
     lavaan computes it.
 
@@ -451,7 +470,7 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
 
 
 def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
-            warn: Callable[[str], None]) -> Sample:
+            warn: Callable[[str], None], exo: tuple[int, ...] = ()) -> Sample:
     if n_obs is not None:
         if miss == "fiml":
             raise ModelError("missing='fiml' needs raw data, not a covariance matrix")
@@ -462,7 +481,7 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
     if looks_like_cov(frame):
         raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")
-    return sample_from_data(frame, ov, miss, warn)
+    return sample_from_data(frame, ov, miss, warn, exo)
 
 
 def _param_names(rows: list[Row], npar: int) -> list[str]:
@@ -486,7 +505,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
-    ov, lv = model0.ov, model0.lv
+    ov = model0.ov
     N = sum(smp.n for smp in samples)
     st = objective.state(x)
     if st is None:
@@ -517,6 +536,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     est = np.array([x[r.par] if r.free else r.value for r in rows])
     std_lv_vals = np.full(len(rows), np.nan)
     std_all_vals = np.full(len(rows), np.nan)
+    std_nox_vals = np.full(len(rows), np.nan)
     moments: list[GroupMoments] = []
     mi_parts: list[GroupPart] = []
     per_group: list[dict[str, Any]] = []
@@ -530,11 +550,15 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         a = np.array([r.a for r in grows])
         b = np.array([r.b for r in grows])
         phi, _ = model.eta_moments(x)
-        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma)
+        s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma, psi=P,
+                                  dummy=model.dummy)
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
-        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
+        std_nox_vals[idx] = standardize_nox(kinds, a, b, est[idx], phi, T, sigma, psi=P,
+                                            dummy=model.dummy, exo=model.exo)
+        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure,
+                                    tuple(exogenous(grows, ov))))
         mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
-                                  sigma))
+                                  sigma, sample.cov if sample.patterns is None else None))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
                        labels[g] if multi else None)
         per_group.append({"sigma": sigma, "mu": mu, "rows": grows, "idx": idx, "std": s_all,
@@ -555,9 +579,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
                                   model0.meanstructure, float(fit["baseline_df"]))
         measures = scaled_measures(fit, sc, sb, len(labels))
         if fiml_tests is not None:
-            # lavaan 0.6.14's robust indices under FIML (Savalei's corrections) are not
-            # implemented: left out rather than given by the complete-data formula
-            measures = {k: v for k, v in measures.items() if not k.endswith("_robust")}
+            # lavaan 0.6.14's robust indices under FIML: its FIML-corrected statistics
+            measures.update(fiml_robust_measures(
+                fiml_corrected(models, samples, x, df, float(fit["baseline_df"])),
+                df, float(fit["baseline_df"]), N, len(labels)))
         fit = pd.concat([fit, pd.Series(measures, dtype=float)]).rename("fit")
 
     # -- the parameter table ---------------------------------------------------------------
@@ -576,14 +601,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         table["label"] = [r.label for r in rows]
     table.update({"est": est, "se": se_rows, "z": z, "pvalue": pvalue,
                   "ci_lower": est - crit * se_rows, "ci_upper": est + crit * se_rows,
-                  "std_lv": std_lv_vals, "std_all": std_all_vals,
-                  # no observed exogenous covariates (regressions are among factors), so
-                  # lavaan's std.nox equals std.all
-                  "std_nox": std_all_vals})
+                  "std_lv": std_lv_vals, "std_all": std_all_vals, "std_nox": std_nox_vals})
     estimates = pd.DataFrame(table)
     if spec.defined:
         estimates = pd.concat([estimates, _defined_rows(spec, rows, x, vcov, std_lv_vals,
-                                                        std_all_vals, multi)],
+                                                        std_all_vals, multi, std_nox_vals)],
                               ignore_index=True)
 
     def stack(frames: list[Any], name: str) -> Any:
@@ -598,7 +620,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     implied_cov, implied_mean, sample_cov, sample_mean = [], [], [], []
     for g, info_g in enumerate(per_group):
         standardized = pd.DataFrame(0.0, index=pd.Index(ov, name="item"),
-                                    columns=pd.Index(lv, name="factor"))
+                                    columns=pd.Index(list(spec.latent), name="factor"))
         for k, r in zip(info_g["idx"], info_g["rows"], strict=True):
             if r.kind == LOAD:
                 standardized.iat[r.a, r.b] = std_all_vals[k]
@@ -649,7 +671,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
 
 def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndarray | None,
-                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool) -> pd.DataFrame:
+                  std_lv: np.ndarray, std_all: np.ndarray, multi: bool,
+                  std_nox: np.ndarray | None = None) -> pd.DataFrame:
     """lavaan's ``:=`` rows: each expression of labels at the estimates, with the
     delta-method standard error ``sqrt(g' V g)`` (g its gradient in the free parameters, by
     central differences) and the expression at the standardized values."""
@@ -686,6 +709,7 @@ def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndar
         se = (np.sqrt(np.clip(np.einsum("dj,jk,dk->d", grads, vcov, grads), 0.0, None))
               if vcov is not None else np.full(len(spec.defined), np.nan))
     e_lv, e_all = evaluate(values(x, std_lv)), evaluate(values(x, std_all))
+    e_nox = evaluate(values(x, std_nox)) if std_nox is not None else e_all
     names = [t.lhs for t in spec.defined]
     value = np.array([est[n] for n in names])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -698,7 +722,7 @@ def _defined_rows(spec: ModelSpec, rows: list[Row], x: np.ndarray, vcov: np.ndar
     out.update({"label": names, "est": value, "se": se, "z": z,
                 "pvalue": 2.0 * special.ndtr(-np.abs(z)), "ci_lower": value - crit * se,
                 "ci_upper": value + crit * se, "std_lv": [e_lv[n] for n in names],
-                "std_all": [e_all[n] for n in names], "std_nox": [e_all[n] for n in names]})
+                "std_all": [e_all[n] for n in names], "std_nox": [e_nox[n] for n in names]})
     return pd.DataFrame(out)
 
 
@@ -709,13 +733,18 @@ def _r_squared(spec: ModelSpec, model: Model, T: np.ndarray, P: np.ndarray, phi:
     indicators = {t.rhs for t in spec.terms if t.op == "=~"}
     outcomes = {t.lhs for t in spec.regressions}
     names, values = [], []
+    lv_index = {name: f for f, name in enumerate(model.lv)}
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, item in enumerate(model.ov):
             if item in indicators:
                 names.append(item)
                 values.append(1.0 - T[i, i] / sigma[i, i])
+            elif item in outcomes:  # an observed outcome, carried as a dummy factor
+                f = lv_index[item]
+                names.append(item)
+                values.append(1.0 - P[f, f] / phi[f, f])
         for f, factor in enumerate(model.lv):
-            if factor in outcomes:
+            if factor in outcomes and not model.dummy[f]:
                 names.append(factor)
                 values.append(1.0 - P[f, f] / phi[f, f])
     return pd.Series(values, index=pd.Index(names, name="variable"), name="r2", dtype=float)

@@ -196,6 +196,18 @@ class GroupMoments:
     sigma: np.ndarray
     mu: np.ndarray
     meanstructure: bool
+    # the exogenous covariates (fixed.x): their moments are data, not fitted
+    x_idx: tuple[int, ...] = ()
+
+    def x_loglik(self) -> float:
+        """The covariates' own (marginal) log-likelihood at their sample moments, which
+        lavaan leaves out of ``logl`` and ``unrestricted.logl`` with ``fixed.x``."""
+        if not self.x_idx:
+            return 0.0
+        x = list(self.x_idx)
+        S_x = self.sample.cov[np.ix_(x, x)]
+        return -0.5 * self.sample.n * (len(x) * LOG2PI + float(np.linalg.slogdet(S_x)[1])
+                                       + len(x))
 
     def chisq_loglik(self) -> tuple[float, float, float, float, float]:
         """``(chisq, loglik, h1 loglik, baseline chisq, srmr)`` of this group."""
@@ -207,17 +219,24 @@ class GroupMoments:
             h1 = -0.5 * N * (p * LOG2PI + logdet_s + p)
             chisq = 2.0 * N * self.fmin
             loglik = h1 - 0.5 * chisq
-            base_chisq = N * (float(np.sum(np.log(np.diag(S)))) - logdet_s)
+            # the independence model keeps the covariates' block (fixed.x)
+            y = [i for i in range(p) if i not in self.x_idx]
+            logdet_b = float(np.sum(np.log(np.diag(S)[y])))
+            if self.x_idx:
+                x = list(self.x_idx)
+                logdet_b += float(np.linalg.slogdet(S[np.ix_(x, x)])[1])
+            base_chisq = N * (logdet_b - logdet_s)
         else:
             h1 = sample.h1_loglik
             loglik = -N * self.fmin
             chisq = 2.0 * (h1 - loglik)
-            base_chisq = 2.0 * (h1 - independence_loglik(sample))
+            base_chisq = 2.0 * (h1 - independence_loglik(sample, self.x_idx))
         if self.meanstructure and sample.mean is not None:
             srmr_value = srmr(S, self.sigma, sample.mean, self.mu)
         else:
             srmr_value = srmr(S, self.sigma)
-        return chisq, loglik, h1, base_chisq, srmr_value
+        lx = self.x_loglik()
+        return chisq, loglik - lx, h1 - lx, base_chisq, srmr_value
 
 
 def fit_measures(groups: list[GroupMoments], q: int, df: int) -> tuple[pd.Series, np.ndarray]:
@@ -237,7 +256,8 @@ def fit_measures(groups: list[GroupMoments], q: int, df: int) -> tuple[pd.Series
     h1 = float(h1_g.sum())
     base_chisq = float(base_g.sum())
     srmr_value = float(np.sum(n_g / N * srmr_g))
-    base_df = G * p * (p - 1) / 2
+    nx = len(groups[0].x_idx)
+    base_df = G * (p * (p - 1) / 2 - nx * (nx - 1) / 2)
     chisq = max(chisq, 0.0) if abs(chisq) < 1e-8 else chisq
     ci = rmsea_ci(chisq, df, N, groups=G)
     values = {
@@ -261,9 +281,23 @@ def fit_measures(groups: list[GroupMoments], q: int, df: int) -> tuple[pd.Series
     return pd.Series(values, dtype=float, name="fit"), chisq_g
 
 
-def independence_loglik(sample: Sample) -> float:
+def independence_loglik(sample: Sample, x_idx: tuple[int, ...] = ()) -> float:
     """The baseline model under FIML: free means and variances, zero covariances; its ML
-    estimates are each item's mean and variance over the rows where it is observed."""
+    estimates are each item's mean and variance over the rows where it is observed. With
+    exogenous covariates (complete, fixed.x) their block keeps its sample moments."""
+    assert sample.patterns is not None
+    p = len(sample.ov)
+    if x_idx:
+        x = list(x_idx)
+        S_x = sample.cov[np.ix_(x, x)]
+        own = -0.5 * sample.n * (len(x) * LOG2PI + float(np.linalg.slogdet(S_x)[1]) + len(x))
+        y = np.array([i not in x_idx for i in range(p)])
+        return own + float(np.sum(_univariate_loglik(sample)[y]))
+    return float(np.sum(_univariate_loglik(sample)))
+
+
+def _univariate_loglik(sample: Sample) -> np.ndarray:
+    """Each item's own normal log-likelihood over the rows where it is observed."""
     assert sample.patterns is not None
     p = len(sample.ov)
     s1 = np.zeros(p)
@@ -276,7 +310,7 @@ def independence_loglik(sample: Sample) -> float:
         scatter_add(cnt, grp.obs, np.broadcast_to(grp.n[:, None], grp.obs.shape))
     mean = s1 / cnt
     var = s2 / cnt - mean**2
-    return float(np.sum(-0.5 * cnt * (LOG2PI + np.log(var) + 1.0)))
+    return -0.5 * cnt * (LOG2PI + np.log(var) + 1.0)
 
 
 def scaled_measures(fit: pd.Series, model_test: Any, baseline_test: Any,

@@ -10,9 +10,18 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.structural.estimators import Objective
-from psychometrics.structural.matrices import Model
-from psychometrics.structural.partable import LOAD, PSI, THETA, Row, few_indicators_hint, param_key
-from psychometrics.structural.standardize import standardize
+from psychometrics.structural.matrices import Model, RowBasis, jacobian, moment_index
+from psychometrics.structural.partable import (
+    BETA,
+    LOAD,
+    PSI,
+    THETA,
+    Row,
+    few_indicators_hint,
+    param_key,
+)
+from psychometrics.structural.robust import nt_weight, x_moments
+from psychometrics.structural.standardize import standardize, standardize_nox
 from psychometrics.structural.syntax import ModelSpec
 
 __all__ = ["GroupPart", "check_solution", "invert_information", "modification_indices",
@@ -50,6 +59,8 @@ class GroupPart:
     P: np.ndarray
     T: np.ndarray
     sigma: np.ndarray
+    # complete data (one pattern): the sample covariance matrix; None under FIML
+    sample_cov: np.ndarray | None = None
 
 
 def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.ndarray,
@@ -64,7 +75,7 @@ def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.nda
     several groups the score and information of a candidate are its group's, weighted by
     ``N_g / N``, against the information of all groups' parameters.
     """
-    columns = ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"]
+    columns = ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
     if with_group:
         columns.insert(3, "group")
     try:
@@ -88,26 +99,42 @@ def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.nda
 def _group_candidates(part: GroupPart, x: np.ndarray, inv11: np.ndarray | None,
                       N: int, added: bool) -> pd.DataFrame | None:
     """The score tests of one group's fixed rows (``added`` False) or of the parameters
-    not in its table (``added`` True)."""
+    not in its table (``added`` True), lavaan's ``lav_partable_full``: loadings of every
+    factor on every item that is not in a regression, residual covariances of the
+    indicators, factor covariances, and regressions among all the variables of the
+    regressions."""
     model, rows = part.model, part.rows
     ov, lv = model.ov, model.lv
-    cand: list[tuple[str, str, str, int, int, int, float]] = []
+    cand: list[tuple[str, str, str, int, int, int, float, bool]] = []
     if not added:
-        cand = [(r.lhs, r.op, r.rhs, r.kind, r.a, r.b, r.value) for r in rows if not r.free]
+        cand = [(r.lhs, r.op, r.rhs, r.kind, r.a, r.b, r.value, r.exo)
+                for r in rows if not r.free]
     else:
         present = {param_key(r.kind, r.a, r.b) for r in rows}
-        for f in range(model.m):
+        factors = [f for f in range(model.m) if not model.dummy[f]]
+        regressions = [r for r in rows if r.op == "~"]
+        eqs = list(dict.fromkeys([r.lhs for r in regressions] + [r.rhs for r in regressions]))
+        indicators = {r.rhs for r in rows if r.op == "=~"}
+        in_eqs = set(eqs)
+        for f in factors:
             for i in range(model.p):
-                if (LOAD, i, f) not in present:
-                    cand.append((lv[f], "=~", ov[i], LOAD, i, f, 0.0))
+                if ov[i] not in in_eqs and (LOAD, i, f) not in present:
+                    cand.append((lv[f], "=~", ov[i], LOAD, i, f, 0.0, False))
         for j in range(model.p):
             for i in range(j, model.p):
-                if (THETA, j, i) not in present:
-                    cand.append((ov[j], "~~", ov[i], THETA, j, i, 0.0))
-        for g in range(model.m):
-            for f in range(g, model.m):
+                if (ov[i] in indicators and ov[j] in indicators
+                        and (THETA, j, i) not in present):
+                    cand.append((ov[j], "~~", ov[i], THETA, j, i, 0.0, False))
+        for k, g in enumerate(factors):
+            for f in factors[k:]:
                 if (PSI, g, f) not in present:
-                    cand.append((lv[g], "~~", lv[f], PSI, g, f, 0.0))
+                    cand.append((lv[g], "~~", lv[f], PSI, g, f, 0.0, False))
+        lv_index = {name: f for f, name in enumerate(lv)}
+        for lhs in eqs:
+            for rhs in eqs:
+                a, b = lv_index[lhs], lv_index[rhs]
+                if lhs != rhs and (BETA, a, b) not in present:
+                    cand.append((lhs, "~", rhs, BETA, a, b, 0.0, False))
     if not cand:
         return None
     kind = np.array([c[3] for c in cand])
@@ -116,9 +143,18 @@ def _group_candidates(part: GroupPart, x: np.ndarray, inv11: np.ndarray | None,
     objective, w = part.objective, part.state
     B = model.basis(x)
     r1 = model.rows_at(x)
-    r2 = model.row_basis(kind, a, b, model.alpha(x) if model.latent_means else None)
-    i12 = part.weight * (model.K.T @ objective.row_info(w, B, r1, r2))
-    i22 = part.weight * objective.row_info_diag(w, B, r2)
+    # the factors' total means IB alpha (as Model.rows_at): a regression candidate moves
+    # the mean of its outcome by its predictor's mean
+    r2 = model.row_basis(kind, a, b, model.inverse_beta(x) @ model.alpha(x)
+                         if model.latent_means else None)
+    if model.exo.any() and part.sample_cov is not None:
+        # fixed.x: lavaan's information leaves out the covariates' moments (zero rows and
+        # columns of the h1 information), which the candidates may move
+        i12, i22 = _fixed_x_info(model, x, r2, part.sigma)
+        i12, i22 = part.weight * i12, part.weight * i22
+    else:
+        i12 = part.weight * (model.K.T @ objective.row_info(w, B, r1, r2))
+        i22 = part.weight * objective.row_info_diag(w, B, r2)
     score = part.weight * objective.row_gradient(w, B, r2)
     if inv11 is None:
         cond = np.full(len(cand), np.nan)
@@ -129,14 +165,44 @@ def _group_candidates(part: GroupPart, x: np.ndarray, inv11: np.ndarray | None,
         mi = N * score**2 / cond
         epc = -score / cond
     value = np.array([c[6] for c in cand])
-    # lavaan standardises |EPC| (a variance candidate keeps its estimate) and restores signs.
-    base = np.where((kind == THETA) & (a == b), value, np.abs(epc))
-    s_lv, s_all = standardize(kind, a, b, base, part.P, part.T, part.sigma)
+    exo = np.array([c[7] for c in cand], dtype=bool)
+    # lavaan standardises |EPC| (a variance candidate keeps its estimate, a covariate's
+    # does not) and restores signs; a variance whose EPC is ~0 has sepc 0.
+    variance = ((kind == THETA) | (kind == PSI)) & (a == b)
+    base = np.where(variance & ~exo, value, np.abs(epc))
+    small = variance & (np.abs(base) < np.sqrt(np.finfo(float).eps))
+    _, psi, _, _ = model.matrices(x)
+    kw = {"psi": psi, "dummy": model.dummy}
+    s_lv, s_all = standardize(kind, a, b, base, part.P, part.T, part.sigma, **kw)
+    s_nox = standardize_nox(kind, a, b, base, part.P, part.T, part.sigma, exo=model.exo, **kw)
     sign = np.sign(epc)
     return pd.DataFrame({
         "lhs": [c[0] for c in cand], "op": [c[1] for c in cand], "rhs": [c[2] for c in cand],
-        "mi": mi, "epc": epc, "sepc_lv": sign * s_lv, "sepc_all": sign * s_all,
+        "mi": mi, "epc": epc, "sepc_lv": np.where(small, 0.0, sign * s_lv),
+        "sepc_all": np.where(small, 0.0, sign * s_all),
+        "sepc_nox": np.where(small, 0.0, sign * s_nox),
     })
+
+
+def _fixed_x_info(model: Model, x: np.ndarray, rc: RowBasis,
+                  sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The expected information between the free parameters and the candidates, and the
+    candidates' own, in moment space ``Delta' A Delta`` (A the normal-theory weight at the
+    implied moments) with the candidates' derivatives of the covariates' moments left out
+    (the free parameters do not move them)."""
+    ms = model.meanstructure
+    Bm = model.basis(x)
+    i, j = moment_index(model.p)
+    Bu, Bv = Bm[:, rc.bu], Bm[:, rc.bv]
+    d_c = rc.c * (Bu[i] * Bv[j] + Bv[i] * Bu[j])
+    if ms:
+        d_c = np.vstack([rc.sj * Bm[:, rc.bj], d_c])
+    x_idx = tuple(k for k, name in enumerate(model.ov)
+                  if name in {model.lv[f] for f in np.flatnonzero(model.exo)})
+    d_c[x_moments(model.p, x_idx, ms)] = 0.0
+    A = nt_weight(sigma, ms)
+    Ad = A @ d_c
+    return jacobian(model, x, ms).T @ Ad, np.sum(d_c * Ad, axis=0)
 
 
 def check_solution(model: Model, rows: list[Row], est: np.ndarray, std_all: np.ndarray,
@@ -150,7 +216,10 @@ def check_solution(model: Model, rows: list[Row], est: np.ndarray, std_all: np.n
         if r.kind == THETA and r.a == r.b and est[k] < 0:
             warn(f"Heywood case: the residual variance of item {ov[r.a]!r}{where} is negative "
                  f"({est[k]:.4g})")
-        if r.kind == PSI and r.a == r.b and est[k] < 0:
+        if r.kind == PSI and r.a == r.b and est[k] < 0 and model.dummy[r.a]:
+            warn(f"Heywood case: the residual variance of {lv[r.a]!r}{where} is negative "
+                 f"({est[k]:.4g})")
+        elif r.kind == PSI and r.a == r.b and est[k] < 0:
             warn(f"the variance of factor {lv[r.a]!r}{where} is negative ({est[k]:.4g})")
     for k, r in enumerate(rows):
         if r.kind == LOAD and np.isfinite(std_all[k]) and abs(std_all[k]) > 1.0:

@@ -40,6 +40,16 @@ class Model:
         self.nu0 = np.zeros(self.p)
         self.alpha0 = np.zeros(self.m)
         self.B0 = np.zeros((self.m, self.m))
+        # Observed variables of regressions are factors of their own ("dummies", lavaan's
+        # LISREL form): a loading of 1 and no residual variance, their (residual) variance
+        # and mean in Psi and alpha.
+        ov_index = {name: i for i, name in enumerate(ov)}
+        self.dummy = np.array([name in ov_index for name in lv], dtype=bool)
+        for f, name in enumerate(lv):
+            if name in ov_index:
+                self.L0[ov_index[name], f] = 1.0
+        exo_names = {r.lhs for r in rows if r.exo}
+        self.exo = np.array([name in exo_names for name in lv], dtype=bool)
         for r in rows:
             if not r.free:
                 self._put(self.L0, self.P0, self.T0, self.nu0, r.kind, r.a, r.b, r.value)
@@ -49,7 +59,7 @@ class Model:
                     self.B0[r.a, r.b] = r.value
         # Regressions among the factors: eta = B eta + zeta, cov(eta) = IB Psi IB'
         self.has_beta = any(r.kind == BETA for r in rows)
-        self.meanstructure = any(r.kind == NU for r in rows)
+        self.meanstructure = any(r.kind == NU or r.kind == ALPHA for r in rows)
         # Factor means that are free or fixed away from 0 make the loadings move mu too.
         self.latent_means = any(r.kind == ALPHA and (r.free or r.value != 0) for r in rows)
         self.names = [""] * self.q

@@ -16,13 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from psychometrics.structural.errors import ModelError
 from psychometrics.structural.syntax import ModelSpec, expression_names, parse_model
 
 _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
 __all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
-           "coerce_model", "equal_kind", "few_indicators_hint", "param_key", "parse_partial"]
+           "coerce_model", "equal_kind", "exogenous", "few_indicators_hint", "fix_exogenous",
+           "observed_roles", "param_key",
+           "parse_partial"]
 
 # Parameter kinds: a factor loading, a residual (co)variance of items, a factor
 # (co)variance (a residual one for an endogenous factor), an item intercept, a factor mean
@@ -46,6 +50,12 @@ class Row:
     par: int = -1  # index of the unique free parameter, -1 when fixed
     group: int = 0  # 0-based group (lavaan's block)
     auto: bool = False  # the label is group.equal's ".pK.", not the user's
+    # the lhs is an observed variable of a regression, carried as a "dummy" factor (its
+    # residual variance and intercept are Psi and alpha entries, lavaan's LISREL form)
+    dummy: bool = False
+    # lavaan's exo: a (co)variance or mean of the exogenous covariates, fixed at its sample
+    # value (fixed.x = TRUE); ``value`` is filled from each group's data by the engine
+    exo: bool = False
 
 
 def few_indicators_hint(spec: ModelSpec) -> str:
@@ -78,13 +88,13 @@ def equal_kind(row: Row) -> str:
     """The ``group.equal`` name that covers a row."""
     if row.kind == LOAD:
         return "loadings"
-    if row.kind == NU:
+    if row.kind == NU or (row.kind == ALPHA and row.dummy):
         return "intercepts"
     if row.kind == ALPHA:
         return "means"
     if row.kind == BETA:
         return "regressions"
-    if row.kind == THETA:
+    if row.kind == THETA or (row.kind == PSI and row.dummy):
         return "residuals" if row.a == row.b else "residual.covariances"
     return "lv.variances" if row.a == row.b else "lv.covariances"
 
@@ -115,25 +125,39 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
     intercepts free the factor means of groups 2+ (unless the means are equal too), and
     equal loadings with ``std_lv`` free the factor variances of groups 2+.
     """
-    lv = list(spec.latent)
-    ov = list(spec.observed)
-    lv_set = set(lv)
+    factors = list(spec.latent)
+    ov, ov_y, ov_x = observed_roles(spec)
+    # observed variables of regressions become dummy factors (lavaan's LISREL form:
+    # Lambda 1, Theta 0), after the real factors
+    lv = factors + [v for v in ov if v in ov_y or v in ov_x]
+    lv_set = set(factors)
+    dummies = set(ov_y) | set(ov_x)
+    indicators = {t.rhs for t in spec.terms if t.op == "=~"}
     for term in spec.terms:
         if term.op == "=~" and term.rhs in lv_set:
             raise ModelError(
                 f"factor {term.rhs!r} is an indicator of {term.lhs!r} (line {term.line}): "
                 "second-order factors are not supported")
-        if term.op == "~~" and (term.lhs in lv_set) != (term.rhs in lv_set):
+        if term.op == "~~" and not (
+                (term.lhs in lv_set or term.lhs in dummies)
+                == (term.rhs in lv_set or term.rhs in dummies)):
             raise ModelError(
-                f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item; "
-                "only item-item and factor-factor (co)variances are allowed")
-        if term.op == "~" and (term.lhs not in lv_set or term.rhs not in lv_set):
-            observed = term.lhs if term.lhs not in lv_set else term.rhs
+                f"'{term.lhs} ~~ {term.rhs}' (line {term.line}) relates a factor to an item "
+                "(observed variables of regressions count as factors here); only item-item "
+                "and factor-factor (co)variances are allowed")
+        if term.op == "~":
+            for name in (term.lhs, term.rhs):
+                if name in indicators:
+                    raise ModelError(
+                        f"'{term}' (line {term.line}): the observed variable {name!r} "
+                        "indicates a factor and is in a regression; regressions of or on an "
+                        "indicator (direct effects) are not supported yet")
+        if term.op in ("~~", "~1") and (term.lhs in ov_x or term.rhs in ov_x):
+            name = term.lhs if term.lhs in ov_x else term.rhs
             raise ModelError(
-                f"'{term}' (line {term.line}): regressions with an observed variable "
-                f"({observed!r}) are not supported yet; only factors can be regressed on "
-                f"factors (a single-indicator factor, 'f =~ {observed}' with "
-                f"'{observed} ~~ 0*{observed}', stands in for an observed variable)")
+                f"'{term}' (line {term.line}) names the exogenous covariate {name!r}, whose "
+                "variances, covariances and mean are fixed at their sample values "
+                "(lavaan's fixed.x = TRUE); remove the term")
         if term.per_group and len(term.per_group) != n_groups:
             raise ModelError(
                 f"'{term}' (line {term.line}) gives {len(term.per_group)} values in c(...) "
@@ -150,7 +174,8 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
                              "variable that is not in the model")
     rows: list[Row] = []
     for g in range(n_groups):
-        rows += _group_rows(spec, ov, lv, g, std_lv=std_lv, meanstructure=meanstructure,
+        rows += _group_rows(spec, ov, lv, g, ov_y=ov_y, ov_x=ov_x, n_factors=len(factors),
+                            std_lv=std_lv, meanstructure=meanstructure,
                             equal_intercepts=g > 0 and "intercepts" in group_equal
                             and "means" not in group_equal,
                             free_lv_var=g > 0 and std_lv and "loadings" in group_equal)
@@ -208,6 +233,56 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
     return rows, ov, lv
 
 
+def observed_roles(spec: ModelSpec) -> tuple[list[str], list[str], list[str]]:
+    """lavaan's ``ov``, ``ov.y`` and ``ov.x`` (``lav_partable_vnames``): the observed
+    variables in lavaan's order (indicators as they first appear, then the observed outcomes
+    of regressions, then their observed predictors, then variables named only in ``~~`` or
+    ``~ 1``); the observed outcomes that are not indicators; and the exogenous covariates,
+    observed predictors that are neither indicators nor outcomes (fixed at their sample
+    moments: lavaan's ``fixed.x = TRUE``)."""
+    latent = set(spec.latent)
+    names: dict[str, None] = {}
+    for t in spec.terms:
+        if t.op == "=~" and t.rhs not in latent:
+            names.setdefault(t.rhs)
+    indicators = set(names)
+    eqs_y = list(dict.fromkeys(t.lhs for t in spec.terms if t.op == "~"))
+    eqs_x = list(dict.fromkeys(t.rhs for t in spec.terms if t.op == "~"))
+    ov_y = [v for v in eqs_y if v not in latent and v not in indicators]
+    ov_x = [v for v in eqs_x if v not in latent and v not in indicators and v not in ov_y]
+    for v in ov_y + ov_x:
+        names.setdefault(v)
+    for ops in (("~~",), ("~1",)):
+        for t in spec.terms:
+            if t.op in ops:
+                for name in (t.lhs, t.rhs):
+                    if name and name not in latent:
+                        names.setdefault(name)
+    return list(names), ov_y, ov_x
+
+
+def fix_exogenous(rows: list[Row], ov: list[str], moments: list[tuple[np.ndarray,
+                  np.ndarray | None]]) -> None:
+    """Set the exogenous covariates' rows (``exo``) to each group's sample moments
+    (``moments[g]`` is its covariance matrix, divisor N, and mean): lavaan's
+    ``fixed.x = TRUE`` takes them as known, not as parameters."""
+    index = {name: i for i, name in enumerate(ov)}
+    for r in rows:
+        if not r.exo:
+            continue
+        cov, mean = moments[r.group]
+        if r.kind == ALPHA:
+            r.value = float(mean[index[r.lhs]]) if mean is not None else 0.0
+        else:
+            r.value = float(cov[index[r.lhs], index[r.rhs]])
+
+
+def exogenous(rows: list[Row], ov: list[str]) -> list[int]:
+    """The places in ``ov`` of the exogenous covariates (fixed.x)."""
+    names = {r.lhs for r in rows if r.exo}
+    return [i for i, name in enumerate(ov) if name in names]
+
+
 def _labels_hint(labels: set[str]) -> str:
     shown = sorted(x for x in labels if not x.startswith("."))
     return f" (labels: {', '.join(shown)})" if shown else " (the model has no labels)"
@@ -242,12 +317,16 @@ def _constraints(spec: ModelSpec, rows: list[Row]) -> Any:
     return find
 
 
-def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv: bool,
-                meanstructure: bool, equal_intercepts: bool, free_lv_var: bool) -> list[Row]:
-    """One group's rows (lavaan's order within a block)."""
-    lv_set = set(lv)
+def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, ov_y: list[str],
+                ov_x: list[str], n_factors: int, std_lv: bool, meanstructure: bool,
+                equal_intercepts: bool, free_lv_var: bool) -> list[Row]:
+    """One group's rows (lavaan's order within a block, ``lav_partable_flat``)."""
+    factors = lv[:n_factors]
+    fset = set(factors)
     ov_idx = {name: i for i, name in enumerate(ov)}
     lv_idx = {name: i for i, name in enumerate(lv)}
+    dummy = set(lv[n_factors:])
+    xset = set(ov_x)
     first = {f: items[0] for f, items in spec.factors.items()}
     rows: list[Row] = []
     seen: set[tuple[int, int, int]] = set()
@@ -258,10 +337,11 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
             continue
         t_fixed, t_free, t_label = t.for_group(g)
         label = t_label or ""
+        is_dummy = t.lhs in dummy
         if t.op in ("~", "~1"):
             if t.op == "~":
                 kind, a, b = BETA, lv_idx[t.lhs], lv_idx[t.rhs]
-            elif t.lhs in lv_set:
+            elif t.lhs in fset or is_dummy:
                 kind, a, b = ALPHA, lv_idx[t.lhs], lv_idx[t.lhs]
             else:
                 kind, a, b = NU, ov_idx[t.lhs], ov_idx[t.lhs]
@@ -269,7 +349,7 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
             value = math.nan if free else t_fixed
             seen.add(param_key(kind, a, b))
             rows.append(Row(t.lhs, t.op, t.rhs, kind, a, b, free, value, label, True, t.start,
-                            group=g))
+                            group=g, dummy=is_dummy))
             continue
         if t.op == "=~":
             kind, a, b = LOAD, ov_idx[t.rhs], lv_idx[t.lhs]
@@ -282,7 +362,7 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
             else:
                 free, value = True, math.nan
         else:
-            latent = t.lhs in lv_set
+            latent = t.lhs in fset or is_dummy
             kind = PSI if latent else THETA
             index = lv_idx if latent else ov_idx
             a, b = index[t.lhs], index[t.rhs]
@@ -290,37 +370,56 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, std_lv
                 free, value = False, t_fixed
             elif t_free:
                 free, value = True, math.nan
-            elif latent and std_lv and a == b and not free_lv_var:
+            elif t.lhs in fset and std_lv and a == b and not free_lv_var:
                 free, value = False, 1.0
             else:
                 free, value = True, math.nan
         seen.add(param_key(kind, a, b))
         rows.append(Row(t.lhs, t.op, t.rhs, kind, a, b, free, value, label, True, t.start,
-                        group=g))
+                        group=g, dummy=is_dummy))
     for i, name in enumerate(ov):
-        if (THETA, i, i) not in seen:
+        if name in xset:
+            continue
+        if name in dummy:
+            d = lv_idx[name]
+            if (PSI, d, d) not in seen:
+                rows.append(Row(name, "~~", name, PSI, d, d, True, math.nan, "", False,
+                                group=g, dummy=True))
+        elif (THETA, i, i) not in seen:
             rows.append(Row(name, "~~", name, THETA, i, i, True, math.nan, "", False, group=g))
     lv_var_free = not std_lv or free_lv_var
-    for f, name in enumerate(lv):
+    for f, name in enumerate(factors):
         if (PSI, f, f) not in seen:
             rows.append(Row(name, "~~", name, PSI, f, f, lv_var_free,
                             math.nan if lv_var_free else 1.0, "", False, group=g))
     # lavaan's auto.cov.lv.x and auto.cov.y: covariances among the exogenous factors and
-    # among the factors that are only outcomes
-    for family in ([f for f in lv if f not in outcomes],
-                   [f for f in lv if f in outcomes and f not in predictors]):
+    # among the factors and observed variables that are only outcomes
+    lv_y = [f for f in factors if f in outcomes and f not in predictors]
+    pure_y = [v for v in ov_y if v not in predictors]
+    for family in ([f for f in factors if f not in outcomes], lv_y + pure_y):
         for k, first_lv in enumerate(family):
             for second_lv in family[k + 1:]:
                 f, h = lv_idx[first_lv], lv_idx[second_lv]
                 if (PSI, min(f, h), max(f, h)) not in seen:
                     rows.append(Row(lv[f], "~~", lv[h], PSI, f, h, True, math.nan, "", False,
-                                    group=g))
+                                    group=g, dummy=first_lv in dummy))
+    # fixed.x: the covariates' (co)variances (lower triangle, column by column), fixed
+    for j, xj in enumerate(ov_x):
+        for xi in ov_x[j:]:
+            rows.append(Row(xj, "~~", xi, PSI, lv_idx[xj], lv_idx[xi], False, math.nan, "",
+                            False, group=g, dummy=True, exo=True))
     if meanstructure:
         for i, name in enumerate(ov):
-            if (NU, i, i) not in seen:
+            if name in dummy:
+                d = lv_idx[name]
+                if (ALPHA, d, d) not in seen:
+                    exo = name in xset
+                    rows.append(Row(name, "~1", "", ALPHA, d, d, not exo, math.nan, "", False,
+                                    group=g, dummy=True, exo=exo))
+            elif (NU, i, i) not in seen:
                 rows.append(Row(name, "~1", "", NU, i, i, True, math.nan, "", False,
                                 group=g))
-        for f, name in enumerate(lv):
+        for f, name in enumerate(factors):
             if (ALPHA, f, f) not in seen:
                 rows.append(Row(name, "~1", "", ALPHA, f, f, equal_intercepts,
                                 math.nan if equal_intercepts else 0.0, "", False, group=g))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from psychometrics.results import ResultMixin, format_number
+from psychometrics.structural.partable import observed_roles
 from psychometrics.structural.syntax import ModelSpec
 
 __all__ = ["CFAResult", "summary_text"]
@@ -30,8 +31,10 @@ class CFAResult(ResultMixin):
     estimates : pandas.DataFrame
         lavaan's ``parameterEstimates(fit, standardized=TRUE)``, rows in lavaan's order:
         ``lhs, op, rhs, [group,] [label,] est, se, z, pvalue, ci_lower, ci_upper, std_lv,
-        std_all, std_nox`` (``std_nox`` equals ``std_all``: the models have no observed
-        exogenous covariates).
+        std_all, std_nox`` (``std_nox`` leaves the exogenous covariates of regressions in
+        their own units; it equals ``std_all`` without them). The covariates' variances,
+        covariances and means are rows fixed at their sample values (lavaan's
+        ``fixed.x = TRUE``), with a standard error of 0.
     standardized : pandas.DataFrame
         Completely standardized loadings (``std_all``), items x factors (0 where an item
         does not load).
@@ -41,7 +44,8 @@ class CFAResult(ResultMixin):
         ``residuals(fit, type="cor")$mean`` with a mean structure (FIML):
         ``(M - Mu_hat) / sd(S)``; None otherwise.
     modification_indices : pandas.DataFrame
-        ``modindices(fit)``: ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all`` in lavaan's order
+        ``modindices(fit)``: ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all, sepc_nox`` in
+        lavaan's order, regressions (``~``) among the variables of the regressions included
         (sort by ``mi`` for the largest).
     converged, iterations
         Whether the optimiser converged and how many iterations it took.
@@ -175,7 +179,10 @@ def summary_text(res: CFAResult, digits: int) -> str:
     est = res.estimates
     header = (f"{'':<20}{'Estimate':>9}{'Std.Err':>9}{'z-value':>9}{'P(>|z|)':>9}"
               f"{'Std.lv':>9}{'Std.all':>9}")
-    latent = set(res.model.latent)
+    # lavaan's "." marks a residual (co)variance or intercept: every variable except the
+    # exogenous factors and covariates goes without one
+    outcomes = {t.lhs for t in res.model.regressions}
+    latent = (set(res.model.latent) - outcomes) | set(observed_roles(res.model)[2])
 
     def row_text(name: str, r: pd.Series) -> str:
         def cell(v: float) -> str:

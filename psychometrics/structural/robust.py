@@ -55,6 +55,7 @@ __all__ = [
     "nt_weight",
     "robust_vcov",
     "scaling",
+    "x_moments",
 ]
 
 # estimator -> (standard errors, test)
@@ -113,6 +114,35 @@ def gamma(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray | None,
     return zz / n - np.outer(zbar, zbar)
 
 
+def gamma_fixed_x(X: np.ndarray, x_idx: tuple[int, ...], meanstructure: bool) -> np.ndarray:
+    """The sample Gamma with fixed covariates (lavaan's ``lav_samplestats_Gamma`` with
+    ``fixed.x = TRUE``): ``z_i - zhat_i`` with ``zhat`` the same moments of the rows whose
+    non-covariates are replaced by their least-squares fit on the covariates, so that the
+    covariates' sampling variability drops out (their moments are not random)."""
+    n, p = X.shape
+    x = list(x_idx)
+    y = [k for k in range(p) if k not in x_idx]
+    D = np.column_stack([np.ones(n), X[:, x]])
+    coef, *_ = np.linalg.lstsq(D, X[:, y], rcond=None)
+    Xhat = X.copy()
+    Xhat[:, y] = D @ coef
+    i, j = moment_index(p)
+    mean, mean_hat = X.mean(axis=0), Xhat.mean(axis=0)
+    k = len(i) + (p if meanstructure else 0)
+    zz = np.zeros((k, k))
+    zsum = np.zeros(k)
+    for lo in range(0, n, _BLOCK):
+        Yc = X[lo:lo + _BLOCK] - mean
+        Hc = Xhat[lo:lo + _BLOCK] - mean_hat
+        Z = Yc[:, i] * Yc[:, j] - Hc[:, i] * Hc[:, j]
+        if meanstructure:
+            Z = np.hstack([X[lo:lo + _BLOCK] - Xhat[lo:lo + _BLOCK], Z])
+        zz += Z.T @ Z
+        zsum += Z.sum(axis=0)
+    zbar = zsum / n
+    return zz / n - np.outer(zbar, zbar)
+
+
 @dataclass
 class GroupMoments:
     """One group's pieces in moment space."""
@@ -123,6 +153,29 @@ class GroupMoments:
     Gamma: np.ndarray  # sample Gamma (NACOV)
     A1: np.ndarray | None = None  # normal-theory weight at the sample moments (MLR)
     Gamma_model: np.ndarray | None = None  # Gamma about the model's moments (MLR)
+    # fixed.x: the moments of the exogenous covariates (their means and vech(S_xx)), which
+    # lavaan's h1 information leaves out (zero rows and columns)
+    x_moments: np.ndarray | None = None
+    x_idx: tuple[int, ...] = ()
+
+    @property
+    def A_x(self) -> np.ndarray:
+        """``A`` without the covariates' moments (lavaan's WLS.V with fixed.x)."""
+        if self.x_moments is None or not self.x_moments.any():
+            return self.A
+        keep = (~self.x_moments).astype(float)
+        return self.A * np.outer(keep, keep)
+
+    def h1_trace(self) -> float:
+        """lavaan's ``trace.h1 = tr(B1 A1^-1)`` with ``B1 = A1 Gamma A1``; with fixed.x
+        ``A1^-1`` is the inverse of A1 without the covariates' moments (zero there)."""
+        assert self.A1 is not None
+        if self.x_moments is None or not self.x_moments.any():
+            return float(np.sum(self.A1 * self.Gamma))
+        keep = ~self.x_moments
+        A1_inv = np.linalg.inv(self.A1[np.ix_(keep, keep)])
+        B1 = self.A1 @ self.Gamma @ self.A1
+        return float(np.sum(B1[np.ix_(keep, keep)] * A1_inv))
 
 
 def robust_vcov(se: str, groups: list[GroupMoments], E_inv: np.ndarray,
@@ -133,7 +186,7 @@ def robust_vcov(se: str, groups: list[GroupMoments], E_inv: np.ndarray,
     for g in groups:
         gam = g.Gamma if se == "robust.sem" else g.Gamma_model
         assert gam is not None
-        AD = g.A @ g.delta
+        AD = (g.A_x if se == "robust.sem" else g.A) @ g.delta
         meat += g.f * AD.T @ gam @ AD
     bread = E_inv if se == "robust.sem" else H_inv
     assert bread is not None
@@ -183,16 +236,17 @@ def scaling(test: str, groups: list[GroupMoments], E_inv: np.ndarray,
             assert g.A1 is not None and g.Gamma_model is not None
             AD = g.A @ g.delta
             B0 = AD.T @ g.Gamma_model @ AD
-            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * H_inv))
+            trace += g.h1_trace() - g.f * float(np.sum(B0 * H_inv))
         return _finish(test, trace, math.nan, df)
     if test == "satorra.bentler":
         trace = 0.0
         for g in groups:
-            AD = g.A @ g.delta
-            trace += float(np.sum((g.A - g.f * AD @ E_inv @ AD.T) * g.Gamma))
+            A = g.A_x
+            AD = A @ g.delta
+            trace += float(np.sum((A - g.f * AD @ E_inv @ AD.T) * g.Gamma))
         return _finish(test, trace, math.nan, df)
     # scaled.shifted: tr((U Gamma)^2) over all groups at once (E^-1 couples them)
-    V = _bdiag([g.f * g.A for g in groups])
+    V = _bdiag([g.f * g.A_x for g in groups])
     G = _bdiag([g.Gamma / g.f for g in groups])
     D = np.vstack([g.delta for g in groups])
     UG = (V - V @ D @ E_inv @ D.T @ V) @ G
@@ -213,15 +267,22 @@ def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
             delta[np.arange(p), np.arange(p)] = 1.0
         diag_rows = np.flatnonzero(i == j)
         delta[n_mean + diag_rows, n_mean + i[diag_rows]] = 1.0
-        A = nt_weight(np.diag(np.diag(S_g)), meanstructure)
+        # fixed.x: the baseline keeps the covariates' block at its sample values
+        x = list(g.x_idx)
+        sigma_b = np.diag(np.diag(S_g))
+        if x:
+            sigma_b[np.ix_(x, x)] = S_g[np.ix_(x, x)]
+            y = np.array([k not in g.x_idx for k in range(p)])
+            delta = delta[:, np.concatenate([y, y]) if meanstructure else y]
+        A = nt_weight(sigma_b, meanstructure)
         AD = A @ delta
         E_inv = np.linalg.inv(g.f * delta.T @ AD)  # this group's block of the baseline's E^-1
         if test == "yuan.bentler.mplus":
             assert g.A1 is not None
             # Gamma about the baseline's moments (mean, vech diag S): the covariances' shift
-            off = np.concatenate([np.zeros(n_mean), np.where(i == j, 0.0, S_g[i, j])])
+            off = np.concatenate([np.zeros(n_mean), S_g[i, j] - sigma_b[i, j]])
             B0 = AD.T @ (g.Gamma + np.outer(off, off)) @ AD
-            trace += float(np.sum(g.A1 * g.Gamma)) - g.f * float(np.sum(B0 * E_inv))
+            trace += g.h1_trace() - g.f * float(np.sum(B0 * E_inv))
             continue
         UG = (g.f * A - g.f**2 * AD @ E_inv @ AD.T) @ (g.Gamma / g.f)
         trace += float(np.trace(UG))
@@ -324,20 +385,48 @@ def robust_fiml(models: list[Model], samples: list[Sample], x: np.ndarray,
         delta = jacobian(model, x, True)
         B0 = delta.T @ casewise_crossprod(X, mu, sigma) @ delta
         meat += f * B0
+        x_idx = exogenous_idx(model)
+        # fixed.x: lavaan's h1 information leaves out the covariates' moments
+        h1_keep = ~x_moments(p, x_idx, True)
         A1 = saturated_hessian(sample, sample.mean, sample.cov, (i, j))
         B1 = casewise_crossprod(X, sample.mean, sample.cov)
-        h1 = float(np.sum(B1 * np.linalg.inv(A1).T))
+        h1 = float(np.sum(B1[np.ix_(h1_keep, h1_keep)]
+                          * np.linalg.inv(A1[np.ix_(h1_keep, h1_keep)]).T))
         trace += h1 - f * float(np.sum(B0 * H_inv.T))
-        # independence model: each item's mean and variance over its observed rows
+        # independence model: each item's mean and variance over its observed rows (the
+        # covariates' block, with fixed.x, at its sample moments and not estimated)
         m_b = np.nanmean(X, axis=0)
         s_b = np.diag(np.nanvar(X, axis=0))
-        diag = np.arange(p)
-        H_b = saturated_hessian(sample, m_b, s_b, (diag, diag))
-        keep = np.concatenate([diag, p + np.flatnonzero(i == j)])
+        cov_pairs = i == j
+        if x_idx:
+            xs = list(x_idx)
+            s_b[np.ix_(xs, xs)] = sample.cov[np.ix_(xs, xs)]
+            cov_pairs |= x_moments(p, x_idx, False)
+        y = np.array([k not in x_idx for k in range(p)])
+        pairs = (i[cov_pairs], j[cov_pairs])
+        H_b = saturated_hessian(sample, m_b, s_b, pairs)
+        free_b = np.concatenate([y, (pairs[0] == pairs[1]) & y[pairs[0]]])
+        H_b = H_b[np.ix_(free_b, free_b)]
+        keep = np.concatenate([np.flatnonzero(y), p + np.flatnonzero((i == j) & y[i])])
         B0_b = casewise_crossprod(X, m_b, s_b)[np.ix_(keep, keep)]
         trace_b += h1 - float(np.sum(B0_b * np.linalg.inv(H_b).T))
     V = H_inv @ meat @ H_inv / N
     return (V + V.T) / 2.0, (trace, trace_b)
+
+
+def exogenous_idx(model: Model) -> tuple[int, ...]:
+    """The places in ``model.ov`` of the exogenous covariates (fixed.x)."""
+    names = {model.lv[f] for f in np.flatnonzero(model.exo)}
+    return tuple(k for k, name in enumerate(model.ov) if name in names)
+
+
+def x_moments(p: int, x_idx: tuple[int, ...], meanstructure: bool) -> np.ndarray:
+    """Which of the moments ``(mean, vech S)`` belong to the exogenous covariates only."""
+    i, j = moment_index(p)
+    x = np.zeros(p, dtype=bool)
+    x[list(x_idx)] = True
+    cov = x[i] & x[j]
+    return np.concatenate([x, cov]) if meanstructure else cov
 
 
 def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
@@ -351,6 +440,10 @@ def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
         sigma, mu = model.implied(x)
         piece = GroupMoments(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
                             gamma(sample.data, sample.mean, None, ms))
+        piece.x_idx = exogenous_idx(model)
+        piece.x_moments = x_moments(len(model.ov), piece.x_idx, ms)
+        if piece.x_idx and estimator in ("MLM", "MLMV"):
+            piece.Gamma = gamma_fixed_x(sample.data, piece.x_idx, ms)
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
             if ms:

@@ -116,11 +116,23 @@ def sample_from_cov(data: pd.DataFrame, ov: list[str], n_obs: int) -> Sample:
 
 
 def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
-                      warn: Callable[[str], None]) -> Sample:
+                      warn: Callable[[str], None], exo: tuple[int, ...] = ()) -> Sample:
     check_items(data, ov)
     X = data[ov].to_numpy(dtype=float, na_value=np.nan)
     n_total = X.shape[0]
     observed = ~np.isnan(X)
+    if missing != "listwise" and exo:
+        # lavaan (missing="ml", fixed.x=TRUE) deletes the rows whose covariates are missing:
+        # the covariates' moments are taken as known, not estimated
+        bad = ~observed[:, list(exo)].all(axis=1)
+        if bad.any():
+            names = [ov[i] for i in exo if not observed[:, i].all()]
+            where = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:10])
+            warn(f"{int(bad.sum())} rows have a missing exogenous covariate "
+                 f"({', '.join(map(repr, names))}) and are left out, as lavaan does "
+                 f"with fixed.x (data rows {where}"
+                 f"{', ...' if bad.sum() > 10 else ''}, counting the header as row 1)")
+            X, observed = X[~bad], observed[~bad]
     if missing == "listwise":
         complete = observed.all(axis=1)
         if not complete.all():
