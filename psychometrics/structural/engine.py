@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,20 @@ from psychometrics.structural.estimators import (
     MultiGroupObjective,
     Objective,
 )
-from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
+from psychometrics.structural.estimators.least_squares import (
+    LEAST_SQUARES,
+    LSObjective,
+    baseline_fmin,
+)
+from psychometrics.structural.estimators.least_squares import (
+    information as ls_information,
+)
+from psychometrics.structural.fit import (
+    GroupMoments,
+    fit_measures,
+    least_squares_measures,
+    scaled_measures,
+)
 from psychometrics.structural.inference import (
     GroupPart,
     check_solution,
@@ -77,7 +91,7 @@ from psychometrics.structural.syntax import ModelSpec
 
 __all__ = ["ESTIMATORS", "CFAResult", "cfa", "sem"]
 
-ESTIMATORS = ("ML", "MLM", "MLMV", "MLR")
+ESTIMATORS = ("ML", "MLM", "MLMV", "MLR", *LEAST_SQUARES)
 
 # The names the tests of the former ``psychometrics.factor.confirmatory`` reach for; that
 # module is now this one (see psychometrics/factor/confirmatory.py).
@@ -114,7 +128,12 @@ def cfa(
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
-    estimator : {"ML", "MLM", "MLMV", "MLR"}
+    estimator : {"ML", "MLM", "MLMV", "MLR", "GLS", "ULS"}
+        ``"GLS"`` and ``"ULS"`` are lavaan's generalised and unweighted least squares on
+        complete data (see :mod:`psychometrics.structural.estimators.least_squares`):
+        standard errors from ``Delta' W Delta`` with N - G, ``chisq = 2 N fmin`` (no p-value
+        for ULS), no likelihood (``loglik``, AIC, BIC are NaN), the RMSEA with N - G, and
+        modification indices and score tests from the same information.
         Normal-theory maximum likelihood; the robust variants (lavaan's) keep the ML
         estimates and correct the standard errors and the test for non-normal data:
         ``"MLM"`` robust ("sandwich") standard errors from the expected information and
@@ -264,6 +283,9 @@ def cfa(
         raise ModelError(
             f"estimator={est_name!r} with missing='fiml' is not available: lavaan needs "
             "complete data for it; use estimator='MLR' or missing='listwise'")
+    if est_name in LEAST_SQUARES and miss == "fiml":
+        raise ModelError(f"estimator={est_name!r} needs complete data: lavaan fits it to the "
+                         "sample moments; use missing='listwise' or estimator='ML'")
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
@@ -331,7 +353,8 @@ def cfa(
             x0[new] = start_g[new]
             seen |= new
         parts: list[Objective] = [
-            FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
+            LSObjective(m, smp, est_name) if est_name in LEAST_SQUARES  # type: ignore[misc]
+            else FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
             for m, smp in zip(models, samples, strict=True)]
         N = sum(smp.n for smp in samples)
         objective: Objective | MultiGroupObjective = (
@@ -499,7 +522,12 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     _, expected, hessian = objective.derivatives(x, st, missing == "fiml" or estimator == "MLR")
     info = expected if hessian is None else hessian
     names = _param_names(rows, model0.q)
-    vcov = invert_information(info, N, names, spec, warn)
+    n_se = N
+    if estimator in LEAST_SQUARES:
+        # lavaan's information for GLS/ULS (no (N - 1) / N) and N - G in the vcov
+        expected = info = ls_information(parts, np.array([smp.n / N for smp in samples]), x)
+        n_se = N - len(samples)
+    vcov = invert_information(info, n_se, names, spec, warn)
     robust = None
     fiml_tests = None
     if estimator in ROBUST and vcov is not None and missing == "fiml":
@@ -532,7 +560,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         phi, _ = model.eta_moments(x)
         s_lv, s_all = standardize(kinds, a, b, est[idx], phi, T, sigma)
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
-        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure))
+        # lavaan keeps the unbiased covariance matrix (divisor N - 1) for GLS/ULS: their SRMR
+        moments.append(GroupMoments(
+            replace(sample, cov=sample.cov * sample.n / (sample.n - 1))
+            if estimator in LEAST_SQUARES else sample,
+            part.value(x), sigma, mu, model.meanstructure))
         mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
                                   sigma))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
@@ -542,6 +574,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
+    if estimator in LEAST_SQUARES:
+        base = 2.0 * sum(smp.n * baseline_fmin(part)  # type: ignore[arg-type]
+                         for smp, part in zip(samples, parts, strict=True))
+        fit = least_squares_measures(fit, base, len(labels), estimator)
     if robust is not None or fiml_tests is not None:
         if fiml_tests is not None:
             trace, trace_b = fiml_tests
