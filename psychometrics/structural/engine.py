@@ -54,18 +54,21 @@ from psychometrics.structural.fit import (
 from psychometrics.structural.inference import (
     GroupPart,
     check_solution,
+    constrained_inverse,
     invert_information,
     modification_indices,
     score_tests,
 )
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.optimize import minimize as _optimize
+from psychometrics.structural.optimize import minimize_constrained
 from psychometrics.structural.partable import (
     LOAD,
     Row,
     build_table,
     coerce_model,
     few_indicators_hint,
+    inequalities,
 )
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.robust import (
@@ -226,7 +229,14 @@ def cfa(
     ``V = I_22 - I_21 I_11^-1 I_12`` and ``EPC = -g / V``.
 
     Equal labels are equality constraints, imposed by estimating one shared parameter;
-    lavaan's ``==`` bookkeeping rows are not listed in ``estimates``.
+    lavaan's ``==`` bookkeeping rows are not listed in ``estimates``. Linear inequality
+    constraints (``a > 0``, ``b < a``, ``b > a + 0.1``) are met exactly by an active-set
+    method (:func:`~psychometrics.structural.optimize.minimize_constrained`); as in lavaan
+    the df do not change, and a constraint active at the solution enters the standard
+    errors and the modification indices as an equality (the information bordered by its
+    gradient), so a parameter it pins has standard error 0. A NumericalWarning names each
+    active constraint: on the boundary these standard errors and the chisq's reference
+    distribution are not valid (lavaan warns that its vcov is not positive definite).
 
     References
     ----------
@@ -324,6 +334,10 @@ def cfa(
             raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
+    ineq = inequalities(spec, rows, npar)
+    if ineq is not None and est_name in ROBUST:
+        raise ModelError(f"inequality constraints ('{ineq.text[0]}') with estimator="
+                         f"{est_name!r} are not supported: use estimator='ML', 'GLS' or 'ULS'")
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
     df = n_moments - npar
     if df < 0:
@@ -360,13 +374,23 @@ def cfa(
         objective: Objective | MultiGroupObjective = (
             parts[0] if len(parts) == 1
             else MultiGroupObjective(parts, [smp.n / N for smp in samples]))
-        x, converged, iterations = _optimize(objective, x0)
+        active = None
+        if ineq is None:
+            x, converged, iterations = _optimize(objective, x0)
+        else:
+            x, converged, iterations, on = minimize_constrained(objective, x0, ineq.A, ineq.b)
+            active = ineq.A[on]
+            for text in (t for t, o in zip(ineq.text, on, strict=True) if o):
+                warn(f"the inequality constraint '{text}' is active (binding) at the solution: "
+                     "its parameters lie on the boundary, where the standard errors (which "
+                     "treat the constraint as an equality, as lavaan does) and the chisq "
+                     "(on the model's df) are not reliable")
         if not converged:
             warn(f"the optimiser did not converge after {iterations} iterations; the "
                  "estimates are unreliable (check the model and the start values)")
         result = assemble(spec, rows, models, samples, parts, objective, x, labels,
                           converged, iterations, miss, bool(std_lv), df, warn, collected,
-                          est_name)
+                          est_name, active=active)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
@@ -505,7 +529,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
              parts: list[Objective], objective: Objective | MultiGroupObjective,
              x: np.ndarray, labels: list[str], converged: bool, iterations: int,
              missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
-             collected: list[str], estimator: str = "ML") -> CFAResult:
+             collected: list[str], estimator: str = "ML",
+             active: np.ndarray | None = None) -> CFAResult:
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
@@ -527,7 +552,7 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         # lavaan's information for GLS/ULS (no (N - 1) / N) and N - G in the vcov
         expected = info = ls_information(parts, np.array([smp.n / N for smp in samples]), x)
         n_se = N - len(samples)
-    vcov = invert_information(info, n_se, names, spec, warn)
+    vcov = invert_information(info, n_se, names, spec, warn, active)
     robust = None
     fiml_tests = None
     if estimator in ROBUST and vcov is not None and missing == "fiml":
@@ -655,7 +680,9 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
                 sample_mean.append(pd.Series(sample.mean, index=ov))
 
     # -- modification indices --------------------------------------------------------------
-    mi = modification_indices(mi_parts, x, expected, N, multi)
+    mi = modification_indices(mi_parts, x, expected, N, multi,
+                              None if active is None or not len(active)
+                              else constrained_inverse(expected, active))
     released = score_tests(mi_parts, rows, x, N)
     r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
