@@ -60,6 +60,11 @@ def least_squares_area() -> Area:
         "hs_uls_ineq_var": ("ULS, residual variance v < 0.3 (binding)",
                             lambda: pm.cfa(hs, HS_MODEL + "\nx5 ~~ v*x5\nv < 0.3",
                                            estimator="ULS")),
+        "hs_gls_ineq_groups": ("GLS by school, a1 > a2 on c(a1, a2)*x2 (binding)",
+                               lambda: pm.cfa(hs, HS_MODEL.replace("x1 + x2",
+                                                                   "x1 + c(a1, a2)*x2")
+                                              + "\na1 > a2", estimator="GLS",
+                                              group="school")),
     })
     for name, (note, fit) in cases.items():
         if not (REF / "sem" / f"lsq_{name}_fit.csv").is_file():

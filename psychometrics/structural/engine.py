@@ -683,7 +683,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     mi = modification_indices(mi_parts, x, expected, N, multi,
                               None if active is None or not len(active)
                               else constrained_inverse(expected, active))
-    released = score_tests(mi_parts, rows, x, N)
+    # lavaan's lavTestScore refuses inequality constraints ("does not handle (yet)")
+    released = score_tests(mi_parts, rows, x, N) if active is None else None
     r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),

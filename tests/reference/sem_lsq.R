@@ -100,3 +100,8 @@ write_case(cfa(paste(HS_LAB, "b < a", sep = "\n"), data = HS, control = CONSTR),
 # a residual variance forced below its estimate, under ULS
 write_case(cfa(paste(HS_MODEL, "x5 ~~ v*x5", "v < 0.3", sep = "\n"), data = HS,
                estimator = "ULS", control = CONSTR), "hs_uls_ineq_var")
+# labels per group in a constraint, GLS by school: Pasteur's x2 loading (0.27) held at or
+# above Grant-White's (0.71)
+write_case(cfa("visual =~ x1 + c(a1, a2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\na1 > a2",
+               data = HS, group = "school", estimator = "GLS", control = CONSTR),
+           "hs_gls_ineq_groups")
