@@ -381,7 +381,9 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Small-sample intervals for alpha",
                                         "Small-sample intervals for omega",
                                         "Observed covariates (fixed.x) and FIML robust "
-                                        "indices"]
+                                        "indices",
+                                        "Least squares (GLS, ULS) and inequality "
+                                        "constraints"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:

@@ -11,8 +11,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_parity import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
 from reference_data import REF
-from test_factor_cfa import FIT_NAMES, RTOL_Z, TOL_EST, TOL_FIT
 from test_structural_robust import RTOL_SCALED_CHISQ, RTOL_SCALED_CHISQ_FIML, SCALED
 
 from psychometrics.errors import NumericalWarning

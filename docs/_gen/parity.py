@@ -659,9 +659,9 @@ AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adeq
 
 
 def _all_areas() -> list[Callable[[], Area]]:
-    from _gen import parity_efa, parity_exogenous
+    from _gen import parity_efa, parity_exogenous, parity_lsq
 
-    return [*AREAS, *parity_efa.AREAS, *parity_exogenous.AREAS]
+    return [*AREAS, *parity_efa.AREAS, *parity_exogenous.AREAS, *parity_lsq.AREAS]
 
 
 def compute_areas() -> Iterator[Area]:

@@ -53,10 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="lavaan model syntax instead of the instrument's structure")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
     p.add_argument("--std-lv", action="store_true", help="identify by factor variances = 1")
-    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR"], default="ML",
-                   type=str.upper,
+    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR", "GLS", "ULS"],
+                   default="ML", type=str.upper,
                    help="ML (default); MLM, MLMV, MLR: robust standard errors and scaled "
-                        "tests for non-normal data")
+                        "tests for non-normal data; GLS, ULS: generalised and unweighted "
+                        "least squares (complete data)")
     p.add_argument("--group", metavar="COL", help="a multi-group model, one group per value")
     p.add_argument("--group-equal", metavar="LIST",
                    help="comma-separated parameters equal across groups: loadings, "

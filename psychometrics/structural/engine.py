@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,17 +37,32 @@ from psychometrics.structural.estimators import (
     MultiGroupObjective,
     Objective,
 )
+from psychometrics.structural.estimators.least_squares import (
+    LEAST_SQUARES,
+    LSObjective,
+    baseline_fmin,
+)
+from psychometrics.structural.estimators.least_squares import (
+    information as ls_information,
+)
 from psychometrics.structural.fiml_corrected import fiml_corrected, fiml_robust_measures
-from psychometrics.structural.fit import GroupMoments, fit_measures, scaled_measures
+from psychometrics.structural.fit import (
+    GroupMoments,
+    fit_measures,
+    least_squares_measures,
+    scaled_measures,
+)
 from psychometrics.structural.inference import (
     GroupPart,
     check_solution,
+    constrained_inverse,
     invert_information,
     modification_indices,
     score_tests,
 )
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.optimize import minimize as _optimize
+from psychometrics.structural.optimize import minimize_constrained
 from psychometrics.structural.partable import (
     LOAD,
     Row,
@@ -55,6 +71,7 @@ from psychometrics.structural.partable import (
     exogenous,
     few_indicators_hint,
     fix_exogenous,
+    inequalities,
 )
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.robust import (
@@ -80,7 +97,7 @@ from psychometrics.structural.syntax import ModelSpec
 
 __all__ = ["ESTIMATORS", "CFAResult", "cfa", "sem"]
 
-ESTIMATORS = ("ML", "MLM", "MLMV", "MLR")
+ESTIMATORS = ("ML", "MLM", "MLMV", "MLR", *LEAST_SQUARES)
 
 # The names the tests of the former ``psychometrics.factor.confirmatory`` reach for; that
 # module is now this one (see psychometrics/factor/confirmatory.py).
@@ -117,7 +134,12 @@ def cfa(
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
-    estimator : {"ML", "MLM", "MLMV", "MLR"}
+    estimator : {"ML", "MLM", "MLMV", "MLR", "GLS", "ULS"}
+        ``"GLS"`` and ``"ULS"`` are lavaan's generalised and unweighted least squares on
+        complete data (see :mod:`psychometrics.structural.estimators.least_squares`):
+        standard errors from ``Delta' W Delta`` with N - G, ``chisq = 2 N fmin`` (no p-value
+        for ULS), no likelihood (``loglik``, AIC, BIC are NaN), the RMSEA with N - G, and
+        modification indices and score tests from the same information.
         Normal-theory maximum likelihood; the robust variants (lavaan's) keep the ML
         estimates and correct the standard errors and the test for non-normal data:
         ``"MLM"`` robust ("sandwich") standard errors from the expected information and
@@ -212,7 +234,14 @@ def cfa(
     ``V = I_22 - I_21 I_11^-1 I_12`` and ``EPC = -g / V``.
 
     Equal labels are equality constraints, imposed by estimating one shared parameter;
-    lavaan's ``==`` bookkeeping rows are not listed in ``estimates``.
+    lavaan's ``==`` bookkeeping rows are not listed in ``estimates``. Linear inequality
+    constraints (``a > 0``, ``b < a``, ``b > a + 0.1``) are met exactly by an active-set
+    method (:func:`~psychometrics.structural.optimize.minimize_constrained`); as in lavaan
+    the df do not change, and a constraint active at the solution enters the standard
+    errors and the modification indices as an equality (the information bordered by its
+    gradient), so a parameter it pins has standard error 0. A NumericalWarning names each
+    active constraint: on the boundary these standard errors and the chisq's reference
+    distribution are not valid (lavaan warns that its vcov is not positive definite).
 
     References
     ----------
@@ -269,6 +298,9 @@ def cfa(
         raise ModelError(
             f"estimator={est_name!r} with missing='fiml' is not available: lavaan needs "
             "complete data for it; use estimator='MLR' or missing='listwise'")
+    if est_name in LEAST_SQUARES and miss == "fiml":
+        raise ModelError(f"estimator={est_name!r} needs complete data: lavaan fits it to the "
+                         "sample moments; use missing='listwise' or estimator='ML'")
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
@@ -311,6 +343,10 @@ def cfa(
     fix_exogenous(rows, ov, [(smp.cov, smp.mean) for smp in samples])
     nx = len(exogenous(rows, ov))
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
+    ineq = inequalities(spec, rows, npar)
+    if ineq is not None and est_name in ROBUST:
+        raise ModelError(f"inequality constraints ('{ineq.text[0]}') with estimator="
+                         f"{est_name!r} are not supported: use estimator='ML', 'GLS' or 'ULS'")
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0)
                                - nx * (nx + 1) // 2 - (nx if means else 0))
     df = n_moments - npar
@@ -341,19 +377,30 @@ def cfa(
             x0[new] = start_g[new]
             seen |= new
         parts: list[Objective] = [
-            FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
+            LSObjective(m, smp, est_name) if est_name in LEAST_SQUARES  # type: ignore[misc]
+            else FIMLObjective(m, smp) if miss == "fiml" else MLObjective(m, smp)
             for m, smp in zip(models, samples, strict=True)]
         N = sum(smp.n for smp in samples)
         objective: Objective | MultiGroupObjective = (
             parts[0] if len(parts) == 1
             else MultiGroupObjective(parts, [smp.n / N for smp in samples]))
-        x, converged, iterations = _optimize(objective, x0)
+        active = None
+        if ineq is None:
+            x, converged, iterations = _optimize(objective, x0)
+        else:
+            x, converged, iterations, on = minimize_constrained(objective, x0, ineq.A, ineq.b)
+            active = ineq.A[on]
+            for text in (t for t, o in zip(ineq.text, on, strict=True) if o):
+                warn(f"the inequality constraint '{text}' is active (binding) at the solution: "
+                     "its parameters lie on the boundary, where the standard errors (which "
+                     "treat the constraint as an equality, as lavaan does) and the chisq "
+                     "(on the model's df) are not reliable")
         if not converged:
             warn(f"the optimiser did not converge after {iterations} iterations; the "
                  "estimates are unreliable (check the model and the start values)")
         result = assemble(spec, rows, models, samples, parts, objective, x, labels,
                           converged, iterations, miss, bool(std_lv), df, warn, collected,
-                          est_name)
+                          est_name, active=active)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
     return result
@@ -501,7 +548,8 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
              parts: list[Objective], objective: Objective | MultiGroupObjective,
              x: np.ndarray, labels: list[str], converged: bool, iterations: int,
              missing: str, std_lv: bool, df: int, warn: Callable[[str], None],
-             collected: list[str], estimator: str = "ML") -> CFAResult:
+             collected: list[str], estimator: str = "ML",
+             active: np.ndarray | None = None) -> CFAResult:
     """The result at the estimates: standard errors, fit, tables per group."""
     multi = len(labels) > 1
     model0 = models[0]
@@ -518,7 +566,12 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
     _, expected, hessian = objective.derivatives(x, st, missing == "fiml" or estimator == "MLR")
     info = expected if hessian is None else hessian
     names = _param_names(rows, model0.q)
-    vcov = invert_information(info, N, names, spec, warn)
+    n_se = N
+    if estimator in LEAST_SQUARES:
+        # lavaan's information for GLS/ULS (no (N - 1) / N) and N - G in the vcov
+        expected = info = ls_information(parts, np.array([smp.n / N for smp in samples]), x)
+        n_se = N - len(samples)
+    vcov = invert_information(info, n_se, names, spec, warn, active)
     robust = None
     fiml_tests = None
     if estimator in ROBUST and vcov is not None and missing == "fiml":
@@ -555,8 +608,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         std_lv_vals[idx], std_all_vals[idx] = s_lv, s_all
         std_nox_vals[idx] = standardize_nox(kinds, a, b, est[idx], phi, T, sigma, psi=P,
                                             dummy=model.dummy, exo=model.exo)
-        moments.append(GroupMoments(sample, part.value(x), sigma, mu, model.meanstructure,
-                                    tuple(exogenous(grows, ov))))
+        # lavaan keeps the unbiased covariance matrix (divisor N - 1) for GLS/ULS: their SRMR
+        moments.append(GroupMoments(
+            replace(sample, cov=sample.cov * sample.n / (sample.n - 1))
+            if estimator in LEAST_SQUARES else sample,
+            part.value(x), sigma, mu, model.meanstructure, tuple(exogenous(grows, ov))))
         mi_parts.append(GroupPart(labels[g], sample.n / N, part, state, model, grows, phi, T,
                                   sigma, sample.cov if sample.patterns is None else None))
         check_solution(model, grows, est[idx], s_all, P, sigma, warn,
@@ -566,6 +622,10 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
 
     # -- fit measures ----------------------------------------------------------------------
     fit, chisq_g = fit_measures(moments, model0.q, df)
+    if estimator in LEAST_SQUARES:
+        base = 2.0 * sum(smp.n * baseline_fmin(part)  # type: ignore[arg-type]
+                         for smp, part in zip(samples, parts, strict=True))
+        fit = least_squares_measures(fit, base, len(labels), estimator)
     if robust is not None or fiml_tests is not None:
         if fiml_tests is not None:
             trace, trace_b = fiml_tests
@@ -641,8 +701,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
                 sample_mean.append(pd.Series(sample.mean, index=ov))
 
     # -- modification indices --------------------------------------------------------------
-    mi = modification_indices(mi_parts, x, expected, N, multi)
-    released = score_tests(mi_parts, rows, x, N)
+    mi = modification_indices(mi_parts, x, expected, N, multi,
+                              None if active is None or not len(active)
+                              else constrained_inverse(expected, active))
+    # lavaan's lavTestScore refuses inequality constraints ("does not handle (yet)")
+    released = score_tests(mi_parts, rows, x, N) if active is None else None
     r2 = stack([info_g["r2"] for info_g in per_group], "variable")
 
     vcov_df = pd.DataFrame(vcov if vcov is not None else np.full((model0.q, model0.q), np.nan),

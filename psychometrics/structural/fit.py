@@ -29,7 +29,8 @@ from scipy import optimize, special
 
 from psychometrics.structural.samplestats import LOG2PI, Sample, scatter_add
 
-__all__ = ["GroupMoments", "cfi", "fit_measures", "independence_loglik", "rmsea", "rmsea_ci",
+__all__ = ["GroupMoments", "cfi", "fit_measures", "independence_loglik", "least_squares_measures",
+           "rmsea", "rmsea_ci",
            "rmsea_pvalue", "scaled_measures", "srmr", "tli"]
 
 
@@ -348,3 +349,35 @@ def scaled_measures(fit: pd.Series, model_test: Any, baseline_test: Any,
             "rmsea_ci_lower_robust": ci_r[0], "rmsea_ci_upper_robust": ci_r[1],
             "rmsea_pvalue_robust": rmsea_pvalue(x2s, df, N, groups=groups, c_hat=sc.factor),
         }
+
+
+def least_squares_measures(fit: pd.Series, baseline_chisq: float, groups: int,
+                           estimator: str) -> pd.Series:
+    """lavaan's fit measures for ``estimator = "GLS"`` or ``"ULS"`` from the ML-shaped
+    Series :func:`fit_measures` gives at a least-squares solution.
+
+    The chisq is ``2 N fmin`` as for ML (kept); the baseline chisq is the independence
+    model's under the same weight (``baseline_chisq``); CFI and TLI are the formulas above on
+    these; the RMSEA, its interval and the close-fit p-value use ``N - G`` in place of N
+    (lavaan's ``lav_utils_get_ntotal``: N only for a likelihood). There is no likelihood, so
+    ``loglik``, ``unrestricted_loglik``, AIC, BIC and SABIC are NaN (lavaan leaves them out),
+    and for ULS the test has no reference distribution: ``pvalue`` and
+    ``baseline_pvalue`` are NaN (``lav_model_test``: ``refdistr = "unknown"``).
+    """
+    out = fit.copy()
+    chisq, df, base_df = float(fit["chisq"]), float(fit["df"]), float(fit["baseline_df"])
+    n = int(fit["n"]) - groups
+    ci = rmsea_ci(chisq, df, n, groups=groups)
+    uls = estimator.upper() == "ULS"
+    out["baseline_chisq"] = baseline_chisq
+    out["baseline_pvalue"] = math.nan if uls else float(special.chdtrc(base_df, baseline_chisq))
+    if uls:
+        out["pvalue"] = math.nan
+    out["cfi"] = cfi(chisq, df, baseline_chisq, base_df)
+    out["tli"] = tli(chisq, df, baseline_chisq, base_df)
+    for key in ("loglik", "unrestricted_loglik", "aic", "bic", "sabic"):
+        out[key] = math.nan
+    out["rmsea"] = rmsea(chisq, df, n, groups=groups)
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = ci
+    out["rmsea_pvalue"] = rmsea_pvalue(chisq, df, n, groups=groups)
+    return out

@@ -24,12 +24,39 @@ from psychometrics.structural.robust import nt_weight, x_moments
 from psychometrics.structural.standardize import standardize, standardize_nox
 from psychometrics.structural.syntax import ModelSpec
 
-__all__ = ["GroupPart", "check_solution", "invert_information", "modification_indices",
-           "score_tests"]
+__all__ = ["GroupPart", "check_solution", "constrained_inverse", "invert_information",
+           "modification_indices", "score_tests"]
+
+
+def constrained_inverse(info: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """The inverse of the information under the equality constraints ``H dx = 0``:
+    ``Z (Z' I Z)^-1 Z'`` with Z a basis of the null space of H, the parameter block of the
+    inverse of the bordered matrix ``[[I, H'], [H, 0]]`` that lavaan inverts
+    (lav_model_information_augment_invert; there with the active inequality constraints)."""
+    from scipy import linalg
+
+    Z = linalg.null_space(H)
+    inv = Z @ np.linalg.inv(Z.T @ info @ Z) @ Z.T
+    return (inv + inv.T) / 2.0
 
 
 def invert_information(info: np.ndarray, N: int, names: list[str], spec: ModelSpec,
-                       warn: Callable[[str], None]) -> np.ndarray | None:
+                       warn: Callable[[str], None],
+                       constraints: np.ndarray | None = None) -> np.ndarray | None:
+    """``I^-1 / N``, or None with a warning naming the parameters of a singular direction;
+    with ``constraints`` (rows H of active constraints ``H dx = 0``) the constrained
+    inverse (:func:`constrained_inverse`)."""
+    if constraints is not None and len(constraints):
+        from scipy import linalg
+
+        Z = linalg.null_space(constraints)
+        reduced = Z.T @ info @ Z
+        if np.linalg.eigvalsh((reduced + reduced.T) / 2.0)[0] <= 1e-10 * max(
+                float(np.abs(reduced).max()), 1.0):
+            warn("the information matrix is singular under the active inequality "
+                 "constraints: standard errors are not available")
+            return None
+        return constrained_inverse(info, constraints) / N
     d = np.sqrt(np.abs(np.diag(info)))
     d[d == 0] = 1.0
     scaled = info / np.outer(d, d)
@@ -64,7 +91,8 @@ class GroupPart:
 
 
 def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.ndarray,
-                         N: int, with_group: bool) -> pd.DataFrame:
+                         N: int, with_group: bool,
+                         inverse: np.ndarray | None = None) -> pd.DataFrame:
     """lavaan's ``modindices()``: univariate score tests with the expected information.
 
     Candidates are the fixed parameters of the model (in table order, every group's) and
@@ -78,10 +106,14 @@ def modification_indices(parts: list[GroupPart], x: np.ndarray, expected: np.nda
     columns = ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
     if with_group:
         columns.insert(3, "group")
-    try:
-        inv11 = np.linalg.inv(expected)
-    except np.linalg.LinAlgError:
-        inv11 = None
+    # ``inverse``: the information's inverse under active inequality constraints (lavaan's
+    # modindices uses the augmented inverse there)
+    inv11: np.ndarray | None = inverse
+    if inv11 is None:
+        try:
+            inv11 = np.linalg.inv(expected)
+        except np.linalg.LinAlgError:
+            inv11 = None
     frames = []
     for added in (False, True):
         for part in parts:

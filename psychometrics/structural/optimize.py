@@ -3,11 +3,19 @@
 It sees an estimator only through the interface of
 :class:`~psychometrics.structural.estimators.Objective`: ``value``, ``state``,
 ``gradient``, ``derivatives`` and ``evaluate``.
+
+Linear inequality constraints ``A x + b >= 0`` (lavaan's ``a > 0``, ``a < b``) are met by
+an active-set method (:func:`minimize_constrained`): the constraints in the working set are
+equalities, imposed exactly by optimising over their null space, and the set changes until
+no constraint is violated and every active one has a non-negative Lagrange multiplier
+(the Karush-Kuhn-Tucker conditions). lavaan's augmented Lagrangian (``nlminb.constr``)
+reaches the same optimum, to its tolerance of 1e-6 on the constraints.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy import linalg, optimize
@@ -15,7 +23,7 @@ from scipy import linalg, optimize
 from psychometrics.structural.estimators import Objective
 from psychometrics.structural.partable import PSI, THETA
 
-__all__ = ["minimize"]
+__all__ = ["minimize", "minimize_constrained"]
 
 
 def _step(matrix: np.ndarray, g: np.ndarray) -> np.ndarray | None:
@@ -122,3 +130,85 @@ def _fallback(objective: Objective, x0: np.ndarray,
         step = np.linalg.lstsq(info, g, rcond=None)[0]
         converged = float(g @ step) < 1e-8
     return x, converged, iterations + int(res.nit)
+
+
+class _Reduced:
+    """An objective over ``y`` with ``x = x_p + Z y``: the parameters that keep the working
+    set of constraints equal to zero (Z a basis of their null space)."""
+
+    def __init__(self, objective: Objective, x_p: np.ndarray, Z: np.ndarray):
+        self.objective, self.x_p, self.Z = objective, x_p, Z
+        self.exact_hessian = getattr(objective, "exact_hessian", True)
+        self.parts: list[Any] = []  # nothing for _rescue_start to move in y
+
+    def full(self, y: np.ndarray) -> np.ndarray:
+        return self.x_p + self.Z @ y
+
+    def value(self, y: np.ndarray) -> float:
+        return self.objective.value(self.full(y))
+
+    def state(self, y: np.ndarray) -> Any:
+        return self.objective.state(self.full(y))
+
+    def gradient(self, y: np.ndarray, st: Any = None) -> np.ndarray:
+        return self.Z.T @ self.objective.gradient(self.full(y), st)
+
+    def derivatives(self, y: np.ndarray, st: Any, newton: bool
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        g, info, H = self.objective.derivatives(self.full(y), st, newton)
+        Z = self.Z
+        return Z.T @ g, Z.T @ info @ Z, None if H is None else Z.T @ H @ Z
+
+    def evaluate(self, y: np.ndarray, newton: bool
+                 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None] | None:
+        st = self.state(y)
+        if st is None:
+            return None
+        return (st.f, *self.derivatives(y, st, newton))
+
+
+# lavaan (nlminb.constr) counts an inequality constraint as active when its value is at most
+# this at the solution: those enter the standard errors as equalities.
+ACTIVE_SLACK = 1e-5
+
+
+def minimize_constrained(objective: Objective, x0: np.ndarray, A: np.ndarray, b: np.ndarray,
+                         tol: float = 1e-12) -> tuple[np.ndarray, bool, int, np.ndarray]:
+    """Minimise subject to ``A x + b >= 0`` by an active-set method.
+
+    Starts from the unconstrained optimum; adds the most violated constraint to the working
+    set, or drops the active constraint with the most negative Lagrange multiplier
+    (``g = A_W' lambda``, g the gradient of fmin), re-optimising over the working set's null
+    space each time, until the KKT conditions hold. Returns the estimates, convergence, the
+    number of iterations and the mask of the constraints active at the solution (value at
+    most :data:`ACTIVE_SLACK`, lavaan's rule).
+    """
+    x, converged, iterations = minimize(objective, x0, tol)
+    work: list[int] = []
+    done = False
+    for _ in range(4 * len(b) + 10):
+        c = A @ x + b
+        outside = [k for k in range(len(b)) if k not in work and c[k] < -1e-9]
+        if outside:
+            work.append(min(outside, key=lambda k: c[k]))
+        elif work:
+            g = objective.gradient(x)
+            lam = np.linalg.lstsq(A[work].T, g, rcond=None)[0]
+            if lam.min() >= -1e-8 * max(1.0, float(np.abs(lam).max())):
+                done = True
+                break
+            work.pop(int(np.argmin(lam)))
+        else:
+            done = True
+            break
+        if work:
+            A_w, b_w = A[work], b[work]
+            x_p = np.linalg.lstsq(A_w, -b_w, rcond=None)[0]
+            Z = linalg.null_space(A_w)
+            reduced = _Reduced(objective, x_p, Z)
+            y, converged, it = minimize(reduced, Z.T @ (x - x_p), tol)  # type: ignore[arg-type]
+            x = reduced.full(y)
+        else:
+            x, converged, it = minimize(objective, x, tol)
+        iterations += it
+    return x, converged and done, iterations, (A @ x + b) <= ACTIVE_SLACK

@@ -23,10 +23,9 @@ from psychometrics.structural.syntax import ModelSpec, expression_names, parse_m
 
 _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
-__all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Row", "build_table",
-           "coerce_model", "equal_kind", "exogenous", "few_indicators_hint", "fix_exogenous",
-           "observed_roles", "param_key",
-           "parse_partial"]
+__all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Inequalities", "Row",
+           "build_table", "coerce_model", "equal_kind", "exogenous", "few_indicators_hint",
+           "fix_exogenous", "inequalities", "observed_roles", "param_key", "parse_partial"]
 
 # Parameter kinds: a factor loading, a residual (co)variance of items, a factor
 # (co)variance (a residual one for an endogenous factor), an item intercept, a factor mean
@@ -333,7 +332,7 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, ov_y: 
     outcomes = {t.lhs for t in spec.terms if t.op == "~"}
     predictors = {t.rhs for t in spec.terms if t.op == "~"}
     for t in spec.terms:
-        if t.op in (":=", "=="):  # not parameters: see build_table and the engine
+        if t.op in (":=", "==", "<", ">"):  # not parameters: see build_table and the engine
             continue
         t_fixed, t_free, t_label = t.for_group(g)
         label = t_label or ""
@@ -424,3 +423,65 @@ def _group_rows(spec: ModelSpec, ov: list[str], lv: list[str], g: int, *, ov_y: 
                 rows.append(Row(name, "~1", "", ALPHA, f, f, equal_intercepts,
                                 math.nan if equal_intercepts else 0.0, "", False, group=g))
     return rows
+
+
+@dataclass
+class Inequalities:
+    """lavaan's inequality constraints as ``A x + b >= 0`` over the unique free parameters
+    x (``a > e`` is ``a - e >= 0``, ``a < e`` is ``e - a >= 0``), with the statements
+    they came from (``text``, for messages)."""
+
+    A: np.ndarray
+    b: np.ndarray
+    text: list[str]
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        return self.A @ x + self.b
+
+
+def inequalities(spec: ModelSpec, rows: list[Row], npar: int) -> Inequalities | None:
+    """The model's ``<`` and ``>`` constraints as a linear system (None without any).
+
+    Names are labels (their parameter, or the value of a fixed label) or defined parameters
+    (``:=``, evaluated). The system is read off by evaluating each side at ``x = 0`` and at
+    the unit vectors; a constraint that is not linear in the parameters is refused
+    (lavaan accepts it; here the active-set fit needs linear constraints).
+    """
+    terms = spec.inequalities
+    if not terms:
+        return None
+    first: dict[str, Row] = {}
+    for r in rows:
+        if r.label and r.label not in first:
+            first[r.label] = r
+    scope = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        env: dict[str, float] = {lab: float(x[r.par]) if r.free else r.value
+                                 for lab, r in first.items()}
+        for t in spec.defined:
+            env[t.lhs] = float(eval(compile(t.rhs.replace("^", "**"), "<model>", "eval"),
+                                    {"__builtins__": {}, **scope}, dict(env)))
+        out = []
+        for t in terms:
+            rhs = float(eval(compile(t.rhs.replace("^", "**"), "<model>", "eval"),
+                             {"__builtins__": {}, **scope}, dict(env)))
+            out.append(env[t.lhs] - rhs if t.op == ">" else rhs - env[t.lhs])
+        return np.array(out)
+
+    with np.errstate(all="ignore"):
+        b = evaluate(np.zeros(npar))
+        A = np.column_stack([evaluate(np.eye(npar)[j]) - b for j in range(npar)]) \
+            if npar else np.zeros((len(terms), 0))
+        probe = np.linspace(0.3, 1.7, npar)
+        mismatch = np.abs(evaluate(probe) - (A @ probe + b))
+    text = [f"{t.lhs} {t.op} {t.rhs}" for t in terms]
+    for k, t in enumerate(terms):
+        if not (np.isfinite(b[k]) and np.all(np.isfinite(A[k])) and mismatch[k] < 1e-9):
+            raise ModelError(f"inequality constraint '{text[k]}' (line {t.line}) is not linear "
+                             "in the parameters: only linear inequality constraints are "
+                             "supported")
+        if not np.any(A[k]):
+            raise ModelError(f"inequality constraint '{text[k]}' (line {t.line}) names only "
+                             "fixed parameters")
+    return Inequalities(A, b, text)

@@ -20,10 +20,12 @@ into a :class:`ModelSpec`:
 
 - ``name := expression`` defines a function of labels (``ind := a*b``; arithmetic, ``^``,
   ``exp``, ``log``, ``sqrt``, ``abs``), estimated with a delta-method standard error;
-- ``a == b`` constrains two labels equal (or a label to a number).
+- ``a == b`` constrains two labels equal (or a label to a number);
+- ``a > 0``, ``a < b``, ``b > a + 0.1`` are inequality constraints (lavaan's): a label left of
+  the operator, a linear expression of labels (and defined parameters) and numbers right of
+  it. A name that is not a label is an error naming the line and the column.
 
-Inequality constraints (``<``, ``>``), thresholds (``|``) and formative factors (``<~``) are
-rejected with an error naming the line.
+Thresholds (``|``) and formative factors (``<~``) are rejected with an error naming the line.
 """
 
 from __future__ import annotations
@@ -41,12 +43,11 @@ __all__ = ["GroupModifier", "ModelSpec", "ModelSyntaxError", "ModelTerm", "parse
 _SOURCE = "<model>"
 # Longest operators first, so that "=~" is not read as "=" and "~~" not as "~".
 _OPERATORS = ("~*~", "=~", "~~", "<~", ":=", "==", "~", "<", ">", "|")
-_SUPPORTED = ("=~", "~~", "~", ":=", "==")
+_SUPPORTED = ("=~", "~~", "~", ":=", "==", "<", ">")
+_CONSTRAINT_OPS = (":=", "==", "<", ">")
 _UNSUPPORTED_WHY = {
     "~": "regressions ('~') and intercepts ('~ 1') are not part of a measurement model",
     "<~": "formative factors ('<~') are not supported",
-    "<": "inequality constraints ('<') are not supported",
-    ">": "inequality constraints ('>') are not supported",
     "|": "thresholds ('|') are not supported (continuous items only)",
     "~*~": "scaling factors ('~*~') are not supported",
 }
@@ -87,7 +88,7 @@ class ModelTerm:
     ``fixed`` is the value a number modifier fixes the parameter to (``None`` when free or
     unspecified), ``free`` is ``True`` when ``NA*`` explicitly frees it, ``label`` names it
     (equal labels mean equal parameters), ``start`` is a user start value and ``line`` the
-    1-based line of the model text it came from.
+    1-based line of the model text it came from (``column``: of a constraint's left side).
     """
 
     lhs: str
@@ -99,6 +100,7 @@ class ModelTerm:
     start: float | None = None
     line: int | None = field(default=None, compare=False)
     per_group: tuple[GroupModifier, ...] = ()
+    column: int | None = field(default=None, compare=False)
 
     def for_group(self, g: int) -> tuple[float | None, bool, str | None]:
         """``(fixed, free, label)`` in group ``g`` (0-based): a ``c(...)`` modifier's
@@ -189,6 +191,11 @@ class ModelSpec:
         return tuple(t for t in self.terms if t.op == "==")
 
     @property
+    def inequalities(self) -> tuple[ModelTerm, ...]:
+        """The ``a > expression`` and ``a < expression`` terms."""
+        return tuple(t for t in self.terms if t.op in ("<", ">"))
+
+    @property
     def intercepts(self) -> tuple[ModelTerm, ...]:
         """The ``x ~ 1`` terms (``op`` is ``"~1"``, ``rhs`` empty)."""
         return tuple(t for t in self.terms if t.op == "~1")
@@ -210,7 +217,7 @@ class ModelSpec:
             lines.append(f"{y} ~ " + " + ".join(rhs))
         lines += [str(t) for t in self.covariances]
         lines += [str(t) for t in self.intercepts]
-        lines += [f"{t.lhs} {t.op} {t.rhs}" for t in self.terms if t.op in (":=", "==")]
+        lines += [f"{t.lhs} {t.op} {t.rhs}" for t in self.terms if t.op in _CONSTRAINT_OPS]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -411,7 +418,7 @@ def _parse_text(text: str) -> ModelSpec:
         if not rhs:
             raise ModelSyntaxError(f"nothing right of {op!r} in {statement!r}",
                                    lineno, _column(src, op))
-        if op in (":=", "=="):
+        if op in _CONSTRAINT_OPS:
             terms.append(_definition(lhs, op, rhs, lineno, src))
             continue
         second = _find_operator(rhs)
@@ -562,7 +569,10 @@ def _definition(lhs: str, op: str, rhs: str, lineno: int | None, src: _Source) -
     try:
         expression_names(rhs)
     except ValueError as exc:
-        raise ModelSyntaxError(f"'{lhs} := {rhs}': {exc}", lineno, _column(src, rhs)) from None
+        raise ModelSyntaxError(f"'{lhs} {op} {rhs}': {exc}", lineno, _column(src, rhs)) from None
+    if op in ("<", ">"):
+        return ModelTerm(lhs, op, " ".join(rhs.split()), line=lineno,
+                         column=_column(src, lhs))
     return ModelTerm(lhs, op, "".join(rhs.split()), line=lineno)  # as lavaan prints it
 
 
@@ -610,7 +620,30 @@ def _finish(terms: list[ModelTerm]) -> ModelSpec:
                 f"{term.lhs} {term.op} {term.rhs} has two c(...) modifiers", term.line)
         merged[key] = replace(old, fixed=fixed, free=free, label=label, start=start,
                               per_group=per_group)
-    return ModelSpec(tuple(merged.values()))
+    spec = ModelSpec(tuple(merged.values()))
+    _check_inequality_names(spec)
+    return spec
+
+
+def _check_inequality_names(spec: ModelSpec) -> None:
+    """Every name in ``a > expression`` must be a label (or a defined parameter), checked
+    when the model is read, so the error names the line and column before any fitting."""
+    if not spec.inequalities:
+        return
+    labels = {t.label for t in spec.terms if t.label}
+    labels |= {m.label for t in spec.terms for m in t.per_group if m.label}
+    labels |= {t.lhs for t in spec.defined}
+    for t in spec.inequalities:
+        names = [t.lhs, *expression_names(t.rhs)]
+        unknown = [n for n in dict.fromkeys(names) if n not in labels]
+        if unknown:
+            shown = sorted(x for x in labels if not x.startswith("."))
+            hint = (f" (labels: {', '.join(shown)})" if shown
+                    else " (the model has no labels: write e.g. 'f =~ x1 + a*x2')")
+            raise ModelSyntaxError(
+                f"inequality constraint '{t.lhs} {t.op} {t.rhs}' (operator {t.op!r}) names "
+                f"{', '.join(map(repr, unknown))}, not a label of the model{hint}",
+                t.line, t.column)
 
 
 # ---------------------------------------------------------------------------------------------

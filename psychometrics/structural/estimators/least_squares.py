@@ -11,9 +11,13 @@ information ``E = (N - 1) / N Delta' W Delta`` (lavaan's defaults ``se = "standa
 these statistics and the baseline's (:func:`baseline_fmin`), the RMSEA with N - 1 in place of
 N; ULS gets no p-value.
 
-Not yet wired into :func:`~psychometrics.structural.cfa`: the engine's modification indices
-and score tests read the normal-likelihood ``State`` of
-:class:`~psychometrics.structural.estimators.base.Objective`.
+The score tests (modification indices, ``lavTestScore``) use lavaan's gradient and
+information for these estimators: the gradient of fmin, ``-(N - 1) / N Delta' W (s - sigma)``,
+and ``Delta' W Delta`` per group (weighted by ``N_g / N``; without the factor
+``(N - 1) / N``). The ``row_*`` methods below give them for any set of parameter rows, so that
+:mod:`~psychometrics.structural.inference` treats this estimator as it treats ML. lavaan's
+standard errors are ``sqrt(diag(I^-1) / (N - G))`` with that information ``I``
+(:func:`information`; ``lav_model_vcov`` uses N - G for every estimator but ML).
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psychometrics.structural.matrices import Model, jacobian, moment_index
+from psychometrics.structural.matrices import Model, RowBasis, jacobian, moment_index
 from psychometrics.structural.samplestats import Sample
 
-__all__ = ["LSObjective", "LSState", "normal_weight"]
+__all__ = ["LEAST_SQUARES", "LSObjective", "LSState", "baseline_fmin", "information",
+           "normal_weight"]
+
+LEAST_SQUARES = ("GLS", "ULS")
 
 
 @dataclass
@@ -125,6 +132,49 @@ class LSObjective:
         if st is None:
             return None
         return (st.f, *self.derivatives(x, st, newton))
+
+    # -- any parameter rows (the score tests) -------------------------------------------------
+    @property
+    def free_rows(self) -> RowBasis:
+        return self.model.free_rows
+
+    def row_jacobian(self, B: np.ndarray, r: RowBasis) -> np.ndarray:
+        """``d (mu, vech Sigma) / d theta_r`` for rows r on the basis B (moments x rows):
+        ``dSigma = c (u v' + v u')`` and ``dmu = sj j`` (``Model.row_basis``)."""
+        Bu, Bv = B[:, r.bu], B[:, r.bv]
+        d_sigma = r.c * (Bu[self.i] * Bv[self.j] + Bv[self.i] * Bu[self.j])
+        if not self.means:
+            return d_sigma
+        return np.vstack([r.sj * B[:, r.bj], d_sigma])
+
+    def row_gradient(self, st: LSState, B: np.ndarray, r: RowBasis) -> np.ndarray:
+        """The gradient of fmin, ``-(N - 1) / N Delta_r' W (s - sigma)``: what lavaan's
+        modindices() and lavTestScore() use (its information has no (N - 1) / N)."""
+        return -self.c * (self.row_jacobian(B, r).T @ (self.W @ st.resid))
+
+    def row_info(self, st: LSState, B: np.ndarray, r1: RowBasis, r2: RowBasis) -> np.ndarray:
+        return self.row_jacobian(B, r1).T @ self.W @ self.row_jacobian(B, r2)
+
+    def row_info_diag(self, st: LSState, B: np.ndarray, r: RowBasis) -> np.ndarray:
+        J = self.row_jacobian(B, r)
+        return np.einsum("kr,kr->r", J, self.W @ J)
+
+    def row_info_hessian(self, st: LSState, B: np.ndarray, r: RowBasis,
+                         hessian: bool) -> tuple[np.ndarray, None]:
+        J = self.row_jacobian(B, r)
+        return J.T @ self.W @ J, None
+
+
+def information(parts: list[LSObjective], weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """lavaan's expected information of the unique parameters,
+    ``sum_g (N_g / N) Delta_g' W_g Delta_g`` (lav_model_information_expected; for ULS
+    ``W = I``)."""
+    q = len(x)
+    out = np.zeros((q, q))
+    for w, part in zip(weights, parts, strict=True):
+        D = jacobian(part.model, x, part.means)
+        out += w * (D.T @ part.W @ D)
+    return out
 
 
 def baseline_fmin(objective: LSObjective) -> float:
