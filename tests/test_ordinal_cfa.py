@@ -176,3 +176,40 @@ def test_list_of_ordered_items_and_errors() -> None:
     with pytest.raises(ModelError, match="group_equal"):
         pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, group="school",
                group_equal=["threshold"])
+
+
+WU = {"configural": [], "thresholds": ["thresholds"], "loadings": ["thresholds", "loadings"]}
+
+
+@pytest.mark.parametrize("level", sorted(WU))
+def test_wu_estabrook_identification_matches_semtools_syntax(level: str) -> None:
+    """id_cat='Wu.Estabrook.2016' against lavaan fitting semTools' measEq.syntax(ID.cat =
+    "Wu.Estabrook.2016", ID.fac = "std.lv") for the same level (its rows are the user's,
+    in another order: matched by lhs, op, rhs and group)."""
+    case = f"hs_wu_{level}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PsychometricsWarning)
+        res = pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, group="school",
+                     group_equal=WU[level], std_lv=True, id_cat="Wu.Estabrook.2016")
+    ref = pd.DataFrame(FITS[case]["estimates"])
+    labels = FITS[case]["group_labels"]
+    ref["group"] = [labels[g - 1] for g in ref["group"]]
+    both = res.estimates.merge(ref, on=["lhs", "op", "rhs", "group"], suffixes=("", "_r"))
+    assert len(both) == len(ref) == len(res.estimates)
+    np.testing.assert_allclose(both["est"], both["est_r"], atol=TOL)
+    np.testing.assert_allclose(both["se"], both["se_r"], atol=TOL)
+    np.testing.assert_allclose(both["std_all"], both["std.all"], atol=TOL)
+    fit = FITS[case]["fit"]
+    assert res.fit["df"] == fit["df"] and res.fit["npar"] == fit["npar"]
+    for name in ("chisq", "chisq.scaled"):
+        np.testing.assert_allclose(res.fit[name.replace(".", "_")], fit[name], rtol=TOL)
+    # lavaan 0.6.14 gives NA for the robust (catML) indices of these user-written models
+    for name in ("cfi.scaled", "rmsea.scaled", "srmr"):
+        np.testing.assert_allclose(res.fit[name.replace(".", "_")], fit[name], atol=TOL)
+
+
+def test_id_cat_needs_ordered_items() -> None:
+    with pytest.raises(ModelError, match="id_cat"):
+        pm.cfa(_data("hs_ordinal"), M_HS, id_cat="Wu.Estabrook.2016")
+    with pytest.raises(ModelError, match="id_cat must be"):
+        pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, id_cat="other")

@@ -103,6 +103,7 @@ def cfa(
     n_obs: int | None = None,
     ordered: bool | Sequence[str] | None = None,
     parameterization: str = "delta",
+    id_cat: str | None = None,
 ) -> CFAResult:
     """Confirmatory factor analysis by maximum likelihood (lavaan's ``cfa()``).
 
@@ -172,6 +173,11 @@ def cfa(
     parameterization : {"delta", "theta"}
         With ordered items: lavaan's scaling of the latent responses (``"delta"``: their
         total variances are 1; ``"theta"``: their residual variances are 1).
+    id_cat : {None, "Wu.Estabrook.2016"}
+        With ordered items and groups: how groups 2+ are identified. None is lavaan's
+        default; ``"Wu.Estabrook.2016"`` is semTools' ``measEq.syntax(ID.cat=...)`` (free
+        intercepts and latent-response scales under equal thresholds, factor means free
+        only with equal intercepts), for invariance testing of ordered items.
 
     Returns
     -------
@@ -265,7 +271,9 @@ def cfa(
     ordinal = _ordinal_request(model, ordered, estimator)
     if ordinal is not None:
         return _fit_ordinal(data, spec, ordinal, estimator, parameterization, std_lv, group,
-                            group_equal, group_partial, missing, columns, n_obs)
+                            group_equal, group_partial, missing, columns, n_obs, id_cat)
+    if id_cat is not None:
+        raise ModelError("id_cat is for ordered items (pass ordered=True)")
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
         raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
@@ -387,7 +395,7 @@ def _ordinal_request(model: Any, ordered: Any, estimator: Any) -> Any:
 def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                  parameterization: str, std_lv: bool, group: str | None, group_equal: Any,
                  group_partial: Any, missing: str, columns: Mapping[str, str] | None,
-                 n_obs: int | None) -> CFAResult:
+                 n_obs: int | None, id_cat: str | None = None) -> CFAResult:
     """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`)."""
     from psychometrics.structural.ordinal_cfa import fit_ordinal
 
@@ -408,7 +416,7 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                          parameterization=parameterization, std_lv=bool(std_lv), group=group,
                          group_equal=_names_tuple(group_equal, "group_equal"),
                          group_partial=_names_tuple(group_partial, "group_partial"),
-                         missing=missing, warn=warn, collected=collected)
+                         missing=missing, warn=warn, collected=collected, id_cat=id_cat)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=3)
     return result

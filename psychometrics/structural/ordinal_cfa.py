@@ -128,7 +128,7 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
                 parameterization: str, std_lv: bool, group: str | None,
                 group_equal: tuple[str, ...], group_partial: tuple[str, ...],
                 missing: str, warn: Callable[[str], None],
-                collected: list[str]) -> OrdinalCFAResult:
+                collected: list[str], id_cat: str | None = None) -> OrdinalCFAResult:
     """The engine's ordinal path (called by :func:`~psychometrics.structural.cfa`)."""
     est_name = estimator.upper()
     if est_name not in ORDINAL_ESTIMATORS:
@@ -144,6 +144,7 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
     if unknown:
         raise ModelError(f"group_equal: unknown {', '.join(map(repr, unknown))}; expected "
                          f"some of {', '.join(map(repr, ORDINAL_GROUP_EQUAL))}")
+    wu = _wu_estabrook(id_cat)
     ov_model = list(spec.observed)
     ordinal = ordered_items(ordered, ov_model)
     continuous = [v for v in ov_model if v not in ordinal]
@@ -174,7 +175,7 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
     nth = np.bincount(stats.groups[0].threshold_item, minlength=len(ov_model))
     rows, ov, lv = ordinal_table(spec, nth, std_lv=std_lv, n_groups=G,
                                  group_equal=group_equal, group_partial=group_partial,
-                                 parameterization=param)
+                                 parameterization=param, wu_estabrook=wu)
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
     n_stats = sum(g.wls_obs.size for g in stats.groups)
     df = n_stats - npar
@@ -203,6 +204,18 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
         return _assemble(spec, rows, models, parts, stats, x, labels, converged, iterations,
                          est_name, se_type, test_type, weight, param, std_lv, miss, df,
                          collected, warn)
+
+
+def _wu_estabrook(id_cat: str | None) -> bool:
+    if id_cat is None or str(id_cat).lower() in ("default", "lavaan", "millsap.tein.2004"):
+        if id_cat is not None and str(id_cat).lower() == "millsap.tein.2004":
+            raise ModelError("id_cat='Millsap.Tein.2004' is not implemented; use None "
+                             "(lavaan's default) or 'Wu.Estabrook.2016'")
+        return False
+    if str(id_cat).lower().replace("_", ".") in ("wu.estabrook.2016", "wu.estabrook", "wu"):
+        return True
+    raise ModelError(f"id_cat must be None (lavaan's default) or 'Wu.Estabrook.2016', got "
+                     f"{id_cat!r}")
 
 
 def _start(models: list[Model], grows: list[list[Row]], stats: OrdinalSampleStats,

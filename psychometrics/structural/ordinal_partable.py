@@ -56,11 +56,16 @@ def _equal_kind(row: Row) -> str:
 def ordinal_table(spec: ModelSpec, n_thresholds: Sequence[int], *, std_lv: bool,
                   n_groups: int = 1, group_equal: tuple[str, ...] = (),
                   group_partial: tuple[str, ...] = (), parameterization: str = "delta",
-                  ) -> tuple[list[Row], list[str], list[str]]:
+                  wu_estabrook: bool = False) -> tuple[list[Row], list[str], list[str]]:
     """The rows of an ordinal model in lavaan's order, with ``par`` numbered.
 
     ``n_thresholds`` gives each observed item's number of thresholds, in the order of
-    ``spec.observed``.
+    ``spec.observed``. ``wu_estabrook`` identifies groups 2+ as Wu & Estabrook (2016) do
+    (semTools' ``measEq.syntax(ID.cat = "Wu.Estabrook.2016")``) instead of lavaan's
+    default: with equal thresholds the items' intercepts are free (unless ``"intercepts"``
+    are equal too) and so are the scaling factors (delta) or the residual variances
+    (theta) of the items with more than one threshold; the factor means are free only
+    with equal intercepts.
     """
     unknown = [g for g in group_equal if g not in ORDINAL_GROUP_EQUAL]
     if unknown:
@@ -75,7 +80,11 @@ def ordinal_table(spec: ModelSpec, n_thresholds: Sequence[int], *, std_lv: bool,
     if len(n_thresholds) != len(ov):
         raise ModelError("one number of thresholds per item is needed")
     equal_th = "thresholds" in group_equal
-    free_means = ((equal_th or "intercepts" in group_equal) and "means" not in group_equal)
+    equal_int = "intercepts" in group_equal
+    if wu_estabrook:
+        free_means = equal_int and "means" not in group_equal
+    else:
+        free_means = (equal_th or equal_int) and "means" not in group_equal
     rows: list[Row] = []
     for g in range(n_groups):
         grows = [r for r in base if r.group == g]
@@ -83,17 +92,22 @@ def ordinal_table(spec: ModelSpec, n_thresholds: Sequence[int], *, std_lv: bool,
         auto = [r for r in grows if not r.user]
         taus = [Row(item, "|", f"t{k + 1}", TAU, i, k, True, math.nan, "", False, group=g)
                 for i, item in enumerate(ov) for k in range(int(n_thresholds[i]))]
-        free_scale = g > 0 and equal_th and parameterization == "delta"
-        scales = [Row(item, "~*~", item, SCALE, i, i, free_scale,
-                      math.nan if free_scale else 1.0, "", False, group=g)
-                  for i, item in enumerate(ov)]
+        # which items' latent-response scales are free in this group (delta: the scaling
+        # factor, theta: the residual variance)
+        scaled = [g > 0 and equal_th and (not wu_estabrook or n_thresholds[i] > 1)
+                  for i in range(len(ov))]
+        free_nu = g > 0 and equal_th and wu_estabrook and not equal_int
+        scales = [Row(item, "~*~", item, SCALE, i, i, free,
+                      math.nan if free else 1.0, "", False, group=g)
+                  for i, item in enumerate(ov)
+                  for free in [scaled[i] and parameterization == "delta"]]
         for r in auto:
             r.label, r.auto = "", False
             if r.kind == THETA and r.a == r.b:
-                free = g > 0 and equal_th and parameterization == "theta"
+                free = scaled[r.a] and parameterization == "theta"
                 r.free, r.value = free, math.nan if free else 1.0
             elif r.kind == NU:
-                r.free, r.value = False, 0.0
+                r.free, r.value = free_nu, math.nan if free_nu else 0.0
             elif r.kind == ALPHA:
                 free = g > 0 and free_means
                 r.free, r.value = free, math.nan if free else 0.0
