@@ -271,7 +271,8 @@ def cfa(
     ordinal = _ordinal_request(model, ordered, estimator)
     if ordinal is not None:
         return _fit_ordinal(data, spec, ordinal, estimator, parameterization, std_lv, group,
-                            group_equal, group_partial, missing, columns, n_obs, id_cat)
+                            group_equal, group_partial, missing, columns, n_obs, id_cat,
+                            getattr(model, "item_scale", None))
     if id_cat is not None:
         raise ModelError("id_cat is for ordered items (pass ordered=True)")
     est_name = estimator.upper() if isinstance(estimator, str) else ""
@@ -395,7 +396,8 @@ def _ordinal_request(model: Any, ordered: Any, estimator: Any) -> Any:
 def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                  parameterization: str, std_lv: bool, group: str | None, group_equal: Any,
                  group_partial: Any, missing: str, columns: Mapping[str, str] | None,
-                 n_obs: int | None, id_cat: str | None = None) -> CFAResult:
+                 n_obs: int | None, id_cat: str | None = None,
+                 item_scale: Callable[[str], Any] | None = None) -> CFAResult:
     """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`)."""
     from psychometrics.structural.ordinal_cfa import fit_ordinal
 
@@ -406,6 +408,9 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
     if columns is not None:
         data = rename_columns(data, columns, covariance=False)
     est = "WLSMV" if str(estimator).upper() == "ML" else str(estimator)
+    categories = None
+    if callable(item_scale):  # an instrument declares each item's answer codes
+        categories = {item: list(item_scale(item).values) for item in spec.observed}
     collected: list[str] = []
 
     def warn(message: str) -> None:
@@ -416,7 +421,8 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                          parameterization=parameterization, std_lv=bool(std_lv), group=group,
                          group_equal=_names_tuple(group_equal, "group_equal"),
                          group_partial=_names_tuple(group_partial, "group_partial"),
-                         missing=missing, warn=warn, collected=collected, id_cat=id_cat)
+                         missing=missing, warn=warn, collected=collected, id_cat=id_cat,
+                         categories=categories)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=3)
     return result

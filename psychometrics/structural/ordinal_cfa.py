@@ -34,7 +34,7 @@ Standard errors (``se = "standard"``) are ``sqrt(diag(E^-1) / (N - G))`` with
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -128,7 +128,8 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
                 parameterization: str, std_lv: bool, group: str | None,
                 group_equal: tuple[str, ...], group_partial: tuple[str, ...],
                 missing: str, warn: Callable[[str], None],
-                collected: list[str], id_cat: str | None = None) -> OrdinalCFAResult:
+                collected: list[str], id_cat: str | None = None,
+                categories: Mapping[str, Sequence[float]] | None = None) -> OrdinalCFAResult:
     """The engine's ordinal path (called by :func:`~psychometrics.structural.cfa`)."""
     est_name = estimator.upper()
     if est_name not in ORDINAL_ESTIMATORS:
@@ -169,7 +170,7 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
         warn(f"{n_absent} rows have no value in the group column {group!r} and are left out")
         frame = frame[frame[group].notna()]
     stats = ordinal_sample_stats(frame, ov_model, group=group, missing=miss,
-                                 gamma=True)
+                                 categories=categories, gamma=True)
     G = len(stats.groups)
     labels = [str(g.group) for g in stats.groups] if group is not None else [""]
     nth = np.bincount(stats.groups[0].threshold_item, minlength=len(ov_model))

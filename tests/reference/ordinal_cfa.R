@@ -95,3 +95,18 @@ save_json(c(list(note = paste("lavaan", packageVersion("lavaan"),
                               "parameterEstimates(standardized=TRUE), fitMeasures, r2"),
                  wu_syntax = we),
             lapply(fits, record)), "fits")
+
+# The package's demo data (psychometrics.datasets.load_mentorship(): the WHO-5 and ACS
+# answers, exported by tests/test_ordinal_cfa_instrument.py's docstring recipe): each
+# instrument's published one-factor structure, its items ordered (pm.cfa(data, instrument,
+# estimator = "WLSMV")).
+demo <- read.csv(file.path(data_dir, "mentorship_who5_acs.csv"))
+demo_fits <- list(
+  who5 = cfa("well_being =~ who5_1 + who5_2 + who5_3 + who5_4 + who5_5", data = demo,
+             ordered = TRUE, estimator = "WLSMV"),
+  acs = cfa(paste("affective =~", paste0("acs_", 1:8, collapse = " + ")), data = demo,
+            ordered = TRUE, estimator = "WLSMV")
+)
+save_json(c(list(note = paste("lavaan", packageVersion("lavaan"),
+                              "WHO-5 and ACS of the demo data, ordered, WLSMV")),
+            lapply(demo_fits, record)), "demo")
