@@ -110,3 +110,20 @@ demo_fits <- list(
 save_json(c(list(note = paste("lavaan", packageVersion("lavaan"),
                               "WHO-5 and ACS of the demo data, ordered, WLSMV")),
             lapply(demo_fits, record)), "demo")
+
+# lavTestLRT of nested ordinal fits (lavaan's default for WLSMV: method = "satorra.2000",
+# scaled.shifted = TRUE), the ladders of tests/test_ordinal_cfa.py
+fit_load <- cfa(m_hs, data = hs, ordered = paste0("x", 1:9), group = "school",
+                group.equal = "loadings", estimator = "WLSMV")
+lrt <- function(...) {
+  t <- suppressWarnings(lavTestLRT(...))
+  list(df = t$Df, chisq = t$Chisq, chisq_diff = t[["Chisq diff"]], df_diff = t[["Df diff"]],
+       pvalue = t[["Pr(>Chisq)"]])
+}
+save_json(list(
+  note = paste("lavaan", packageVersion("lavaan"), "lavTestLRT (satorra.2000, scaled.shifted)"),
+  hs_groups_load = record(fit_load),
+  lavaan_ladder = lrt(fits$hs_groups, fit_load, fits$hs_groups_th_load,
+                      fits$hs_groups_th_load_int),
+  wu_ladder = lrt(fits$hs_wu_configural, fits$hs_wu_thresholds, fits$hs_wu_loadings)
+), "lrt")
