@@ -388,8 +388,9 @@ def _ordinal_request(model: Any, ordered: Any, estimator: Any) -> Any:
         if getattr(model, "ordinal_items", None) is not None or (hasattr(model, "cfa_model") \
                 and not isinstance(model, ModelSpec | str | Mapping)):
             return True
-        raise ModelError(f"estimator={estimator!r} is for ordered items: pass ordered=True "
-                         "(or the list of ordered items)")
+        raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))} for "
+                         f"continuous items; estimator={estimator!r} is for ordered items: "
+                         "pass ordered=True (or the list of ordered items)")
     return None
 
 

@@ -1,7 +1,11 @@
-r"""Robust standard errors and test statistics of the (D)WLS family, as lavaan 0.6.14.
+r"""Robust standard errors and test statistics of the (D)WLS family, as lavaan 0.6.14, and
+the U-Gamma algebra they share with the robust ML estimators.
 
 Pure functions of the quantities an estimator has once it has converged; no optimiser,
-no model. Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
+no model. :mod:`psychometrics.structural.robust` (MLM, MLMV, MLR) calls
+:func:`sandwich_meat` and :func:`ugamma_traces` with the normal-theory weight in place of
+``W``: one implementation of the sandwich and of the traces of ``U Gamma`` for both.
+Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
 
 ``delta[g]`` (s_g, npar)
     :math:`\Delta_g = \partial \sigma_g(\theta) / \partial \theta'`, the Jacobian of the
@@ -51,6 +55,7 @@ __all__ = [
     "information_inverse",
     "mean_var_adjusted_test",
     "robust_vcov",
+    "sandwich_meat",
     "satorra2000_difference",
     "satorra_bentler_test",
     "scaled_shifted_test",
@@ -180,6 +185,30 @@ def _ginv(x: np.ndarray) -> np.ndarray:
     return (vt[keep].T / s[keep]) @ u[:, keep].T
 
 
+def sandwich_meat(delta: np.ndarray | Sequence[np.ndarray],
+                  weight: np.ndarray | Sequence[np.ndarray],
+                  gamma: np.ndarray | Sequence[np.ndarray],
+                  nobs: int | Sequence[float]) -> np.ndarray:
+    r"""The sandwich's meat :math:`\sum_g f_g\, \Delta_g' W_g \Gamma_g W_g \Delta_g` (for ML
+    ``W`` is the normal-theory weight and ``Gamma`` the sample's, or the case-wise scores'
+    for MLR).
+
+    Examples
+    --------
+    >>> sandwich_meat([np.eye(2)], [np.array([2.0, 1.0])], [np.eye(2)], [10])
+    array([[4., 0.],
+           [0., 1.]])
+    """
+    D, W, G = _as_list(delta), _as_list(weight), _as_list(gamma)
+    f = _weights(nobs)
+    _check(D, W, f, G)
+    meat = np.zeros((D[0].shape[1],) * 2)
+    for fg, d, w, gm in zip(f, D, W, G, strict=True):
+        wd = w[:, None] * d if w.ndim == 1 else w @ d
+        meat += fg * (wd.T @ gm @ wd)
+    return meat
+
+
 def robust_vcov(delta: np.ndarray | Sequence[np.ndarray],
                 weight: np.ndarray | Sequence[np.ndarray],
                 gamma: np.ndarray | Sequence[np.ndarray],
@@ -201,10 +230,7 @@ def robust_vcov(delta: np.ndarray | Sequence[np.ndarray],
     _check(D, W, f, G)
     if info_inverse is None:
         info_inverse = information_inverse(D, W, nobs, constraints)
-    meat = np.zeros(info_inverse.shape)
-    for fg, d, w, gm in zip(f, D, W, G, strict=True):
-        wd = w[:, None] * d if w.ndim == 1 else w @ d
-        meat += fg * (wd.T @ gm @ wd)
+    meat = sandwich_meat(D, W, G, nobs)
     return info_inverse @ meat @ info_inverse / (float(np.sum(nobs)) - f.size)
 
 
