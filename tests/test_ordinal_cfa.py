@@ -216,3 +216,25 @@ def test_id_cat_needs_ordered_items() -> None:
         pm.cfa(_data("hs_ordinal"), M_HS, id_cat="Wu.Estabrook.2016")
     with pytest.raises(ModelError, match="id_cat must be"):
         pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, id_cat="other")
+
+
+@pytest.mark.parametrize("key, group", [("bfi_pairwise_wlsmv", None),
+                                        ("bfi_pairwise_groups_wlsmv", "gender")])
+def test_pairwise_missing_matches_lavaan(key: str, group: str | None) -> None:
+    """missing='pairwise' (600 bfi rows with their missing answers; one group and by
+    gender), against lavaan's SEs, tests and robust CFI in ordinal/robust.json."""
+    ref = json.loads((REF / "ordinal" / "robust.json").read_text())[key]
+    frame = _data("bfi_ac_first600_missing")
+    if group is None:
+        frame = frame.drop(columns="gender")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PsychometricsWarning)
+        res = pm.cfa(frame, M_AC, ordered=True, missing="pairwise", group=group)
+    se = res.estimates["se"].to_numpy()
+    np.testing.assert_allclose(se[se > 0], ref["se"], atol=TOL)
+    np.testing.assert_allclose(res.fit["chisq"], ref["tests"]["standard"]["stat"], rtol=TOL)
+    np.testing.assert_allclose(res.fit["chisq_scaled"], ref["tests"]["scaled.shifted"]["stat"],
+                               rtol=TOL)
+    for name in ("cfi", "cfi.scaled", "cfi.robust", "rmsea.robust", "srmr"):
+        np.testing.assert_allclose(res.fit[name.replace(".", "_")], ref["fit_measures"][name],
+                                   atol=TOL, err_msg=name)
