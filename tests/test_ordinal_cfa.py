@@ -61,6 +61,9 @@ CASES = {
         **HS_GROUPS, "group_equal": ["thresholds", "loadings", "intercepts"]}),
     "hs_groups_theta_th_load": ("hs_ordinal", M_HS, {
         **HS_GROUPS, "group_equal": ["thresholds", "loadings"], "parameterization": "theta"}),
+    "hs_groups_partial": ("hs_ordinal", M_HS, {
+        **HS_GROUPS, "group_equal": ["thresholds", "loadings"],
+        "group_partial": ["x3|t2", "visual=~x2"]}),
     "bfi25_wlsmv": ("bfi25_complete", M_25, {}),
 }
 
@@ -173,6 +176,9 @@ def test_list_of_ordered_items_and_errors() -> None:
         pm.cfa(frame, M_AC, ordered=True, estimator="MLR")
     with pytest.raises(ModelError, match="parameterization"):
         pm.cfa(frame, M_AC, ordered=True, parameterization="gamma")
+    with pytest.raises(ModelError, match="group_partial"):
+        pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, group="school",
+               group_equal=["thresholds"], group_partial=["x3|t9"])
     with pytest.raises(ModelError, match="group_equal"):
         pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, group="school",
                group_equal=["threshold"])

@@ -128,10 +128,15 @@ def _equalities(rows: list[Row], n_groups: int, group_equal: tuple[str, ...],
     if n_groups < 2 or not group_equal:
         return
     partial = set()
+    names = {r.lhs for r in rows} | {r.rhs for r in rows}
     for text in group_partial:
         compact = "".join(str(text).split())
         lhs, bar, rhs = compact.partition("|")
-        partial.add((lhs, "|", rhs) if bar else parse_partial(text))
+        key = (lhs, "|", rhs) if bar else parse_partial(text)
+        if key[0] not in names or (key[2] and key[2] not in names):
+            raise ModelError(f"group_partial: {text!r} names a variable or threshold that is "
+                             "not in the model")
+        partial.add(key)
     first = {(r.lhs, r.op, r.rhs): (k, r) for k, r in enumerate(rows) if r.group == 0}
     for r in rows:
         if r.group == 0 or not r.free or r.label:

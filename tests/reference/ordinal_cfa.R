@@ -72,6 +72,9 @@ fits <- list(
   hs_groups_theta_th_load = cfa(m_hs, data = hs, ordered = paste0("x", 1:9),
                                 group = "school", group.equal = c("thresholds", "loadings"),
                                 estimator = "WLSMV", parameterization = "theta"),
+  hs_groups_partial = cfa(m_hs, data = hs, ordered = paste0("x", 1:9), group = "school",
+                          group.equal = c("thresholds", "loadings"),
+                          group.partial = c("x3|t2", "visual=~x2"), estimator = "WLSMV"),
   bfi25_wlsmv = cfa(m_25, data = bfi25, ordered = TRUE, estimator = "WLSMV")
 )
 
