@@ -29,6 +29,49 @@ Standard errors (``se = "standard"``) are ``sqrt(diag(E^-1) / (N - G))`` with
 :func:`~psychometrics.structural.wls_robust.robust_vcov`. RMSEA uses N - G (lavaan's
 ``lav_utils_get_ntotal`` for least squares); the ``*_robust`` indices are lavaan's
 (Savalei 2021: the model evaluated by ML on the polychoric correlations, ``catML``).
+
+References
+----------
+Muthén, B., du Toit, S. H. C., & Spisic, D. (1997). *Robust inference using weighted least
+squares and quadratic estimating equations in latent variable modeling with categorical
+and continuous outcomes.* Unpublished technical report.
+Asparouhov, T., & Muthén, B. (2010). *Simple second order chi-square correction.* Mplus
+technical appendix.
+Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample analysis of moment
+structures. In R. D. H. Heijmans et al. (Eds.), *Innovations in multivariate statistical
+analysis* (pp. 233-247). Kluwer.
+Savalei, V. (2021). Improving fit indices in structural equation modeling with categorical
+data. *Multivariate Behavioral Research, 56*(3), 390-407.
+Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
+different levels of invariance for ordered categorical outcomes. *Psychometrika, 81*(4),
+1014-1045.
+
+Examples
+--------
+>>> import warnings
+>>> import numpy as np, pandas as pd
+>>> from psychometrics.structural import cfa
+>>> rng = np.random.default_rng(4)
+>>> z = rng.normal(size=(500, 1)) * 0.8 + rng.normal(size=(500, 4)) * 0.6
+>>> data = pd.DataFrame(np.digitize(z, [-1.0, 0.0, 1.0]), columns=["a", "b", "c", "d"])
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")  # empty cells in some 4 x 4 tables
+...     res = cfa(data, "f =~ a + b + c + d", ordered=True)
+>>> res.estimator, int(res.fit["df"])
+('WLSMV', 2)
+>>> res.fit[["chisq", "chisq_scaled", "cfi_scaled"]].round(3)
+chisq           0.644
+chisq_scaled    1.451
+cfi_scaled      1.000
+Name: fit, dtype: float64
+>>> est = res.estimates
+>>> est.loc[est["op"].isin(["=~", "|"]), ["lhs", "op", "rhs", "est", "se"]].head(5).round(3)
+  lhs  op rhs    est     se
+0   f  =~   a  1.000  0.000
+1   f  =~   b  0.951  0.044
+2   f  =~   c  0.904  0.043
+3   f  =~   d  1.029  0.044
+4   a   |  t1 -1.080  0.070
 """
 
 from __future__ import annotations
@@ -115,7 +158,16 @@ class OrdinalCFAResult(CFAResult):
 
 
 def ordered_items(ordered: Any, observed: Sequence[str]) -> list[str]:
-    """The model's items declared ordered: ``True`` all, or a list of names."""
+    """The model's items declared ordered: ``True`` all, or a list of names (in the
+    model's order; names not in the model are ignored, as lavaan does).
+
+    Examples
+    --------
+    >>> ordered_items(["c", "a", "z"], ["a", "b", "c"])
+    ['a', 'c']
+    >>> ordered_items(True, ["a", "b"])
+    ['a', 'b']
+    """
     if ordered is True:
         return list(observed)
     if isinstance(ordered, str):
