@@ -372,6 +372,7 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Multi-group, robust and structural models",
                                         "Effect sizes, group comparisons and change",
                                         "Ordinal stage 1 (thresholds, polychorics, Gamma)",
+                                        "Ordinal CFA and SEM (WLSMV, DWLS, ULSMV, ULS, WLS)",
                                         "Omega for categorical indicators",
                                         "EFA rotations",
                                         "EFA extraction and factor scores",

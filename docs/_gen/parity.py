@@ -616,6 +616,94 @@ def ordinal_area() -> Area:
     return area
 
 
+def ordinal_cfa_area() -> Area:
+    import psychometrics as pm
+    from psychometrics.structural import sem
+
+    area = Area("Ordinal CFA and SEM (WLSMV, DWLS, ULSMV, ULS, WLS)",
+                "lavaan::cfa(..., ordered = TRUE); parameterEstimates, fitMeasures", 1e-4,
+                "iterative (optimiser)",
+                "`pm.cfa(..., ordered=True)` from the raw answers: estimates (thresholds "
+                "included), standard errors, standardized values and the fit measures "
+                "(chisq, the scaled test, baseline, CFI, TLI, RMSEA: standard, scaled and "
+                "robust; SRMR). bfi's A and C items, the 25 bfi items, HS cut into 2 to 7 "
+                "categories (one unused) by school with equal thresholds and loadings, the "
+                "Wu & Estabrook (2016) identification, delta and theta parameterizations, "
+                "and the demo data's WHO-5 and ACS as instruments. Test statistics are "
+                "compared relative to their size.")
+    ref = json.loads((REF / "ordinal_cfa" / "fits.json").read_text())
+    demo = json.loads((REF / "ordinal_cfa" / "demo.json").read_text())
+    m_ac = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5"
+    m_hs = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    m_25 = "\n".join(f"{f} =~ " + " + ".join(f"{f}{i}" for i in range(1, 6)) for f in "ACENO")
+    bfi, bfi25, hs = (_read("bfi_ac_complete.csv"), _read("bfi25_complete.csv"),
+                      _read("hs_ordinal.csv"))
+    groups = {"group": "school"}
+    wu = {**groups, "std_lv": True, "id_cat": "Wu.Estabrook.2016"}
+    cases: dict[str, tuple[Any, Any, dict[str, Any], dict[str, Any]]] = {
+        "bfi_ac_wlsmv": (bfi, m_ac, {}, ref),
+        "bfi_ac_wlsmv_stdlv": (bfi, m_ac, {"std_lv": True}, ref),
+        "bfi_ac_dwls": (bfi, m_ac, {"estimator": "DWLS"}, ref),
+        "bfi_ac_ulsmv": (bfi, m_ac, {"estimator": "ULSMV"}, ref),
+        "bfi_ac_uls": (bfi, m_ac, {"estimator": "ULS"}, ref),
+        "bfi_ac_wls": (bfi, m_ac, {"estimator": "WLS"}, ref),
+        "bfi_ac_theta": (bfi, m_ac, {"parameterization": "theta"}, ref),
+        "hs_wlsmv": (hs.drop(columns="school"), m_hs, {}, ref),
+        "hs_theta": (hs.drop(columns="school"), m_hs, {"parameterization": "theta"}, ref),
+        "hs_sem": (hs.drop(columns="school"), m_hs + "\nspeed ~ visual + textual", {}, ref),
+        "hs_groups": (hs, m_hs, groups, ref),
+        "hs_groups_th_load": (hs, m_hs, {**groups,
+                                         "group_equal": ["thresholds", "loadings"]}, ref),
+        "hs_groups_theta_th_load": (hs, m_hs, {**groups, "parameterization": "theta",
+                                               "group_equal": ["thresholds", "loadings"]},
+                                    ref),
+        "hs_wu_thresholds": (hs, m_hs, {**wu, "group_equal": ["thresholds"]}, ref),
+        "hs_wu_loadings": (hs, m_hs, {**wu, "group_equal": ["thresholds", "loadings"]}, ref),
+        "bfi25_wlsmv": (bfi25, m_25, {}, ref),
+        "who5": (_read("mentorship_who5_acs.csv"), pm.load_instrument("who5"),
+                 {"estimator": "WLSMV"}, demo),
+        "acs": (_read("mentorship_who5_acs.csv"), pm.load_instrument("acs"),
+                {"estimator": "WLSMV"}, demo),
+    }
+    measures = ("chisq", "chisq.scaled", "baseline.chisq", "cfi", "tli", "cfi.scaled",
+                "tli.scaled", "cfi.robust", "tli.robust", "rmsea", "rmsea.scaled",
+                "rmsea.robust", "srmr")
+    for name, (frame, model, options, store) in cases.items():
+        def compute(case: Case, frame: Any = frame, model: Any = model,
+                    options: dict[str, Any] = options, rec: dict[str, Any] = store[name]
+                    ) -> None:
+            fit_fn = sem if isinstance(model, str) and "~ visual" in model else pm.cfa
+            extra = {} if not isinstance(model, str) else {"ordered": True}
+            res = fit_fn(frame, model, **extra, **{"estimator": "WLSMV", **options})
+            est = pd.DataFrame(rec["estimates"])
+            if "group" in est:
+                labels = rec["group_labels"]
+                est["group"] = [labels[g - 1] for g in est["group"]]
+                ours = res.estimates.merge(est, on=["lhs", "op", "rhs", "group"],
+                                           suffixes=("", "_r"))
+            else:
+                ours = res.estimates.assign(est_r=est["est"].to_numpy(),
+                                            se_r=est["se"].to_numpy(),
+                                            **{"std.all": est["std.all"].to_numpy()})
+            case.matrix("estimates", ours["est_r"], ours["est"])
+            case.matrix("standard errors", ours["se_r"], ours["se"])
+            case.matrix("std.all", ours["std.all"], ours["std_all"])
+            for m in measures:
+                r = rec["fit"].get(m)
+                key = m.replace(".", "_")
+                if key not in res.fit.index:
+                    continue
+                py = res.fit[key]
+                if m.startswith(("chisq", "baseline")) and r is not None:
+                    scale = max(1.0, abs(float(r)))  # relative for the statistics
+                    r, py = float(r) / scale, float(py) / scale
+                    m = f"{m} (relative)"
+                case.scalar(m, r, py)
+
+        _run(area, name, "", compute)
+    return area
+
+
 def omega_categorical_area() -> Area:
     import psychometrics as pm
 
@@ -655,7 +743,7 @@ def omega_categorical_area() -> Area:
 
 AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adequacy_area,
                                    parallel_area, efa_area, cfa_area, sem_area, evaluation_area,
-                                   ordinal_area, omega_categorical_area]
+                                   ordinal_area, ordinal_cfa_area, omega_categorical_area]
 
 
 def _all_areas() -> list[Callable[[], Area]]:

@@ -53,11 +53,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="lavaan model syntax instead of the instrument's structure")
     p.add_argument("--missing", choices=["listwise", "fiml"], default="listwise")
     p.add_argument("--std-lv", action="store_true", help="identify by factor variances = 1")
-    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR", "GLS", "ULS"],
-                   default="ML", type=str.upper,
+    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR", "GLS", "ULS", "WLSMV",
+                                           "WLSM", "DWLS", "ULSMV", "ULSM", "WLS"],
+                   default=None, type=str.upper,
                    help="ML (default); MLM, MLMV, MLR: robust standard errors and scaled "
                         "tests for non-normal data; GLS, ULS: generalised and unweighted "
-                        "least squares (complete data)")
+                        "least squares (complete data); with --ordinal WLSMV (default), "
+                        "WLSM, DWLS, ULSMV, ULSM, ULS, WLS")
+    p.add_argument("--ordinal", action="store_true",
+                   help="treat the items as ordered categories: thresholds and polychoric "
+                        "correlations, estimated by WLSMV unless --estimator says otherwise")
+    p.add_argument("--parameterization", choices=["delta", "theta"], default="delta",
+                   help="with --ordinal: scale the latent responses by their total "
+                        "(delta, default) or residual (theta) variances")
     p.add_argument("--group", metavar="COL", help="a multi-group model, one group per value")
     p.add_argument("--group-equal", metavar="LIST",
                    help="comma-separated parameters equal across groups: loadings, "
@@ -184,6 +192,9 @@ def cmd_efa(args: argparse.Namespace) -> int:
     return 0
 
 
+_ORDINAL_ESTIMATORS = ("WLSMV", "WLSM", "DWLS", "ULSMV", "ULSM", "ULS", "WLS")
+
+
 def _list(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
@@ -203,10 +214,25 @@ def cmd_cfa(args: argparse.Namespace) -> int:
             raise MissingColumnError(f"--group: column {args.group!r} is not in {args.data}")
         items = items.assign(**{args.group: data[args.group].to_numpy()})
     model = args.model if args.model else inst
+    # ULS and WLS also fit continuous items: only --ordinal makes them ordinal
+    ordinal = args.ordinal or args.estimator in set(_ORDINAL_ESTIMATORS) - {"ULS", "WLS"}
+    estimator = args.estimator or ("WLSMV" if ordinal else "ML")
+    options: dict = {}
+    if ordinal:
+        if args.estimator in ("ML", "MLM", "MLMV", "MLR", "GLS"):
+            print(f"error: --estimator {args.estimator} is for continuous items; with "
+                  f"--ordinal use one of {', '.join(_ORDINAL_ESTIMATORS)}", file=sys.stderr)
+            return 2
+        if args.missing == "fiml":
+            print("error: --missing fiml is not available with --ordinal (ordered items are "
+                  "fitted on listwise-complete rows, as lavaan)", file=sys.stderr)
+            return 2
+        options = {"ordered": True, "parameterization": args.parameterization}
     try:
         result = cfa(items, model, missing=args.missing, std_lv=args.std_lv,
-                     estimator=args.estimator, group=args.group,
-                     group_equal=_list(args.group_equal), group_partial=_list(args.group_partial))
+                     estimator=estimator, group=args.group,
+                     group_equal=_list(args.group_equal), group_partial=_list(args.group_partial),
+                     **options)
     except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -214,7 +240,8 @@ def cmd_cfa(args: argparse.Namespace) -> int:
         print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
                          indent=2, default=str))
         return 0
-    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (keyed items)")
+    what = f"ordered items, {result.estimator}" if ordinal else "keyed items"
+    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] ({what})")
     structure = inst.published.structure
     if structure is not None and not args.model:
         print(f"published structure: {structure.description} ({structure.source})")

@@ -117,6 +117,10 @@ def lrt(*fits: CFAResult, names: Sequence[str] | None = None) -> pd.DataFrame:
             "models are not nested, or the less restricted model failed to reach a global "
             f"optimum (smallest difference {np.nanmin(d_chisq[1:]):.6g})",
             NumericalWarning, stacklevel=2)
+    if any(getattr(f, "wls", None) is not None for f in ordered):  # ordered items
+        from psychometrics.structural.ordinal_cfa import ordinal_lrt
+
+        return ordinal_lrt(ordered, [labels[k] for k in order])
     scaled = ["chisq_scaling_factor" in f.fit.index for f in ordered]
     if any(scaled) and not all(s or f.fit["df"] == 0 for s, f in zip(scaled, ordered,
                                                                        strict=True)):

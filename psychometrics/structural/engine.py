@@ -121,6 +121,9 @@ def cfa(
     meanstructure: bool | None = None,
     columns: Mapping[str, str] | None = None,
     n_obs: int | None = None,
+    ordered: bool | Sequence[str] | None = None,
+    parameterization: str = "delta",
+    id_cat: str | None = None,
 ) -> CFAResult:
     """Confirmatory factor analysis by maximum likelihood (lavaan's ``cfa()``).
 
@@ -185,6 +188,22 @@ def cfa(
         Number of observations when ``data`` is a covariance matrix. As lavaan does with
         ``sample.cov``, the matrix is taken to have divisor N - 1 and is rescaled by
         (N - 1) / N.
+    ordered : True or list of str, optional
+        The items are ordered categories (lavaan's ``ordered=``): thresholds and polychoric
+        correlations are fitted by least squares, ``estimator`` one of ``"WLSMV"`` (the
+        default then), ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``, ``"ULS"``,
+        ``"WLS"``; ``estimates`` gains the thresholds (``op`` ``"|"``) and the scaling
+        factors (``"~*~"``). ``group_equal`` may name ``"thresholds"``. An instrument whose
+        items are ordinal passes ``ordered=True`` when ``estimator`` is one of these. See
+        :mod:`psychometrics.structural.ordinal_cfa`.
+    parameterization : {"delta", "theta"}
+        With ordered items: lavaan's scaling of the latent responses (``"delta"``: their
+        total variances are 1; ``"theta"``: their residual variances are 1).
+    id_cat : {None, "Wu.Estabrook.2016"}
+        With ordered items and groups: how groups 2+ are identified. None is lavaan's
+        default; ``"Wu.Estabrook.2016"`` is semTools' ``measEq.syntax(ID.cat=...)`` (free
+        intercepts and latent-response scales under equal thresholds, factor means free
+        only with equal intercepts), for invariance testing of ordered items.
 
     Returns
     -------
@@ -283,6 +302,13 @@ def cfa(
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
     spec = coerce_model(model)
+    ordinal = _ordinal_request(model, ordered, estimator)
+    if ordinal is not None:
+        return _fit_ordinal(data, spec, ordinal, estimator, parameterization, std_lv, group,
+                            group_equal, group_partial, missing, columns, n_obs, id_cat,
+                            getattr(model, "item_scale", None))
+    if id_cat is not None:
+        raise ModelError("id_cat is for ordered items (pass ordered=True)")
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
         raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
@@ -403,6 +429,60 @@ def cfa(
                           est_name, active=active)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=2)
+    return result
+
+
+def _ordinal_request(model: Any, ordered: Any, estimator: Any) -> Any:
+    """What ``ordered`` the fit uses: the argument, else True for an instrument whose items
+    are ordinal when a least-squares estimator for ordered items is asked for; None for a
+    continuous fit."""
+    from psychometrics.structural.ordinal_cfa import ORDINAL_ESTIMATORS
+
+    est = estimator.upper() if isinstance(estimator, str) else ""
+    if ordered is not None and ordered is not False:
+        return ordered
+    if est in ORDINAL_ESTIMATORS and est not in ("ULS", "WLS"):
+        if getattr(model, "ordinal_items", None) is not None or (hasattr(model, "cfa_model") \
+                and not isinstance(model, ModelSpec | str | Mapping)):
+            return True
+        raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))} for "
+                         f"continuous items; estimator={estimator!r} is for ordered items: "
+                         "pass ordered=True (or the list of ordered items)")
+    return None
+
+
+def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
+                 parameterization: str, std_lv: bool, group: str | None, group_equal: Any,
+                 group_partial: Any, missing: str, columns: Mapping[str, str] | None,
+                 n_obs: int | None, id_cat: str | None = None,
+                 item_scale: Callable[[str], Any] | None = None) -> CFAResult:
+    """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`)."""
+    from psychometrics.structural.ordinal_cfa import fit_ordinal
+
+    if n_obs is not None:
+        raise ModelError("ordered items need raw data (the answers), not a correlation matrix")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    if columns is not None:
+        data = rename_columns(data, columns, covariance=False)
+    est = "WLSMV" if str(estimator).upper() == "ML" else str(estimator)
+    categories = None
+    if callable(item_scale):  # an instrument declares each item's answer codes
+        categories = {item: list(item_scale(item).values) for item in spec.observed}
+    collected: list[str] = []
+
+    def warn(message: str) -> None:
+        if message not in collected:
+            collected.append(message)
+
+    result = fit_ordinal(data, spec, ordered=ordered, estimator=est,
+                         parameterization=parameterization, std_lv=bool(std_lv), group=group,
+                         group_equal=_names_tuple(group_equal, "group_equal"),
+                         group_partial=_names_tuple(group_partial, "group_partial"),
+                         missing=missing, warn=warn, collected=collected, id_cat=id_cat,
+                         categories=categories)
+    for message in collected:
+        warnings.warn(message, NumericalWarning, stacklevel=3)
     return result
 
 

@@ -37,7 +37,7 @@ __all__ = ["RULES", "STEPS", "InvarianceResult", "invariance"]
 
 STEPS = ("configural", "metric", "scalar", "strict")
 # What each step adds to the one before (lavaan's group.equal names).
-_EQUAL = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"}
+_EQUAL = {"metric": ("loadings",), "scalar": ("intercepts",), "strict": ("residuals",)}
 
 # A rule: (name, reference, the largest drop in CFI and rise in RMSEA / SRMR per step that
 # still counts as invariant, and whether RMSEA/SRMR supplement CFI (Chen) or not).
@@ -191,7 +191,14 @@ def invariance(
         holds the scaled chisq, its p-value, the robust CFI, TLI and RMSEA (lavaan's
         ``cfi.robust`` ...) and the Satorra-Bentler (2001) scaled differences.
     ordered : list of str or bool, optional
-        Ordinal items (WLSMV): not available in this engine yet; refused with a message.
+        Ordinal items: every step is fitted by ``estimator`` (``"WLSMV"`` unless one of
+        lavaan's least-squares estimators for ordered items is named), the scalar step
+        equates the thresholds (lavaan's ``group.equal = c("loadings", "thresholds")``),
+        differences are Satorra's (2000) scaled-and-shifted ones (lavaan's
+        ``lavTestLRT``); across groups only, steps up to ``scalar`` (residual variances are
+        not parameters in the delta parameterization); no partial releases (no score
+        tests for least-squares fits yet). See
+        :func:`~psychometrics.structural.ordinal_cfa.invariance_options`.
     rule : {"cheung_rensvold", "chen", "chisq"}
         ``cheung_rensvold`` (default): a step holds when CFI drops by at most .010;
         ``chen``: it fails when CFI drops by more than .010 and RMSEA rises by more than
@@ -284,13 +291,13 @@ def invariance(
     if rule not in RULES:
         raise ModelError(f"rule must be one of {', '.join(map(repr, RULES))}, got {rule!r}")
     est = estimator.upper() if isinstance(estimator, str) else ""
-    if est not in ESTIMATORS or est == "MLMV":
+    cfa_options: dict[str, Any] = {}
+    if ordered:  # ordered items: WLSMV fits, thresholds at the scalar step
+        from psychometrics.structural.ordinal_cfa import invariance_options
+
+        est, steps, cfa_options = invariance_options(ordered, estimator, steps, wave)
+    elif est not in ESTIMATORS or est == "MLMV":
         raise ModelError(f"estimator must be 'ML', 'MLM' or 'MLR', got {estimator!r}")
-    if ordered:
-        raise ModelError(
-            "ordered= (ordinal items, WLSMV) is not available yet: the structural engine "
-            "fits continuous items only (ML, MLM, MLR); treat the items as continuous with "
-            "estimator='MLR' or use lavaan for ordinal invariance")
     if (group is None) == (wave is None):
         raise ModelError("give either group= (invariance across groups) or wave= with id= "
                          "(invariance across waves)")
@@ -309,7 +316,7 @@ def invariance(
     frame = items.assign(**{c: data[c].to_numpy() for c in keep})
     q = _free_per_group(spec)
     if group is not None:
-        ladder: _Ladder = _GroupLadder(frame, spec, group, est)
+        ladder: _Ladder = _GroupLadder(frame, spec, group, est, cfa_options)
     else:
         assert id is not None
         ladder = _WaveLadder(frame, spec, wave, id, est, waves)
@@ -334,7 +341,8 @@ def invariance(
                                 "groups" if group is not None else "waves", by, est, rule,
                                 ladder.syntax((), ()), (verdict,), False, steps)
     if len(small):
-        ladder = _GroupLadder(frame[~frame[by].astype(str).isin(small.index)], spec, by, est)
+        ladder = _GroupLadder(frame[~frame[by].astype(str).isin(small.index)], spec, by, est,
+                              cfa_options)
         warnings.warn("; ".join(notes) + ": left out of the multi-group CFA",
                       NumericalWarning, stacklevel=2)
     collected: list[str] = list(n + ": left out of the multi-group CFA" for n in notes)
@@ -435,8 +443,11 @@ def _free_per_group(spec: ModelSpec) -> int:
 def _fit_columns(fit: CFAResult) -> dict[str, float]:
     f = fit.fit
     if "chisq_scaled" in f.index:
+        # ordered items: the scaled indices (lavaan 0.6.14 has no robust ones once
+        # thresholds are equal across groups)
+        kind = "scaled" if getattr(fit, "wls", None) is not None else "robust"
         return {"chisq": f["chisq_scaled"], "df": f["df"], "pvalue": f["pvalue_scaled"],
-                "cfi": f["cfi_robust"], "tli": f["tli_robust"], "rmsea": f["rmsea_robust"],
+                "cfi": f[f"cfi_{kind}"], "tli": f[f"tli_{kind}"], "rmsea": f[f"rmsea_{kind}"],
                 "srmr": f["srmr"]}
     return {k: float(f[k]) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")}
 
@@ -551,8 +562,11 @@ class _Ladder:
 
 
 class _GroupLadder(_Ladder):
-    def __init__(self, frame: pd.DataFrame, spec: ModelSpec, group: str, est: str) -> None:
+    def __init__(self, frame: pd.DataFrame, spec: ModelSpec, group: str, est: str,
+                 options: dict[str, Any] | None = None) -> None:
         self.frame, self.spec, self.group, self.est = frame, spec, group, est
+        self.options = dict(options or {})  # ordered items: cfa's ordered=, step mapping
+        self.step_equal = self.options.pop("step_equal", _EQUAL)
         # lavaan's default across groups: listwise deletion
         self.missing = "listwise"
 
@@ -569,9 +583,10 @@ class _GroupLadder(_Ladder):
                          dtype=int)
 
     def fit(self, step: str, released: tuple[str, ...]) -> CFAResult:
-        equal = [_EQUAL[s] for s in STEPS[1:STEPS.index(step) + 1]]
+        equal = [e for s in STEPS[1:STEPS.index(step) + 1] for e in self.step_equal[s]]
         return cfa(self.frame, self.spec, group=self.group, group_equal=equal,
-                   group_partial=list(released), estimator=self.est, missing=self.missing)
+                   group_partial=list(released), estimator=self.est, missing=self.missing,
+                   **self.options)
 
     def syntax(self, steps: tuple[str, ...], released: tuple[str, ...]) -> str:
         return "\n".join(str(t) for t in self.spec.terms)

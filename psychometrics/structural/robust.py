@@ -44,6 +44,7 @@ from psychometrics.structural.estimators import FIMLObjective
 from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.partable import NU, THETA, Row
 from psychometrics.structural.samplestats import Sample
+from psychometrics.structural.wls_robust import sandwich_meat, ugamma_traces
 
 __all__ = [
     "ROBUST",
@@ -181,13 +182,11 @@ class GroupMoments:
 def robust_vcov(se: str, groups: list[GroupMoments], E_inv: np.ndarray,
                 H_inv: np.ndarray | None, N: int) -> np.ndarray:
     """The sandwich covariance of the parameters (``robust.sem`` or ``robust.huber.white``)."""
-    q = E_inv.shape[0]
-    meat = np.zeros((q, q))
-    for g in groups:
-        gam = g.Gamma if se == "robust.sem" else g.Gamma_model
-        assert gam is not None
-        AD = (g.A_x if se == "robust.sem" else g.A) @ g.delta
-        meat += g.f * AD.T @ gam @ AD
+    gammas = [g.Gamma if se == "robust.sem" else g.Gamma_model for g in groups]
+    assert all(gam is not None for gam in gammas)
+    # robust.sem's weight leaves out the fixed covariates' moments (A_x)
+    weights = [g.A_x if se == "robust.sem" else g.A for g in groups]
+    meat = sandwich_meat([g.delta for g in groups], weights, gammas, [g.f for g in groups])
     bread = E_inv if se == "robust.sem" else H_inv
     assert bread is not None
     V = bread @ meat @ bread / N
@@ -238,19 +237,12 @@ def scaling(test: str, groups: list[GroupMoments], E_inv: np.ndarray,
             B0 = AD.T @ g.Gamma_model @ AD
             trace += g.h1_trace() - g.f * float(np.sum(B0 * H_inv))
         return _finish(test, trace, math.nan, df)
-    if test == "satorra.bentler":
-        trace = 0.0
-        for g in groups:
-            A = g.A_x
-            AD = A @ g.delta
-            trace += float(np.sum((A - g.f * AD @ E_inv @ AD.T) * g.Gamma))
-        return _finish(test, trace, math.nan, df)
-    # scaled.shifted: tr((U Gamma)^2) over all groups at once (E^-1 couples them)
-    V = _bdiag([g.f * g.A_x for g in groups])
-    G = _bdiag([g.Gamma / g.f for g in groups])
-    D = np.vstack([g.delta for g in groups])
-    UG = (V - V @ D @ E_inv @ D.T @ V) @ G
-    return _finish(test, float(np.trace(UG)), float(np.sum(UG * UG.T)), df)
+    # satorra.bentler and scaled.shifted: tr(U Gamma) and tr((U Gamma)^2) over all groups
+    # at once (E^-1 couples them), the (D)WLS family's algebra with the weight A (without
+    # the fixed covariates' moments, A_x)
+    traces = ugamma_traces([g.delta for g in groups], [g.A_x for g in groups],
+                           [g.Gamma for g in groups], [g.f for g in groups], E_inv)
+    return _finish(test, traces.trace, traces.trace2, df)
 
 
 def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
@@ -284,9 +276,10 @@ def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
             B0 = AD.T @ (g.Gamma + np.outer(off, off)) @ AD
             trace += g.h1_trace() - g.f * float(np.sum(B0 * E_inv))
             continue
-        UG = (g.f * A - g.f**2 * AD @ E_inv @ AD.T) @ (g.Gamma / g.f)
-        trace += float(np.trace(UG))
-        trace2 += float(np.sum(UG * UG.T))
+        # the baseline's groups share no parameter: the traces are sums of one-group ones
+        traces = ugamma_traces([delta], [A], [g.Gamma], [1])
+        trace += traces.trace
+        trace2 += traces.trace2
     return _finish(test, trace, trace2, df)
 
 

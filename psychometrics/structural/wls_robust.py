@@ -1,7 +1,11 @@
-r"""Robust standard errors and test statistics of the (D)WLS family, as lavaan 0.6.14.
+r"""Robust standard errors and test statistics of the (D)WLS family, as lavaan 0.6.14, and
+the U-Gamma algebra they share with the robust ML estimators.
 
 Pure functions of the quantities an estimator has once it has converged; no optimiser,
-no model. Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
+no model. :mod:`psychometrics.structural.robust` (MLM, MLMV, MLR) calls
+:func:`sandwich_meat` and :func:`ugamma_traces` with the normal-theory weight in place of
+``W``: one implementation of the sandwich and of the traces of ``U Gamma`` for both.
+Per group g (``ngroups`` >= 1), with :math:`f_g = N_g / N`:
 
 ``delta[g]`` (s_g, npar)
     :math:`\Delta_g = \partial \sigma_g(\theta) / \partial \theta'`, the Jacobian of the
@@ -51,6 +55,8 @@ __all__ = [
     "information_inverse",
     "mean_var_adjusted_test",
     "robust_vcov",
+    "sandwich_meat",
+    "satorra2000_difference",
     "satorra_bentler_test",
     "scaled_shifted_test",
     "ugamma_traces",
@@ -174,9 +180,33 @@ def information_inverse(delta: np.ndarray | Sequence[np.ndarray],
 
 def _ginv(x: np.ndarray) -> np.ndarray:
     """MASS::ginv: singular values below tol times the largest are dropped."""
-    u, s, vt = np.linalg.svd(x)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
     keep = s > _GINV_TOL * s[0]
     return (vt[keep].T / s[keep]) @ u[:, keep].T
+
+
+def sandwich_meat(delta: np.ndarray | Sequence[np.ndarray],
+                  weight: np.ndarray | Sequence[np.ndarray],
+                  gamma: np.ndarray | Sequence[np.ndarray],
+                  nobs: int | Sequence[float]) -> np.ndarray:
+    r"""The sandwich's meat :math:`\sum_g f_g\, \Delta_g' W_g \Gamma_g W_g \Delta_g` (for ML
+    ``W`` is the normal-theory weight and ``Gamma`` the sample's, or the case-wise scores'
+    for MLR).
+
+    Examples
+    --------
+    >>> sandwich_meat([np.eye(2)], [np.array([2.0, 1.0])], [np.eye(2)], [10])
+    array([[4., 0.],
+           [0., 1.]])
+    """
+    D, W, G = _as_list(delta), _as_list(weight), _as_list(gamma)
+    f = _weights(nobs)
+    _check(D, W, f, G)
+    meat = np.zeros((D[0].shape[1],) * 2)
+    for fg, d, w, gm in zip(f, D, W, G, strict=True):
+        wd = w[:, None] * d if w.ndim == 1 else w @ d
+        meat += fg * (wd.T @ gm @ wd)
+    return meat
 
 
 def robust_vcov(delta: np.ndarray | Sequence[np.ndarray],
@@ -200,10 +230,7 @@ def robust_vcov(delta: np.ndarray | Sequence[np.ndarray],
     _check(D, W, f, G)
     if info_inverse is None:
         info_inverse = information_inverse(D, W, nobs, constraints)
-    meat = np.zeros(info_inverse.shape)
-    for fg, d, w, gm in zip(f, D, W, G, strict=True):
-        wd = w[:, None] * d if w.ndim == 1 else w @ d
-        meat += fg * (wd.T @ gm @ wd)
+    meat = sandwich_meat(D, W, G, nobs)
     return info_inverse @ meat @ info_inverse / (float(np.sum(nobs)) - f.size)
 
 
@@ -315,3 +342,70 @@ def scaled_shifted_test(standard: float, df: float, traces: UGammaTraces,
 
 def _pvalue(stat: float, df: float) -> float:
     return float(chdtrc(df, stat)) if df > 0 and np.isfinite(stat) else float("nan")
+
+
+def _orthogonal_complement(H: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the complement of H's column space (lavaan's
+    ``lav_matrix_orthogonal_complement``, through the QR of H)."""
+    u, s, _ = np.linalg.svd(H, full_matrices=True)
+    rank = int(np.sum(s > max(H.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
+    return u[:, rank:]
+
+
+def satorra2000_difference(delta1: Sequence[np.ndarray], delta0: Sequence[np.ndarray],
+                           weight: Sequence[np.ndarray], gamma: Sequence[np.ndarray],
+                           nobs: Sequence[int], stat1: float, df1: float, stat0: float,
+                           df0: float, scaled_shifted: bool = True) -> RobustTest:
+    r"""The scaled difference test of nested (D)WLS models (Satorra 2000), lavaan's
+    ``lavTestLRT`` for WLSMV (``method = "satorra.2000"``, ``A.method = "delta"``).
+
+    With :math:`\Delta_1` (the less restricted model, ``delta1`` per group) and
+    :math:`\Delta_0` (the restricted one) stacked over groups, the restrictions are
+    :math:`A = \mathrm{complement}(\Delta_1^+ \Delta_0)'`, and with
+    :math:`P^{-1} = E_1^{-1}` (the information of model 1),
+    :math:`M = P^{-1} A' (A P^{-1} A')^+ A P^{-1}`:
+
+    .. math:: \mathrm{tr}(U\Gamma) = \sum_g f_g\, \mathrm{tr}(W_g \Gamma_g W_g \Delta_{1g}
+       M \Delta_{1g}'), \quad \mathrm{tr}((U\Gamma)^2)\ \text{with}\
+       U = W \Delta_1 M \Delta_1' W,\ \Gamma = \oplus_g f_g \Gamma_g,
+
+    then, with :math:`m = df_0 - df_1`, scaled and shifted:
+    :math:`a = \sqrt{m / \mathrm{tr}((U\Gamma)^2)}`, :math:`T_d = (T_0 - T_1) a + m -
+    a\,\mathrm{tr}(U\Gamma)` on m degrees of freedom; else :math:`T_d = (T_0 - T_1) / c_d`,
+    :math:`c_d = \mathrm{tr}(U\Gamma) / m`.
+    """
+    f = _weights(nobs)
+    D1, D0 = _as_list(delta1), _as_list(delta0)
+    W, G = _as_list(weight), _as_list(gamma)
+    m = float(df0 - df1)
+    diff = float(stat0 - stat1)
+    if m == 0:
+        return RobustTest("satorra.2000", diff, 0.0, float("nan"), float("nan"), 0.0,
+                          diff, 0.0, (), float("nan"), None)
+    P_inv = information_inverse(D1, W, nobs)
+    H = _ginv(np.vstack(D1)) @ np.vstack(D0)
+    A = _orthogonal_complement(H).T
+    APA = A @ P_inv @ A.T
+    empty = (np.abs(APA.sum(axis=0)) < np.sqrt(np.finfo(float).eps)) & \
+        (np.abs(APA.sum(axis=1)) < np.sqrt(np.finfo(float).eps))
+    A = A[~empty]
+    M = P_inv @ A.T @ _ginv(A @ P_inv @ A.T) @ A @ P_inv
+    WD = [(w[:, None] * d if w.ndim == 1 else w @ d) for w, d in zip(W, D1, strict=True)]
+    # U Gamma's block (g, h) = W_g D_g M D_h' W_h f_h Gamma_h
+    left = [wd @ M for wd in WD]
+    right = [fg * (gm @ wd) for fg, gm, wd in zip(f, G, WD, strict=True)]  # (G_h W_h D_h)
+    trace = float(sum(np.sum(lt * rt) for lt, rt in zip(left, right, strict=True)))
+    # tr((U Gamma)^2) = tr(M S M S) with S = sum_h D_h' W_h f_h Gamma_h W_h D_h
+    S = sum(wd.T @ rt for wd, rt in zip(WD, right, strict=True))
+    MS = M @ S
+    trace2 = float(np.sum(MS * MS.T))
+    if scaled_shifted:
+        a = float(np.sqrt(m / trace2))
+        b = m - a * trace
+        stat = diff * a + b
+        return RobustTest("satorra.2000", stat, m, _pvalue(stat, m), 1.0 / a, b, diff, m,
+                          (stat,), trace, trace2)
+    cd = trace / m
+    stat = diff / cd
+    return RobustTest("satorra.2000", stat, m, _pvalue(stat, m), cd, 0.0, diff, m, (stat,),
+                      trace, trace2)
