@@ -44,6 +44,7 @@ from psychometrics.structural.inference import (
     modification_indices,
     score_tests,
 )
+from psychometrics.structural.instrument_model import resolve_model
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.partable import (
@@ -110,7 +111,8 @@ def cfa(
         Item responses (rows = respondents), or a covariance matrix (items x items, with
         ``n_obs``). Columns not named in the model are ignored.
     model : str, dict, ModelSpec or instrument
-        lavaan syntax (see :func:`~psychometrics.factor.parse_model`), a
+        A built-in instrument id (``"gse"``) or instrument YAML path, lavaan syntax (see
+        :func:`~psychometrics.factor.parse_model`), a
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
@@ -248,7 +250,7 @@ def cfa(
     14  a2  ~~  b3  1.785  0.030    0.030     0.081
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
-    spec = coerce_model(model)
+    spec = coerce_model(resolve_model(model))
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
         raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
