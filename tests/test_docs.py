@@ -379,7 +379,8 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Omega: rotations and extractions",
                                         "Matrix input and covar = TRUE", "Split halves",
                                         "Small-sample intervals for alpha",
-                                        "Small-sample intervals for omega"]
+                                        "Small-sample intervals for omega",
+                                        "Measurement invariance"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:

@@ -671,9 +671,9 @@ AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adeq
 
 
 def _all_areas() -> list[Callable[[], Area]]:
-    from _gen import parity_efa
+    from _gen import parity_efa, parity_invariance
 
-    return [*AREAS, *parity_efa.AREAS]
+    return [*AREAS, *parity_efa.AREAS, *parity_invariance.AREAS]
 
 
 def compute_areas() -> Iterator[Area]:
