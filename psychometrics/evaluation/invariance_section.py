@@ -156,7 +156,8 @@ def _fit(invariance: Any, data: pd.DataFrame, inst: Any, columns: Any, spec: Any
                                  estimator=estimator, rule=spec.rule, alpha=spec.alpha,
                                  partial=spec.partial, **options)
             except ModelError as exc:
-                if "wave" not in options or estimator == "ML":
+                # only the refusal of a robust estimator with unmatched respondents
+                if "wave" not in options or "every respondent in every wave" not in str(exc):
                     raise
                 messages.append(f"{exc}; fitted by ML with full-information ML instead")
                 estimator = "ML"
