@@ -384,7 +384,8 @@ def test_validation_page_compares_every_area_within_tolerance() -> None:
                                         "Observed covariates (fixed.x) and FIML robust "
                                         "indices",
                                         "Least squares (GLS, ULS) and inequality "
-                                        "constraints"]
+                                        "constraints",
+                                        "Measurement invariance"]
     for area in areas:
         assert area.cases, area.title
         for case in area.cases:

@@ -36,7 +36,7 @@ def _study(tmp_path: Path, frame: pd.DataFrame | None, **changes) -> Path:
 
 
 def test_every_section_is_there_with_its_tables(ev: pm.Evaluation) -> None:
-    assert [s.status for s in ev.sections] == ["ok"] * 6
+    assert [s.status for s in ev.sections] == ["ok"] * 7
     for s in ev.sections:
         for name in s.tables:
             assert isinstance(getattr(ev, name), pd.DataFrame) and name in ev.tables
@@ -108,7 +108,7 @@ def test_a_small_group_gets_plain_caveats_not_a_crash(tmp_path: Path) -> None:
     small = small[~((small.role == "faculty") & (small.gender == "male")) |
                   small.participant_id.isin(list(keep)[:2])]
     ev = pm.evaluate(_study(tmp_path, small, min_group_size=20))
-    assert [s.status for s in ev.sections] == ["ok"] * 6
+    assert [s.status for s in ev.sections] == ["ok"] * 7
     cav = ev.caveats
     assert (cav["section"] == "comparisons").any() and (cav["section"] == "reliability").any()
     notes = " ".join(ev.comparisons["note"])
@@ -191,8 +191,9 @@ def test_a_study_built_in_python_with_a_dataframe() -> None:
                      groups={"role": {}}, instruments=[{"id": "css"}],
                      comparisons={"groups": ["role"]})
     ev = pm.evaluate(study, data=load_mentorship())
-    assert {s.id: s.status for s in ev.sections} == dict.fromkeys(
-        ["participation", "validation", "reliability", "scores", "change", "comparisons"], "ok")
+    assert {s.id: s.status for s in ev.sections} == {**dict.fromkeys(
+        ["participation", "validation", "reliability", "scores", "change", "comparisons"], "ok"),
+        "invariance": "skipped"}  # no invariance block
     assert list(ev.change["score"]) == ["css_satisfaction"]
     with pytest.raises(pm.DefinitionError, match="no data file"):
         pm.evaluate(study)

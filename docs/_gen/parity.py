@@ -747,9 +747,10 @@ AREAS: list[Callable[[], Area]] = [alpha_area, omega_area, polychoric_area, adeq
 
 
 def _all_areas() -> list[Callable[[], Area]]:
-    from _gen import parity_efa, parity_exogenous, parity_lsq
+    from _gen import parity_efa, parity_exogenous, parity_invariance, parity_lsq
 
-    return [*AREAS, *parity_efa.AREAS, *parity_exogenous.AREAS, *parity_lsq.AREAS]
+    return [*AREAS, *parity_efa.AREAS, *parity_exogenous.AREAS, *parity_lsq.AREAS,
+            *parity_invariance.AREAS]
 
 
 def compute_areas() -> Iterator[Area]:

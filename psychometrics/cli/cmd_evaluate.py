@@ -16,8 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "evaluate",
         help="run a programme evaluation from a study YAML and write its HTML report",
         description="Read the study definition (data files, waves, groups, instruments, "
-                    "comparisons), compute participation, validation, reliability, scores, "
-                    "change from baseline and group comparisons, and write one "
+                    "comparisons), compute participation, validation, reliability, "
+                    "measurement invariance (with an invariance block), scores, change from "
+                    "baseline and group comparisons, and write one "
                     "self-contained HTML report (and, with --tables, every table as CSV and "
                     "XLSX).",
     )

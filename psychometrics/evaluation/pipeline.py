@@ -3,8 +3,10 @@
 Each section of the evaluation is one function of :data:`SECTION_BUILDERS` taking the
 prepared study context and returning its tables; :func:`evaluate` runs the sections the
 study lists, in its order, and records for each what it computed and every caveat. A new
-section (e.g. measurement invariance) is one more builder, one more name in
-:data:`psychometrics.evaluation.study.SECTIONS` and one more renderer in the report.
+section is one more builder, one more name in
+:data:`psychometrics.evaluation.study.SECTIONS` and one more renderer in the report (the
+measurement-invariance section, in :mod:`psychometrics.evaluation.invariance_section`, was
+added that way).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ SECTION_TITLES: dict[str, str] = {
     "participation": "Participation and response rates",
     "validation": "Data validation",
     "reliability": "Reliability",
+    "invariance": "Measurement invariance",
     "scores": "Scores by group and wave",
     "change": "Change from baseline",
     "comparisons": "Group comparisons",
@@ -45,6 +48,8 @@ SECTION_TABLES: dict[str, tuple[str, ...]] = {
     "participation": ("participation",),
     "validation": ("validation", "validation_problems"),
     "reliability": ("reliability",),
+    "invariance": ("invariance", "invariance_verdicts", "invariance_groups",
+                   "invariance_releases"),
     "scores": ("score_summary",),
     "change": ("change", "reliable_change"),
     "comparisons": ("comparisons", "omnibus", "cells", "interaction"),
@@ -83,7 +88,9 @@ class Evaluation(ResultMixin):
         The sections computed, in report order, with their status and caveats.
     tables : dict of str to DataFrame
         Every table by name (also available as attributes: ``participation``,
-        ``validation``, ``validation_problems``, ``reliability``, ``score_summary``,
+        ``validation``, ``validation_problems``, ``reliability``, ``invariance``,
+        ``invariance_verdicts``, ``invariance_groups``, ``invariance_releases``,
+        ``score_summary``,
         ``change``, ``reliable_change``, ``comparisons``, ``omnibus``, ``cells``,
         ``interaction``, ``caveats``).
     data : DataFrame
@@ -579,15 +586,23 @@ class _Skip(Exception):
     """A section with nothing to compute for this study (says why)."""
 
 
+def _invariance(ctx: _Context) -> None:
+    # The builder lives in its own module (it reads _Context and _Skip from this one).
+    from psychometrics.evaluation.invariance_section import build_invariance
+
+    build_invariance(ctx)
+
+
 SECTION_BUILDERS: dict[str, Callable[[_Context], None]] = {
     "participation": _participation,
     "validation": _validation,
     "reliability": _reliability,
+    "invariance": _invariance,
     "scores": _score_summary,
     "change": _change,
     "comparisons": _comparisons,
 }
-assert set(SECTION_BUILDERS) == set(SECTIONS) == set(SECTION_TITLES)
+assert set(SECTION_BUILDERS) == set(SECTIONS) == set(SECTION_TITLES) == set(SECTION_TABLES)
 
 
 def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
@@ -599,7 +614,11 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     scores each instrument, then computes the sections the study lists: participation and
     response rates (Wilson intervals) per group and wave; validation; reliability per
     instrument, group and wave beside the published values
-    (:func:`psychometrics.reliability`); score summaries per group and wave; change from
+    (:func:`psychometrics.reliability`); with an ``invariance:`` block, measurement
+    invariance of each instrument's structure across groups (in each wave) and across
+    waves (:func:`psychometrics.invariance`: the ladder, its decisions, partial invariance,
+    and for groups too small the verdict that no model can be fitted); score summaries
+    per group and wave; change from
     the first wave to each later one in respondents present in both
     (:func:`psychometrics.change`, with the baseline alpha for Jacobson-Truax reliable
     change); and group comparisons (:func:`psychometrics.compare_groups`) in each wave,
@@ -634,7 +653,7 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     >>> from psychometrics.datasets import mentorship_study_path
     >>> ev = pm.evaluate(mentorship_study_path())
     >>> [s.id for s in ev.sections]
-    ['participation', 'validation', 'reliability', 'scores', 'change', 'comparisons']
+    ['participation', 'validation', 'reliability', 'invariance', 'scores', 'change', 'comparisons']
     >>> p = ev.participation
     >>> p[(p.wave == "one_year") & (p.grouping == "role")][["group", "n", "invited"]]
           group    n  invited

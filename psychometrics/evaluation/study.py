@@ -27,17 +27,19 @@ from psychometrics.errors import DefinitionError, Problem
 from psychometrics.schema import Path as NodePath
 from psychometrics.schema import report_problems
 
-__all__ = ["SECTIONS", "Comparisons", "DataFile", "Group", "Study", "StudyInstrument",
-           "Waves", "load_study", "study_json_schema"]
+__all__ = ["SECTIONS", "Comparisons", "DataFile", "Group", "Invariance", "Study",
+           "StudyInstrument", "Waves", "load_study", "study_json_schema"]
 
 STUDY_SCHEMA_URL = "study.schema.json"
 
 # The sections an evaluation can hold, in report order. A section is added here, in
 # psychometrics.evaluation.pipeline.SECTION_BUILDERS and in the report's renderers.
-SECTIONS: tuple[str, ...] = ("participation", "validation", "reliability", "scores",
-                             "change", "comparisons")
-Section = Literal["participation", "validation", "reliability", "scores", "change",
-                  "comparisons"]
+SECTIONS: tuple[str, ...] = ("participation", "validation", "reliability", "invariance",
+                             "scores", "change", "comparisons")
+Section = Literal["participation", "validation", "reliability", "invariance", "scores",
+                  "change", "comparisons"]
+InvarianceStep = Literal["configural", "metric", "scalar", "strict"]
+INVARIANCE_STEPS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
 Label = Annotated[str, Field(min_length=1)]
 
 
@@ -111,6 +113,44 @@ class Comparisons(_Strict):
                                                       "compared (default: every wave).")
 
 
+class Invariance(_Strict):
+    """Measurement invariance of each instrument's published structure (its CFA model):
+    whether it measures the same thing in every group and wave, which group and wave
+    comparisons of scores assume."""
+
+    groups: list[str] = Field(
+        default_factory=list, description="Group columns across whose groups each "
+        "instrument is tested (multi-group CFA), within each wave of `waves`.")
+    across_waves: bool = Field(
+        False, description="Also test across the waves: the longitudinal model (one factor "
+        "per wave, the same item's residuals correlated across waves), respondents matched "
+        "by the study's id; those present in some waves only are kept (full-information ML).")
+    waves: list[str] | None = Field(
+        None, description="The waves in which groups are tested (default: every wave).")
+    instruments: list[str] | None = Field(
+        None, description="Ids of the study's instruments to test (default: all).")
+    steps: list[InvarianceStep] = Field(
+        default_factory=lambda: list(INVARIANCE_STEPS), min_length=1,
+        description="The ladder, in order from configural: configural (same structure), "
+        "metric (+ equal loadings), scalar (+ equal intercepts), strict (+ equal residual "
+        "variances).")
+    estimator: Literal["ML", "MLM", "MLR"] = Field(
+        "ML", description="ML, or a robust estimator for non-normal (e.g. Likert) items: MLR "
+        "(Yuan-Bentler scaled test, robust CFI/RMSEA) or MLM (Satorra-Bentler). Across waves "
+        "a robust estimator needs every respondent in every wave; otherwise ML with FIML is "
+        "used and the report says so.")
+    rule: Literal["cheung_rensvold", "chen", "chisq"] = Field(
+        "cheung_rensvold", description="The decision rule of each step: cheung_rensvold "
+        "(CFI drops by at most .010), chen (fails when CFI drops by more than .010 and RMSEA "
+        "rises by more than .015 or SRMR by more than .030 metric / .010 scalar and strict) "
+        "or chisq (the chi-square difference test at `alpha`).")
+    alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of the score "
+                                                         "tests (and of the chisq rule).")
+    partial: bool = Field(True, description="When a step fails, release the constraint with "
+                                            "the largest score test until it holds (partial "
+                                            "invariance).")
+
+
 class Study(_Strict):
     """A programme evaluation: data, waves, groups, instruments and comparisons."""
 
@@ -131,6 +171,9 @@ class Study(_Strict):
                                      description="Grouping columns, by column name.")
     instruments: list[StudyInstrument] = Field(min_length=1)
     comparisons: Comparisons = Field(default_factory=Comparisons)
+    invariance: Invariance | None = Field(
+        None, description="Measurement invariance across groups and/or waves (omit: the "
+                          "section is not computed).")
     sections: list[Section] = Field(
         default_factory=lambda: list(SECTIONS),
         description="The sections of the evaluation, in report order (default: all of "
@@ -185,6 +228,7 @@ class Study(_Strict):
             if w not in waves:
                 out.append((("comparisons", "waves", j), f"unknown wave '{w}' (waves: "
                                                          f"{', '.join(waves) or 'none'})"))
+        out += self._invariance_problems(known, waves)
         if len(set(self.sections)) != len(self.sections):
             out.append((("sections",), "a section is listed twice"))
         seen: dict[str, int] = {}
@@ -194,6 +238,35 @@ class Study(_Strict):
                             f"instrument '{inst.id}' is listed twice (first at "
                             f"instruments[{seen[inst.id]}])"))
             seen.setdefault(inst.id, i)
+        return out
+
+    def _invariance_problems(self, known: str, waves: list[str]
+                             ) -> list[tuple[NodePath, str]]:
+        inv = self.invariance
+        if inv is None:
+            return []
+        out: list[tuple[NodePath, str]] = []
+        for j, g in enumerate(inv.groups):
+            if g not in self.groups:
+                out.append((("invariance", "groups", j), f"unknown group '{g}' (groups: "
+                                                         f"{known})"))
+        for j, w in enumerate(inv.waves or []):
+            if w not in waves:
+                out.append((("invariance", "waves", j), f"unknown wave '{w}' (waves: "
+                                                        f"{', '.join(waves) or 'none'})"))
+        ids = [i.id for i in self.instruments]
+        for j, iid in enumerate(inv.instruments or []):
+            if iid not in ids:
+                out.append((("invariance", "instruments", j),
+                            f"'{iid}' is not one of the study's instruments ({', '.join(ids)})"))
+        steps = list(inv.steps)
+        if steps and (steps[0] != "configural" or len(set(steps)) != len(steps)
+                      or steps != sorted(steps, key=INVARIANCE_STEPS.index)):
+            out.append((("invariance", "steps"), "steps start with configural and follow "
+                                                 f"the order {', '.join(INVARIANCE_STEPS)}"))
+        if not inv.groups and not inv.across_waves:
+            out.append((("invariance",), "say across which groups (groups: [...]) and/or "
+                                         "whether across waves (across_waves: true)"))
         return out
 
     # -- views -----------------------------------------------------------------------------

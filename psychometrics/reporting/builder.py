@@ -125,6 +125,7 @@ def report(
     n_iter: int = 100,
     seed: int | None = 1,
     cfa_missing: str = "fiml",
+    estimator: str = "ML",
     title: str | None = None,
     note: str | None = None,
     data_name: str | None = None,
@@ -170,6 +171,12 @@ def report(
         (the default seed makes the report reproducible).
     cfa_missing
         ``"fiml"`` (default; full-information ML when items are missing) or ``"listwise"``.
+    estimator
+        The CFA's estimator, as :func:`psychometrics.cfa`: ``"ML"`` (default), or a robust
+        one for non-normal (e.g. Likert) items, ``"MLR"`` (works with FIML), ``"MLM"``,
+        ``"MLMV"`` (complete cases only: with missing answers the CFA uses complete rows
+        and says so). The fit line then reports the scaled chi-square and the robust CFI,
+        TLI and RMSEA, naming them.
     title, note
         A title for the document and a note shown in a box at its top (e.g. "pilot data").
     data_name
@@ -197,8 +204,14 @@ def report(
     inst = as_instrument(instrument)
     if cfa_missing not in ("fiml", "listwise"):
         raise ValueError(f"cfa_missing must be 'fiml' or 'listwise', not {cfa_missing!r}")
+    from psychometrics.structural.engine import ESTIMATORS
+
+    est = estimator.upper() if isinstance(estimator, str) else ""
+    if est not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
+                         f"not {estimator!r}")
     ctx = _Context(inst, data, columns, group, id_column, ci, ci_method, n_boot, n_iter, seed,
-                   cfa_missing)
+                   cfa_missing, est)
     ctx.groups = [] if group is None else group_masks(data, group)
 
     built: dict[str, _Builder] = {}

@@ -25,9 +25,19 @@ from psychometrics.reporting._html import CSP, CSS, esc, figure, fmt, notice, p_
 
 __all__ = ["EvaluationReport", "evaluation_report"]
 
-NOT_COVERED = ("Measurement invariance (whether each instrument measures the same thing in "
-               "every group and wave) is not part of this report: differences between "
-               "groups or waves assume it.")
+# Shown with the invariance section: what its models do not do.
+NOT_COVERED = ("Invariance of ordinal items (WLSMV) is not part of this report: the "
+               "invariance models treat the items as continuous (ML, or MLR for their "
+               "non-normality).")
+
+_RULES = {
+    "cheung_rensvold": "Cheung and Rensvold (2002): a step holds when CFI drops by at most "
+                       ".010",
+    "chen": "Chen (2007): a step fails when CFI drops by more than .010 and RMSEA rises by "
+            "more than .015 or SRMR by more than .030 (metric) / .010 (scalar, strict)",
+    "chisq": "the chi-square difference test: a step holds when its p is at least the "
+             "study's alpha",
+}
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,93 @@ def _reliability(ev: Evaluation) -> str:
             f"Alpha of every scale at {_wlabel(ev, wave)} (all respondents) with its 95% "
             "interval; grey: the published value or range."))
     out.append(table(rows, index=False, digits={"omega": 2}))
+    return "".join(out)
+
+
+def _across(ev: Evaluation, kind: str, column: str, wave: Any) -> str:
+    if kind == "waves":
+        order = ev.study.waves.order if ev.study.waves else []
+        return "Waves (" + " → ".join(ev.study.wave_label(w) for w in order) + ")"
+    where = ev.study.group_label(column)
+    return where if ev.study.waves is None else f"{where}, {_wlabel(ev, wave)}"
+
+
+def _sizes(ev: Evaluation, block: pd.DataFrame) -> str:
+    parts = []
+    for kind, column, group, n, ok in zip(block["kind"], block["across"], block["group"],
+                                          block["n"], block["estimable"], strict=True):
+        name = ev.study.wave_label(str(group)) if kind == "waves" else \
+            ev.study.group_label(column, str(group))
+        parts.append(f"{name} {int(n)}" + ("" if ok else " (too few)"))
+    return ", ".join(parts)
+
+
+def _invariance(ev: Evaluation) -> str:
+    v, t, g = ev.invariance_verdicts, ev.invariance, ev.invariance_groups
+    spec = ev.study.invariance
+    robust = sorted(set(v["estimator"]) - {"ML"})
+    out = ["<p>Whether each instrument measures the same thing in the same way in every "
+           "group and wave, which comparing its scores assumes. The ladder of nested "
+           "confirmatory factor models of the instrument's published structure: "
+           "<em>configural</em> (the same structure everywhere), <em>metric</em> (+ equal "
+           "loadings), <em>scalar</em> (+ equal intercepts: needed to compare means), "
+           "<em>strict</em> (+ equal residual variances). Each step is compared with the one "
+           "before by the chi-square difference test and the change in CFI, RMSEA and SRMR, "
+           f"and decided by {esc(_RULES.get(spec.rule, spec.rule) if spec else '')}. "
+           "When a step fails, the equality constraint with the largest score test is "
+           "released (partial invariance). Across waves the model has one factor per wave "
+           "and correlates the same item's residuals across waves, respondents matched by "
+           "id. A group with fewer respondents than the model has parameters per group gets "
+           "a verdict instead of a model.</p>"]
+    if robust:
+        out.append(f"<p class='small'>{esc(', '.join(robust))}: χ² is the scaled "
+                   "statistic (Yuan-Bentler for MLR, Satorra-Bentler for MLM), CFI, TLI and "
+                   "RMSEA the robust ones (lavaan's <code>cfi.robust</code> ...), Δχ² the "
+                   "scaled difference (Satorra and Bentler, 2001).</p>")
+    keys = ["instrument", "kind", "across", "wave"]
+    sizes = {k: _sizes(ev, b) for k, b in g.groupby(keys, sort=False, dropna=False)}
+    rows = pd.DataFrame({
+        "instrument": v["instrument"],
+        "across": [_across(ev, k, c, w) for k, c, w in
+                   zip(v["kind"], v["across"], v["wave"], strict=True)],
+        "respondents": [sizes.get(tuple(r), "–") for r in v[keys].itertuples(index=False)],
+        "estimator": v["estimator"],
+        "holds up to": v["highest_step"].replace("", "–"),
+        "verdict": v["verdict"],
+    })
+    out.append(table(rows, index=False, caption="Verdicts"))
+    for inst, block in t.groupby("instrument", sort=False):
+        rows = pd.DataFrame({
+            "across": [_across(ev, k, c, w) for k, c, w in
+                       zip(block["kind"], block["across"], block["wave"], strict=True)],
+            "step": block["step"],
+            "χ² (df)": [f"{x:.2f} ({int(d)})" if _finite(x) else "–"
+                        for x, d in zip(block["chisq"], block["df"], strict=True)],
+            "p": [p_value(p) for p in block["pvalue"]],
+            "CFI": block["cfi"], "RMSEA": block["rmsea"], "SRMR": block["srmr"],
+            "Δχ² (Δdf)": [f"{x:.2f} ({int(d)})" if _finite(x) else "–"
+                          for x, d in zip(block["chisq_diff"], block["df_diff"],
+                                          strict=True)],
+            "p (Δχ²)": [p_value(p) if _finite(p) else "–" for p in block["pvalue_diff"]],
+            "ΔCFI": block["delta_cfi"], "ΔRMSEA": block["delta_rmsea"],
+            "ΔSRMR": block["delta_srmr"],
+            "decision": [f"<span class='flag'>{esc(d)}</span>" if d == "not invariant"
+                         else esc(d) for d in block["decision"]],
+            "released": block["released"].fillna(""),
+        })
+        out.append(f"<h3>{esc(inst)}</h3>")
+        out.append(table(rows, index=False, raw_html=("decision",)))
+    rel = ev.invariance_releases
+    if not rel.empty:
+        rows = pd.DataFrame({
+            "instrument": rel["instrument"],
+            "across": [_across(ev, k, c, w) for k, c, w in
+                       zip(rel["kind"], rel["across"], rel["wave"], strict=True)],
+            "step": rel["step"], "released": rel["parameter"], "score test X²": rel["X2"],
+            "p": [p_value(p) for p in rel["pvalue"]], "then": rel["decision"]})
+        out.append(table(rows, index=False, caption="Parameters released for partial "
+                                                    "invariance (largest score test first)"))
+    out.append(f"<p class='small muted'>{esc(NOT_COVERED)}</p>")
     return "".join(out)
 
 
@@ -360,6 +457,7 @@ RENDERERS: dict[str, Callable[[Evaluation], str]] = {
     "participation": _participation,
     "validation": _validation,
     "reliability": _reliability,
+    "invariance": _invariance,
     "scores": _scores,
     "change": _change,
     "comparisons": _comparisons,
@@ -425,7 +523,7 @@ def evaluation_report(ev: Evaluation, *, output: str | os.PathLike[str] | None =
         f"</p><ol>{covers}</ol>"
         + (f"<p><strong>Not computed for this study:</strong></p><ul>{not_done}</ul>"
            if not_done else "")
-        + f'<p class="small muted">{esc(NOT_COVERED)}</p></nav></header>'
+        + "</nav></header>"
         f"<main>{''.join(body)}</main>"
         f"<footer><p>Generated by psychometrics {esc(__version__)} on {esc(now)} from "
         f"{esc(ev.source or 'a study defined in Python')}. Every number is in the "

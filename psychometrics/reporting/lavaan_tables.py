@@ -196,20 +196,45 @@ def r_squared(res: Any) -> pd.Series:
     return r2.reindex(indicators).astype(float).rename("R²")
 
 
-def fit_sentence(fit: pd.Series) -> str:
-    """The fit in one line, as a paper reports it."""
+_SCALED_TEST = {"MLM": "Satorra-Bentler scaled", "MLMV": "scaled and shifted",
+                "MLR": "Yuan-Bentler scaled", "WLSMV": "scaled and shifted",
+                "ULSMV": "scaled and shifted", "WLSM": "Satorra-Bentler scaled",
+                "ULSM": "Satorra-Bentler scaled"}
+
+
+def fit_sentence(fit: pd.Series, estimator: str | None = None) -> str:
+    """The fit in one line, as a paper reports it.
+
+    Under a robust estimator (the fit has ``chisq_scaled``) the line reports the scaled
+    chi-square with its df and p, says which (``MLR, Yuan-Bentler scaled``), and the robust
+    CFI, TLI and RMSEA with its interval (lavaan's ``cfi.robust`` ...); where lavaan has no
+    robust index (NA, e.g. ordered items with equal thresholds) the scaled ones, named so.
+    SRMR has no robust version.
+    """
     def g(key: str) -> float:
         try:
             return float(fit.get(key))
         except (TypeError, ValueError):
             return math.nan
 
-    p = g("pvalue")
-    p_text = "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".")
-    return (f"χ²({int(g('df'))}) = {g('chisq'):.2f}, {p_text}, CFI = {_dotless(g('cfi'))}, "
-            f"TLI = {_dotless(g('tli'))}, RMSEA = {_dotless(g('rmsea'))} "
-            f"[{_dotless(g('rmsea_ci_lower'))}, {_dotless(g('rmsea_ci_upper'))}], "
-            f"SRMR = {_dotless(g('srmr'))}")
+    def p_text(p: float) -> str:
+        return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".")
+
+    if "chisq_scaled" not in fit.index:
+        return (f"χ²({int(g('df'))}) = {g('chisq'):.2f}, {p_text(g('pvalue'))}, "
+                f"CFI = {_dotless(g('cfi'))}, TLI = {_dotless(g('tli'))}, "
+                f"RMSEA = {_dotless(g('rmsea'))} [{_dotless(g('rmsea_ci_lower'))}, "
+                f"{_dotless(g('rmsea_ci_upper'))}], SRMR = {_dotless(g('srmr'))}")
+    kind = "robust" if math.isfinite(g("cfi_robust")) else "scaled"
+    test = _SCALED_TEST.get(str(estimator).upper(), "scaled")
+    which = f"{estimator}, {test}" if estimator else test
+    df = g("df_scaled") if math.isfinite(g("df_scaled")) else g("df")
+    df_text = f"{df:.0f}" if float(df).is_integer() else f"{df:.2f}"
+    return (f"χ²({df_text}) = {g('chisq_scaled'):.2f} ({which}), "
+            f"{p_text(g('pvalue_scaled'))}, {kind} CFI = {_dotless(g(f'cfi_{kind}'))}, "
+            f"{kind} TLI = {_dotless(g(f'tli_{kind}'))}, {kind} RMSEA = "
+            f"{_dotless(g(f'rmsea_{kind}'))} [{_dotless(g(f'rmsea_ci_lower_{kind}'))}, "
+            f"{_dotless(g(f'rmsea_ci_upper_{kind}'))}], SRMR = {_dotless(g('srmr'))}")
 
 
 def _dotless(v: float, digits: int = 3) -> str:

@@ -256,17 +256,28 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     items = [i for v in model.values() for i in v]
     x = ctx.keyed[list(dict.fromkeys(items))]
     missing = ctx.cfa_missing if x.isna().any().any() else "listwise"
+    estimator = ctx.cfa_estimator
+    complete_only = estimator in ("MLM", "MLMV") and missing == "fiml"
+    if complete_only:  # lavaan's MLM / MLMV need complete rows
+        missing = "listwise"
     structure = ctx.inst.published.structure
     source = (f"the published structure: {structure.description} ({structure.source})"
               if structure is not None else "one factor per scale of the instrument")
-    b.add(f"<p>Model: {esc(source)}. Maximum likelihood (as R's <code>lavaan::cfa</code>), "
+    how = ("Maximum likelihood" if estimator == "ML" else
+           f"Maximum likelihood with robust standard errors and test ({esc(estimator)})")
+    b.add(f"<p>Model: {esc(source)}. {how} (as R's <code>lavaan::cfa</code>), "
           "marker-variable identification, on the keyed items"
           + (", full-information ML for missing answers" if missing == "fiml" else
              ", complete cases") + ". The tables follow lavaan's <code>summary(fit, "
           "fit.measures = TRUE, standardized = TRUE)</code>.</p>")
+    if complete_only:
+        b.add(notice("warning", f"{estimator}: ", "lavaan's MLM and MLMV need complete "
+                     "rows, so this CFA uses complete cases (estimator='MLR' keeps every "
+                     "row with full-information ML)."))
     b.add("<p class='small'>" + "<br>".join(
         f"<code>{esc(f)} =~ {esc(' + '.join(v))}</code>" for f, v in model.items()) + "</p>")
-    res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing)
+    res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing,
+                 estimator=estimator)
     if res is None:
         ctx.cfa_flags.append("CFA not computed")
         return
@@ -279,7 +290,7 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     b.add(table(fit_rows, index=False))
     b.add("<p class='small muted'>Cut-offs are conventions, not tests: read the indices "
           "together, with the loadings and the residual correlations.</p>")
-    ctx.cfa_line = lavaan_tables.fit_sentence(res.fit)
+    ctx.cfa_line = lavaan_tables.fit_sentence(res.fit, res.estimator)
     tables = lavaan_tables.parameter_tables(res)
     loadings = tables.get("Latent variables (loadings)")
     digits = {"z": 2}

@@ -60,6 +60,7 @@ from psychometrics.structural.inference import (
     modification_indices,
     score_tests,
 )
+from psychometrics.structural.instrument_model import resolve_model
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.optimize import minimize as _optimize
 from psychometrics.structural.optimize import minimize_constrained
@@ -133,7 +134,8 @@ def cfa(
         Item responses (rows = respondents), or a covariance matrix (items x items, with
         ``n_obs``). Columns not named in the model are ignored.
     model : str, dict, ModelSpec or instrument
-        lavaan syntax (see :func:`~psychometrics.factor.parse_model`), a
+        A built-in instrument id (``"gse"``) or instrument YAML path, lavaan syntax (see
+        :func:`~psychometrics.factor.parse_model`), a
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
@@ -301,6 +303,7 @@ def cfa(
     14  a2  ~~  b3  1.785  0.030    0.030     0.081
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
+    model = resolve_model(model)  # a built-in id or a YAML path -> its Instrument
     spec = coerce_model(model)
     ordinal = _ordinal_request(model, ordered, estimator)
     if ordinal is not None:

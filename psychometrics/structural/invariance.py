@@ -29,6 +29,7 @@ from psychometrics.results import ResultMixin, format_number
 from psychometrics.structural.compare import lrt
 from psychometrics.structural.engine import ESTIMATORS, cfa
 from psychometrics.structural.errors import ModelError
+from psychometrics.structural.instrument_model import resolve_model
 from psychometrics.structural.partable import build_table, coerce_model
 from psychometrics.structural.result import CFAResult
 from psychometrics.structural.syntax import ModelSpec
@@ -177,8 +178,10 @@ def invariance(
         Item responses, one row per respondent (groups) or per respondent and wave (waves),
         with the ``group`` or ``wave`` and ``id`` columns.
     instrument_or_model : Instrument, str, dict or ModelSpec
-        An instrument (its published structure, items keyed: reversed items recoded, read
-        through ``columns``) or a measurement model (lavaan syntax, ``{factor: [items]}``).
+        An instrument or a built-in instrument id such as ``"gse"`` (its published
+        structure, items keyed: reversed items recoded, missing codes and invalid answers
+        missing, read through ``columns``) or a measurement model (lavaan syntax,
+        ``{factor: [items]}``).
     group : str, optional
         The column of the groups (multi-group CFA).
     wave, id : str, optional
@@ -311,7 +314,7 @@ def invariance(
     for col in (by, id):
         if col is not None and col not in data.columns:
             raise MissingColumnError(f"column {col!r} is not in the data")
-    spec, items = _items(data, instrument_or_model, columns)
+    spec, items = _items(data, resolve_model(instrument_or_model), columns)
     keep = [c for c in (by, id) if c is not None]
     frame = items.assign(**{c: data[c].to_numpy() for c in keep})
     q = _free_per_group(spec)
