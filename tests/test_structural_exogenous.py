@@ -226,3 +226,12 @@ def test_regression_candidates_are_listed() -> None:
     mi = _fit("pd_nodirect").modification_indices
     row = mi[(mi["lhs"] == "dem65") & (mi["op"] == "~") & (mi["rhs"] == "ind60")]
     assert len(row) == 1 and row["mi"].iloc[0] > 3.8
+
+
+def test_summary_marks_residuals_as_lavaan() -> None:
+    # lavaan's summary: endogenous factors' (co)variances are residual ("."), the
+    # covariates' are not
+    text = _fit("mimic").summary()
+    assert "  .visual ~~\n    .textual" in text
+    assert "  ageyr ~~\n    female" in text
+    assert "\n    ageyr     " in text.split("Variances:")[1]

@@ -299,9 +299,9 @@ def cfa(
     4   B  =~  b2  0.966  0.066    0.760
     5   B  =~  b3  0.976  0.066    0.774
     >>> res.modification_indices.sort_values("mi", ascending=False).head(2).round(3)
-       lhs  op rhs     mi    epc  sepc_lv  sepc_all
-    14  a2  ~~  b3  1.785  0.030    0.030     0.081
-    9   a1  ~~  b2  1.488  0.028    0.028     0.072
+       lhs  op rhs     mi    epc  sepc_lv  sepc_all  sepc_nox
+    14  a2  ~~  b3  1.785  0.030    0.030     0.081     0.081
+    9   a1  ~~  b2  1.488  0.028    0.028     0.072     0.072
     """
     model = resolve_model(model)  # a built-in id or a YAML path -> its Instrument
     spec = coerce_model(model)
