@@ -180,3 +180,8 @@ def test_inequality_across_groups() -> None:
     assert e.loc["a1", "est"] == pytest.approx(e.loc["a2", "est"], abs=1e-10)
     assert held.fit["chisq"] > free.fit["chisq"]
     assert held.fit["df"] == free.fit["df"]  # lavaan: inequalities do not change the df
+
+
+def test_contradicting_constraints_are_a_model_error() -> None:
+    with pytest.raises(ModelError, match="contradict"):
+        pm.cfa(_hs(), HS_LAB + "\na > 1\na < 0.5")
