@@ -30,6 +30,9 @@ CASES = {
     "hs_ineq_bind": (HS_LAB + "\na > 0.8", {}),
     "hs_ineq_order": (HS_LAB + "\nb < a", {}),
     "hs_uls_ineq_var": (HS_MODEL + "\nx5 ~~ v*x5\nv < 0.3", {"estimator": "ULS"}),
+    # a Heywood case on public data (x8's residual variance -0.15 without the bound)
+    "hs_ineq_heywood": ("visual =~ x1 + x2 + x3 + x9\ntextual =~ x4 + x5 + x6\n"
+                        "speed =~ x7 + x8 + x9\nx7 ~~ x8\nx8 ~~ v*x8\nv > 0", {}),
     "hs_gls_ineq_groups": (HS_MODEL.replace("x1 + x2", "x1 + c(a1, a2)*x2") + "\na1 > a2",
                            {"estimator": "GLS", "group": "school"}),
 }
@@ -60,17 +63,27 @@ def test_inequality_fits_match_lavaan(name: str) -> None:
                       na_values=["NA"])
     est = res.estimates
     assert list(est["lhs"]) == list(ref["lhs"]) and list(est["rhs"]) == list(ref["rhs"])
-    for ours, theirs in [("est", "est"), ("std_lv", "std.lv"), ("std_all", "std.all")]:
-        np.testing.assert_allclose(est[ours], ref[theirs], atol=TOL_EST, err_msg=ours)
+    np.testing.assert_allclose(est["est"], ref["est"], atol=TOL_EST, err_msg="est")
+    for ours, theirs in [("std_lv", "std.lv"), ("std_all", "std.all")]:
+        a, b = est[ours].to_numpy(), ref[theirs].to_numpy()
+        # a residual covariance beside a residual variance held at 0 (the Heywood case) has
+        # no correlation: NaN here, lavaan divides by its -8e-11 and prints -5e4
+        undefined = np.isnan(a) & (np.abs(b) > 1e3)
+        np.testing.assert_allclose(a[~undefined], b[~undefined], atol=TOL_EST, err_msg=ours)
     # A parameter an active constraint pins has a zero variance in lavaan's vcov, printed as
     # se 0 or NA (the root of -1e-32): here exactly 0.
     se, ref_se = est["se"].to_numpy(), ref["se"].to_numpy()
-    pinned = np.isnan(ref_se)
+    pinned = np.isnan(ref_se) | (ref_se == 0.0)
     assert np.all(se[pinned] == 0.0)
     np.testing.assert_allclose(se[~pinned], ref_se[~pinned], atol=TOL_EST)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+# Not hs_ineq_heywood: without the bound its information is nearly singular (v's standard
+# error 3.2), and lavaan's modification indices there come out of a generalised inverse
+# (MASS::ginv at tolerance eps^(3/4)): they list the three marker loadings, whose conditional
+# information is zero in exact arithmetic (rescaling a factor leaves Sigma and v as they are),
+# and differ from ours by up to 3 on the others. Its fit, estimates and SEs are compared above.
+@pytest.mark.parametrize("name", [n for n in CASES if n != "hs_ineq_heywood"])
 def test_modification_indices_under_inequalities_match_lavaan(name: str) -> None:
     """lavaan's modindices() invert the information bordered by the active constraints."""
     mi = _fit(name)[0].modification_indices
@@ -180,3 +193,8 @@ def test_inequality_across_groups() -> None:
     assert e.loc["a1", "est"] == pytest.approx(e.loc["a2", "est"], abs=1e-10)
     assert held.fit["chisq"] > free.fit["chisq"]
     assert held.fit["df"] == free.fit["df"]  # lavaan: inequalities do not change the df
+
+
+def test_contradicting_constraints_are_a_model_error() -> None:
+    with pytest.raises(ModelError, match="contradict"):
+        pm.cfa(_hs(), HS_LAB + "\na > 1\na < 0.5")

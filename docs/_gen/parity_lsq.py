@@ -31,7 +31,9 @@ def least_squares_area() -> Area:
                 "inequality constraints (a > 0, b < a, v < 0.3), slack or binding. A "
                 "parameter an active constraint pins has standard error 0 here; lavaan "
                 "prints 0 or NA (its variance is +-1e-32) and is left out of the "
-                "comparison. Fixtures from tests/reference/sem_lsq.R.")
+                "comparison, as is the correlation of a residual covariance beside a "
+                "residual variance held at 0 (undefined; lavaan prints -5e4). Fixtures from "
+                "tests/reference/sem_lsq.R.")
     hs = _read("HolzingerSwineford1939.csv")
     bfi = _read("bfi.csv")
     pol = _read("PoliticalDemocracy.csv")
@@ -60,6 +62,10 @@ def least_squares_area() -> Area:
         "hs_uls_ineq_var": ("ULS, residual variance v < 0.3 (binding)",
                             lambda: pm.cfa(hs, HS_MODEL + "\nx5 ~~ v*x5\nv < 0.3",
                                            estimator="ULS")),
+        "hs_ineq_heywood": ("Heywood case (x8's residual variance) held by v > 0",
+                            lambda: pm.cfa(hs, "visual =~ x1 + x2 + x3 + x9\n"
+                                           "textual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+                                           "x7 ~~ x8\nx8 ~~ v*x8\nv > 0")),
         "hs_gls_ineq_groups": ("GLS by school, a1 > a2 on c(a1, a2)*x2 (binding)",
                                lambda: pm.cfa(hs, HS_MODEL.replace("x1 + x2",
                                                                    "x1 + c(a1, a2)*x2")
@@ -86,6 +92,10 @@ def least_squares_area() -> Area:
                 raise ValueError(f"{len(r_est)} parameters in lavaan, {len(both)} matched")
             pinned = both["se_r"].isna() & (both["se_py"] == 0)
             both.loc[pinned, "se_r"] = 0.0
+            # a correlation over a residual variance held at 0 is undefined (NaN here;
+            # lavaan divides by its -8e-11)
+            undefined = both["std_all"].isna() & (both["std.all"].abs() > 1e3)
+            both.loc[undefined, "std.all"] = float("nan")
             for col_r, col_py, label in [("est_r", "est_py", "estimates"),
                                          ("se_r", "se_py", "standard errors"),
                                          ("std.all", "std_all", "standardized (std.all)")]:

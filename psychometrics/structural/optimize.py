@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg, optimize
 
+from psychometrics.structural.errors import ModelError
 from psychometrics.structural.estimators import Objective
 from psychometrics.structural.partable import PSI, THETA
 
@@ -204,6 +205,9 @@ def minimize_constrained(objective: Objective, x0: np.ndarray, A: np.ndarray, b:
         if work:
             A_w, b_w = A[work], b[work]
             x_p = np.linalg.lstsq(A_w, -b_w, rcond=None)[0]
+            if np.abs(A_w @ x_p + b_w).max() > 1e-9 * max(1.0, float(np.abs(b_w).max())):
+                raise ModelError("the inequality constraints contradict each other: no "
+                                 "parameter values meet them all at once")
             Z = linalg.null_space(A_w)
             reduced = _Reduced(objective, x_p, Z)
             y, converged, it = minimize(reduced, Z.T @ (x - x_p), tol)  # type: ignore[arg-type]

@@ -105,3 +105,9 @@ write_case(cfa(paste(HS_MODEL, "x5 ~~ v*x5", "v < 0.3", sep = "\n"), data = HS,
 write_case(cfa("visual =~ x1 + c(a1, a2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\na1 > a2",
                data = HS, group = "school", estimator = "GLS", control = CONSTR),
            "hs_gls_ineq_groups")
+# a Heywood case on public data: with x9 on visual too and x7 ~~ x8 free, ML gives x8 a
+# negative residual variance (-0.15); 'v > 0' holds it at zero
+HEYWOOD <- paste("visual =~ x1 + x2 + x3 + x9", "textual =~ x4 + x5 + x6",
+                 "speed =~ x7 + x8 + x9", "x7 ~~ x8", "x8 ~~ v*x8", sep = "\n")
+write_case(cfa(paste(HEYWOOD, "v > 0", sep = "\n"), data = HS, control = CONSTR),
+           "hs_ineq_heywood")
