@@ -38,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seed of every random step (default 1, so reports reproduce)")
     p.add_argument("--cfa-missing", choices=["fiml", "listwise"], default="fiml",
                    help="missing answers in the CFA (default fiml)")
+    p.add_argument("--cfa-estimator", default="ML", type=str.upper,
+                   choices=["ML", "WLSMV", "WLSM", "DWLS", "ULSMV", "ULSM", "ULS", "WLS"],
+                   help="ML (default), or WLSMV (...) to fit the CFA on the items as ordered "
+                        "categories")
     p.add_argument("--title", help="title of the report")
     p.add_argument("--note", help="a note shown in a box at the top (e.g. 'pilot data')")
     p.set_defaults(handler=cmd_report)
@@ -53,7 +57,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = report(
         data, inst, columns=_common.columns(args.columns), group=args.group,
         id_column=args.id_column, ci_method=args.ci_method, n_boot=args.n_boot,
-        n_iter=args.n_iter, seed=args.seed, cfa_missing=args.cfa_missing, title=args.title,
+        n_iter=args.n_iter, seed=args.seed, cfa_missing=args.cfa_missing,
+        cfa_estimator=args.cfa_estimator, title=args.title,
         note=args.note, data_name=Path(args.data).name, output=out,
     )
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KB)", file=sys.stderr)

@@ -125,6 +125,7 @@ def report(
     n_iter: int = 100,
     seed: int | None = 1,
     cfa_missing: str = "fiml",
+    cfa_estimator: str = "ML",
     title: str | None = None,
     note: str | None = None,
     data_name: str | None = None,
@@ -170,6 +171,9 @@ def report(
         (the default seed makes the report reproducible).
     cfa_missing
         ``"fiml"`` (default; full-information ML when items are missing) or ``"listwise"``.
+    cfa_estimator
+        ``"ML"`` (default), or ``"WLSMV"`` (or another of lavaan's estimators for ordered
+        items) to fit the CFA on the items as ordered categories (complete cases).
     title, note
         A title for the document and a note shown in a box at its top (e.g. "pilot data").
     data_name
@@ -197,8 +201,13 @@ def report(
     inst = as_instrument(instrument)
     if cfa_missing not in ("fiml", "listwise"):
         raise ValueError(f"cfa_missing must be 'fiml' or 'listwise', not {cfa_missing!r}")
+    estimators = ("ML", "WLSMV", "WLSM", "DWLS", "ULSMV", "ULSM", "ULS", "WLS")
+    cfa_estimator = str(cfa_estimator).upper()
+    if cfa_estimator not in estimators:
+        raise ValueError(f"cfa_estimator must be one of {', '.join(estimators)}, not "
+                         f"{cfa_estimator!r}")
     ctx = _Context(inst, data, columns, group, id_column, ci, ci_method, n_boot, n_iter, seed,
-                   cfa_missing)
+                   cfa_missing, cfa_estimator)
     ctx.groups = [] if group is None else group_masks(data, group)
 
     built: dict[str, _Builder] = {}

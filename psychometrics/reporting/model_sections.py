@@ -255,18 +255,24 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     model = ctx.inst.cfa_model()
     items = [i for v in model.values() for i in v]
     x = ctx.keyed[list(dict.fromkeys(items))]
-    missing = ctx.cfa_missing if x.isna().any().any() else "listwise"
+    ordinal = ctx.cfa_estimator != "ML"
+    missing = ctx.cfa_missing if x.isna().any().any() and not ordinal else "listwise"
     structure = ctx.inst.published.structure
     source = (f"the published structure: {structure.description} ({structure.source})"
               if structure is not None else "one factor per scale of the instrument")
-    b.add(f"<p>Model: {esc(source)}. Maximum likelihood (as R's <code>lavaan::cfa</code>), "
+    how = (f"{esc(ctx.cfa_estimator)} on the items as ordered categories (thresholds and "
+           "polychoric correlations, as R's <code>lavaan::cfa(ordered = TRUE)</code>)"
+           if ordinal else "Maximum likelihood (as R's <code>lavaan::cfa</code>)")
+    b.add(f"<p>Model: {esc(source)}. {how}, "
           "marker-variable identification, on the keyed items"
           + (", full-information ML for missing answers" if missing == "fiml" else
              ", complete cases") + ". The tables follow lavaan's <code>summary(fit, "
           "fit.measures = TRUE, standardized = TRUE)</code>.</p>")
     b.add("<p class='small'>" + "<br>".join(
         f"<code>{esc(f)} =~ {esc(' + '.join(v))}</code>" for f, v in model.items()) + "</p>")
-    res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing)
+    options = {"estimator": ctx.cfa_estimator, "ordered": True} if ordinal else {}
+    res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing,
+                 **options)
     if res is None:
         ctx.cfa_flags.append("CFA not computed")
         return

@@ -131,6 +131,7 @@ class _Context:
     n_iter: int
     seed: int | None
     cfa_missing: str
+    cfa_estimator: str = "ML"  # or a least-squares estimator for ordered items (WLSMV)
     keyed: pd.DataFrame | None = None
     raw: pd.DataFrame | None = None
     item_problem: str | None = None
