@@ -87,3 +87,25 @@ def test_cli_cfa_ordinal(tmp_path, capsys) -> None:
     assert '"estimator": "ULSMV"' in capsys.readouterr().out
     assert main(["cfa", "who5", str(path), "--ordinal", "--estimator", "MLR"]) == 2
     assert "--ordinal" in capsys.readouterr().err
+
+
+def test_report_shows_the_ordinal_fit_when_asked(tmp_path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = pm.report(load_mentorship(), "who5", n_iter=10, estimator="WLSMV")
+        res = pm.cfa(item_data(load_mentorship(), pm.load_instrument("who5"), reverse=True,
+                               on_invalid="nan"), pm.load_instrument("who5"),
+                     estimator="WLSMV")
+    assert dict((s.id, s.status) for s in rep.sections)["cfa"] == "ok"
+    html = rep.html
+    assert "WLSMV on the items as ordered categories" in html
+    assert "<h3>Thresholds</h3>" in html and "least squares on the thresholds" in html
+    assert f"{res.fit['chisq_scaled']:.3f}" in html
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        pm.report(load_mentorship(), "who5", estimator="WLS")
+    path = tmp_path / "m.csv"
+    load_mentorship().to_csv(path, index=False)
+    out = tmp_path / "r.html"
+    assert main(["report", "who5", str(path), "--n-iter", "10", "--estimator", "wlsmv",
+                 "-o", str(out)]) == 0
+    assert "<h3>Thresholds</h3>" in out.read_text()

@@ -81,7 +81,7 @@ def test_mlm_with_missing_answers_uses_complete_rows_and_says_so() -> None:
     assert "MLM and MLMV need complete rows, so this CFA uses complete cases" in cfa
     assert "(MLM, Satorra-Bentler scaled)" in rep.html
     with pytest.raises(ValueError, match="estimator must be one of"):
-        pm.report(load_mentorship(), "css", estimator="WLSMV")
+        pm.report(load_mentorship(), "css", estimator="GLS")
 
 
 def test_cli_report_takes_estimator(tmp_path: Path) -> None:

@@ -38,10 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seed of every random step (default 1, so reports reproduce)")
     p.add_argument("--cfa-missing", choices=["fiml", "listwise"], default="fiml",
                    help="missing answers in the CFA (default fiml)")
-    p.add_argument("--estimator", choices=["ML", "MLM", "MLMV", "MLR"], default="ML",
-                   type=str.upper,
+    p.add_argument("--estimator", default="ML", type=str.upper,
+                   choices=["ML", "MLM", "MLMV", "MLR", "WLSMV", "WLSM", "DWLS", "ULSMV",
+                            "ULSM"],
                    help="the CFA's estimator (default ML; MLR: robust to non-normal items, "
-                        "with FIML)")
+                        "with FIML; WLSMV ...: the items as ordered categories)")
     p.add_argument("--title", help="title of the report")
     p.add_argument("--note", help="a note shown in a box at the top (e.g. 'pilot data')")
     p.set_defaults(handler=cmd_report)

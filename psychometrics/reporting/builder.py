@@ -43,6 +43,7 @@ from psychometrics.reporting.scale_summary import ScaleSummary
 from psychometrics.reporting.sections import (  # noqa: F401  (Unavailable, _api: re-exported)
     _STATUS_TEXT,
     MIN_GROUP,
+    REPORT_ESTIMATORS,
     Section,
     Unavailable,
     _api,
@@ -177,6 +178,9 @@ def report(
         ``"MLMV"`` (complete cases only: with missing answers the CFA uses complete rows
         and says so). The fit line then reports the scaled chi-square and the robust CFI,
         TLI and RMSEA, naming them.
+        For ordered categories, one of lavaan's least-squares estimators for ordered items
+        (``"WLSMV"``, ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``): the CFA is fitted
+        on thresholds and polychoric correlations (complete cases).
     title, note
         A title for the document and a note shown in a box at its top (e.g. "pilot data").
     data_name
@@ -204,12 +208,10 @@ def report(
     inst = as_instrument(instrument)
     if cfa_missing not in ("fiml", "listwise"):
         raise ValueError(f"cfa_missing must be 'fiml' or 'listwise', not {cfa_missing!r}")
-    from psychometrics.structural.engine import ESTIMATORS
-
     est = estimator.upper() if isinstance(estimator, str) else ""
-    if est not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
-                         f"not {estimator!r}")
+    if est not in REPORT_ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(map(repr, REPORT_ESTIMATORS))}"
+                         f", not {estimator!r}")
     ctx = _Context(inst, data, columns, group, id_column, ci, ci_method, n_boot, n_iter, seed,
                    cfa_missing, est)
     ctx.groups = [] if group is None else group_masks(data, group)

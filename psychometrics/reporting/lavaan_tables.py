@@ -76,7 +76,13 @@ def _number(key: str, value: Any) -> str:
 _ROBUST = {"ML": ("Standard", ""),
            "MLM": ("Robust.sem", "Satorra-Bentler correction"),
            "MLMV": ("Robust.sem", "simple second-order correction (scaled and shifted)"),
-           "MLR": ("Sandwich", "Yuan-Bentler correction (Mplus variant)")}
+           "MLR": ("Sandwich", "Yuan-Bentler correction (Mplus variant)"),
+           # ordered items (least squares on thresholds and polychoric correlations)
+           "WLSMV": ("Robust.sem", "scaled and shifted"), "ULSMV": ("Robust.sem",
+                                                                   "scaled and shifted"),
+           "WLSM": ("Robust.sem", "Satorra-Bentler"), "ULSM": ("Robust.sem",
+                                                            "Satorra-Bentler")}
+_ORDINAL = ("WLSMV", "WLSM", "DWLS", "ULSMV", "ULSM", "ULS", "WLS")
 
 
 def estimator_line(res: Any) -> str:
@@ -95,8 +101,13 @@ def estimator_lines(res: Any) -> list[tuple[str, str]]:
     se, test = _ROBUST.get(str(res.estimator), ("Standard", ""))
     information = ("Observed" if res.missing == "fiml" or res.estimator == "MLR"
                    else "Expected")
-    lines = [("Estimator", "ML" if res.estimator == "ML" else
-              f"ML ({res.estimator}: robust standard errors and test)"),
+    if res.estimator in _ORDINAL:
+        name = (f"{res.estimator} (least squares on the thresholds and polychoric "
+                "correlations of the ordered items)")
+    else:
+        name = ("ML" if res.estimator == "ML" else
+                f"ML ({res.estimator}: robust standard errors and test)")
+    lines = [("Estimator", name),
              ("Optimization", f"{'converged' if res.converged else 'did NOT converge'} "
                               f"after {res.iterations} iterations"),
              ("Information" + (" bread" if res.estimator == "MLR" else ""), information),
@@ -178,6 +189,7 @@ def parameter_tables(res: Any) -> dict[str, pd.DataFrame]:
         "Residual covariances": _block(est, two & ~lhs_f & ~rhs_f & ~same, "item", "with"),
         "Factor variances": _block(est, two & lhs_f & same, "factor", "factor "),
         "Residual variances": _block(est, two & ~lhs_f & same, "item", "item "),
+        "Thresholds": _block(est, est["op"] == "|", "item", "threshold"),
     }
     for name in ("Factor variances", "Residual variances"):
         frame = out[name]

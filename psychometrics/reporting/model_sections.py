@@ -34,6 +34,7 @@ from psychometrics.reporting.sections import (
     LOW_ITEM_TOTAL_R,
     LOW_LOADING,
     ONE_ANSWER_SHARE,
+    ORDINAL_REPORT_ESTIMATORS,
     _Builder,
     _Context,
     _need_items,
@@ -255,17 +256,22 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
     model = ctx.inst.cfa_model()
     items = [i for v in model.values() for i in v]
     x = ctx.keyed[list(dict.fromkeys(items))]
-    missing = ctx.cfa_missing if x.isna().any().any() else "listwise"
+    ordinal = ctx.cfa_estimator in ORDINAL_REPORT_ESTIMATORS
     estimator = ctx.cfa_estimator
+    missing = ctx.cfa_missing if x.isna().any().any() and not ordinal else "listwise"
     complete_only = estimator in ("MLM", "MLMV") and missing == "fiml"
     if complete_only:  # lavaan's MLM / MLMV need complete rows
         missing = "listwise"
     structure = ctx.inst.published.structure
     source = (f"the published structure: {structure.description} ({structure.source})"
               if structure is not None else "one factor per scale of the instrument")
-    how = ("Maximum likelihood" if estimator == "ML" else
-           f"Maximum likelihood with robust standard errors and test ({esc(estimator)})")
-    b.add(f"<p>Model: {esc(source)}. {how} (as R's <code>lavaan::cfa</code>), "
+    how = (f"{esc(estimator)} on the items as ordered categories (thresholds and "
+           "polychoric correlations, as R's <code>lavaan::cfa(ordered = TRUE)</code>)"
+           if ordinal else
+           "Maximum likelihood (as R's <code>lavaan::cfa</code>)" if estimator == "ML" else
+           f"Maximum likelihood with robust standard errors and test ({esc(estimator)}) (as "
+           "R's <code>lavaan::cfa</code>)")
+    b.add(f"<p>Model: {esc(source)}. {how}, "
           "marker-variable identification, on the keyed items"
           + (", full-information ML for missing answers" if missing == "fiml" else
              ", complete cases") + ". The tables follow lavaan's <code>summary(fit, "
@@ -276,8 +282,9 @@ def _section_cfa(ctx: _Context, b: _Builder) -> None:
                      "row with full-information ML)."))
     b.add("<p class='small'>" + "<br>".join(
         f"<code>{esc(f)} =~ {esc(' + '.join(v))}</code>" for f, v in model.items()) + "</p>")
+    options = {"ordered": True} if ordinal else {}
     res = b.call("the confirmatory factor analysis", "cfa", x, model, missing=missing,
-                 estimator=estimator)
+                 estimator=estimator, **options)
     if res is None:
         ctx.cfa_flags.append("CFA not computed")
         return

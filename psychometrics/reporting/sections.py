@@ -118,7 +118,14 @@ class _Builder:
         return Section(self.id, self.title, self.status, tuple(self.messages))
 
 
+# The CFA estimators a report offers: lavaan's ML family, and its least-squares estimators
+# for ordered items (which fit the items as ordered categories)
+ORDINAL_REPORT_ESTIMATORS = ("WLSMV", "WLSM", "DWLS", "ULSMV", "ULSM")
+REPORT_ESTIMATORS = ("ML", "MLM", "MLMV", "MLR", *ORDINAL_REPORT_ESTIMATORS)
+
+
 @dataclass
+
 class _Context:
     inst: Instrument
     data: pd.DataFrame
@@ -131,7 +138,7 @@ class _Context:
     n_iter: int
     seed: int | None
     cfa_missing: str
-    cfa_estimator: str = "ML"
+    cfa_estimator: str = "ML"  # one of REPORT_ESTIMATORS
     keyed: pd.DataFrame | None = None
     raw: pd.DataFrame | None = None
     item_problem: str | None = None

@@ -192,9 +192,9 @@ def cfa(
         (N - 1) / N.
     ordered : True or list of str, optional
         The items are ordered categories (lavaan's ``ordered=``): thresholds and polychoric
-        correlations are fitted by least squares, ``estimator`` one of ``"WLSMV"`` (the
-        default then), ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``, ``"ULS"``,
-        ``"WLS"``; ``estimates`` gains the thresholds (``op`` ``"|"``) and the scaling
+        correlations are fitted by least squares, ``estimator`` one of ``"WLSMV"`` (what
+        the default ``"ML"`` means then), ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``,
+        ``"ULS"``, ``"WLS"``; ``estimates`` gains the thresholds (``op`` ``"|"``) and the scaling
         factors (``"~*~"``). ``group_equal`` may name ``"thresholds"``. An instrument whose
         items are ordinal passes ``ordered=True`` when ``estimator`` is one of these. See
         :mod:`psychometrics.structural.ordinal_cfa`.
