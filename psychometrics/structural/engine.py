@@ -250,7 +250,8 @@ def cfa(
     14  a2  ~~  b3  1.785  0.030    0.030     0.081
     9   a1  ~~  b2  1.488  0.028    0.028     0.072
     """
-    spec = coerce_model(resolve_model(model))
+    model = resolve_model(model)  # a built-in instrument id or YAML path -> Instrument
+    spec = coerce_model(model)
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
         raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
