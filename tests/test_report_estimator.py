@@ -35,13 +35,16 @@ def test_the_robust_fit_line_is_lavaans_scaled_and_robust_values() -> None:
     assert f"{float(res.fit['chisq']):.2f}" not in line
 
 
-def test_mlr_with_fiml_names_the_scaled_indices() -> None:
+def test_mlr_with_fiml_names_the_indices_it_reports() -> None:
     hs = load_holzinger_swineford()
     hs.loc[hs.index % 9 == 0, "x1"] = float("nan")
     res = pm.cfa(hs, HS_MODEL, estimator="MLR", missing="fiml")
     line = lavaan_tables.fit_sentence(res.fit, "MLR")
-    assert "cfi_robust" not in res.fit.index  # lavaan's FIML-robust indices: not computed
-    assert f"scaled CFI = {_apa(float(res.fit['cfi_scaled']))}" in line
+    # lavaan's FIML-corrected robust indices where the engine computes them, else the
+    # scaled ones: either way the line names which
+    kind = "robust" if "cfi_robust" in res.fit.index else "scaled"
+    assert f"{kind} CFI = {_apa(float(res.fit[f'cfi_{kind}']))}" in line
+    assert f"{kind} RMSEA = {_apa(float(res.fit[f'rmsea_{kind}']))}" in line
     assert f"= {float(res.fit['chisq_scaled']):.2f} (MLR, Yuan-Bentler scaled)" in line
 
 
