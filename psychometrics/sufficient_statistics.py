@@ -62,6 +62,8 @@ class _Stats:
     fourth: dict[str, Any] | None = None
     tables: tuple[np.ndarray, np.ndarray] | None = None
     boot: dict[str, np.ndarray] | None = None
+    # (batch, row) of the group's first row: groups in order of first appearance (lavaan)
+    seen: tuple[int, int] = (0, 0)
 
     def __add__(self, other: _Stats) -> _Stats:
         n1, n2 = self.count, other.count
@@ -86,6 +88,8 @@ class _Stats:
             fourth=_merge_fourth(self.fourth, other.fourth),
             tables=_merge_tables(self.tables, other.tables),
             boot=_merge_boot(self.boot, other.boot),
+            seen=min((st.seen for st in (self, other) if st.n_rows),
+                     default=min(self.seen, other.seen)),
         )
 
 
@@ -423,6 +427,12 @@ class Moments:
         """Group labels (sorted, ``(missing)`` last); ``[None]`` without ``by``."""
         return list(self.groups)
 
+    @property
+    def labels_seen(self) -> list[Any]:
+        """Group labels in order of their first row in the source (batches and
+        partitions in order; lavaan numbers groups so)."""
+        return sorted(self.groups, key=lambda g: self.groups[g].seen)
+
     def group(self, label: Any) -> Moments:
         """The moments of one group (a Moments without grouping)."""
         if label not in self.groups:
@@ -438,8 +448,10 @@ class Moments:
         return Moments(self.items, None, {None: st}, self.options)
 
     def select(self, items: Sequence[str]) -> Moments:
-        """The moments of a subset of the items (patterns, fourth-order moments, tables and
-        replicates are restricted too)."""
+        """The moments of a subset of the items. Patterns are restricted (the patterns
+        that agree on the subset merge); fourth-order moments and replicates, which are
+        sums over the complete rows, are kept when the subset has the same complete rows
+        (else dropped: read the subset with ``pm.moments(data, items, fourth=True)``)."""
         index = {name: j for j, name in enumerate(self.items)}
         unknown = [i for i in items if i not in index]
         if unknown:
@@ -456,12 +468,22 @@ class Moments:
                 counts=None if st.counts is None else st.counts[ix],
                 tables=None if st.tables is None else (st.tables[0],
                                                        st.tables[1][sub]),
-                patterns=None, fourth=None, boot=None)
+                patterns=_subset_patterns(st.patterns, ix, len(self.items)),
+                fourth=None, boot=None)
             if len(ix) < len(self.items) and st.n_complete != st.n_rows:
                 # rows complete on the subset: known from the patterns only
                 new = _subset_listwise(st, new, ix)
+            if new.n_complete == st.n_complete:  # the same complete rows
+                new = replace(new, fourth=_subset_fourth(st.fourth, ix),
+                              boot=None if st.boot is None else {
+                                  "n": st.boot["n"], "mean": st.boot["mean"][:, ix],
+                                  "comoment": st.boot["comoment"][:, ix[:, None], ix]})
             groups[label] = new
-        opts = replace(self.options, patterns=False, fourth=False, n_boot=0)
+        opts = replace(self.options,
+                       fourth=all(g.fourth is not None for g in groups.values())
+                       and self.options.fourth,
+                       n_boot=self.options.n_boot
+                       if all(g.boot is not None for g in groups.values()) else 0)
         return Moments(tuple(items), self.by, groups, opts)
 
     def _one(self) -> _Stats:
@@ -636,6 +658,35 @@ def _subset_listwise(st: _Stats, new: _Stats, ix: np.ndarray) -> _Stats:
     return replace(new, n_complete=n, mean_complete=m, comoment_complete=c)
 
 
+def _subset_patterns(patterns: dict | None, ix: np.ndarray, k: int) -> dict | None:
+    """Patterns on an item subset: each pattern's observed part, merged (Chan) with the
+    other patterns that observe the same subset items."""
+    if patterns is None:
+        return None
+    out: dict[bytes, tuple[int, np.ndarray, np.ndarray]] = {}
+    sub = np.ix_(ix, ix)
+    for key, (n2, m2, c2) in patterns.items():
+        obs = np.unpackbits(np.frombuffer(key, dtype=np.uint8))[:k].astype(bool)[ix]
+        new_key = np.packbits(obs).tobytes()
+        m2, c2 = m2[ix], c2[sub]
+        out[new_key] = _chan(*out[new_key], n2, m2, c2) if new_key in out else (n2, m2, c2)
+    return out
+
+
+def _subset_fourth(fourth: dict | None, ix: np.ndarray) -> dict | None:
+    if fourth is None or (fourth["n"] == 0 and "c2" not in fourth):
+        return None if fourth is None else {"n": 0, "mean": fourth["mean"][ix]}
+    k = fourth["mean"].size
+    vi, vj = _vech_index(k)
+    pos = np.full((k, k), -1)
+    pos[vi, vj] = np.arange(vi.size)
+    si, sj = _vech_index(ix.size)
+    pv = pos[ix[si], ix[sj]]  # ix is not sorted in general: i >= j may flip
+    pv = np.where(pv >= 0, pv, pos[ix[sj], ix[si]])
+    return {"n": fourth["n"], "mean": fourth["mean"][ix], "c2": fourth["c2"][np.ix_(ix, ix)],
+            "c3": fourth["c3"][np.ix_(ix, ix, ix)], "c4": fourth["c4"][np.ix_(pv, pv)]}
+
+
 def _sorted_groups(groups: dict[Any, _Stats]) -> dict[Any, _Stats]:
     if list(groups) == [None]:
         return groups
@@ -706,8 +757,10 @@ def _batch_moments(X: np.ndarray, labels: np.ndarray | None, items: tuple[str, .
     if labels is None:
         return Moments(items, by, {None: _stats_of(X, opts, batch_id)}, opts)
     groups = {}
-    for label in pd.unique(labels):
+    _uniq, first = np.unique(labels.astype(str), return_index=True)
+    for label, row in zip(labels[first], first, strict=True):
         groups[label] = _stats_of(X[labels == label], opts, batch_id)
+        groups[label].seen = (batch_id, int(row))
     return Moments(items, by, _sorted_groups(groups), opts)
 
 

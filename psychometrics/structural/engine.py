@@ -71,6 +71,7 @@ from psychometrics.structural.samplestats import (
     sample_from_cov,
     sample_from_data,
 )
+from psychometrics.structural.samplestats_moments import moments_input, samples_from_moments
 from psychometrics.structural.standardize import standardize
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
@@ -106,9 +107,13 @@ def cfa(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame, Moments, Parquet path(s) or Dask DataFrame
         Item responses (rows = respondents), or a covariance matrix (items x items, with
-        ``n_obs``). Columns not named in the model are ignored.
+        ``n_obs``). Columns not named in the model are ignored. A
+        :class:`~psychometrics.Moments` (``by=group`` for groups, ``patterns=True`` for
+        FIML, ``fourth=True`` for MLM/MLMV/MLR; FIML with MLR needs the rows) or a source
+        read into moments with the model's items gives the same fit to 1e-8; groups are
+        then numbered in order of their first row in the source.
     model : str, dict, ModelSpec or instrument
         lavaan syntax (see :func:`~psychometrics.factor.parse_model`), a
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
@@ -267,13 +272,15 @@ def cfa(
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    from_moments = moments_input(data)
+    if not from_moments and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, a Moments, Parquet path(s) or a "
+                        f"Dask DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
     partial = _names_tuple(group_partial, "group_partial")
     if group is None and (equal or partial):
         raise ModelError("group_equal and group_partial need group=<the column of the groups>")
-    if columns is not None:
+    if columns is not None and not from_moments:
         data = rename_columns(data, columns, covariance=n_obs is not None)
     if meanstructure is None:
         means = miss == "fiml" or group is not None or bool(spec.intercepts)
@@ -289,17 +296,25 @@ def cfa(
         if message not in collected:
             collected.append(message)
 
-    labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
-    rows, ov, lv = build_table(spec, std_lv=bool(std_lv), meanstructure=means,
-                               n_groups=len(labels), group_equal=equal, group_partial=partial)
+    def table(n_groups: int) -> tuple[list[Row], list[str], list[str]]:
+        return build_table(spec, std_lv=bool(std_lv), meanstructure=means, n_groups=n_groups,
+                           group_equal=equal, group_partial=partial)
+
     samples: list[Sample] = []
-    for label, frame in zip(labels, frames, strict=True):
-        try:
-            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
-        except ValueError as exc:
-            if group is None:
-                raise
-            raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
+    if from_moments:  # the per-group sample statistics from moments, not rows
+        labels, samples, (rows, ov, lv) = samples_from_moments(
+            data, table, group=group, missing=miss, estimator=est_name, columns=columns,
+            n_obs=n_obs, warn=warn)
+    else:
+        labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
+        rows, ov, lv = table(len(labels))
+        for label, frame in zip(labels, frames, strict=True):
+            try:
+                samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+            except ValueError as exc:
+                if group is None:
+                    raise
+                raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
