@@ -71,9 +71,8 @@ def reliability(
         batches and never held in memory (Parquet path(s), an iterator of DataFrames or
         Arrow batches, a Dask DataFrame; see :func:`psychometrics.moments`). From a
         streamed source every statistic comes from the merged moments of each scale
-        (equal to the in-memory results); ``omega_total`` is then not computed (omega
-        does not read moments yet; the note says so) and ``ci_method="bootstrap"`` is not
-        available.
+        (equal to the in-memory results, ``omega_total`` included);
+        ``ci_method="bootstrap"`` is not available.
     instrument
         An Instrument or a built-in id.
     columns
@@ -237,6 +236,7 @@ def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
                           ci: float, ci_method: str, missing: str,
                           progress: Any) -> pd.DataFrame:
     from psychometrics.coefficients import alpha as alpha_fn
+    from psychometrics.coefficients import omega as omega_fn
     from psychometrics.progress import resolve_progress
     from psychometrics.sufficient_statistics import MISSING_GROUP as MISSING
     from psychometrics.sufficient_statistics import _is_dask, _parquet_batches
@@ -276,16 +276,18 @@ def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     a = alpha_fn(sub, missing=missing, ci=ci, ci_method=ci_method)
+                    o = omega_fn(sub, n_factors=1, missing=missing) if sub.n_items >= 3 \
+                        else None
             except ValueError as exc:
                 row["note"] = str(exc)
                 continue
             row.update(alpha=a.raw_alpha, alpha_lower=a.ci.lower, alpha_upper=a.ci.upper,
-                       ci_method=a.ci.method, std_alpha=a.std_alpha, omega_total=np.nan,
+                       ci_method=a.ci.method, std_alpha=a.std_alpha,
+                       omega_total=np.nan if o is None else o.omega_total,
                        g6=a.g6, average_r=a.average_r)
             notes = sorted({str(w.message) for w in caught
                             if issubclass(w.category, NumericalWarning)})
-            row["note"] = "; ".join([*notes, "omega_total not computed from streamed data "
-                                             "(omega does not read moments yet)"])
+            row["note"] = "; ".join(notes)
             where = f"{inst.id} {name}" + ("" if label is None else f" ({group}={label})")
             for note in notes:
                 warnings.warn(f"{where}: {note}", NumericalWarning, stacklevel=3)
