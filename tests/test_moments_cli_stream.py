@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -95,3 +96,67 @@ def test_on_a_dask_scheduler(files: dict[str, Path],
                                        rtol=1e-8, atol=1e-8)
     finally:
         cluster.close()
+
+
+def _scores(path: Path) -> Any:
+    import pandas as pd
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, comment="#", index_col=0)
+
+
+def test_score_streams_parquet(files: dict[str, Path], tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    direct = tmp_path / "direct.csv"
+    assert main(["score", "gse,acs", str(files["csv"]), "--on-invalid", "nan", "-o",
+                 str(direct)]) == 0
+    want = _scores(direct)
+    for name in ("streamed.csv", "streamed.parquet"):
+        out = tmp_path / name
+        assert main(["score", "gse,acs", str(files["dir"] / "*.parquet"), "--on-invalid",
+                     "nan", "-o", str(out)]) == 0
+        got = _scores(out)
+        assert list(got.index) == list(want.index)  # the rows of the whole data
+        for col in want.columns:
+            if pd.api.types.is_numeric_dtype(want[col]):
+                np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float),
+                                           atol=1e-12)
+            else:
+                assert got[col].astype(str).tolist() == want[col].astype(str).tolist()
+    assert "scoring [" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    data = load_mentorship()
+    data.loc[17, "gse_3"] = 3  # the one unusable cell of the bundled data
+    data.loc[250, "gse_1"] = 9
+    data.iloc[:120].to_parquet(bad / "a.parquet")
+    data.iloc[120:].to_parquet(bad / "b.parquet")
+    assert main(["score", "gse", str(bad), "-o", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "row 252" in err and "gse_1" in err and "Traceback" not in err
+    assert main(["score", "gse", str(bad), "-o", str(tmp_path / "x.json")]) == 2
+    assert "unknown output format" in capsys.readouterr().err
+
+
+def test_score_on_a_dask_scheduler(files: dict[str, Path], tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None,
+                                           worker_dashboard_address=None)
+    try:
+        assert main(["score", "gse,acs", str(files["csv"]), "--on-invalid", "nan", "-o",
+                     str(tmp_path / "a.csv")]) == 0
+        assert main(["score", "gse,acs", str(files["dir"]), "--on-invalid", "nan", "-o",
+                     str(tmp_path / "b.parquet"), "--dask", cluster.scheduler_address]) == 0
+    finally:
+        cluster.close()
+    want, got = _scores(tmp_path / "a.csv"), _scores(tmp_path / "b.parquet")
+    assert list(got.index) == list(want.index)
+    num = want.select_dtypes("number").columns
+    np.testing.assert_allclose(got[num].to_numpy(float), want[num].to_numpy(float), atol=1e-12)
