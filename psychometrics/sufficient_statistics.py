@@ -262,7 +262,7 @@ def _stats_of(X: np.ndarray, opts: _Options, batch_id: int) -> _Stats:
     cc = comp["cross"] - np.outer(comp["col"], comp["col"]) / nc if nc else np.zeros((k, k))
     complete_rows = None if p.complete else ~np.isnan(X).any(axis=1)
     stats = _Stats(
-        n_rows=n, first=X[0].copy(), count=p.count, mean=mean, comoment=comoment,
+        n_rows=n, first=X[0].astype(np.float64), count=p.count, mean=mean, comoment=comoment,
         sqdev=sqdev, n_complete=nc, mean_complete=mc, comoment_complete=cc,
         lo=p.lo, hi=p.hi, values=p.values, counts=p.counts,
     )
@@ -715,13 +715,18 @@ def _frame_items(frame: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
         from psychometrics.errors import MissingColumnError
 
         raise MissingColumnError(f"item column(s) {missing} are not in the data")
-    X = np.empty((len(frame), len(items)), order="F")
+    small = all(frame[name].dtype in (np.dtype(np.int8), np.dtype(np.uint8))
+                for name in items)
+    # int8 columns stay integers (the pass widens them block by block)
+    X = np.empty((len(frame), len(items)), order="F",
+                 dtype=np.int16 if small else np.float64)
     for j, name in enumerate(items):
         col = frame[name]
         if not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
             raise ValueError(f"item column {name!r} is not numeric (dtype {col.dtype}); "
                              "recode it first")
-        X[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        X[:, j] = col.to_numpy() if small else col.to_numpy(dtype=np.float64,
+                                                            na_value=np.nan)
     return X
 
 
@@ -729,8 +734,13 @@ def _arrow_items(batch: Any, items: Sequence[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    X = np.empty((batch.num_rows, len(items)), order="F")
     names = batch.schema.names
+    small = all(name in names and batch.column(names.index(name)).null_count == 0
+                and batch.column(names.index(name)).type in (pa.int8(), pa.uint8())
+                for name in items)
+    # int8 Likert columns stay int8 (1 byte a cell): the pass widens them block by block
+    X = np.empty((batch.num_rows, len(items)), order="F",
+                 dtype=np.int16 if small else np.float64)
     for j, name in enumerate(items):
         if name not in names:
             from psychometrics.errors import MissingColumnError
@@ -783,8 +793,13 @@ def _labels_of(frame: Any, by: tuple[str, ...] | None) -> np.ndarray | None:
 def _moments_of_batch(batch: Any, items: tuple[str, ...], by: tuple[str, ...] | None,
                       opts: _Options, batch_id: int) -> Moments:
     """One DataFrame or Arrow batch -> Moments (also the Dask partition function)."""
+    from psychometrics.factor._matrix import small_matrix_blas
+
     X = _arrow_items(batch, items) if _is_arrow(batch) else _frame_items(batch, items)
-    return _batch_moments(X, _labels_of(batch, by), items, by, opts, batch_id)
+    # k x k products of a few thousand rows: threaded BLAS only contends (30x slower on a
+    # busy 2-core machine), and the reader decodes the next batch in its own thread
+    with small_matrix_blas():
+        return _batch_moments(X, _labels_of(batch, by), items, by, opts, batch_id)
 
 
 def _tree_sum(parts: list[Moments]) -> Moments:
