@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from psychometrics._pass import block_pass
+from psychometrics._pass import block_pass, single_threaded_blas
 from psychometrics.progress import ProgressCallback, resolve_progress
 
 __all__ = ["Moments", "moments"]
@@ -793,12 +793,10 @@ def _labels_of(frame: Any, by: tuple[str, ...] | None) -> np.ndarray | None:
 def _moments_of_batch(batch: Any, items: tuple[str, ...], by: tuple[str, ...] | None,
                       opts: _Options, batch_id: int) -> Moments:
     """One DataFrame or Arrow batch -> Moments (also the Dask partition function)."""
-    from psychometrics.factor._matrix import small_matrix_blas
-
     X = _arrow_items(batch, items) if _is_arrow(batch) else _frame_items(batch, items)
-    # k x k products of a few thousand rows: threaded BLAS only contends (30x slower on a
-    # busy 2-core machine), and the reader decodes the next batch in its own thread
-    with small_matrix_blas():
+    # k x k products of a few thousand rows: threaded BLAS only contends, and the reader
+    # decodes the next batch in its own thread
+    with single_threaded_blas():
         return _batch_moments(X, _labels_of(batch, by), items, by, opts, batch_id)
 
 
