@@ -119,3 +119,13 @@ def test_what_moments_cannot_give(hs: pd.DataFrame, hs_missing: pd.DataFrame) ->
         cfa(pm.moments(hs, ITEMS[:8]), MODEL)
     with pytest.raises(DataError, match="listwise moments"):
         cfa(pm.moments(hs_missing, [*ITEMS, "ageyr"]), MODEL)
+
+
+def test_float_group_codes_and_rows_without_a_group(hs: pd.DataFrame) -> None:
+    data = hs.assign(g=np.where(hs["school"] == "Pasteur", 1.0, 2.0))
+    data.loc[[0, 5], "g"] = np.nan  # left out, with the same warning count
+    with pytest.warns(PsychometricsWarning, match="2 rows have no value"):
+        b = cfa(pm.moments(data, ITEMS, by="g"), MODEL, group="g")
+    a = _quiet(cfa, data, MODEL, group="g")
+    assert list(a.estimates["group"].unique()) == list(b.estimates["group"].unique())
+    _assert_same_fit(a, b)

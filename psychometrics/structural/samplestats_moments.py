@@ -111,7 +111,17 @@ def samples_from_moments(data: Any, ov_of: Callable[[int], tuple[list, list[str]
             if group is None:
                 raise
             raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
-    return ["" if g is None else str(g) for g in labels], samples, table
+    return ["" if g is None else _label(str(g)) for g in labels], samples, table
+
+
+def _label(text: str) -> str:
+    """A group label as the engine prints it: a whole float as an integer (as R)."""
+    if text.endswith(".0"):
+        try:
+            return str(int(float(text)))
+        except ValueError:
+            return text
+    return text
 
 
 def _sample(m: Any, ov: list[str], missing: str, robust: bool,
