@@ -129,3 +129,22 @@ def test_float_group_codes_and_rows_without_a_group(hs: pd.DataFrame) -> None:
     a = _quiet(cfa, data, MODEL, group="g")
     assert list(a.estimates["group"].unique()) == list(b.estimates["group"].unique())
     _assert_same_fit(a, b)
+
+
+def test_gamma_accessor_is_the_engines_gamma(hs: pd.DataFrame) -> None:
+    from psychometrics.structural.robust import gamma
+    from psychometrics.structural.samplestats_moments import gamma_from_fourth
+
+    X = hs[ITEMS].to_numpy(dtype=float)
+    m = pm.moments(hs.iloc[:100], ITEMS, fourth=True) + pm.moments(hs.iloc[100:], ITEMS,
+                                                                   fourth=True)
+    st = m.groups[None]
+    mean = X.mean(axis=0)
+    np.testing.assert_allclose(m.gamma().to_numpy(), gamma(X, mean, None, False), atol=1e-10)
+    for ms in (False, True):
+        np.testing.assert_allclose(gamma_from_fourth(st.fourth, mean, None, ms),
+                                   gamma(X, mean, None, ms), atol=1e-10)
+        mu = mean + 0.1
+        sigma = np.cov(X.T, bias=True) + 0.05 * np.eye(9)
+        np.testing.assert_allclose(gamma_from_fourth(st.fourth, mu, sigma, ms),
+                                   gamma(X, mu, sigma, ms), atol=1e-9)
