@@ -1,6 +1,6 @@
 """Sample statistics of a CFA/SEM from :class:`~psychometrics.Moments` instead of rows.
 
-The estimators read only per-group sample statistics (:class:`~.samplestats.Sample`):
+The estimators read only per-group sample statistics (:class:`~psychometrics.structural.samplestats.Sample`):
 under listwise deletion the complete rows' mean and covariance (divisor N), under FIML the
 count, mean and covariance of each missing-data pattern, and for MLM/MLMV/MLR the ADF
 Gamma of the complete rows. A Moments holds all three (``patterns=True``,
@@ -184,7 +184,7 @@ def _sample(m: Any, ov: list[str], missing: str, robust: bool,
 def _pattern_stacks(pats: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]], p: int
                     ) -> list[PatternStack]:
     """The patterns stacked by their number of observed items (as
-    :func:`~.samplestats.pattern_stacks` stacks the rows' patterns), most observed first."""
+    :func:`~psychometrics.structural.samplestats.pattern_stacks` stacks the rows' patterns), most observed first."""
     by_k: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]] = {}
     for pt in pats:
         by_k.setdefault(int(pt[0].sum()), []).append(pt)
@@ -203,7 +203,7 @@ def _pattern_stacks(pats: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]], 
 
 def gamma_from_fourth(f: dict[str, Any], mu: np.ndarray | None, sigma: np.ndarray | None,
                       meanstructure: bool) -> np.ndarray:
-    """:func:`~.robust.gamma` from the central sums of orders 2-4 of the complete rows:
+    """:func:`~psychometrics.structural.robust.gamma` from the central sums of orders 2-4 of the complete rows:
     the sample Gamma (``sigma`` None) or Gamma about the model's ``(mu, Sigma)``."""
     from psychometrics.sufficient_statistics import _shift_fourth
 
