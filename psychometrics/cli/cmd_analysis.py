@@ -230,29 +230,20 @@ def cmd_cfa(args: argparse.Namespace) -> int:
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
     paths = _parquet_paths(args)
+    if paths is not None:
+        return _cfa_streamed(args, inst, paths)
+    data = _common.read(args, [inst])
+    items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
+                      on_invalid="nan")
+    if args.group:
+        if args.group not in data.columns:
+            raise MissingColumnError(f"--group: column {args.group!r} is not in {args.data}")
+        items = items.assign(**{args.group: data[args.group].to_numpy()})
     model = args.model if args.model else inst
-    options = dict(missing=args.missing, std_lv=args.std_lv, estimator=args.estimator,
-                   group=args.group, group_equal=_list(args.group_equal),
-                   group_partial=_list(args.group_partial))
     try:
-        if paths is None:
-            data = _common.read(args, [inst])
-            items = item_data(data, inst, columns=_common.columns(args.columns),
-                              reverse=True, on_invalid="nan")
-            if args.group:
-                if args.group not in data.columns:
-                    raise MissingColumnError(f"--group: column {args.group!r} is not in "
-                                             f"{args.data}")
-                items = items.assign(**{args.group: data[args.group].to_numpy()})
-            result = cfa(items, model, **options)
-        else:
-            from psychometrics.analysis import instrument_moments
-
-            with streamed(args, paths) as (source, bar):
-                m = instrument_moments(source, inst, columns=_common.columns(args.columns),
-                                       by=args.group, patterns=args.missing == "fiml",
-                                       fourth=args.estimator != "ML", progress=bar or None)
-            result = cfa(m, model, **options)
+        result = cfa(items, model, missing=args.missing, std_lv=args.std_lv,
+                     estimator=args.estimator, group=args.group,
+                     group_equal=_list(args.group_equal), group_partial=_list(args.group_partial))
     except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -264,5 +255,32 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     structure = inst.published.structure
     if structure is not None and not args.model:
         print(f"published structure: {structure.description} ({structure.source})")
+    print(result.summary())
+    return 0
+
+
+def _cfa_streamed(args: argparse.Namespace, inst: Any, paths: list[str]) -> int:
+    """cfa of Parquet files: the keyed items' moments, read in batches or on --dask."""
+    from psychometrics.analysis import instrument_moments
+    from psychometrics.factor import cfa
+    from psychometrics.structural.errors import DataError
+
+    with streamed(args, paths) as (source, bar):
+        m = instrument_moments(source, inst, columns=_common.columns(args.columns),
+                               by=args.group, patterns=args.missing == "fiml",
+                               fourth=args.estimator != "ML", progress=bar or None)
+    try:
+        result = cfa(m, args.model if args.model else inst, missing=args.missing,
+                     std_lv=args.std_lv, estimator=args.estimator, group=args.group,
+                     group_equal=_list(args.group_equal),
+                     group_partial=_list(args.group_partial))
+    except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
+                         indent=2, default=str))
+        return 0
+    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (keyed items)")
     print(result.summary())
     return 0

@@ -71,7 +71,6 @@ from psychometrics.structural.samplestats import (
     sample_from_cov,
     sample_from_data,
 )
-from psychometrics.structural.samplestats_moments import moments_input, samples_from_moments
 from psychometrics.structural.standardize import standardize
 from psychometrics.structural.start import start_values
 from psychometrics.structural.syntax import ModelSpec
@@ -272,15 +271,21 @@ def cfa(
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
-    from_moments = moments_input(data)
-    if not from_moments and not isinstance(data, pd.DataFrame):
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.moments_input(data):  # read once; groups and samples from the moments
+        data = from_moments.read_model_moments(data, spec, group=group, missing=miss,
+                                               estimator=est_name, columns=columns,
+                                               n_obs=n_obs)
+        columns = None
+    elif not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, a Moments, Parquet path(s) or a "
                         f"Dask DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
     partial = _names_tuple(group_partial, "group_partial")
     if group is None and (equal or partial):
         raise ModelError("group_equal and group_partial need group=<the column of the groups>")
-    if columns is not None and not from_moments:
+    if columns is not None:
         data = rename_columns(data, columns, covariance=n_obs is not None)
     if meanstructure is None:
         means = miss == "fiml" or group is not None or bool(spec.intercepts)
@@ -296,25 +301,17 @@ def cfa(
         if message not in collected:
             collected.append(message)
 
-    def table(n_groups: int) -> tuple[list[Row], list[str], list[str]]:
-        return build_table(spec, std_lv=bool(std_lv), meanstructure=means, n_groups=n_groups,
-                           group_equal=equal, group_partial=partial)
-
+    labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
+    rows, ov, lv = build_table(spec, std_lv=bool(std_lv), meanstructure=means,
+                               n_groups=len(labels), group_equal=equal, group_partial=partial)
     samples: list[Sample] = []
-    if from_moments:  # the per-group sample statistics from moments, not rows
-        labels, samples, (rows, ov, lv) = samples_from_moments(
-            data, table, group=group, missing=miss, estimator=est_name, columns=columns,
-            n_obs=n_obs, warn=warn)
-    else:
-        labels, frames = _split_groups(data, group, warn, covariance=n_obs is not None)
-        rows, ov, lv = table(len(labels))
-        for label, frame in zip(labels, frames, strict=True):
-            try:
-                samples.append(_sample(frame, ov, miss, n_obs, means, warn))
-            except ValueError as exc:
-                if group is None:
-                    raise
-                raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
+    for label, frame in zip(labels, frames, strict=True):
+        try:
+            samples.append(_sample(frame, ov, miss, n_obs, means, warn))
+        except ValueError as exc:
+            if group is None:
+                raise
+            raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
 
     npar = 1 + max((r.par for r in rows if r.free), default=-1)
     n_moments = len(labels) * (len(ov) * (len(ov) + 1) // 2 + (len(ov) if means else 0))
@@ -434,6 +431,10 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
                   covariance: bool) -> tuple[list[str], list[pd.DataFrame]]:
     """The groups' rows, labelled by the group's value in order of first appearance (the
     categories' order for a categorical column), as lavaan labels them."""
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.is_moments(data):  # each group's moments instead of its rows
+        return from_moments.moment_groups(data, group, warn)
     if group is None:
         return [""], [data]
     if covariance:
@@ -467,6 +468,10 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
 
 def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
             warn: Callable[[str], None]) -> Sample:
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.is_moments(frame):
+        return from_moments.sample_from_moments(frame, ov, miss, warn)
     if n_obs is not None:
         if miss == "fiml":
             raise ModelError("missing='fiml' needs raw data, not a covariance matrix")

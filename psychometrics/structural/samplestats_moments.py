@@ -1,12 +1,12 @@
 """Sample statistics of a CFA/SEM from :class:`~psychometrics.Moments` instead of rows.
 
-The estimators read only per-group sample statistics (:class:`~psychometrics.structural.samplestats.Sample`):
-under listwise deletion the complete rows' mean and covariance (divisor N), under FIML the
-count, mean and covariance of each missing-data pattern, and for MLM/MLMV/MLR the ADF
-Gamma of the complete rows. A Moments holds all three (``patterns=True``,
-``fourth=True``), so a model fitted to moments, to Parquet files or to a Dask DataFrame
-(read into moments here, with the model's items and ``by=group``) is the model fitted to
-the rows, to the optimiser's tolerance.
+The estimators read only per-group sample statistics
+(:class:`~psychometrics.structural.samplestats.Sample`): under listwise deletion the
+complete rows' mean and covariance (divisor N), under FIML the count, mean and covariance
+of each missing-data pattern, and for MLM/MLMV/MLR the ADF Gamma of the complete rows. A
+Moments holds all three (``patterns=True``, ``fourth=True``), so a model fitted to
+moments, to Parquet files or to a Dask DataFrame (read into moments here, with the model's
+items and ``by=group``) is the model fitted to the rows, to the optimiser's tolerance.
 
 Gamma from the central sums of orders 2-4 of the complete rows (about their mean, as
 collected by :func:`psychometrics.moments`): with ``y = x - xbar`` and ``z = (x, vech
@@ -38,7 +38,8 @@ from psychometrics.structural.samplestats import (
     em_saturated,
 )
 
-__all__ = ["gamma_from_fourth", "moments_input", "samples_from_moments"]
+__all__ = ["gamma_from_fourth", "is_moments", "moment_groups", "moments_input",
+           "read_model_moments", "sample_from_moments"]
 
 MISSING_GROUP = "(missing)"
 
@@ -59,13 +60,18 @@ def moments_input(data: Any) -> bool:
         isinstance(p, str | Path) for p in data))
 
 
-def samples_from_moments(data: Any, ov_of: Callable[[int], tuple[list, list[str], list[str]]],
-                         *, group: str | None, missing: str, estimator: str,
-                         columns: Mapping[str, str] | None, n_obs: int | None,
-                         warn: Callable[[str], None]
-                         ) -> tuple[list[str], list[Sample], tuple[list, list[str], list[str]]]:
-    """Group labels, one :class:`Sample` per group and the parameter table of a model
-    fitted to moments. ``ov_of(n_groups)`` builds the table (rows, ov, lv)."""
+def is_moments(data: Any) -> bool:
+    from psychometrics.sufficient_statistics import Moments
+
+    return isinstance(data, Moments)
+
+
+def read_model_moments(data: Any, spec: Any, *, group: str | None, missing: str,
+                       estimator: str, columns: Mapping[str, str] | None,
+                       n_obs: int | None) -> Any:
+    """The moments of the model's items (named as the model names them), per group: a
+    Moments is checked and restricted to them, any other source is read with them."""
+    from psychometrics.structural.partable import build_table
     from psychometrics.sufficient_statistics import Moments, moments
 
     robust = estimator != "ML"
@@ -75,7 +81,7 @@ def samples_from_moments(data: Any, ov_of: Callable[[int], tuple[list, list[str]
         raise ModelError(f"estimator={estimator!r} with missing='fiml' needs the rows (the "
                          "case-wise scores of the incomplete rows); from moments use "
                          "missing='listwise' or estimator='ML'")
-    _, ov, _ = ov_of(1)
+    _, ov, _ = build_table(spec, std_lv=False, meanstructure=False, n_groups=1)
     want = [columns.get(v, v) for v in ov] if columns else list(ov)
     if isinstance(data, Moments):
         m = data
@@ -91,27 +97,27 @@ def samples_from_moments(data: Any, ov_of: Callable[[int], tuple[list, list[str]
         m = m.select(want)
     else:
         m = moments(data, want, by=group, patterns=missing == "fiml", fourth=robust)
-    if columns:
-        m = replace(m, items=tuple(ov))
-    labels = [g for g in m.labels_seen if g != MISSING_GROUP]
+    if robust and any(st.fourth is None for st in m.groups.values()):
+        raise DataError("the robust estimators need fourth-order moments: "
+                        "pm.moments(..., fourth=True)")
+    return replace(m, items=tuple(ov)) if columns else m
+
+
+def moment_groups(m: Any, group: str | None, warn: Callable[[str], None]
+                  ) -> tuple[list[str], list[Any]]:
+    """Group labels and each group's moments, as ``_split_groups`` gives rows: in order of
+    first appearance, rows without a group left out with a warning."""
     if group is None:
-        labels = [None]
-    elif MISSING_GROUP in m.labels:
+        return [""], [m]
+    labels = [g for g in m.labels_seen if g != MISSING_GROUP]
+    if MISSING_GROUP in m.labels:
         n_missing = m.groups[MISSING_GROUP].n_rows
         warn(f"{n_missing} rows have no value in the group column {group!r} and are left out")
-    if group is not None and len(labels) < 2:
+    if not labels:
+        raise DataError(f"the group column {group!r} has no values")
+    if len(labels) < 2:
         warn(f"the group column {group!r} has one value ({labels[0]!r}): a one-group model")
-    table = ov_of(len(labels))
-    samples = []
-    for label in labels:
-        part = m if label is None else m.group(label)
-        try:
-            samples.append(_sample(part, list(ov), missing, robust, warn))
-        except ValueError as exc:
-            if group is None:
-                raise
-            raise type(exc)(f"group {label!r} (column {group!r}): {exc}") from None
-    return ["" if g is None else _label(str(g)) for g in labels], samples, table
+    return [_label(str(g)) for g in labels], [m.group(g) for g in labels]
 
 
 def _label(text: str) -> str:
@@ -124,8 +130,10 @@ def _label(text: str) -> str:
     return text
 
 
-def _sample(m: Any, ov: list[str], missing: str, robust: bool,
-            warn: Callable[[str], None]) -> Sample:
+def sample_from_moments(m: Any, ov: list[str], missing: str,
+                        warn: Callable[[str], None]) -> Sample:
+    """One group's :class:`~psychometrics.structural.samplestats.Sample` from its moments
+    (the fourth-order moments ride along for the robust estimators)."""
     st = next(iter(m.groups.values()))
     p = len(ov)
     if missing == "listwise":
@@ -141,13 +149,7 @@ def _sample(m: Any, ov: list[str], missing: str, robust: bool,
         S = st.comoment_complete / n
         S = (S + S.T) / 2.0
         check_cov(S, ov, "the sample covariance matrix")
-        fourth = None
-        if robust:
-            if st.fourth is None:
-                raise DataError("the robust estimators need fourth-order moments: "
-                                "pm.moments(..., fourth=True)")
-            fourth = st.fourth
-        return Sample(ov, n, int(st.n_rows), S, st.mean_complete.copy(), fourth=fourth)
+        return Sample(ov, n, int(st.n_rows), S, st.mean_complete.copy(), fourth=st.fourth)
 
     if st.patterns is None:
         raise DataError("missing='fiml' from moments needs the missing-data patterns: "
@@ -184,7 +186,8 @@ def _sample(m: Any, ov: list[str], missing: str, robust: bool,
 def _pattern_stacks(pats: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]], p: int
                     ) -> list[PatternStack]:
     """The patterns stacked by their number of observed items (as
-    :func:`~psychometrics.structural.samplestats.pattern_stacks` stacks the rows' patterns), most observed first."""
+    :func:`~psychometrics.structural.samplestats.pattern_stacks` stacks the rows'
+    patterns), most observed first."""
     by_k: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]] = {}
     for pt in pats:
         by_k.setdefault(int(pt[0].sum()), []).append(pt)
@@ -203,8 +206,9 @@ def _pattern_stacks(pats: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]], 
 
 def gamma_from_fourth(f: dict[str, Any], mu: np.ndarray | None, sigma: np.ndarray | None,
                       meanstructure: bool) -> np.ndarray:
-    """:func:`~psychometrics.structural.robust.gamma` from the central sums of orders 2-4 of the complete rows:
-    the sample Gamma (``sigma`` None) or Gamma about the model's ``(mu, Sigma)``."""
+    """:func:`~psychometrics.structural.robust.gamma` from the central sums of orders 2-4
+    of the complete rows: the sample Gamma (``sigma`` None) or Gamma about the model's
+    ``(mu, Sigma)``."""
     from psychometrics.sufficient_statistics import _shift_fourth
 
     n = float(f["n"])
