@@ -468,10 +468,6 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
 
 def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, means: bool,
             warn: Callable[[str], None]) -> Sample:
-    from psychometrics.structural import samplestats_moments as from_moments
-
-    if from_moments.is_moments(frame):
-        return from_moments.sample_from_moments(frame, ov, miss, warn)
     if n_obs is not None:
         if miss == "fiml":
             raise ModelError("missing='fiml' needs raw data, not a covariance matrix")
@@ -479,6 +475,10 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
             raise ModelError("a mean structure needs raw data (the means), not a covariance "
                              "matrix")
         return sample_from_cov(frame, ov, n_obs)
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.is_moments(frame):  # (n_obs was refused when the moments were read)
+        return from_moments.sample_from_moments(frame, ov, miss, warn)
     if looks_like_cov(frame):
         raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")
