@@ -61,6 +61,7 @@ _LAZY: dict[str, str] = {
     # mergeable sufficient statistics (streamed files, Dask)
     "moments": "psychometrics.sufficient_statistics",
     "Moments": "psychometrics.sufficient_statistics",
+    "instrument_moments": "psychometrics.analysis",
     # factor analysis
     "kmo": "psychometrics.factor",
     "bartlett": "psychometrics.factor",

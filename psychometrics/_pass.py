@@ -18,6 +18,8 @@ compared in place); the counts are verified against the sums of squares afterwar
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,30 @@ BLOCK_CELLS = 163840
 MIN_BLOCK_ROWS = 1024
 # counting per value stops beyond this many distinct small-integer values
 MAX_COUNTED_VALUES = 64
+
+
+_CONTROLLER: Any = None
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS single-threaded inside the block (threadpoolctl, when installed): the pass
+    multiplies blocks of a few thousand rows by k ~ 20 items, where threaded BLAS only
+    contends (30x slower on a busy 2-core machine). Imports nothing else of the package,
+    so a Dask worker that reduces partitions stays light."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            _CONTROLLER = False
+        else:
+            _CONTROLLER = ThreadpoolController()
+    if _CONTROLLER is False:
+        yield
+        return
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass
@@ -198,7 +224,8 @@ def verify_counts(vc: tuple[np.ndarray, np.ndarray] | None, n_obs: np.ndarray,
 def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: bool = True,
                signs: np.ndarray | None = None, block_cells: int | None = None,
                min_rows: int = MIN_BLOCK_ROWS, ranges: bool = True) -> PassSums:
-    """One pass over ``X`` (rows x items, float) in blocks; see the module docstring.
+    """One pass over ``X`` (rows x items, float, or integer without missing cells) in
+    blocks; see the module docstring.
 
     With ``signs`` (+1/-1 per item) the pass also collects what the row-mean score of the
     keyed items needs (psych's ``rowMeans(na.rm = TRUE)``), without knowing the reversal
@@ -237,12 +264,19 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
               "answered": np.zeros(1)}
     saw_missing = False
     x0buf = np.empty((rows, k), order=order)
+    # integer items (int8 Parquet columns) are widened one cache-sized block at a time,
+    # never as a whole float64 copy of the batch; they have no missing cells
+    integer = X.dtype.kind in "iub"
+    xbuf = np.empty((rows, k), order=order) if integer else None
     ones = np.ones(rows)
     ones_k = np.ones(k)
     comp = {"n": 0.0, "col": np.zeros(k), "cross": np.zeros((k, k))}  # complete blocks
     for start in range(0, n, rows):
-        Xb = X[start : start + rows]
+        raw = Xb = X[start : start + rows]
         m = Xb.shape[0]
+        if xbuf is not None:
+            Xb = xbuf[:m]
+            np.copyto(Xb, raw, casting="unsafe")
         missing = inc = None
         n_missing = 0
         if not saw_missing and not shifted:
@@ -287,7 +321,7 @@ def block_pass(X: np.ndarray, *, shift: np.ndarray | None = None, count_values: 
             xu += Xi.T @ U
             x2u += (Xi * Xi).T @ U
         if counter is not None and counter.active:
-            counter.add(Xb, missing, inc, n_missing)
+            counter.add(raw if integer else Xb, missing, inc, n_missing)
         elif count_values and single:
             vc_single = _bincount_values(Xb, missing)
         comp["n"] += m

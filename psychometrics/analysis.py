@@ -9,7 +9,10 @@ the norm.
 
 from __future__ import annotations
 
+import operator
 import warnings
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -71,9 +74,8 @@ def reliability(
         batches and never held in memory (Parquet path(s), an iterator of DataFrames or
         Arrow batches, a Dask DataFrame; see :func:`psychometrics.moments`). From a
         streamed source every statistic comes from the merged moments of each scale
-        (equal to the in-memory results); ``omega_total`` is then not computed (omega
-        does not read moments yet; the note says so) and ``ci_method="bootstrap"`` is not
-        available.
+        (equal to the in-memory results, ``omega_total`` included);
+        ``ci_method="bootstrap"`` is not available.
     instrument
         An Instrument or a built-in id.
     columns
@@ -199,8 +201,8 @@ def _published(inst: Instrument, scale: str) -> tuple[str | float, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _scale_moments(frame: pd.DataFrame, inst: Instrument, chosen: list[str], columns: Columns,
-                   group: str | None, batch_id: int) -> dict[str, Any]:
+def _scale_moments(frame: pd.DataFrame, *, inst: Instrument, chosen: list[str],
+                   columns: Columns, group: str | None, batch_id: int) -> dict[str, Any]:
     """One batch -> {scale: Moments of its keyed items (rows with an answer), "labels":
     group labels met}. Item preparation (missing codes, invalid cells, reversal) is
     row-wise, so a batch gives what the whole data would give for its rows."""
@@ -237,13 +239,13 @@ def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
                           ci: float, ci_method: str, missing: str,
                           progress: Any) -> pd.DataFrame:
     from psychometrics.coefficients import alpha as alpha_fn
+    from psychometrics.coefficients import omega as omega_fn
     from psychometrics.progress import resolve_progress
     from psychometrics.sufficient_statistics import MISSING_GROUP as MISSING
-    from psychometrics.sufficient_statistics import _is_dask, _parquet_batches
 
-    parts = _streamed_scale_moments(data, inst, chosen, columns, group,
-                                    resolve_progress(progress, "reading"), _is_dask,
-                                    _parquet_batches)
+    parts = _stream(data, partial(_scale_moments, inst=inst, chosen=chosen, columns=columns,
+                                  group=group), _merge_scale_moments,
+                    resolve_progress(progress, "reading"))
     present = sorted(g for g in parts["labels"] if g != MISSING)
     labels = [None] + (present + ([MISSING] if MISSING in parts["labels"] else [])
                        if group is not None else [])
@@ -276,16 +278,18 @@ def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     a = alpha_fn(sub, missing=missing, ci=ci, ci_method=ci_method)
+                    o = omega_fn(sub, n_factors=1, missing=missing) if sub.n_items >= 3 \
+                        else None
             except ValueError as exc:
                 row["note"] = str(exc)
                 continue
             row.update(alpha=a.raw_alpha, alpha_lower=a.ci.lower, alpha_upper=a.ci.upper,
-                       ci_method=a.ci.method, std_alpha=a.std_alpha, omega_total=np.nan,
+                       ci_method=a.ci.method, std_alpha=a.std_alpha,
+                       omega_total=np.nan if o is None else o.omega_total,
                        g6=a.g6, average_r=a.average_r)
             notes = sorted({str(w.message) for w in caught
                             if issubclass(w.category, NumericalWarning)})
-            row["note"] = "; ".join([*notes, "omega_total not computed from streamed data "
-                                             "(omega does not read moments yet)"])
+            row["note"] = "; ".join(notes)
             where = f"{inst.id} {name}" + ("" if label is None else f" ({group}={label})")
             for note in notes:
                 warnings.warn(f"{where}: {note}", NumericalWarning, stacklevel=3)
@@ -296,37 +300,38 @@ def _reliability_streamed(data: Any, inst: Instrument, chosen: list[str], *,
     return table
 
 
-def _streamed_scale_moments(data: Any, inst: Instrument, chosen: list[str], columns: Columns,
-                            group: str | None, report: Any, is_dask: Any,
-                            parquet_batches: Any) -> dict[str, Any]:
-    """Scale moments of every batch of ``data``, merged: one batch in memory at a time, or
-    the partitions of a Dask DataFrame reduced on its workers and merged in a tree."""
+def _stream(data: Any, batch_fn: Callable[..., Any], merge: Callable[[Any, Any], Any],
+            report: Any) -> Any:
+    """``batch_fn(batch, batch_id=i)`` of every batch of ``data``, merged: one batch in
+    memory at a time, or the partitions of a Dask DataFrame reduced on its workers and
+    merged in a tree."""
     from pathlib import Path
 
-    if is_dask(data):
+    from psychometrics.sufficient_statistics import BATCH_ROWS, _is_dask, _parquet_batches
+
+    if _is_dask(data):
         import dask
 
-        parts = [dask.delayed(_scale_moments)(p, inst, chosen, columns, group, i)
-                 for i, p in enumerate(data.to_delayed())]
+        parts = [dask.delayed(batch_fn)(p, batch_id=i) for i, p in enumerate(data.to_delayed())]
         while len(parts) > 1:
-            parts = [dask.delayed(_merge_scale_moments)(parts[i], parts[i + 1])
+            parts = [dask.delayed(merge)(parts[i], parts[i + 1])
                      if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
         (merged,) = dask.compute(parts[0])
         return merged
     total = 0
     if isinstance(data, str | Path) or (isinstance(data, list | tuple) and data
                                          and all(isinstance(p, str | Path) for p in data)):
-        batches, total, _ = parquet_batches(data, None, 262_144)
+        batches, total, _ = _parquet_batches(data, None, BATCH_ROWS)
     elif hasattr(data, "to_batches"):
-        batches, total = iter(data.to_batches(max_chunksize=262_144)), data.num_rows
+        batches, total = iter(data.to_batches(max_chunksize=BATCH_ROWS)), data.num_rows
     else:
         batches = iter(data)
     acc = None
     done = 0
     report(0, total)
     for i, batch in enumerate(batches):
-        part = _scale_moments(batch, inst, chosen, columns, group, i)
-        acc = part if acc is None else _merge_scale_moments(acc, part)
+        part = batch_fn(batch, batch_id=i)
+        acc = part if acc is None else merge(acc, part)
         done += batch.num_rows if hasattr(batch, "num_rows") else len(batch)
         report(done, max(total, done))
     if acc is None:
@@ -334,3 +339,88 @@ def _streamed_scale_moments(data: Any, inst: Instrument, chosen: list[str], colu
     if done != total:  # the bar ends at what was read
         report(done, done)
     return acc
+
+
+def _keyed_moments(frame: Any, *, inst: Instrument, columns: Columns, by: str | None,
+                   options: Any, batch_id: int) -> Any:
+    """One batch -> Moments of the instrument's keyed items (every row, as
+    :func:`~psychometrics.scoring.item_data` gives them to efa and cfa)."""
+    from psychometrics.sufficient_statistics import _batch_moments, _group_labels
+
+    if not isinstance(frame, pd.DataFrame):  # an Arrow batch
+        frame = frame.to_pandas()
+    frame = frame.reset_index(drop=True)
+    items = item_data(frame, inst, columns=columns, reverse=True, on_invalid="nan")
+    labels = None
+    if by is not None:
+        if by not in frame.columns:
+            raise MissingColumnError(f"group column '{by}' is not in the data")
+        labels = _group_labels(frame[by].to_numpy())
+    X = items.to_numpy(dtype=np.float64, na_value=np.nan)
+    return _batch_moments(X, labels, tuple(items.columns), None if by is None else (by,),
+                          options, batch_id)
+
+
+def instrument_moments(
+    data: Any,
+    instrument: Instrument | str,
+    *,
+    columns: Columns = None,
+    by: str | None = None,
+    patterns: bool = False,
+    fourth: bool = False,
+    tables: bool = False,
+    progress: bool | None = None,
+) -> Any:
+    r"""Moments of an instrument's keyed items, read batch by batch from any source.
+
+    Each batch is prepared as :func:`~psychometrics.scoring.item_data` prepares a
+    DataFrame (missing-value codes and unusable cells become missing, reverse-keyed items
+    are recoded as :math:`\min + \max - x`), then reduced to
+    :func:`psychometrics.moments`, and the parts are merged. The result is what
+    ``pm.moments(item_data(data, instrument, reverse=True, on_invalid="nan"))`` gives,
+    without the data in memory: pass it to :func:`~psychometrics.efa`,
+    :func:`~psychometrics.cfa` (the items are named by item id, as the instrument's
+    model), :func:`~psychometrics.omega` ...
+
+    Parameters
+    ----------
+    data
+        A DataFrame, Parquet path(s), an iterator of DataFrames or Arrow batches, or a Dask
+        DataFrame (each partition is prepared and reduced on the workers).
+    instrument
+        An Instrument or a built-in id.
+    columns
+        Item id -> column name (dict or format string such as ``"GSE_{n}"``).
+    by
+        A column of ``data`` whose values are the groups.
+    patterns, fourth, tables
+        As in :func:`psychometrics.moments` (FIML, robust CFA, polychoric).
+    progress
+        ``True`` draws a bar while a streamed source is read.
+
+    Returns
+    -------
+    Moments
+
+    Examples
+    --------
+    >>> import psychometrics as pm
+    >>> from psychometrics.datasets import load_mentorship
+    >>> data = load_mentorship()
+    >>> m = pm.instrument_moments(data, "gse")
+    >>> m.n == len(data), m.items[:2]
+    (True, ('gse_1', 'gse_2'))
+    >>> direct = pm.item_data(data, "gse", reverse=True, on_invalid="nan")
+    >>> abs(pm.omega(m, n_factors=1).omega_total - pm.omega(direct, n_factors=1).omega_total) < 1e-8
+    True
+    """
+    from psychometrics.progress import resolve_progress
+    from psychometrics.sufficient_statistics import _Options
+
+    inst = as_instrument(instrument)
+    options = _Options(patterns=bool(patterns), fourth=bool(fourth), tables=bool(tables))
+    fn = partial(_keyed_moments, inst=inst, columns=columns, by=by, options=options)
+    if isinstance(data, pd.DataFrame):
+        return fn(data, batch_id=0)
+    return _stream(data, fn, operator.add, resolve_progress(progress, "reading"))

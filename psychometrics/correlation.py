@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,7 +285,10 @@ def polychoric(
     ----------
     data
         Respondents x items with integer categories (missing as NaN: each pair uses the
-        rows answering both, the thresholds use each item's own answers).
+        rows answering both, the thresholds use each item's own answers). Also a
+        :class:`~psychometrics.Moments` of one group with ``tables=True`` (the bivariate
+        tables are all polychoric needs), or a source read into such moments (Parquet,
+        Arrow batches, Dask): the same result to 1e-10.
     correct
         Continuity correction: when the thresholds are estimated per pair (see
         ``global_thresholds``), empty cells get ``correct`` counts (psych's default 0.5;
@@ -346,6 +350,14 @@ def polychoric(
     if correct < 0:
         raise ValueError(f"correct must be >= 0, got {correct!r}")
     resolve_progress(progress, "polychoric")  # validates the argument
+    from psychometrics.sufficient_statistics import as_moments
+
+    source = as_moments(data, tables=True)
+    if source is not None:
+        names, n_rows, k, nv, T, global_thresholds = _tables_of_moments(
+            source, max_categories, global_thresholds)
+        return _polychoric_from_tables(T, names, n_rows, k, nv, correct=correct,
+                                       smooth=smooth, global_thresholds=global_thresholds)
     X, names = _item_matrix(data)
     n_rows, k = X.shape
     mask = ~np.isnan(X)
@@ -393,6 +405,70 @@ def polychoric(
         r_i, c_j = np.nonzero(c)
         onehot[r_i, offsets[c_j] + c[r_i, c_j]] = 1.0
         T += onehot.T @ onehot
+    return _polychoric_from_tables(T, names, n_rows, k, nv, correct=correct, smooth=smooth,
+                                   global_thresholds=global_thresholds)
+
+
+def _tables_of_moments(m: Any, max_categories: int, global_thresholds: bool
+                       ) -> tuple[list[str], int, int, int, np.ndarray, bool]:
+    """The (k nv) x (k nv) table matrix of :func:`polychoric` from a Moments' bivariate
+    tables (``pm.moments(..., tables=True)``), with the same checks, item drops and
+    recoding (the smallest answer over the kept items is category 1)."""
+    if len(m.groups) != 1:
+        raise ValueError(f"these moments have {len(m.groups)} groups ({m.labels}); pass "
+                         "m.group(label) or m.total()")
+    st = next(iter(m.groups.values()))
+    if st.tables is None:
+        raise ValueError("polychoric from moments needs the bivariate tables: "
+                         "pm.moments(..., tables=True)")
+    values, tab = st.tables
+    names = [str(i) for i in m.items]
+    k = len(names)
+    if values.size == 0:
+        raise ValueError("polychoric: the data have no answers")
+    if not np.array_equal(values, np.round(values)):
+        raise ValueError("polychoric needs integer categories; some answers are not whole "
+                         "numbers")
+    nvalues = int(values.max() - values.min() + 1)
+    if nvalues > max_categories:
+        raise ValueError(f"the items have {nvalues} categories, more than max_categories="
+                         f"{max_categories}: polychoric correlations are probably not needed")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.diag(st.sqdev) / (np.diag(st.count) - 1)
+    bad = ~(var > 0) | (np.diag(st.count) < 2)
+    for j in np.flatnonzero(bad):
+        warnings.warn(f"Item {names[j]!r} has no variance and was dropped from the polychoric "
+                      "correlations", NumericalWarning, stacklevel=3)
+    keep = np.flatnonzero(~bad)
+    if keep.size < 2:
+        raise ValueError("polychoric needs at least 2 items with variance")
+    names = [names[j] for j in keep]
+    tab = tab[np.ix_(keep, keep)]
+    k = keep.size
+    margins = tab[np.arange(k), np.arange(k)].sum(axis=2)  # (k, V): each item's answers
+    used = margins.sum(axis=0) > 0
+    lo = values[used].min()
+    codes = (values - lo + 1).astype(np.intp)  # 1.. for the kept items' answers
+    item_max = np.array([codes[margins[j] > 0].max() for j in range(k)])
+    if item_max.min() != item_max.max() and global_thresholds:
+        global_thresholds = False
+        warnings.warn("The items do not have an equal number of response alternatives, "
+                      "global thresholds were switched off (as psych)", PsychometricsWarning,
+                      stacklevel=3)
+    nv = int(item_max.max())
+    inside = (codes >= 1) & (codes <= nv)
+    cols = codes[inside] - 1
+    T4 = np.zeros((k, nv, k, nv))
+    every = np.arange(k)
+    T4[np.ix_(every, cols, every, cols)] = tab[:, :, inside][:, :, :, inside].transpose(0, 2, 1, 3)
+    return names, int(st.n_rows), k, nv, T4.reshape(k * nv, k * nv), global_thresholds
+
+
+def _polychoric_from_tables(T: np.ndarray, names: list[str], n_rows: int, k: int, nv: int, *,
+                            correct: float, smooth: bool, global_thresholds: bool
+                            ) -> PolychoricResult:
+    """Thresholds and the pairs' rhos from the table matrix ``T`` (``T[i nv + a, j nv + b]``
+    counts the rows answering category a+1 of item i and b+1 of item j)."""
     # Margins -> thresholds over each item's own answers. Cumulating the integer counts
     # gives the exact proportions (R cumulates the proportions in long double), so an empty
     # top category yields tau = +inf exactly as in psych.
@@ -428,7 +504,7 @@ def polychoric(
     if n_fixed > 0 and correct > 0:
         warnings.warn(f"{n_fixed} item pairs had empty cells in their table, adjusted by the "
                       f"continuity correction ({correct}); examine the data carefully",
-                      NumericalWarning, stacklevel=2)
+                      NumericalWarning, stacklevel=3)
 
     R = np.eye(k)
     R[ii, jj] = rho
@@ -438,12 +514,12 @@ def polychoric(
         i, j = np.argwhere(np.isnan(R))[0]
         warnings.warn(f"The polychoric correlation of {names[i]!r} and {names[j]!r} could not "
                       "be estimated (no joint answers or a degenerate table); smoothing was "
-                      "turned off", NumericalWarning, stacklevel=2)
+                      "turned off", NumericalWarning, stacklevel=3)
     elif smooth:
         R, smoothed = cor_smooth(R)
         if smoothed:
             warnings.warn("The polychoric matrix was not positive definite; it was smoothed "
-                          "(psych::cor.smooth)", NumericalWarning, stacklevel=2)
+                          "(psych::cor.smooth)", NumericalWarning, stacklevel=3)
     return PolychoricResult(
         rho=pd.DataFrame(R, index=names, columns=names),
         tau=pd.DataFrame(tau, index=names, columns=[str(c) for c in range(1, nv)]),

@@ -121,7 +121,10 @@ def score(
     Parameters
     ----------
     data
-        One row per respondent.
+        One row per respondent. A Dask DataFrame gives a Dask DataFrame of the scores
+        (lazy: each partition is prepared and scored on the workers with
+        ``map_partitions``; unusable cells under ``on_invalid="raise"`` raise when it is
+        computed, naming the partition and the row counted from its start).
     instrument_or_list
         An Instrument, a built-in id, or a list of them.
     columns
@@ -165,6 +168,14 @@ def score(
     many = isinstance(instrument_or_list, Sequence) and not isinstance(instrument_or_list, str)
     instruments = [as_instrument(i) for i in (instrument_or_list if many else
                                                 [instrument_or_list])]  # type: ignore[list-item]
+    if type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
+        if report is not None:
+            raise ValueError("report= reuses an in-memory prepared matrix; a Dask DataFrame "
+                             "is prepared per partition")
+        from psychometrics.dask_frames import score_dask
+
+        return score_dask(data, instruments, columns=columns, on_invalid=on_invalid,
+                          id_column=id_column)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     ids = {inst.id for inst in instruments}

@@ -302,6 +302,9 @@ def validate(
     ----------
     data
         One row per respondent; item columns named by item id unless ``columns`` maps them.
+        A Dask DataFrame is validated partition by partition on its cluster and the
+        reports merged (rows numbered over the whole data, counts summed, duplicate ids
+        found across partitions); the report then keeps no prepared matrix.
     instrument
         An :class:`~psychometrics.schema.Instrument` or a built-in id.
     columns
@@ -333,6 +336,10 @@ def validate(
     row 4, column who5_4: value 'x' is not a number
     """
     inst = as_instrument(instrument)
+    if type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
+        from psychometrics.dask_frames import validate_dask
+
+        return validate_dask(data, inst, columns=columns, id_column=id_column)
     return report_prepared(prepare_items(data, inst, columns), data, id_column)
 
 

@@ -39,7 +39,7 @@ AREAS: list[tuple[str, str, list[str]]] = [
     ("Sufficient statistics",
      "Mergeable moments from any source (DataFrames, Arrow batches, Parquet, Dask), the "
      "input of every moment-based statistic.",
-     ["moments", "Moments"]),
+     ["moments", "Moments", "instrument_moments"]),
     ("Report", "The self-contained HTML report, and notebook HTML for results.",
      ["report", "Report", "reporting.Section", "reporting.notebook.result_html"]),
     ("Exchange formats",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from psychometrics.cli import _common
@@ -26,11 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="seed of the bootstrap")
     p.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise")
     p.add_argument("--format", choices=["text", "csv", "json"], default="text")
-    p.add_argument("more_data", metavar="DATA", nargs="*",
-                   help="more Parquet files (data/*.parquet): Parquet files and directories "
-                        "are streamed in batches, so they may be larger than memory")
-    p.add_argument("--dask", metavar="SCHEDULER", help="compute on a Dask cluster (the "
-                   "scheduler's address, e.g. tcp://10.0.0.5:8786); Parquet data only")
+    add_stream_arguments(p)
     p.set_defaults(handler=cmd_reliability)
 
     p = sub.add_parser("efa", help="exploratory factor analysis (parallel analysis picks the "
@@ -46,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-iter", type=int, default=100, help="parallel analysis iterations")
     p.add_argument("--seed", type=int, help="seed of the parallel analysis")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    add_stream_arguments(p)
     p.set_defaults(handler=cmd_efa)
 
     p = sub.add_parser("cfa", help="confirmatory factor analysis of the instrument's structure")
@@ -75,7 +74,39 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="comma-separated parameters exempt from --group-equal "
                         "('f =~ x2,x3 ~ 1')")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    add_stream_arguments(p)
     p.set_defaults(handler=cmd_cfa)
+
+
+def add_stream_arguments(p: argparse.ArgumentParser) -> None:
+    """More Parquet files and --dask: the options of the commands that stream."""
+    p.add_argument("more_data", metavar="DATA", nargs="*",
+                   help="more Parquet files (data/*.parquet): Parquet files and directories "
+                        "are streamed in batches, so they may be larger than memory")
+    p.add_argument("--dask", metavar="SCHEDULER", help="compute on a Dask cluster (the "
+                   "scheduler's address, e.g. tcp://10.0.0.5:8786); Parquet data only")
+
+
+@contextlib.contextmanager
+def streamed(args: argparse.Namespace, paths: list[str]) -> Iterator[tuple[Any, bool]]:
+    """``(source, progress)``: the Parquet files (read in batches, a progress bar on
+    stderr) or, with --dask, a Dask DataFrame of them on the scheduler. Errors of the data
+    (bad cells, unreadable files) become one line."""
+    from psychometrics.errors import PsychometricsError
+
+    try:
+        if args.dask:
+            import dask.dataframe as dd
+            from distributed import Client
+
+            with Client(args.dask):
+                yield dd.read_parquet(paths), False
+        else:
+            yield (paths if len(paths) > 1 else paths[0]), True
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, PsychometricsError):
+            raise
+        raise PsychometricsError(str(exc).splitlines()[0]) from None
 
 
 def _items(args: argparse.Namespace) -> tuple[Any, pd.DataFrame]:
@@ -133,18 +164,8 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         if args.ci_method == "bootstrap":
             raise PsychometricsError("--ci-method bootstrap resamples respondents, which "
                                      "streamed data does not keep: use feldt or duhachek")
-        try:
-            if args.dask:
-                import dask.dataframe as dd
-                from distributed import Client
-
-                with Client(args.dask):
-                    table = reliability(dd.read_parquet(paths), inst, **options)
-            else:  # batches of the files, a progress bar on stderr
-                table = reliability(paths if len(paths) > 1 else paths[0], inst, **options,
-                                    progress=True)
-        except (ValueError, OSError) as exc:  # bad cells, unreadable files: one line
-            raise PsychometricsError(str(exc).splitlines()[0]) from None
+        with streamed(args, paths) as (source, bar):
+            table = reliability(source, inst, **options, progress=bar or None)
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -167,9 +188,23 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
 
 def cmd_efa(args: argparse.Namespace) -> int:
+
+    paths = _parquet_paths(args)
+    if paths is None:
+        inst, items = _items(args)
+        return _efa(args, inst, items)
+    from psychometrics.analysis import instrument_moments
+
+    (inst,) = _common.instruments(args.instrument, args.overlay)
+    with streamed(args, paths) as (source, bar):
+        m = instrument_moments(source, inst, columns=_common.columns(args.columns),
+                               progress=bar or None)
+        return _efa(args, inst, m)
+
+
+def _efa(args: argparse.Namespace, inst: Any, items: Any) -> int:
     from psychometrics.factor import efa, parallel_analysis
 
-    inst, items = _items(args)
     n_factors = args.factors
     pa = None
     if n_factors is None:
@@ -206,6 +241,9 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     from psychometrics.structural.errors import DataError
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
+    paths = _parquet_paths(args)
+    if paths is not None:
+        return _cfa_streamed(args, inst, paths)
     data = _common.read(args, [inst])
     items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
                       on_invalid="nan")
@@ -245,5 +283,32 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     structure = inst.published.structure
     if structure is not None and not args.model:
         print(f"published structure: {structure.description} ({structure.source})")
+    print(result.summary())
+    return 0
+
+
+def _cfa_streamed(args: argparse.Namespace, inst: Any, paths: list[str]) -> int:
+    """cfa of Parquet files: the keyed items' moments, read in batches or on --dask."""
+    from psychometrics.analysis import instrument_moments
+    from psychometrics.factor import cfa
+    from psychometrics.structural.errors import DataError
+
+    with streamed(args, paths) as (source, bar):
+        m = instrument_moments(source, inst, columns=_common.columns(args.columns),
+                               by=args.group, patterns=args.missing == "fiml",
+                               fourth=args.estimator != "ML", progress=bar or None)
+    try:
+        result = cfa(m, args.model if args.model else inst, missing=args.missing,
+                     std_lv=args.std_lv, estimator=args.estimator, group=args.group,
+                     group_equal=_list(args.group_equal),
+                     group_partial=_list(args.group_partial))
+    except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
+                         indent=2, default=str))
+        return 0
+    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (keyed items)")
     print(result.summary())
     return 0

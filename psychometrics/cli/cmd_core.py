@@ -35,10 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("score", help="score response data")
     _common.add_data_arguments(p, several=True)
-    p.add_argument("-o", "--output", metavar="OUT", help="CSV, TSV, JSON or XLSX (default stdout)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="CSV, TSV, JSON or XLSX (default stdout); Parquet DATA: CSV, TSV or "
+                        "Parquet, written batch by batch")
     p.add_argument("--id-column", metavar="COL", help="column to carry into the scores")
     p.add_argument("--on-invalid", choices=["raise", "nan"], default="raise",
                    help="unusable cells: stop with an error (default) or treat as missing")
+    from psychometrics.cli.cmd_analysis import add_stream_arguments
+
+    add_stream_arguments(p)  # Parquet DATA is scored in batches into CSV/TSV/Parquet
     p.set_defaults(handler=cmd_score)
 
     p = sub.add_parser("demo", help="run the bundled (synthetic) programme evaluation end to "
@@ -142,12 +147,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from psychometrics.cli.cmd_analysis import _parquet_paths
     from psychometrics.io import sheet_rows
     from psychometrics.scoring import score
 
-    _common.check_output(args.output)
+    paths = _parquet_paths(args)
     insts = _common.instruments(args.instrument, args.overlay)
     mapping = _common.columns(args.columns)
+    if paths is not None:
+        from psychometrics.cli._stream_score import score_streamed
+
+        return score_streamed(args, insts, mapping, paths)
+    _common.check_output(args.output)
     data = _common.read(args, insts)
     scores = score(data, insts, columns=mapping, on_invalid=args.on_invalid,
                    id_column=args.id_column)

@@ -278,8 +278,9 @@ def omega(
 
     Parameters
     ----------
-    data : DataFrame or array
-        Items, or a correlation matrix (with ``n_obs`` if known).
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
+        Items, or a correlation matrix (with ``n_obs`` if known), or moments of one group
+        (or a source read into them): the same result to 1e-8.
     n_factors : int
         Number of group factors (psych's default is 3). With 1 only omega total is
         meaningful; with 2 the general factor is identified only by psych's equality

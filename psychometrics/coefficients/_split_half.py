@@ -131,7 +131,9 @@ def split_half(
     Parameters
     ----------
     data
-        Respondents x items; missing values as NaN (pairwise covariances, as psych). Or a
+        Respondents x items; missing values as NaN (pairwise covariances, as psych); a
+        :class:`~psychometrics.Moments` of one group or a source read into moments
+        (Parquet, Arrow batches, Dask) gives the same result to 1e-10. Or a
         correlation or covariance matrix (a square symmetric DataFrame with the items on
         both axes, see :func:`psychometrics.factor._matrix.matrix_kind`), as
         ``psych::splitHalf(r)``.
@@ -207,8 +209,23 @@ def split_half(
     if psych_version not in ("2.3", "2.2.9"):
         raise ValueError(f"psych_version must be '2.3' (all splits) or '2.2.9', got "
                          f"{psych_version!r}")
-    kind = matrix_kind(data, n_obs)
-    if kind is not None:
+    from psychometrics.sufficient_statistics import as_moments
+
+    source = as_moments(data)
+    kind = None if source is not None else matrix_kind(data, n_obs)
+    if source is not None:
+        # the pairwise covariances of the rows the moments were read from
+        if len(source.groups) != 1:
+            raise ValueError(f"these moments have {len(source.groups)} groups "
+                             f"({source.labels}); pass m.group(label) or m.total()")
+        names = [str(i) for i in source.items]
+        n_rows, k = source.n, len(names)
+        if k < 2:
+            raise ValueError(f"split_half needs at least 2 items, got {k}")
+        if n_rows < 3:
+            raise ValueError(f"split_half needs at least 3 respondents, got {n_rows}")
+        C = source.cov().to_numpy()
+    elif kind is not None:
         frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(np.asarray(data))
         names = ([str(c) for c in frame.columns] if isinstance(data, pd.DataFrame)
                  else [f"V{i + 1}" for i in range(frame.shape[1])])

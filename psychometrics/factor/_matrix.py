@@ -76,6 +76,10 @@ class CorrelationInput:
     covariance : ndarray (p, p) or None
         The covariance matrix: the one given, or the pairwise covariances of the data
         when asked for (``covar=True``); ``None`` otherwise.
+    moments : Moments or None
+        The :class:`~psychometrics.Moments` (of the kept items) the matrix was computed
+        from, when the data were given as moments or a streamed source (then ``data`` is
+        None: the rows were never in memory, but results are those of the data).
     """
 
     r: np.ndarray
@@ -86,10 +90,16 @@ class CorrelationInput:
     row_index: pd.Index | None = None
     kind: str | None = None
     covariance: np.ndarray | None = None
+    moments: Any = None
 
     @property
     def is_raw(self) -> bool:
         return self.data is not None
+
+    @property
+    def from_data(self) -> bool:
+        """Computed from respondents' answers (in memory or as moments), not a matrix."""
+        return self.data is not None or self.moments is not None
 
     @property
     def n_items(self) -> int:
@@ -388,6 +398,13 @@ def prepare_correlation(
             raise ValueError(f"n_obs must be an integer >= 2, not {n_obs!r}")
         n_obs = int(n_obs)
 
+    from psychometrics.sufficient_statistics import as_moments
+
+    source = as_moments(data)
+    if source is not None:
+        return _from_moments(source, n_obs=n_obs, missing=missing, min_items=min_items,
+                             what=what, covar=covar)
+
     if isinstance(data, pd.DataFrame):
         frame = _numeric_frame(data)
         names = [str(c) for c in frame.columns]
@@ -455,6 +472,77 @@ def prepare_correlation(
     return CorrelationInput(r=r, names=names, n_obs=int(x.shape[0]), np_obs=counts, data=x,
                             row_index=row_index,
                             covariance=pairwise_covariance(x) if covar else None)
+
+
+def _from_moments(m: Any, *, n_obs: int | None, missing: str, min_items: int, what: str,
+                  covar: bool) -> CorrelationInput:
+    """:func:`prepare_correlation` of a :class:`~psychometrics.Moments` (one group): the
+    same correlations, counts, checks and warnings as for the rows it was read from.
+
+    Pairwise, ``r_ij = C_ij / sqrt(SS_i|ij SS_j|ij)`` from the centred cross-products and
+    sums of squares of the rows answering both items (``cor(x, use="pairwise")``); listwise,
+    the complete rows' centred cross-products.
+    """
+    if len(m.groups) != 1:
+        raise ValueError(f"{what}: these moments have {len(m.groups)} groups ({m.labels}); "
+                         f"pass m.group(label) or m.total()")
+    if n_obs is not None:
+        warnings.warn("n_obs is ignored for raw data: the number of rows is used",
+                      NumericalWarning, stacklevel=4)
+    st = next(iter(m.groups.values()))
+    names = [str(i) for i in m.items]
+    k = len(names)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if missing == "listwise":
+            if st.n_complete < 0:
+                raise DataValidationError(
+                    f"{what}: the listwise moments of this item subset are unknown; select "
+                    "the items when reading (pm.moments(data, items)) or collect patterns")
+            n = int(st.n_complete)
+            counts = np.full((k, k), n, dtype=int)
+            ss = np.diag(st.comoment_complete).copy()
+            r = st.comoment_complete / np.sqrt(np.outer(ss, ss))
+            var_i = np.broadcast_to(ss[:, None], (k, k))
+            cov = st.comoment_complete / (n - 1) if n > 1 else np.full((k, k), np.nan)
+        else:
+            n = int(st.n_rows)
+            counts = st.count.astype(int)
+            var_i = st.sqdev
+            r = st.comoment / np.sqrt(st.sqdev * st.sqdev.T)
+            cov = st.comoment / (st.count - 1)
+            cov[st.count < 2] = np.nan
+    if n < 3:
+        raise DataValidationError(f"{what} needs at least 3 rows of data, got {n}")
+    r = np.array(r, dtype=float)
+    bad = (counts < 2) | ~(var_i > 0) | ~(var_i.T > 0)
+    r[bad] = np.nan
+    diag = np.diag(var_i) > 0
+    r[np.diag_indices_from(r)] = np.where(diag & (np.diag(counts) >= 2), 1.0, np.nan)
+    r = np.clip(r, -1.0, 1.0)
+    degenerate = np.isnan(np.diag(r))
+    keep = ~degenerate
+    if degenerate.any():
+        dropped = [nm for nm, d in zip(names, degenerate, strict=True) if d]
+        warnings.warn(
+            f"item(s) with zero variance or fewer than two responses were dropped: "
+            f"{', '.join(dropped)}",
+            NumericalWarning,
+            stacklevel=4,
+        )
+        names = [nm for nm, kp in zip(names, keep, strict=True) if kp]
+        sub = np.ix_(keep, keep)
+        r, counts, cov = r[sub], counts[sub], cov[sub]
+    if len(names) < min_items:
+        raise DataValidationError(f"{what} needs at least {min_items} items with variance")
+    if np.isnan(r).any():
+        i, j = np.argwhere(np.isnan(r))[0]
+        raise DataValidationError(
+            f"items {names[i]!r} and {names[j]!r} have too few jointly observed responses "
+            f"({counts[i, j]}) for a correlation"
+        )
+    return CorrelationInput(r=r, names=names, n_obs=n, np_obs=counts, data=None,
+                            covariance=np.array(cov, dtype=float) if covar else None,
+                            moments=m if len(names) == len(m.items) else m.select(names))
 
 
 def warn_few_respondents(n_obs: int | None, n_items: int, what: str, *,

@@ -114,8 +114,9 @@ def kmo(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> KMORes
 
     Parameters
     ----------
-    data : DataFrame or array
-        Items (pairwise-complete correlations, as psych) or a correlation matrix.
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
+        Items (pairwise-complete correlations, as psych) or a correlation matrix, or
+        moments of one group (or a source read into them): the same result to 1e-10.
     missing : {"pairwise", "listwise"}
         How raw data with missing values are correlated.
 
@@ -183,9 +184,10 @@ def bartlett(
 
     Parameters
     ----------
-    data : DataFrame or array
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
         Items (pairwise-complete correlations; ``n`` is the number of rows, as psych) or a
-        correlation matrix together with ``n_obs``.
+        correlation matrix together with ``n_obs``, or moments of one group (or a source
+        read into them): the same result to 1e-10.
     n_obs : int
         Sample size, required with a matrix.
     missing : {"pairwise", "listwise"}

@@ -118,8 +118,10 @@ def principal(
 
     Parameters
     ----------
-    data : DataFrame or array
-        Items, or a correlation/covariance matrix (with ``n_obs`` if known).
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
+        Items, or a correlation/covariance matrix (with ``n_obs`` if known), or moments
+        of one group (or a source read into them): the same components to 1e-10 (the
+        score weights, not per-respondent scores).
     n_components : int
         Number of components (``1 <= k <= p``).
     rotation : str or None
@@ -214,7 +216,7 @@ def principal(
     structure = load if phi is None else load @ phi
     score_df = weights_df = None
     notes: list[str] = []
-    if scores and ci.data is not None:
+    if scores and ci.from_data:
         try:
             w = np.linalg.solve(r, structure)
         except np.linalg.LinAlgError:
@@ -224,7 +226,9 @@ def principal(
         from psychometrics.factor.exploratory import _standardise
 
         weights_df = pd.DataFrame(w, index=items, columns=cols)
-        score_df = pd.DataFrame(_standardise(ci.data) @ w, index=ci.row_index, columns=cols)
+        if ci.data is not None:  # moments keep no rows to score: the weights score them
+            score_df = pd.DataFrame(_standardise(ci.data) @ w, index=ci.row_index,
+                                    columns=cols)
     if name == "promax":
         notes.append("psych::principal's promax is stats::promax, without the Kaiser "
                      "normalisation of fa's promax (it equals Promax)")

@@ -505,9 +505,11 @@ def efa(
 
     Parameters
     ----------
-    data : DataFrame or array
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
         Items (rows are respondents; NaN for missing), or a correlation/covariance matrix
-        with ``n_obs``.
+        with ``n_obs``. Also a :class:`~psychometrics.Moments` of one group or a source
+        read into moments (Parquet, Arrow batches, Dask): the same fit (1e-8); the
+        score weights are given, per-respondent ``scores`` need the rows.
     n_factors : int
         Number of factors.
     method : {"minres", "uls", "ols", "wls", "gls", "minchi", "ml", "pa", "alpha"}
@@ -674,7 +676,7 @@ def _efa_from_input(
     score_df = weights_df = None
     if scores is not None:
         # psych's factor.scores: the correlations of raw data, or the matrix given
-        w = _score_weights(ci.r if ci.data is not None else r, load, phi, scores)
+        w = _score_weights(ci.r if ci.from_data else r, load, phi, scores)
         weights_df = pd.DataFrame(w, index=items, columns=names)
         if ci.data is not None:
             x = ci.data if scores == "components" else _standardise(ci.data)

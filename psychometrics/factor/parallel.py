@@ -256,8 +256,10 @@ def parallel_analysis(
 
     Parameters
     ----------
-    data : DataFrame or array
-        Items, or a correlation matrix with ``n_obs``.
+    data : DataFrame, array, Moments, Parquet path(s) or Dask DataFrame
+        Items, or a correlation matrix with ``n_obs``, or moments of one group (or a
+        source read into them; ``cor="poly"`` needs ``tables=True``, resampling needs
+        the rows).
     n_iter : int
         Number of simulated data sets (psych's default is 20; more gives a steadier
         threshold).
@@ -327,7 +329,8 @@ def parallel_analysis(
         raise ValueError("parallel_analysis needs n_obs, the sample size, with a matrix")
     if resample and ci.data is None:
         raise ValueError("resampling (resample=True or sim=False) needs raw data, not a "
-                         "correlation matrix")
+                         + ("Moments (they keep no rows): use resample=False"
+                            if ci.moments is not None else "correlation matrix"))
     warn_few_respondents(ci.n_obs, ci.n_items, "parallel analysis")
     n, p = ci.n_obs, ci.n_items
     want_fa = kind in ("fa", "both")
@@ -388,15 +391,15 @@ def _observed(data: Any, n_obs: int | None, missing: str, cor: str) -> Correlati
     """The observed correlations: Pearson as the other analyses, or polychoric."""
     ci = prepare_correlation(data, n_obs=n_obs, missing=missing, min_items=3,
                              what="parallel analysis")
-    if cor == "cor" or ci.data is None:
+    if cor == "cor" or not ci.from_data:
         return ci
     from psychometrics.correlation import polychoric
 
-    frame = pd.DataFrame(ci.data, columns=ci.names)
-    rho = polychoric(frame).rho
+    source = ci.moments if ci.data is None else pd.DataFrame(ci.data, columns=ci.names)
+    rho = polychoric(source).rho
     if list(rho.columns) != ci.names:
         raise DataValidationError("polychoric correlations could not be found for every "
                                   "item; parallel analysis needs them all")
     return CorrelationInput(r=rho.to_numpy(dtype=float), names=ci.names, n_obs=ci.n_obs,
                             np_obs=ci.np_obs, data=ci.data, row_index=ci.row_index,
-                            kind=ci.kind)
+                            kind=ci.kind, moments=ci.moments)

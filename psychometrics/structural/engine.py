@@ -130,9 +130,13 @@ def cfa(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame, Moments, Parquet path(s) or Dask DataFrame
         Item responses (rows = respondents), or a covariance matrix (items x items, with
-        ``n_obs``). Columns not named in the model are ignored.
+        ``n_obs``). Columns not named in the model are ignored. A
+        :class:`~psychometrics.Moments` (``by=group`` for groups, ``patterns=True`` for
+        FIML, ``fourth=True`` for MLM/MLMV/MLR; FIML with MLR needs the rows) or a source
+        read into moments with the model's items gives the same fit to 1e-8; groups are
+        then numbered in order of their first row in the source.
     model : str, dict, ModelSpec or instrument
         A built-in instrument id (``"gse"``) or instrument YAML path, lavaan syntax (see
         :func:`~psychometrics.factor.parse_model`), a
@@ -333,8 +337,16 @@ def cfa(
     if est_name in ROBUST and n_obs is not None:
         raise ModelError(f"estimator={est_name!r} needs raw data (the rows' fourth moments), "
                          "not a covariance matrix")
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.moments_input(data):  # read once; groups and samples from the moments
+        data = from_moments.read_model_moments(data, spec, group=group, missing=miss,
+                                               estimator=est_name, columns=columns,
+                                               n_obs=n_obs)
+        columns = None
+    elif not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, a Moments, Parquet path(s) or a "
+                        f"Dask DataFrame, not {type(data).__name__}")
     equal = _names_tuple(group_equal, "group_equal")
     partial = _names_tuple(group_partial, "group_partial")
     if group is None and (equal or partial):
@@ -460,6 +472,12 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                  n_obs: int | None, id_cat: str | None = None,
                  item_scale: Callable[[str], Any] | None = None) -> CFAResult:
     """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`)."""
+    from psychometrics.structural.samplestats_moments import moments_input
+
+    if moments_input(data):
+        raise ModelError("ordered items are fitted from the rows (their thresholds, "
+                         "polychorics and asymptotic covariance need the answers), not from "
+                         "moments, Parquet files or a Dask DataFrame: pass a DataFrame")
     from psychometrics.structural.ordinal_cfa import fit_ordinal
 
     if n_obs is not None:
@@ -568,6 +586,10 @@ def _split_groups(data: pd.DataFrame, group: str | None, warn: Callable[[str], N
                   covariance: bool) -> tuple[list[str], list[pd.DataFrame]]:
     """The groups' rows, labelled by the group's value in order of first appearance (the
     categories' order for a categorical column), as lavaan labels them."""
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.is_moments(data):  # each group's moments instead of its rows
+        return from_moments.moment_groups(data, group, warn)
     if group is None:
         return [""], [data]
     if covariance:
@@ -608,6 +630,10 @@ def _sample(frame: pd.DataFrame, ov: list[str], miss: str, n_obs: int | None, me
             raise ModelError("a mean structure needs raw data (the means), not a covariance "
                              "matrix")
         return sample_from_cov(frame, ov, n_obs)
+    from psychometrics.structural import samplestats_moments as from_moments
+
+    if from_moments.is_moments(frame):  # (n_obs was refused when the moments were read)
+        return from_moments.sample_from_moments(frame, ov, miss, warn)
     if looks_like_cov(frame):
         raise ModelError("data look like a covariance matrix (square, rows named as the "
                          "columns); pass n_obs=<number of observations>")

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psychometrics.structural.errors import DataError
+from psychometrics.structural.errors import DataError, ModelError
 from psychometrics.structural.estimators import FIMLObjective
 from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.partable import NU, THETA, Row
@@ -428,22 +428,38 @@ def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
     N = sum(smp.n for smp in samples)
     out = []
     for model, sample in zip(models, samples, strict=True):
-        assert sample.data is not None and sample.mean is not None
+        assert (sample.data is not None or sample.fourth is not None) and \
+            sample.mean is not None
         ms = model.meanstructure
         sigma, mu = model.implied(x)
         piece = GroupMoments(sample.n / N, jacobian(model, x, ms), nt_weight(sigma, ms),
-                            gamma(sample.data, sample.mean, None, ms))
+                            _gamma(sample, sample.mean, None, ms))
         piece.x_idx = exogenous_idx(model)
         piece.x_moments = x_moments(len(model.ov), piece.x_idx, ms)
         if piece.x_idx and estimator in ("MLM", "MLMV"):
+            if sample.data is None:
+                raise ModelError(f"estimator={estimator!r} with fixed covariates (fixed.x) "
+                                 "needs the rows, not moments: use estimator='MLR' or pass "
+                                 "the data")
             piece.Gamma = gamma_fixed_x(sample.data, piece.x_idx, ms)
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
             if ms:
-                piece.Gamma_model = gamma(sample.data, mu, sigma, ms)
+                piece.Gamma_model = _gamma(sample, mu, sigma, ms)
             else:  # centred at the sample mean: Gamma moves by (vech S - vech Sigma) only
                 i, j = moment_index(len(sigma))
                 shift = sample.cov[i, j] - sigma[i, j]
                 piece.Gamma_model = piece.Gamma + np.outer(shift, shift)
         out.append(piece)
     return out
+
+
+def _gamma(sample: Sample, mu: np.ndarray, sigma: np.ndarray | None,
+           meanstructure: bool) -> np.ndarray:
+    """:func:`gamma` of the sample's rows, or from its fourth-order moments."""
+    if sample.data is not None:
+        return gamma(sample.data, mu, sigma, meanstructure)
+    from psychometrics.structural.samplestats_moments import gamma_from_fourth
+
+    assert sample.fourth is not None
+    return gamma_from_fourth(sample.fourth, mu, sigma, meanstructure)

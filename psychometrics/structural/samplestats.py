@@ -43,6 +43,8 @@ class Sample:
     # the rows fitted (complete ones under listwise deletion, with NaN under FIML), kept
     # for the robust estimators' one pass
     data: np.ndarray | None = None
+    # from moments (no rows): the complete rows' central sums of orders 2-4 for Gamma
+    fourth: dict[str, Any] | None = None
 
 
 def rename_columns(data: pd.DataFrame, columns: Mapping[str, str], *,
