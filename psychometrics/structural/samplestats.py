@@ -219,6 +219,16 @@ class PatternStack:
         return self._S
 
     @property
+    def S_diag(self) -> np.ndarray:
+        """The pattern variances (g x k), without forming S."""
+        if self._S is not None:
+            return np.diagonal(self._S, axis1=1, axis2=2)
+        g, k = self.m.shape
+        flat = self.fac_pid[:, None] * k + np.arange(k)
+        out = np.bincount(flat.ravel(), weights=(self.fac**2).ravel(), minlength=g * k)
+        return out.reshape(g, k) / self.n[:, None]
+
+    @property
     def sxx(self) -> np.ndarray:
         if self._sxx is None:
             m = self.m
@@ -383,15 +393,31 @@ def em_step(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray,
 
 
 def em_step_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray,
-                   n_total: int) -> tuple[np.ndarray, np.ndarray, float]:
+                   n_total: int, low: Any = True) -> tuple[np.ndarray, np.ndarray, float]:
     """One EM step, and the log-likelihood at ``(mu, sigma)`` from the same per-pattern
-    Cholesky factors (so the accelerated EM never evaluates it separately)."""
+    Cholesky factors (so the accelerated EM never evaluates it separately).
+
+    ``low``: a :class:`~psychometrics.structural.lowrank.LowRankPatterns` of ``groups``
+    (True: built here, False: every pattern factored directly). While Sigma is positive
+    definite its stacks are taken by low-rank corrections to ``Sigma^-1``: the conditional
+    mean of the missing items is ``mu_m - K_mm^-1 K_mo (x_o - mu_o)`` and their conditional
+    covariance ``K_mm^-1``."""
+    from psychometrics.structural.lowrank import LowRankPatterns
+
     p = len(mu)
     T1 = np.zeros(p)
     T2 = np.zeros((p, p))
     loglik = 0.0
     full = full_inverse(sigma)
-    for grp in groups:
+    if low is True:
+        low = LowRankPatterns(groups, p)
+    direct = groups
+    if low is not False and low is not None and full is not None and low.light:
+        ev = low.evaluate(mu, *full, need_u=False)
+        loglik += ev.loglik
+        T1, T2 = ev.em_sums(mu)
+        direct = low.direct
+    for grp in direct:
         scatter_add(T1, grp.obs, grp.sx)
         scatter_add(T2, grp.oo, grp.sxx)
         W, logdet = pattern_inverses(grp, sigma, full)
@@ -443,10 +469,14 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
         sigma = theta[p:].reshape(p, p)
         return theta[:p], (sigma + sigma.T) / 2.0
 
+    from psychometrics.structural.lowrank import LowRankPatterns
+
+    low = LowRankPatterns(groups, p)
+
     def em(theta: np.ndarray) -> tuple[np.ndarray, float]:
         """The EM step from theta and the log-likelihood at theta (-inf: not evaluable)."""
         try:
-            new_mu, new_sigma, ll = em_step_loglik(groups, *unpack(theta), n_total)
+            new_mu, new_sigma, ll = em_step_loglik(groups, *unpack(theta), n_total, low)
         except np.linalg.LinAlgError:
             return theta, -math.inf
         return pack(new_mu, new_sigma), ll
@@ -478,7 +508,7 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
             break
     mu, sigma = unpack(theta)
     try:
-        final = patterns_loglik(groups, mu, sigma)
+        final = em_step_loglik(groups, mu, sigma, n_total, low)[2]
     except np.linalg.LinAlgError:
         final = -math.inf
     return mu, sigma, final, evaluations, converged
