@@ -44,14 +44,18 @@ class _Spectrum:
 
     def __init__(self, R: np.ndarray) -> None:
         self.values, self.vectors = np.linalg.eigh(R)
+        self._pinv: dict[float, np.ndarray] = {}
 
     def pinv(self, tol: float) -> np.ndarray:
         """psych::Pinv: for a symmetric matrix the singular values are |eigenvalues|, and
-        those at most ``tol`` times the largest are dropped."""
-        lam = self.values
-        keep = np.abs(lam) > tol * np.abs(lam).max()
-        V = self.vectors[:, keep]
-        return (V / lam[keep]) @ V.T
+        those at most ``tol`` times the largest are dropped (formed once per ``tol``: the
+        SMCs and the if-deleted SMCs both ask for it; treat the result as read-only)."""
+        if tol not in self._pinv:
+            lam = self.values
+            keep = np.abs(lam) > tol * np.abs(lam).max()
+            V = self.vectors[:, keep]
+            self._pinv[tol] = (V / lam[keep]) @ V.T
+        return self._pinv[tol]
 
 
 def _smc_raw(R: np.ndarray, spectrum: _Spectrum | None = None) -> np.ndarray:
