@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy import sparse
 
 if TYPE_CHECKING:
     from psychometrics.structural.samplestats import PatternStack
@@ -234,16 +235,23 @@ class LowRankEval:
         Pbar = C @ self.Abar @ C.T / N
         Qrows = self.U @ B
         QG = Qrows.T @ Qrows / N
-        Vts = [None if Linv is None else Linv @ C.T[part.grp.mis]
-               for part, Linv in self.pieces]
         qbar = np.zeros(B.shape[1])
         for (part, _), sq in zip(self.pieces, self.patterns.sqrt_n, strict=True):
             qbar += sq @ Qrows[part.mean_rows]
         self._cache.clear()
         self._cache.update(B=B, N=N, Q0=Q0, Pbar=Pbar, Qrows=Qrows, QG=(QG + QG.T) / 2,
-                           Vts=Vts, qbar=qbar / N, wsum=self.patterns.n / N,
+                           C=C, qbar=qbar / N, wsum=self.patterns.n / N,
                            F=self._fourth(C, N))
         return self._cache
+
+    def _vts(self, c: dict[str, Any]) -> list[np.ndarray | None]:
+        """Per light stack ``V_g' = L_g^-1 C[:, m_g]'`` (g x m x nb), formed when the Gram
+        sums need them (the Hessian, or the information beyond the p^4 tensor's size)."""
+        if "Vts" not in c:
+            C = c["C"]
+            c["Vts"] = [None if Linv is None else Linv @ C.T[part.grp.mis]
+                        for part, Linv in self.pieces]
+        return c["Vts"]
 
     def _fourth(self, C: np.ndarray, N: float) -> np.ndarray | None:
         """``F[a,b,c,d] = sum_g w_g P_g[a,b] P_g[c,d]`` with ``P_g = C A_g C'`` through the
@@ -255,23 +263,28 @@ class LowRankEval:
             return None
         # A_g is symmetric: scatter only the slot pairs a <= b (halved on the diagonal)
         # and restore the four index swaps after contracting
-        T = np.zeros(p**4)
+        # T = A'A with A (patterns x p^2) holding each pattern's weighted pair values: one
+        # sparse product in compiled code instead of scattering every pattern's outer product
+        rows, cols, vals = [], [], []
+        start = 0
         for part, Linv in self.pieces:
             if Linv is None:
                 continue
             grp = part.grp
             m = grp.mis.shape[1]
             ta, tb = np.triu_indices(m)
-            mp = len(ta)
             A = (np.swapaxes(Linv, 1, 2) @ Linv)[:, ta, tb]
             A = A * np.where(ta == tb, 0.5, 1.0) * np.sqrt(grp.n / N)[:, None]
-            idx2 = grp.mis[:, ta] * p + grp.mis[:, tb]
-            step = max(1, _CHUNK // max(mp * mp, 1))
-            for lo in range(0, grp.count, step):
-                a, ix = A[lo:lo + step], idx2[lo:lo + step]
-                vals = a[:, :, None] * a[:, None, :]
-                flat = ix[:, :, None] * (p * p) + ix[:, None, :]
-                T += np.bincount(flat.ravel(), weights=vals.ravel(), minlength=p**4)
+            rows.append(np.repeat(np.arange(start, start + grp.count), len(ta)))
+            cols.append((grp.mis[:, ta] * p + grp.mis[:, tb]).ravel())
+            vals.append(A.ravel())
+            start += grp.count
+        if not rows:
+            return np.zeros((C.shape[0],) * 4)
+        Asp = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
+                                                       np.concatenate(cols))),
+                                shape=(start, p * p))
+        T = (Asp.T @ Asp).toarray()
         F = T.reshape(p, p, p, p)
         for _ in range(4):  # (i,j,k,l) -> (j,k,l,a) -> ... -> (a,b,c,d)
             F = np.tensordot(F, C, axes=([0], [1]))
@@ -292,7 +305,7 @@ class LowRankEval:
             v1, u1 = r1.bv[:, None], r1.bu[:, None]
             v2, u2 = r2.bv[None, :], r2.bu[None, :]
             return sig + F[v1, u2, u1, v2] + F[v1, v2, u1, u2], c["wsum"] * Q0 - Pbar
-        for (part, _), Vt in zip(self.pieces, c["Vts"], strict=True):
+        for (part, _), Vt in zip(self.pieces, self._vts(c), strict=True):
             if Vt is None:
                 continue
             w = part.grp.n / N
@@ -319,7 +332,7 @@ class LowRankEval:
         if F is not None:
             return (out + F[r.bv, r.bu, r.bu, r.bv] + F[r.bv, r.bv, r.bu, r.bu],
                     np.diagonal(c["wsum"] * Q0 - Pbar))
-        for (part, _), Vt in zip(self.pieces, c["Vts"], strict=True):
+        for (part, _), Vt in zip(self.pieces, self._vts(c), strict=True):
             if Vt is None:
                 continue
             w = part.grp.n / N
@@ -348,7 +361,7 @@ class LowRankEval:
                 + Q0[np.ix_(bv, bv)] * QG[np.ix_(bu, bu)])
         E = Q0[:, bu] * qbar[bv] + Q0[:, bv] * qbar[bu]
         R = len(bu)
-        for (part, _), Vt, sq in zip(self.pieces, c["Vts"], self.patterns.sqrt_n,
+        for (part, _), Vt, sq in zip(self.pieces, self._vts(c), self.patterns.sqrt_n,
                                      strict=True):
             if Vt is None:
                 continue
