@@ -255,14 +255,15 @@ class LowRankEval:
 
     def _fourth(self, C: np.ndarray, N: float) -> np.ndarray | None:
         """``F[a,b,c,d] = sum_g w_g P_g[a,b] P_g[c,d]`` with ``P_g = C A_g C'`` through the
-        p^4 tensor ``T = sum_g w_g A_g (x) A_g`` (scattered, ``sum_g |m_g|^4`` terms) and
-        four contractions with C, independent of the number of patterns; None when p^4
-        is too large (then per-pattern Gram sums)."""
+        p^4 tensor ``T = sum_g w_g A_g (x) A_g`` (one sparse product, about
+        ``sum_g |m_g|^4 / 4`` terms) and four contractions with C, whose cost does not grow
+        with the number of patterns; None when p^4 is too large (then per-pattern Gram
+        sums)."""
         p = self.patterns.p
         if p**4 > _FOURTH_MAX:
             return None
-        # A_g is symmetric: scatter only the slot pairs a <= b (halved on the diagonal)
-        # and restore the four index swaps after contracting
+        # A_g is symmetric: only the slot pairs a <= b (halved on the diagonal) enter, and
+        # the four index swaps are restored after contracting
         # T = A'A with A (patterns x p^2) holding each pattern's weighted pair values: one
         # sparse product in compiled code instead of scattering every pattern's outer product
         rows, cols, vals = [], [], []
