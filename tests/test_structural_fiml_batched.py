@@ -159,3 +159,133 @@ def test_all_missing_rows_are_dropped_with_a_warning() -> None:
     assert sum(int(g.n.sum()) for g in sample.patterns or []) == X.shape[0]
     assert sample.patterns is not None and min(g.k for g in sample.patterns) == 1
     assert math.isfinite(sample.h1_loglik)
+
+
+# -- the low-rank FIML algebra (issue 17) against the pattern-by-pattern one ---------------
+
+def _fiml_pair(seed: int, n: int, p: int, rate: float, syntax: str | None = None):
+    """The same FIML objective with the low-rank corrections and with every pattern
+    factored directly, and a random parameter vector near the start values."""
+    from psychometrics.structural.estimators.fiml import FIMLObjective
+    from psychometrics.structural.matrices import Model
+    from psychometrics.structural.partable import build_table, coerce_model
+    from psychometrics.structural.start import start_values
+
+    X, _ = _holed(seed, n, p, rate)
+    cols = [f"x{j}" for j in range(p)]
+    data = pd.DataFrame(X, columns=cols)
+    if syntax is None:
+        half = p // 2
+        syntax = (f"f1 =~ {' + '.join(cols[:half + 1])}\n"
+                  f"f2 =~ {' + '.join(cols[half:])}")
+    rows, ov, lv = build_table(coerce_model(syntax), std_lv=False, meanstructure=True)
+    sample = sample_from_data(data, ov, "fiml", lambda _m: None)
+    npar = 1 + max(r.par for r in rows if r.free)
+    model = Model(rows, ov, lv, npar)
+    rng = np.random.default_rng(seed + 7)
+    x = start_values(model, sample) * (1 + 0.1 * rng.standard_normal(npar))
+    return FIMLObjective(model, sample), FIMLObjective(model, sample, low_rank=False), x
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-10) -> None:
+    scale = max(1.0, float(np.max(np.abs(b))))
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale)
+
+
+fiml_cases = given(seed=st.integers(0, 2**31 - 1), n=st.integers(40, 200),
+                   p=st.integers(4, 9), rate=st.sampled_from([0.05, 0.1, 0.25, 0.45]))
+
+
+@settings(max_examples=40, deadline=None)
+@fiml_cases
+def test_low_rank_fiml_equals_pattern_by_pattern(seed: int, n: int, p: int,
+                                                 rate: float) -> None:
+    """f, the gradient, the expected information, the exact Hessian (observed
+    information), cross informations (modification indices) and their diagonal."""
+    low, ref, x = _fiml_pair(seed, n, p, rate)
+    st_low, st_ref = low.state(x), ref.state(x)
+    assume(st_ref is not None)
+    assert st_low is not None and st_low.low is not None
+    assert math.isclose(st_low.f, st_ref.f, rel_tol=1e-10)
+    assert math.isclose(low.value(x), ref.value(x), rel_tol=1e-10)
+    g1, info1, H1 = low.derivatives(x, st_low, True)
+    g0, info0, H0 = ref.derivatives(x, st_ref, True)
+    assert H1 is not None and H0 is not None
+    _close(g1, g0)
+    _close(info1, info0)
+    _close(H1, H0)
+    B = low.model.basis(x)
+    r = low.model.rows_at(x)
+    _close(low.row_info(st_low, B, r, r), ref.row_info(st_ref, B, r, r))
+    _close(low.row_info_diag(st_low, B, r), ref.row_info_diag(st_ref, B, r))
+
+
+def test_low_rank_fiml_with_factor_means_and_many_items() -> None:
+    """The per-pattern Gram sums (p^4 too large for the tensor) and factor means, which
+    make the loadings move the means."""
+    from psychometrics.structural import lowrank
+
+    cols = [f"x{j}" for j in range(8)]
+    syntax = (f"f1 =~ {' + '.join(cols[:5])}\nf2 =~ {' + '.join(cols[4:])}\n"
+              "x1 ~~ x2\nf1 ~ 1\nx0 ~ 0*1")
+    saved = lowrank._FOURTH_MAX
+    for limit in (saved, 0):
+        lowrank._FOURTH_MAX = limit
+        try:
+            low, ref, x = _fiml_pair(11, 150, 8, 0.2, syntax)
+            st_low, st_ref = low.state(x), ref.state(x)
+            assert st_low is not None and st_ref is not None
+            g1, info1, H1 = low.derivatives(x, st_low, True)
+            g0, info0, H0 = ref.derivatives(x, st_ref, True)
+            _close(g1, g0)
+            _close(info1, info0)
+            assert H1 is not None and H0 is not None
+            _close(H1, H0)
+            B, r = low.model.basis(x), low.model.rows_at(x)
+            _close(low.row_info_diag(st_low, B, r), ref.row_info_diag(st_ref, B, r))
+        finally:
+            lowrank._FOURTH_MAX = saved
+
+
+@settings(max_examples=60, deadline=None)
+@cases
+def test_low_rank_em_step_equals_pattern_by_pattern(seed: int, n: int, p: int,
+                                                    rate: float) -> None:
+    X, observed = _holed(seed, n, p, rate)
+    assume(X.shape[0] >= 2)
+    mu, sigma = _random_moments(seed, p)
+    stacks = pattern_stacks(X, observed)
+    m1, s1, ll1 = em_step_loglik(stacks, mu, sigma, X.shape[0])
+    m0, s0, ll0 = em_step_loglik(stacks, mu, sigma, X.shape[0], low=False)
+    assert math.isclose(ll1, ll0, rel_tol=1e-10)
+    _close(m1, m0)
+    _close(s1, s0)
+
+
+def _direct_casewise(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Row by row: the scores (W d, vech(W d d' W - W) with halved diagonal)."""
+    from psychometrics.structural.matrices import moment_index
+
+    n, p = X.shape
+    i, j = moment_index(p)
+    out = np.zeros((p + len(i), p + len(i)))
+    for x in X:
+        o = ~np.isnan(x)
+        W = np.zeros((p, p))
+        W[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
+        u = W @ np.where(o, x - mu, 0.0)
+        M = np.outer(u, u) - W
+        g = np.concatenate([u, M[i, j] * np.where(i == j, 0.5, 1.0)])
+        out += np.outer(g, g)
+    return out / n
+
+
+@settings(max_examples=40, deadline=None)
+@cases
+def test_casewise_crossprod_equals_row_by_row(seed: int, n: int, p: int, rate: float) -> None:
+    from psychometrics.structural.robust import casewise_crossprod
+
+    X, _ = _holed(seed, n, p, rate)
+    assume(X.shape[0] >= 2)
+    mu, sigma = _random_moments(seed, p)
+    _close(casewise_crossprod(X, mu, sigma), _direct_casewise(X, mu, sigma))

@@ -306,8 +306,7 @@ def _univariate_loglik(sample: Sample) -> np.ndarray:
     cnt = np.zeros(p)
     for grp in sample.patterns:
         scatter_add(s1, grp.obs, grp.sx)
-        scatter_add(s2, grp.obs, grp.n[:, None] * (np.diagonal(grp.S, axis1=1, axis2=2)
-                                                   + grp.m**2))
+        scatter_add(s2, grp.obs, grp.n[:, None] * (grp.S_diag + grp.m**2))
         scatter_add(cnt, grp.obs, np.broadcast_to(grp.n[:, None], grp.obs.shape))
     mean = s1 / cnt
     var = s2 / cnt - mean**2

@@ -300,35 +300,55 @@ def casewise_crossprod(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.n
     incomplete rows (NaN: not observed) in the moments ``(mu, vech Sigma)``: for the
     observed part ``o`` of row i, ``d = x_o - mu_o``, ``W = Sigma_oo^-1``, the mean score is
     ``W d`` and the score of ``sigma_jk`` is ``M_jk`` (``M_jj / 2``) with
-    ``M = W d d' W - W`` (lavaan's ``lav_mvnorm_missing_scores_mu_vech_sigma``). Rows are
-    taken pattern by pattern (one inverse per pattern)."""
+    ``M = W d d' W - W`` (lavaan's ``lav_mvnorm_missing_scores_mu_vech_sigma``).
+
+    The patterns with the same number of observed items are inverted in one batched call;
+    the rows' scores are then formed in blocks of rows, embedded (zero where an item is
+    missing) so that each block adds one ``G'G`` product, with no loop over patterns."""
     n, p = X.shape
     i, j = moment_index(p)
-    vidx = np.zeros((p, p), dtype=int)
-    vidx[i, j] = np.arange(len(i))
-    vidx[j, i] = np.arange(len(i))
+    half = np.where(i == j, 0.5, 1.0)
     k_all = p + len(i)
     observed = ~np.isnan(X)
+    D = np.where(observed, X - mu, 0.0)
     packed = np.packbits(observed, axis=1)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, inverse = np.unique(keys, return_inverse=True)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.flatnonzero(np.diff(inverse[order])) + 1
+    pat_obs = observed[first]
+    k_of = pat_obs.sum(axis=1)
     out = np.zeros((k_all, k_all))
-    for rows in np.split(order, bounds):
-        obs = np.flatnonzero(observed[rows[0]])
-        W = np.linalg.inv(sigma[np.ix_(obs, obs)])
-        D = X[np.ix_(rows, obs)] - mu[obs]
-        WD = D @ W  # rows x k (W symmetric)
-        lo_a, lo_b = np.tril_indices(len(obs))
-        M = WD[:, lo_a] * WD[:, lo_b] - W[lo_a, lo_b]
-        M = np.where(lo_a == lo_b, 0.5 * M, M)
-        G = np.zeros((len(rows), k_all))
-        G[:, obs] = WD
-        G[:, p + vidx[obs[lo_a], obs[lo_b]]] = M
-        out += G.T @ G
+    for k in np.unique(k_of):
+        pats = np.flatnonzero(k_of == k)
+        g = len(pats)
+        obs = np.nonzero(pat_obs[pats])[1].reshape(g, k)
+        W = np.linalg.inv(sigma[obs[:, :, None], obs[:, None, :]])
+        loc = np.full((g, p), -1)
+        loc[np.arange(g)[:, None], obs] = np.arange(k)
+        la, lb = loc[:, i], loc[:, j]
+        both = (la >= 0) & (lb >= 0)
+        Wp = np.where(both, W[np.arange(g)[:, None], np.maximum(la, 0), np.maximum(lb, 0)],
+                      0.0)
+        local = np.full(len(first), -1)
+        local[pats] = np.arange(g)
+        rows = np.flatnonzero(local[inverse] >= 0)
+        pid = local[inverse[rows]]
+        step = max(1, _CASE_CHUNK // (k * k + k_all))
+        for lo in range(0, len(rows), step):
+            rc, pc = rows[lo:lo + step], pid[lo:lo + step]
+            oc = obs[pc]
+            wd = np.einsum("rij,rj->ri", W[pc], D[rc[:, None], oc])
+            U = np.zeros((len(rc), p))
+            U[np.arange(len(rc))[:, None], oc] = wd
+            G = np.empty((len(rc), k_all))
+            G[:, :p] = U
+            G[:, p:] = (U[:, i] * U[:, j] - Wp[pc]) * half
+            out += G.T @ G
     return out / n
+
+
+# elements of the per-block arrays of casewise_crossprod (about 32 MB)
+_CASE_CHUNK = 4_000_000
 
 
 def positive(value: float) -> float:

@@ -41,6 +41,10 @@ class State:
     # Per stack of patterns: observed indices (None: all items), weights n_g / N,
     # W = Sigma_g^-1, G = W T_g W with T_g = S_g + d_g d_g', and W d_g (None without means).
     blocks: list[tuple[np.ndarray | None, Any, np.ndarray, np.ndarray, np.ndarray | None]]
+    # FIML: the patterns taken by low-rank corrections to K = Sigma^-1
+    # (:class:`~psychometrics.structural.lowrank.LowRankEval`) and the N of its weights
+    low: Any = None
+    N: float = 0.0
 
 
 def projections(
@@ -130,7 +134,8 @@ class Objective:
     def _single(st: State, B: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """``(B'WB, B'GB)`` when there is one pattern without means (complete data): then
         direct gathers beat the per-row sums."""
-        if len(st.blocks) != 1 or st.blocks[0][0] is not None or st.blocks[0][4] is not None:
+        if (st.low is not None or len(st.blocks) != 1 or st.blocks[0][0] is not None
+                or st.blocks[0][4] is not None):
             return None
         _, _, W, G, _ = st.blocks[0]
         return B.T @ W @ B, B.T @ G @ B
@@ -145,14 +150,35 @@ class Objective:
             sig = (Q[np.ix_(r1.bv, r2.bu)] * Q[np.ix_(r1.bu, r2.bv)]
                    + Q[np.ix_(r1.bv, r2.bv)] * Q[np.ix_(r1.bu, r2.bu)])
             return np.outer(r1.c, r2.c) * sig
-        Z, Qsum, _, _, _ = cls._sums(st, B, r1, False)
-        sig = Z[:, r2.bu, r2.bv] + Z[:, r2.bv, r2.bu]
+        sig, Qsum = cls._info_sums(st, B, r1, r2)
         return (np.outer(r1.c, r2.c) * sig
                 + np.outer(r1.sj, r2.sj) * Qsum[np.ix_(r1.bj, r2.bj)])
+
+    @classmethod
+    def _info_sums(cls, st: State, B: np.ndarray, r1: RowBasis, r2: RowBasis
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """``sum_g w_g [QW[v_r,u_s] QW[u_r,v_s] + QW[v_r,v_s] QW[u_r,u_s]]`` (r in r1, s in
+        r2) and ``sum_g w_g QW_g``: the directly factored blocks by :meth:`_sums`, the
+        low-rank patterns by their corrections."""
+        nb = B.shape[1]
+        sig = np.zeros((len(r1), len(r2)))
+        Qsum = np.zeros((nb, nb))
+        if st.blocks:
+            Z, Qs, _, _, _ = cls._sums(st, B, r1, False)
+            sig += Z[:, r2.bu, r2.bv] + Z[:, r2.bv, r2.bu]
+            Qsum += Qs
+        if st.low is not None:
+            s_low, q_low = st.low.info(B, st.N, r1, r2)
+            sig += s_low
+            Qsum += q_low
+        return sig, Qsum
 
     @staticmethod
     def row_info_diag(st: State, B: np.ndarray, r: RowBasis) -> np.ndarray:
         out = np.zeros(len(r))
+        if st.low is not None:
+            d_sig, d_q = st.low.info_diag(B, st.N, r)
+            out += r.c**2 * d_sig + r.sj**2 * d_q[r.bj]
         for w, QW, _, _ in projections(st, B, len(r), False):
             vu = QW[:, r.bv, r.bu]
             out += r.c**2 * (w @ (vu * vu + QW[:, r.bv, r.bv] * QW[:, r.bu, r.bu]))
@@ -184,15 +210,32 @@ class Objective:
             term = (wvu * guv + wvu.T * guv.T + wuu * QG[np.ix_(r.bv, r.bv)]
                     + wvv * QG[np.ix_(r.bu, r.bu)])
             return cc * sig, cc * (term - sig)
-        Z, Qsum, Y, Y2, E = cls._sums(st, B, r, hessian)
-        info_sig = Z[:, r.bu, r.bv] + Z[:, r.bv, r.bu]
+        R, nb = len(r), B.shape[1]
+        info_sig = np.zeros((R, R))
+        Qsum = np.zeros((nb, nb))
+        hess_sig = np.zeros((R, R))
+        E = np.zeros((nb, R))
+        if st.blocks:
+            Z, Qs, Y, Y2, E0 = cls._sums(st, B, r, hessian)
+            info_sig += Z[:, r.bu, r.bv] + Z[:, r.bv, r.bu]
+            Qsum += Qs
+            if hessian:
+                assert Y is not None and Y2 is not None and E0 is not None
+                hess_sig += (Y[:, r.bu, r.bv] + Y[:, r.bv, r.bu]
+                             + Y2[:, r.bv, r.bu] + Y2[:, r.bu, r.bv])
+                E += E0
+        if st.low is not None:
+            s_low, q_low = st.low.info(B, st.N, r, r)
+            info_sig += s_low
+            Qsum += q_low
+            if hessian:
+                h_low, e_low = st.low.hessian(B, st.N, r)
+                hess_sig += h_low
+                E += e_low
         jj = np.outer(r.sj, r.sj) * Qsum[np.ix_(r.bj, r.bj)]
         info = cc * info_sig + jj
         if not hessian:
             return info, None
-        assert Y is not None and Y2 is not None and E is not None
-        hess_sig = (Y[:, r.bu, r.bv] + Y[:, r.bv, r.bu]
-                    + Y2[:, r.bv, r.bu] + Y2[:, r.bu, r.bv])
         mix = r.sj[:, None] * E[r.bj, :] * r.c[None, :]  # mix[s, r]
         H = cc * (hess_sig - info_sig) + mix + mix.T + jj
         return info, H

@@ -1,7 +1,10 @@
 """Full-information ML: the casewise normal likelihood of incomplete data, by pattern
 (lavaan's ``missing = "ml"``). Patterns with the same number of observed items are stacked
 (:class:`~psychometrics.structural.samplestats.PatternStack`) and processed in batched numpy
-calls."""
+calls. While Sigma is positive definite the stacks with fewer missing than observed items
+are taken by low-rank corrections to ``Sigma^-1`` (:mod:`psychometrics.structural.lowrank`),
+whose cost grows with the rows and the missing cells, not with patterns x k^2; the rest are
+factored pattern by pattern."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import math
 import numpy as np
 
 from psychometrics.structural.estimators.base import Objective, State, transpose_last
+from psychometrics.structural.lowrank import LowRankPatterns
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.samplestats import (
     LOG2PI,
@@ -26,16 +30,23 @@ __all__ = ["FIMLObjective"]
 class FIMLObjective(Objective):
     """-logL / N, the casewise normal log-likelihood summed over missing-data patterns."""
 
-    def __init__(self, model: Model, sample: Sample):
+    def __init__(self, model: Model, sample: Sample, low_rank: bool = True):
         super().__init__(model, sample)
         assert sample.patterns is not None
         self.groups = sample.patterns
         self.N = sample.n
+        # low_rank=False: every stack factored pattern by pattern (the reference algebra)
+        self.low = LowRankPatterns(self.groups, model.p) if low_rank else None
 
     def value(self, x: np.ndarray) -> float:
         sigma, mu = self.model.implied(x)
         try:
-            return -patterns_loglik(self.groups, mu, sigma) / self.N
+            full = full_inverse(sigma)
+            if self.low is None or full is None or not self.low.light:
+                return -patterns_loglik(self.groups, mu, sigma) / self.N
+            ev = self.low.evaluate(mu, *full, need_u=False)
+            rest = patterns_loglik(self.low.direct, mu, sigma) if self.low.direct else 0.0
+            return -(ev.loglik + rest) / self.N
         except np.linalg.LinAlgError:
             return math.inf
 
@@ -47,7 +58,19 @@ class FIMLObjective(Objective):
         loglik = 0.0
         blocks = []
         full = full_inverse(sigma)
-        for grp in self.groups:
+        direct = self.groups
+        low = None
+        if self.low is not None and full is not None and self.low.light:
+            try:
+                low = self.low.evaluate(mu, *full)
+            except np.linalg.LinAlgError:
+                return None
+            loglik += low.loglik
+            M_low, gm_low = low.gradient_parts(self.N)
+            M += M_low
+            gm += gm_low
+            direct = self.low.direct
+        for grp in direct:
             try:
                 W, logdet = pattern_inverses(grp, sigma, full)
             except np.linalg.LinAlgError:
@@ -63,4 +86,4 @@ class FIMLObjective(Objective):
             scatter_add(M, grp.oo, w[:, None, None] * (W - G))
             scatter_add(gm, grp.obs, -w[:, None] * Wd)
             blocks.append((grp.obs, w, W, G, Wd))
-        return State(-loglik / self.N, M, gm, blocks)
+        return State(-loglik / self.N, M, gm, blocks, low, float(self.N))
