@@ -168,7 +168,7 @@ def test_fixed_covariates_from_moments(hs: pd.DataFrame, estimator: str) -> None
     b = _quiet(sem, pm.moments(kids[cols], fourth=estimator != "ML"), model,
                estimator=estimator)
     _assert_same_fit(a, b)
-    with pytest.raises(ModelError, match="fixed covariates .* needs the rows"):
+    with pytest.raises(ModelError, match=r"fixed covariates .* needs the rows"):
         sem(pm.moments(kids[cols], fourth=True), model, estimator="MLM")
 
 
