@@ -82,7 +82,7 @@ def test_round_trip_through_lavaan_syntax() -> None:
         ("f =~ a + + b", 1, "stray '+'"),
         ("f = a + b", 1, "no operator"),
         ("f =~ a\nf =~ c(1, 2b)*b", 2, "'2b'"),
-        ("f =~ a + b\nx1 + x2 =~ c", 2, "'x1 + x2'"),
+        ("f =~ a + b\nx1 + 2*x2 =~ c", 2, "'x1 + 2*x2'"),  # lavaan reads 'x1 + x2 =~ c'
         ("f =~ 1*NA*a", 1, "both fixed and freed"),
         ("f =~ a + b*\n", 1, "missing variable name"),
         ("f =~ f + a", 1, "own indicator"),

@@ -244,3 +244,11 @@ def test_pairwise_missing_matches_lavaan(key: str, group: str | None) -> None:
     for name in ("cfi", "cfi.scaled", "cfi.robust", "rmsea.robust", "srmr"):
         np.testing.assert_allclose(res.fit[name.replace(".", "_")], ref["fit_measures"][name],
                                    atol=TOL, err_msg=name)
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR", "GLS"])
+def test_a_continuous_estimator_with_ordered_items_is_refused(estimator: str) -> None:
+    # lavaan refuses estimator="ML" with ordered items; only the default means WLSMV
+    with pytest.raises(ModelError, match=f"estimator='{estimator}' is not available for ordered"):
+        pm.cfa(_data("hs_ordinal"), M_HS, ordered=True, estimator=estimator)
+    assert pm.cfa(_data("hs_ordinal"), M_HS, ordered=True).estimator == "WLSMV"

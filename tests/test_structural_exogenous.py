@@ -235,3 +235,14 @@ def test_summary_marks_residuals_as_lavaan() -> None:
     assert "  .visual ~~\n    .textual" in text
     assert "  ageyr ~~\n    female" in text
     assert "\n    ageyr     " in text.split("Variances:")[1]
+
+
+def test_several_outcomes_left_of_one_regression_as_lavaan_reads_them() -> None:
+    # lavaan reads 'visual + textual ~ ageyr + female' as one regression per left name
+    joined = MIMIC.replace("visual ~ ageyr + female\ntextual ~ ageyr + female",
+                           "visual + textual ~ ageyr + female")
+    assert joined != MIMIC
+    a, b = _fit("mimic"), sem(_hs(), joined)
+    assert a.estimates[["lhs", "op", "rhs"]].equals(b.estimates[["lhs", "op", "rhs"]])
+    np.testing.assert_allclose(b.estimates["est"], a.estimates["est"], rtol=1e-12)
+    assert b.fit["chisq"] == pytest.approx(a.fit["chisq"], rel=1e-12)

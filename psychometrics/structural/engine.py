@@ -113,7 +113,7 @@ def cfa(
     data: pd.DataFrame,
     model: str | Mapping[str, Sequence[str]] | ModelSpec | Any,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     std_lv: bool = False,
     group: str | None = None,
@@ -143,14 +143,10 @@ def cfa(
         ``{factor: [items]}`` dict, a :class:`~psychometrics.structural.syntax.ModelSpec`, or
         any object with a ``cfa_model()`` method returning such a dict (an
         :class:`~psychometrics.schema.Instrument`).
-    estimator : {"ML", "MLM", "MLMV", "MLR", "GLS", "ULS"}
-        ``"GLS"`` and ``"ULS"`` are lavaan's generalised and unweighted least squares on
-        complete data (see :mod:`psychometrics.structural.estimators.least_squares`):
-        standard errors from ``Delta' W Delta`` with N - G, ``chisq = 2 N fmin`` (no p-value
-        for ULS), no likelihood (``loglik``, AIC, BIC are NaN), the RMSEA with N - G, and
-        modification indices and score tests from the same information.
-        Normal-theory maximum likelihood; the robust variants (lavaan's) keep the ML
-        estimates and correct the standard errors and the test for non-normal data:
+    estimator : {"ML", "MLM", "MLMV", "MLR", "GLS", "ULS"}, optional
+        Default ``"ML"`` (``"WLSMV"`` with ``ordered``): normal-theory maximum likelihood.
+        The robust variants (lavaan's) keep the ML estimates and correct the standard
+        errors and the test for non-normal data:
         ``"MLM"`` robust ("sandwich") standard errors from the expected information and
         the Satorra-Bentler scaled chisq; ``"MLMV"`` the same standard errors and the
         scaled-and-shifted chisq; ``"MLR"`` Huber-White standard errors from the observed
@@ -163,6 +159,11 @@ def cfa(
         baseline's, ``cfi_scaled``, ``tli_scaled``, ``cfi_robust``, ``tli_robust``,
         ``rmsea_scaled``, ``rmsea_robust`` (with their intervals and close-fit p-values);
         see :mod:`psychometrics.structural.robust`.
+        ``"GLS"`` and ``"ULS"`` are lavaan's generalised and unweighted least squares on
+        complete data (see :mod:`psychometrics.structural.estimators.least_squares`):
+        standard errors from ``Delta' W Delta`` with N - G, ``chisq = 2 N fmin`` (no p-value
+        for ULS), no likelihood (``loglik``, AIC, BIC are NaN), the RMSEA with N - G, and
+        modification indices and score tests from the same information.
     missing : {"listwise", "fiml"}
         ``"listwise"`` drops rows with a missing item (lavaan's default); ``"fiml"`` (alias
         ``"ml"``) uses the casewise likelihood of every row (lavaan's ``missing="ml"``),
@@ -196,8 +197,8 @@ def cfa(
         (N - 1) / N.
     ordered : True or list of str, optional
         The items are ordered categories (lavaan's ``ordered=``): thresholds and polychoric
-        correlations are fitted by least squares, ``estimator`` one of ``"WLSMV"`` (what
-        the default ``"ML"`` means then), ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``,
+        correlations are fitted by least squares, ``estimator`` one of ``"WLSMV"`` (the
+        default then), ``"WLSM"``, ``"DWLS"``, ``"ULSMV"``, ``"ULSM"``,
         ``"ULS"``, ``"WLS"``; ``estimates`` gains the thresholds (``op`` ``"|"``) and the scaling
         factors (``"~*~"``). ``group_equal`` may name ``"thresholds"``. An instrument whose
         items are ordinal passes ``ordered=True`` when ``estimator`` is one of these. See
@@ -316,6 +317,8 @@ def cfa(
                             getattr(model, "item_scale", None))
     if id_cat is not None:
         raise ModelError("id_cat is for ordered items (pass ordered=True)")
+    if estimator is None:
+        estimator = "ML"
     est_name = estimator.upper() if isinstance(estimator, str) else ""
     if est_name not in ESTIMATORS:
         raise ModelError(f"estimator must be one of {', '.join(map(repr, ESTIMATORS))}, "
@@ -486,7 +489,15 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     if columns is not None:
         data = rename_columns(data, columns, covariance=False)
-    est = "WLSMV" if str(estimator).upper() == "ML" else str(estimator)
+    if estimator is None:
+        est = "WLSMV"
+    elif str(estimator).upper() in ESTIMATORS and str(estimator).upper() not in ("ULS",):
+        raise ModelError(f"estimator={estimator!r} is not available for ordered items (it "
+                         "fits continuous ones); ordered items are fitted by least squares: "
+                         "'WLSMV' (the default), 'WLSM', 'DWLS', 'ULSMV', 'ULSM', 'ULS' or "
+                         "'WLS'")
+    else:
+        est = str(estimator)
     categories = None
     if callable(item_scale):  # an instrument declares each item's answer codes
         categories = {item: list(item_scale(item).values) for item in spec.observed}

@@ -411,10 +411,13 @@ def _parse_text(text: str) -> ModelSpec:
         if not lhs:
             raise ModelSyntaxError(f"nothing left of {op!r} in {statement!r}",
                                    lineno, _column(src, op))
-        if not _NAME.match(lhs):
+        # lavaan reads 'f + g ~ x' as 'f ~ x' and 'g ~ x' (each left name in turn)
+        lhs_names = ([n.strip() for n in lhs.split("+")] if op not in _CONSTRAINT_OPS
+                     else [lhs])
+        if not all(_NAME.match(n) for n in lhs_names):
             raise ModelSyntaxError(
-                f"cannot read {lhs!r} left of {op!r}: expected one variable name",
-                lineno, _column(src, lhs))
+                f"cannot read {lhs!r} left of {op!r}: expected a variable name (or names "
+                "joined by '+')", lineno, _column(src, lhs))
         if not rhs:
             raise ModelSyntaxError(f"nothing right of {op!r} in {statement!r}",
                                    lineno, _column(src, op))
@@ -427,11 +430,11 @@ def _parse_text(text: str) -> ModelSpec:
             raise ModelSyntaxError(
                 f"unexpected operator {second[1]!r} in {statement!r}: {why}",
                 lineno, _column(src, second[1]))
-        for term_text in _split_top(rhs, "+"):
-            if not term_text.strip():
-                raise ModelSyntaxError(f"empty term (a stray '+') in {statement!r}",
-                                       lineno, _column(src, rhs))
-            terms.append(_parse_term(lhs, op, term_text.strip(), lineno, src))
+        if any(not t.strip() for t in _split_top(rhs, "+")):
+            raise ModelSyntaxError(f"empty term (a stray '+') in {statement!r}",
+                                   lineno, _column(src, rhs))
+        for name in lhs_names:
+            terms += [_parse_term(name, op, t.strip(), lineno, src) for t in _split_top(rhs, "+")]
     if not terms:
         raise ModelSyntaxError("the model is empty: no '=~' or '~~' statement")
     return _finish(terms)
