@@ -33,6 +33,7 @@ from psychometrics.structural.partable import (
     build_table,
     equal_kind,
     parse_partial,
+    share_group_labels,
 )
 from psychometrics.structural.syntax import ModelSpec
 
@@ -137,21 +138,7 @@ def _equalities(rows: list[Row], n_groups: int, group_equal: tuple[str, ...],
             raise ModelError(f"group_partial: {text!r} names a variable or threshold that is "
                              "not in the model")
         partial.add(key)
-    first = {(r.lhs, r.op, r.rhs): (k, r) for k, r in enumerate(rows) if r.group == 0}
-    for r in rows:
-        if r.group == 0 or not r.free or r.label:
-            continue
-        key = (r.lhs, r.op, r.rhs)
-        alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
-        if _equal_kind(r) not in group_equal or key in partial or alt in partial:
-            continue
-        k, r0 = first.get(key, first.get(alt, (-1, None)))  # type: ignore[arg-type]
-        if r0 is None or not r0.free:
-            continue
-        if not r0.label:
-            r0.label, r0.auto = f".p{k + 1}.", True
-        if r0.auto:
-            r.label, r.auto = r0.label, True
+    share_group_labels(rows, group_equal, partial, _equal_kind)
 
 
 def _number(spec: ModelSpec, rows: list[Row]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,8 @@ _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
 __all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Inequalities", "Row",
            "build_table", "coerce_model", "equal_kind", "exogenous", "few_indicators_hint",
-           "fix_exogenous", "inequalities", "observed_roles", "param_key", "parse_partial"]
+           "fix_exogenous", "inequalities", "observed_roles", "param_key", "parse_partial",
+           "share_group_labels"]
 
 # Parameter kinds: a factor loading, a residual (co)variance of items, a factor
 # (co)variance (a residual one for an endogenous factor), an item intercept, a factor mean
@@ -81,6 +82,28 @@ def coerce_model(model: Any) -> ModelSpec:
 # lavaan's group.equal names, and the parameters each one equates across groups.
 GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
                "lv.variances", "lv.covariances", "regressions")
+
+
+def share_group_labels(rows: list[Row], group_equal: Any, partial: set[tuple[str, str, str]],
+                       kind: Callable[[Row], str]) -> None:
+    """lavaan's ``group.equal``: each free row of groups 2+ whose ``kind(row)`` is in
+    ``group_equal`` (and not in ``partial``) shares its group-1 row's label, lavaan's
+    ``.pK.`` (K the group-1 row's number) where the user gave none."""
+    first = {(r.lhs, r.op, r.rhs): (k, r) for k, r in enumerate(rows) if r.group == 0}
+    for r in rows:
+        if r.group == 0 or not r.free or r.label:
+            continue
+        key = (r.lhs, r.op, r.rhs)
+        alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
+        if kind(r) not in group_equal or key in partial or alt in partial:
+            continue
+        k, r0 = first.get(key, first.get(alt, (-1, None)))  # type: ignore[arg-type]
+        if r0 is None or not r0.free:
+            continue
+        if not r0.label:
+            r0.label, r0.auto = f".p{k + 1}.", True
+        if r0.auto:
+            r.label, r.auto = r0.label, True
 
 
 def equal_kind(row: Row) -> str:
@@ -181,21 +204,7 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
 
     # Equal across groups: the rows of groups 2+ share the label of their group-1 row.
     if n_groups > 1 and group_equal:
-        first = {(r.lhs, r.op, r.rhs): (k, r) for k, r in enumerate(rows) if r.group == 0}
-        for r in rows:
-            if r.group == 0 or not r.free or r.label:
-                continue
-            key = (r.lhs, r.op, r.rhs)
-            alt = (r.rhs, r.op, r.lhs) if r.op == "~~" else key
-            if equal_kind(r) not in group_equal or key in partial or alt in partial:
-                continue
-            k, r0 = first.get(key, first.get(alt, (-1, None)))  # type: ignore[arg-type]
-            if r0 is None or not r0.free:
-                continue
-            if not r0.label:
-                r0.label, r0.auto = f".p{k + 1}.", True
-            if r0.auto:
-                r.label, r.auto = r0.label, True
+        share_group_labels(rows, group_equal, partial, equal_kind)
 
     # 'a == b' joins two labels into one parameter; 'a == 0.5' fixes a label.
     canon = _constraints(spec, rows)
