@@ -69,14 +69,9 @@ def _complete_chisq(n: int, S: np.ndarray, m: np.ndarray, sigma: np.ndarray,
 
 
 def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
-    rows = sum(b.shape[0] for b in blocks)
-    cols = sum(b.shape[1] for b in blocks)
-    out = np.zeros((rows, cols))
-    r = c = 0
-    for b in blocks:
-        out[r:r + b.shape[0], c:c + b.shape[1]] = b
-        r, c = r + b.shape[0], c + b.shape[1]
-    return out
+    from scipy.linalg import block_diag
+
+    return block_diag(*blocks)
 
 
 def fiml_corrected(models: list[Model], samples: list[Sample], x: np.ndarray,

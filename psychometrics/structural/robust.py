@@ -283,18 +283,6 @@ def baseline_scaling(test: str, groups: list[GroupMoments], S: list[np.ndarray],
     return _finish(test, trace, trace2, df)
 
 
-def _bdiag(blocks: list[np.ndarray]) -> np.ndarray:
-    rows = sum(b.shape[0] for b in blocks)
-    cols = sum(b.shape[1] for b in blocks)
-    out = np.zeros((rows, cols))
-    r = c = 0
-    for b in blocks:
-        out[r:r + b.shape[0], c:c + b.shape[1]] = b
-        r += b.shape[0]
-        c += b.shape[1]
-    return out
-
-
 def casewise_crossprod(X: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """``(1/N) sum_i g_i g_i'`` of the case-wise scores of the normal log-likelihood of
     incomplete rows (NaN: not observed) in the moments ``(mu, vech Sigma)``: for the

@@ -21,10 +21,25 @@ import pandas as pd
 from psychometrics.factor._matrix import cov2cor
 from psychometrics.structural.errors import DataError
 
-__all__ = ["LOG2PI", "PatternStack", "Sample", "check_cov", "check_items", "check_variances",
-           "em_saturated", "em_step", "looks_like_cov", "pattern_inverses", "pattern_stacks",
-           "patterns_loglik",
-           "rename_columns", "sample_from_cov", "sample_from_data", "scatter_add"]
+__all__ = [
+    "LOG2PI",
+    "PatternStack",
+    "Sample",
+    "check_cov",
+    "check_items",
+    "check_variances",
+    "em_saturated",
+    "em_step",
+    "looks_like_cov",
+    "pattern_inverses",
+    "pattern_stacks",
+    "patterns_loglik",
+    "rename_columns",
+    "sample_from_cov",
+    "sample_from_data",
+    "saturated_model",
+    "scatter_add",
+]
 
 LOG2PI = math.log(2.0 * math.pi)
 
@@ -170,6 +185,16 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
     mean0 = np.nanmean(X, axis=0)
     var0 = np.nanvar(X, axis=0)
     check_variances(var0, ov)
+    mu, sigma, loglik, iters = saturated_model(patterns, mean0, var0, n, ov, warn)
+    return Sample(ov, n, n_total, sigma, mu, patterns, loglik, iters, data=X)
+
+
+def saturated_model(patterns: list[PatternStack], mean0: np.ndarray, var0: np.ndarray,
+                    n: int, ov: list[str], warn: Callable[[str], None]
+                    ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """The EM estimate of the unrestricted model (h1) from the pattern statistics, with a
+    warning when it does not converge or is not positive definite: the structured model
+    may still be estimable, only chisq and the indices that compare with h1 are in doubt."""
     mu, sigma, loglik, iters, ok = em_saturated(patterns, mean0, var0, n)
     if not ok:
         warn(f"the EM algorithm for the unrestricted model did not converge in {iters} "
@@ -177,10 +202,9 @@ def sample_from_data(data: pd.DataFrame, ov: list[str], missing: str,
     try:
         check_cov(sigma, ov, "the EM estimate of the unrestricted covariance matrix")
     except ValueError as exc:
-        # The structured model may still be estimable; only h1 (chisq) is in doubt.
         warn(f"{exc}; chisq and the fit indices that compare with the unrestricted model "
              "are unreliable")
-    return Sample(ov, n, n_total, sigma, mu, patterns, loglik, iters, data=X)
+    return mu, sigma, loglik, iters
 
 
 class PatternStack:

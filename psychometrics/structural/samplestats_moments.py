@@ -35,7 +35,7 @@ from psychometrics.structural.samplestats import (
     Sample,
     check_cov,
     check_variances,
-    em_saturated,
+    saturated_model,
 )
 
 __all__ = ["gamma_from_fourth", "is_moments", "moment_groups", "moments_input",
@@ -171,15 +171,7 @@ def sample_from_moments(m: Any, ov: list[str], missing: str,
     mean0 = np.diag(st.mean).copy()
     var0 = np.diag(st.sqdev) / counts
     check_variances(var0, ov)
-    mu, sigma, loglik, iters, ok = em_saturated(stacks, mean0, var0, n)
-    if not ok:
-        warn(f"the EM algorithm for the unrestricted model did not converge in {iters} "
-             "iterations; chisq and the fit indices are approximate")
-    try:
-        check_cov(sigma, ov, "the EM estimate of the unrestricted covariance matrix")
-    except ValueError as exc:
-        warn(f"{exc}; chisq and the fit indices that compare with the unrestricted model "
-             "are unreliable")
+    mu, sigma, loglik, iters = saturated_model(stacks, mean0, var0, n, ov, warn)
     return Sample(ov, n, int(st.n_rows), sigma, mu, stacks, loglik, iters)
 
 
