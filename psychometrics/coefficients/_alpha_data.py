@@ -234,7 +234,12 @@ def _score_item_r(st: np.ndarray, stt: np.ndarray, stx: np.ndarray, N: np.ndarra
     cov = (stx - st * sx / N) / (N - 1)
     var_t = (stt - st * st / N) / (N - 1)
     var_x = (sxx - sx * sx / N) / (N - 1)
-    return cov / np.sqrt(var_t * var_x)
+    # From raw sums a variance that is zero comes out as rounding (~1e-16 of the mean
+    # square), and the correlation as a huge number or inf: undefined (NaN), as psych has
+    # it, below 1e-12 of the mean square.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real = (var_t > 1e-12 * stt / N) & (var_x > 1e-12 * sxx / N)
+        return np.where(real, cov / np.sqrt(np.where(real, var_t * var_x, 1.0)), np.nan)
 
 
 class _MomentsView:
