@@ -41,6 +41,10 @@ def test_demo_writes_the_example_files_and_they_evaluate(tmp_path: Path, capsys)
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "Change from baseline" in out.replace(
         "4. Change from baseline to one year", "Change from baseline")
+    # the invariance verdicts of the bundled study: one line per instrument, as the table
+    assert "4. Measurement invariance" in out
+    for inst in ("acs", "gse", "css", "who5"):
+        assert f"  {inst:<5} role at baseline: " in out
     for name in ("mentorship.csv", "mentorship-study.yaml", "mentorship-evaluation.html",
                  "scores.csv"):
         assert (tmp_path / name).is_file(), name

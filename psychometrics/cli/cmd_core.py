@@ -213,15 +213,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for r in rel.itertuples(index=False):
         print(f"  {r.instrument:<5} {r.scale:<13} {r.alpha:.3f} [{r.alpha_lower:.3f}, "
               f"{r.alpha_upper:.3f}]  published {r.published_alpha}")
+    inv = ev.tables.get("invariance_verdicts")
+    if inv is not None and len(inv):
+        print("4. Measurement invariance (highest step that holds; details in the report)")
+        for inst, rows in inv.groupby("instrument", sort=False):
+            print(f"  {inst:<5} " + "; ".join(
+                f"{r.across}{'' if r.wave == 'all' else ' at ' + str(r.wave)}: "
+                + (str(r.highest_step) if r.estimable else "not estimable")
+                for r in rows.itertuples(index=False)))
+    step = 5 if inv is not None and len(inv) else 4
     ch = ev.change[ev.change["grouping"] == "all"]
-    print("4. Change from baseline to one year (paired)")
+    print(f"{step}. Change from baseline to one year (paired)")
     for r in ch.itertuples(index=False):
         print(f"  {r.score:<17} n {r.n:>3}  change {r.mean_diff:+.2f} "
               f"[{r.mean_diff_lower:+.2f}, {r.mean_diff_upper:+.2f}]  d_av {r.d_av:+.2f}  "
               f"reliably improved {r.n_improved}, deteriorated {r.n_deteriorated}")
     cmp_ = ev.comparisons
     cmp_ = cmp_[(cmp_["design"] == "role") & (cmp_["wave"] == ev.study.waves.order[-1])]
-    print("5. Faculty vs residents at one year (Hedges' g [95% CI])")
+    print(f"{step + 1}. Faculty vs residents at one year (Hedges' g [95% CI])")
     for r in cmp_.itertuples(index=False):
         print(f"  {r.score:<17} g {r.hedges_g:+.2f} [{r.hedges_g_lower:+.2f}, "
               f"{r.hedges_g_upper:+.2f}]  Welch p {r.welch_p:.3g}")
