@@ -113,9 +113,12 @@ class _Counter:
     def add(self, Xb: np.ndarray, missing: np.ndarray | None, inc: np.ndarray | None,
             n_missing: int) -> None:
         m = Xb.shape[0]
-        c = self.codes[:m]
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.copyto(c, Xb, casting="unsafe")
+        if Xb.dtype == np.int8 and missing is None:
+            c = Xb  # int8 items without missing cells are their own codes: no copy
+        else:
+            c = self.codes[:m]
+            with np.errstate(invalid="ignore", over="ignore"):
+                np.copyto(c, Xb, casting="unsafe")
         if missing is not None and inc is not None:
             part = c[inc]
             np.putmask(part, missing[inc], np.int8(127))

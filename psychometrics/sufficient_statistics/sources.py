@@ -42,11 +42,9 @@ def _frame_items(frame: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
         from psychometrics.errors import MissingColumnError
 
         raise MissingColumnError(f"item column(s) {missing} are not in the data")
-    small = all(frame[name].dtype in (np.dtype(np.int8), np.dtype(np.uint8))
-                for name in items)
-    # int8 columns stay integers (the pass widens them block by block)
     X = np.empty((len(frame), len(items)), order="F",
-                 dtype=np.int16 if small else np.float64)
+                 dtype=_small_dtype([frame[name].dtype for name in items]))
+    small = X.dtype != np.float64
     for j, name in enumerate(items):
         col = frame[name]
         if not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
@@ -57,17 +55,30 @@ def _frame_items(frame: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
     return X
 
 
+def _small_dtype(dtypes: Sequence[np.dtype]) -> type:
+    """int8 when every item is int8 (the copy is a byte copy), int16 when all are int8 or
+    uint8, else float64: the pass widens integer items block by block."""
+    if all(d == np.dtype(np.int8) for d in dtypes):
+        return np.int8
+    if all(d in (np.dtype(np.int8), np.dtype(np.uint8)) for d in dtypes):
+        return np.int16
+    return np.float64
+
+
 def _arrow_items(batch: Any, items: Sequence[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     names = batch.schema.names
-    small = all(name in names and batch.column(names.index(name)).null_count == 0
-                and batch.column(names.index(name)).type in (pa.int8(), pa.uint8())
+    nulls = any(name in names and batch.column(names.index(name)).null_count
                 for name in items)
-    # int8 Likert columns stay int8 (1 byte a cell): the pass widens them block by block
+    types = [np.dtype(batch.column(names.index(name)).type.to_pandas_dtype())
+             if name in names and pa.types.is_integer(batch.column(names.index(name)).type)
+             else np.dtype(np.float64) for name in items]
+    # int8 Likert columns stay int8 (1 byte a cell, copied as bytes): the pass widens them
+    # block by block
     X = np.empty((batch.num_rows, len(items)), order="F",
-                 dtype=np.int16 if small else np.float64)
+                 dtype=np.float64 if nulls else _small_dtype(types))
     for j, name in enumerate(items):
         if name not in names:
             from psychometrics.errors import MissingColumnError
