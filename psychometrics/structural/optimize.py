@@ -59,6 +59,13 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
     x = x0.copy()
     use_newton = False
     exact = getattr(objective, "exact_hessian", True)
+    scoring = getattr(objective, "prefer_scoring", False)
+    previous = math.inf
+    # Scoring stops with an error in x of about sqrt(decrement), Newton (quadratic) well
+    # below it: scoring goes on to a 1000 times smaller decrement, where a full step is
+    # taken when f changes only at rounding level (about 1e-15 of f)
+    stop = tol * 1e-3 if scoring else tol
+    slack = 64 * np.finfo(float).eps if scoring else 0.0
     state = objective.evaluate(x, use_newton)
     if state is None:
         x = _rescue_start(objective, x)
@@ -76,13 +83,14 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
         if not np.all(np.isfinite(step)) or decrement < 0:
             step = _regularised_step(info, g)
             decrement = float(-g @ step)
-        if decrement < tol:
+        if decrement < stop:
             return x, True, iteration - 1
         alpha = 1.0
         while True:
             x_new = x + alpha * step
             f_new = objective.value(x_new)
-            if math.isfinite(f_new) and f_new <= f - 1e-4 * alpha * decrement:
+            if math.isfinite(f_new) and (f_new <= f - 1e-4 * alpha * decrement
+                                         or (decrement < 1e-10 and f_new <= f + slack * abs(f))):
                 break
             alpha *= 0.5
             if alpha < 1e-10:
@@ -93,7 +101,11 @@ def minimize(objective: Objective, x0: np.ndarray, tol: float = 1e-12,
             return _fallback(objective, x, iteration)
         # Newton needs the Hessian, exact except with regressions (then differences of
         # the gradient, 2q evaluations): there scoring goes on to convergence
-        use_newton = use_newton or (decrement < 1e-3 and exact)
+        # Objectives whose Hessian costs many scoring steps (FIML) take Newton steps only
+        # once scoring stalls: the decrement fell by less than a factor of 4 in one step
+        stalled = not scoring or decrement > 0.25 * previous
+        use_newton = use_newton or (decrement < 1e-3 and exact and stalled)
+        previous = decrement
         state = objective.evaluate(x_new, use_newton)
         if state is None:
             return _fallback(objective, x, iteration)
@@ -140,6 +152,7 @@ class _Reduced:
     def __init__(self, objective: Objective, x_p: np.ndarray, Z: np.ndarray):
         self.objective, self.x_p, self.Z = objective, x_p, Z
         self.exact_hessian = getattr(objective, "exact_hessian", True)
+        self.prefer_scoring = getattr(objective, "prefer_scoring", False)
         self.parts: list[Any] = []  # nothing for _rescue_start to move in y
 
     def full(self, y: np.ndarray) -> np.ndarray:

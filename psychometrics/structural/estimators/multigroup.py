@@ -35,6 +35,7 @@ class MultiGroupObjective:
         self.model = self.parts[0].model  # q and the first group's table (rescue starts)
         self.q = self.model.q
         self.exact_hessian = all(part.exact_hessian for part in self.parts)
+        self.prefer_scoring = all(getattr(part, "prefer_scoring", False) for part in self.parts)
 
     def value(self, x: np.ndarray) -> float:
         return float(sum(w * part.value(x) for w, part in zip(self.weights, self.parts,
