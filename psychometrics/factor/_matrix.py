@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from psychometrics._pass import single_threaded_blas
 from psychometrics.errors import DataValidationError, NumericalWarning
 
 __all__ = [
@@ -110,9 +111,6 @@ class CorrelationInput:
         return pd.DataFrame(self.r, index=self.names, columns=self.names)
 
 
-_CONTROLLER: Any = None
-
-
 @contextlib.contextmanager
 def small_matrix_blas() -> Iterator[None]:
     """Run BLAS/LAPACK single-threaded inside the block.
@@ -123,18 +121,7 @@ def small_matrix_blas() -> Iterator[None]:
     threadpoolctl (installed with scikit-learn, which factor-analyzer requires) when
     present; otherwise does nothing.
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            _CONTROLLER = False
-        else:
-            _CONTROLLER = ThreadpoolController()
-    if _CONTROLLER is False:
-        yield
-        return
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         yield
 
 

@@ -32,6 +32,7 @@ from psychometrics.structural.partable import (
     _constraints,
     build_table,
     equal_kind,
+    number_parameters,
     parse_partial,
     share_group_labels,
 )
@@ -143,21 +144,4 @@ def _equalities(rows: list[Row], n_groups: int, group_equal: tuple[str, ...],
 
 def _number(spec: ModelSpec, rows: list[Row]) -> None:
     """``par`` of every free row: equal labels (and ``==``) share one parameter."""
-    canon = _constraints(spec, rows)
-    fixed_labels = {canon(r.label): r.value for r in rows if r.label and not r.free}
-    par_of_label: dict[str, int] = {}
-    q = 0
-    for r in rows:
-        r.par = -1
-        key = canon(r.label) if r.label else ""
-        if r.free and key in fixed_labels:
-            r.free, r.value = False, fixed_labels[key]
-        if not r.free:
-            continue
-        if key and key in par_of_label:
-            r.par = par_of_label[key]
-        else:
-            r.par = q
-            if key:
-                par_of_label[key] = q
-            q += 1
+    number_parameters(rows, _constraints(spec, rows))

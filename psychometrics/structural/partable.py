@@ -23,10 +23,29 @@ from psychometrics.structural.syntax import ModelSpec, expression_names, parse_m
 
 _NUMBER_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
 
-__all__ = ["ALPHA", "BETA", "GROUP_EQUAL", "LOAD", "NU", "PSI", "THETA", "Inequalities", "Row",
-           "build_table", "coerce_model", "equal_kind", "exogenous", "few_indicators_hint",
-           "fix_exogenous", "inequalities", "observed_roles", "param_key", "parse_partial",
-           "share_group_labels"]
+__all__ = [
+    "ALPHA",
+    "BETA",
+    "GROUP_EQUAL",
+    "LOAD",
+    "NU",
+    "PSI",
+    "THETA",
+    "Inequalities",
+    "Row",
+    "build_table",
+    "coerce_model",
+    "equal_kind",
+    "exogenous",
+    "few_indicators_hint",
+    "fix_exogenous",
+    "inequalities",
+    "number_parameters",
+    "observed_roles",
+    "param_key",
+    "parse_partial",
+    "share_group_labels",
+]
 
 # Parameter kinds: a factor loading, a residual (co)variance of items, a factor
 # (co)variance (a residual one for an endogenous factor), an item intercept, a factor mean
@@ -82,6 +101,29 @@ def coerce_model(model: Any) -> ModelSpec:
 # lavaan's group.equal names, and the parameters each one equates across groups.
 GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual.covariances",
                "lv.variances", "lv.covariances", "regressions")
+
+
+def number_parameters(rows: list[Row], canon: Callable[[str], str]) -> None:
+    """``par`` of every row in order: equal labels (after ``canon``, which joins the labels
+    of ``==``) are one parameter; a label shared with a fixed row fixes the others too;
+    fixed rows get -1."""
+    fixed_labels = {canon(r.label): r.value for r in rows if r.label and not r.free}
+    par_of_label: dict[str, int] = {}
+    q = 0
+    for r in rows:
+        r.par = -1
+        key = canon(r.label) if r.label else ""
+        if r.free and key in fixed_labels:
+            r.free, r.value = False, fixed_labels[key]
+        if not r.free:
+            continue
+        if key and key in par_of_label:
+            r.par = par_of_label[key]
+        else:
+            r.par = q
+            if key:
+                par_of_label[key] = q
+            q += 1
 
 
 def share_group_labels(rows: list[Row], group_equal: Any, partial: set[tuple[str, str, str]],
@@ -209,23 +251,7 @@ def build_table(spec: ModelSpec, *, std_lv: bool, meanstructure: bool, n_groups:
     # 'a == b' joins two labels into one parameter; 'a == 0.5' fixes a label.
     canon = _constraints(spec, rows)
 
-    # Equal labels are one parameter; a label shared with a fixed row fixes the others too.
-    fixed_labels = {canon(r.label): r.value for r in rows if r.label and not r.free}
-    par_of_label: dict[str, int] = {}
-    q = 0
-    for r in rows:
-        key = canon(r.label) if r.label else ""
-        if r.free and key in fixed_labels:
-            r.free, r.value = False, fixed_labels[key]
-        if not r.free:
-            continue
-        if key and key in par_of_label:
-            r.par = par_of_label[key]
-        else:
-            r.par = q
-            if key:
-                par_of_label[key] = q
-            q += 1
+    number_parameters(rows, canon)
     defined: set[str] = set()
     labels = {r.label for r in rows if r.label}
     for t in spec.defined:
