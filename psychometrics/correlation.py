@@ -264,6 +264,19 @@ class PolychoricResult(ResultMixin):
     _title = "Polychoric correlations"
 
 
+def _check_categories(values: np.ndarray, max_categories: int) -> None:
+    """The observed answers (rows or the moments' tables) can be polychoric categories."""
+    if values.size == 0:
+        raise ValueError("polychoric: the data have no answers")
+    if not np.array_equal(values, np.round(values)):
+        raise ValueError("polychoric needs integer categories; some answers are not whole "
+                         "numbers")
+    nvalues = int(values.max() - values.min() + 1)
+    if nvalues > max_categories:
+        raise ValueError(f"the items have {nvalues} categories, more than max_categories="
+                         f"{max_categories}: polychoric correlations are probably not needed")
+
+
 def polychoric(
     data: pd.DataFrame | np.ndarray,
     *,
@@ -362,15 +375,7 @@ def polychoric(
     n_rows, k = X.shape
     mask = ~np.isnan(X)
     observed = X[mask]
-    if observed.size == 0:
-        raise ValueError("polychoric: the data have no answers")
-    if not np.array_equal(observed, np.round(observed)):
-        raise ValueError("polychoric needs integer categories; some answers are not whole "
-                         "numbers")
-    nvalues = int(observed.max() - observed.min() + 1)
-    if nvalues > max_categories:
-        raise ValueError(f"the items have {nvalues} categories, more than max_categories="
-                         f"{max_categories}: polychoric correlations are probably not needed")
+    _check_categories(observed, max_categories)
     with np.errstate(invalid="ignore"):
         sd = np.nanstd(X, axis=0, ddof=1) if n_rows > 1 else np.full(k, np.nan)
     bad = ~(sd > 0)
@@ -424,15 +429,7 @@ def _tables_of_moments(m: Any, max_categories: int, global_thresholds: bool
     values, tab = st.tables
     names = [str(i) for i in m.items]
     k = len(names)
-    if values.size == 0:
-        raise ValueError("polychoric: the data have no answers")
-    if not np.array_equal(values, np.round(values)):
-        raise ValueError("polychoric needs integer categories; some answers are not whole "
-                         "numbers")
-    nvalues = int(values.max() - values.min() + 1)
-    if nvalues > max_categories:
-        raise ValueError(f"the items have {nvalues} categories, more than max_categories="
-                         f"{max_categories}: polychoric correlations are probably not needed")
+    _check_categories(values, max_categories)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.diag(st.sqdev) / (np.diag(st.count) - 1)
     bad = ~(var > 0) | (np.diag(st.count) < 2)
