@@ -454,11 +454,13 @@ def _ordinal_request(model: Any, ordered: Any, estimator: Any) -> Any:
     """What ``ordered`` the fit uses: the argument, else True for an instrument whose items
     are ordinal when a least-squares estimator for ordered items is asked for; None for a
     continuous fit."""
-    from psychometrics.structural.ordinal_cfa import ORDINAL_ESTIMATORS
-
     est = estimator.upper() if isinstance(estimator, str) else ""
     if ordered is not None and ordered is not False:
         return ordered
+    if est in ESTIMATORS or est in ("", "WLS"):  # continuous: the ordinal module not needed
+        return None
+    from psychometrics.structural.ordinal_cfa import ORDINAL_ESTIMATORS
+
     if est in ORDINAL_ESTIMATORS and est not in ("ULS", "WLS"):
         if getattr(model, "ordinal_items", None) is not None or (hasattr(model, "cfa_model") \
                 and not isinstance(model, ModelSpec | str | Mapping)):
