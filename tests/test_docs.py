@@ -325,7 +325,7 @@ def test_executed_blocks_show_real_output() -> None:
     out = execute.render(template, "t.md", files)
     assert "```text\n42\n```" in out
     assert "y = x + 1" not in out
-    assert "$ psychometrics validate who5 mentorship.csv\nwho5: 342 rows checked" in out
+    assert "$ psychometrics validate who5 mentorship.csv\nwho5: 111 rows checked" in out
     assert "```text\n43\n```" in out
     assert files == {"a.txt": "43"}
 

@@ -22,7 +22,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("parquet")
     data = load_mentorship()
     for i in range(3):
-        data.iloc[i * 120 : (i + 1) * 120].to_parquet(folder / f"part{i}.parquet")
+        data.iloc[i * 40 : (i + 1) * 40].to_parquet(folder / f"part{i}.parquet")
     data.to_csv(folder / "all.csv", index=False)
     return {"dir": folder, "csv": folder / "all.csv"}
 
@@ -47,7 +47,7 @@ def test_streamed_parquet_equals_in_memory(files: dict[str, Path],
                                    direct[NUMBERS].to_numpy(float), atol=1e-10)
     assert main(["reliability", "acs", parts[0]]) == 0
     err = capsys.readouterr().err
-    assert "reading [" in err and "120/120" in err  # the progress bar
+    assert "reading [" in err and "40/40" in err  # the progress bar
 
 
 def test_streaming_errors_are_one_line(files: dict[str, Path],

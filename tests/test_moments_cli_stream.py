@@ -22,7 +22,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("parquet")
     data = load_mentorship()
     for i in range(3):
-        data.iloc[i * 120 : (i + 1) * 120].to_parquet(folder / f"part{i}.parquet")
+        data.iloc[i * 40 : (i + 1) * 40].to_parquet(folder / f"part{i}.parquet")
     csv = folder.parent / f"{folder.name}.csv"
     data.to_csv(csv, index=False)
     return {"dir": folder, "csv": csv}
@@ -131,12 +131,12 @@ def test_score_streams_parquet(files: dict[str, Path], tmp_path: Path,
     bad.mkdir()
     data = load_mentorship()
     data.loc[17, "gse_3"] = 3  # the one unusable cell of the bundled data
-    data.loc[250, "gse_1"] = 9
-    data.iloc[:120].to_parquet(bad / "a.parquet")
-    data.iloc[120:].to_parquet(bad / "b.parquet")
+    data.loc[100, "gse_1"] = 9
+    data.iloc[:60].to_parquet(bad / "a.parquet")
+    data.iloc[60:].to_parquet(bad / "b.parquet")
     assert main(["score", "gse", str(bad), "-o", str(tmp_path / "x.csv")]) == 2
     err = capsys.readouterr().err
-    assert "row 252" in err and "gse_1" in err and "Traceback" not in err
+    assert "row 102" in err and "gse_1" in err and "Traceback" not in err
     assert main(["score", "gse", str(bad), "-o", str(tmp_path / "x.json")]) == 2
     assert "unknown output format" in capsys.readouterr().err
 

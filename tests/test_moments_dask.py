@@ -55,10 +55,10 @@ def test_score_returns_a_dask_dataframe(client) -> None:
 
 def test_validation_merges_partitions(client) -> None:
     data = load_mentorship()
-    data.loc[[10, 250], "response_id"] = data.loc[0, "response_id"]  # across partitions
-    data.loc[[30, 300], "gse_2"] = -99  # missing codes in two partitions: counts merge
+    data.loc[[10, 100], "response_id"] = data.loc[0, "response_id"]  # across partitions
+    data.loc[[30, 90], "gse_2"] = -99  # missing codes in two partitions: counts merge
     data["acs_5"] = np.nan  # empty everywhere: reported once
-    data.loc[[5, 200], "acs_6"] = 99
+    data.loc[[5, 80], "acs_6"] = 99
     for inst in ("gse", "acs"):
         want = pm.validate(data, inst, id_column="response_id")
         got = pm.validate(dd.from_pandas(data, npartitions=4), inst, id_column="response_id")

@@ -114,7 +114,7 @@ def test_cli_prints_the_ladder_and_refuses_bad_usage(capsys: pytest.CaptureFixtu
     from psychometrics.datasets import __file__ as here
 
     data = str(__import__("pathlib").Path(here).parent / "mentorship.csv")
-    assert main(["invariance", "gse", data, "--group", "role"]) == 0
+    assert main(["invariance", "css", data, "--group", "role"]) == 0
     out = capsys.readouterr().out
     assert "configural" in out and "strict" in out and "invariance across role" in out
     assert main(["invariance", "gse", data]) == 2

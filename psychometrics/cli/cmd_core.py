@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from psychometrics.cli import _common
 
@@ -216,11 +217,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     inv = ev.tables.get("invariance_verdicts")
     if inv is not None and len(inv):
         print("4. Measurement invariance (highest step that holds; details in the report)")
+        sizes = ev.tables.get("invariance_groups")
         for inst, rows in inv.groupby("instrument", sort=False):
-            print(f"  {inst:<5} " + "; ".join(
+            print(textwrap.fill(f"{inst:<5} " + "; ".join(
                 f"{r.across}{'' if r.wave == 'all' else ' at ' + str(r.wave)}: "
-                + (str(r.highest_step) if r.estimable else "not estimable")
-                for r in rows.itertuples(index=False)))
+                + (str(r.highest_step) if r.estimable else _too_small(sizes, r))
+                for r in rows.itertuples(index=False)), width=96, initial_indent="  ",
+                subsequent_indent=" " * 8, break_on_hyphens=False))
     step = 5 if inv is not None and len(inv) else 4
     ch = ev.change[ev.change["grouping"] == "all"]
     print(f"{step}. Change from baseline to one year (paired)")
@@ -253,3 +256,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("\nNext: psychometrics demo -o demo/ writes the data and the study YAML to "
               "edit; psychometrics evaluate demo/mentorship-study.yaml -o evaluation.html")
     return 0
+
+
+def _too_small(sizes: Any, r: Any) -> str:
+    """Why a multi-group model was not fitted, in a few words: the groups with fewer
+    respondents than the model has free parameters per group."""
+    if sizes is None or not len(sizes):
+        return "not estimable"
+    own = sizes[(sizes["instrument"] == r.instrument) & (sizes["kind"] == r.kind)
+                & (sizes["across"] == r.across) & (sizes["wave"] == r.wave)
+                & ~sizes["estimable"].astype(bool)]
+    if not len(own):
+        return "not estimable"
+    small = ", ".join(f"{g.group} {g.n}" for g in own.itertuples(index=False))
+    return f"not estimable ({small} for {int(own['parameters'].iloc[0])} parameters)"
+

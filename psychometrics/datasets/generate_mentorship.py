@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 SEED = 20261126
-N_RESIDENTS, N_FACULTY = 120, 60
+N_RESIDENTS, N_FACULTY = 40, 18
 RETENTION = 0.9  # share of participants who answered again at one year
 OUT = Path(__file__).with_name("mentorship.csv")
 

@@ -402,7 +402,9 @@ def cfa(
     for label, smp in zip(labels, samples, strict=True):
         if smp.n < npar:
             where = f"group {label!r} has" if group is not None else "there are"
-            warn(f"{where} {smp.n} respondents for {npar} free parameters: the estimates and "
+            whole = f" of the {len(labels)}-group model" if len(labels) > 1 else ""
+            warn(f"{where} {smp.n} respondents for {npar} free parameters{whole}: the "
+                 "estimates and "
                  "standard errors are unreliable (lavaan's rule of thumb asks for 10 or more "
                  "respondents per parameter)")
 
