@@ -41,6 +41,7 @@ from psychometrics.coefficients._alpha_data import (  # noqa: F401 (re-exported)
     _score_item_r,
     _score_stats,
 )
+from psychometrics.coefficients._alpha_small import small_complete_fit
 from psychometrics.coefficients._alpha_tables import (  # noqa: F401 (re-exported)
     _DROP_COLUMNS,
     _DROP_INDEX,
@@ -324,8 +325,11 @@ def alpha(
         raise ValueError(f"alpha needs at least 3 respondents, got {n_rows}"
                          + (" complete rows" if missing == "listwise" else ""))
 
-    mom = _moments(X, signs=signs)
-    fit = _fit_alpha(mom, names, signs, keys_given=keys is not None)
+    # small complete data: one vectorised step (None: the general path, which warns)
+    fit = small_complete_fit(X, names, signs, keys_given=keys is not None,
+                             max_cells=_BLOCK_CELLS)
+    if fit is None:
+        fit = _fit_alpha(_moments(X, signs=signs), names, signs, keys_given=keys is not None)
 
     if ci_method == "feldt":
         interval = _feldt(fit["raw"], n_rows, fit["k"], ci)
