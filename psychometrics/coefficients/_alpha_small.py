@@ -167,15 +167,16 @@ def _fit(P: np.ndarray, col: np.ndarray, vc: tuple[np.ndarray, np.ndarray] | Non
     rows, cols = _lower_indices(k)
     lower = R[rows, cols]
     med_r, med_r_i = _sorted_medians(lower, k)
-    dev = lower - lower.mean()
     n_lower = lower.size
+    sum_lower = (sum_r - k) / 2  # the pair correlations' sum and sum of squares
+    sq_lower = (sum_rr - k) / 2
     totals = np.array([
         kk * (1 - tr_c / sum_c),                 # raw
         kk * (1 - k / sum_r),                    # std
         1 - (k - sum_smc) / sum_r,               # g6
         av_r,
         k * av_r / (1 - av_r),                   # signal/noise
-        dev @ dev / (n_lower - 1),               # var_r
+        (sq_lower - sum_lower**2 / n_lower) / (n_lower - 1),  # var_r
         med_r,
         math.sqrt(q / n),                        # ase
         mu.mean(),                               # mean score (row means)
@@ -206,8 +207,8 @@ def _fit(P: np.ndarray, col: np.ndarray, vc: tuple[np.ndarray, np.ndarray] | Non
     drop[:, 4] = m * av_r_i / (1 - av_r_i)
     drop[:, 5] = np.sqrt(q_i / n)
     if n_pairs > 1:
-        s1 = (sum_r - k) / 2 - (r1 - 1.0)
-        s2 = (sum_rr - k) / 2 - (rr1 - 1.0)
+        s1 = sum_lower - (r1 - 1.0)
+        s2 = sq_lower - (rr1 - 1.0)
         drop[:, 6] = (s2 - s1 * s1 / n_pairs) / (n_pairs - 1)
     else:
         drop[:, 6] = math.nan  # one pair left: R's var() of one value is NA
