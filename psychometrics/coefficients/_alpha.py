@@ -7,8 +7,10 @@ k x k covariance matrix, so a million respondents cost little more than one ``X'
 
 Split by concept: ``_alpha_data`` (the item matrix, keys and pairwise moments),
 ``_alpha_tables`` (alpha's formulas on C and R and the item tables), ``_alpha_ci`` (the
-confidence intervals); this module holds the result and :func:`alpha` itself. The
-helpers are re-exported here for ``_split_half``, ``_ordinal`` and ``correlation``.
+confidence intervals), ``_alpha_small`` (small complete data in one vectorised step, the
+path the usual 40-1,000 respondents take); this module holds the result and :func:`alpha`
+itself. The helpers are re-exported here for ``_split_half``, ``_ordinal`` and
+``correlation``.
 """
 
 from __future__ import annotations
