@@ -2,6 +2,7 @@
 
     python benchmarks/bench_edges.py [--repeat 5] [--r] [--fiml-rows 5000 20000 100000]
                                      [--lavaan-max 5000] [--semopy-timeout 60] [--no-cli]
+                                     [--no-alpha] [--no-fiml]
 
 * alpha with every table at small n (40, 200, 1,000 respondents x 20 items: this package's
   users have 40-200) against pingouin's ``cronbach_alpha`` (alpha and its CI only);
@@ -62,7 +63,8 @@ def line(label: str, seconds: float | None, base: float | None = None,
         print(f"  {label:<52} {'skipped':>10}  {note}")
         return
     ratio = f"   {seconds / base:8.2f}x" if base else ""
-    print(f"  {label:<52} {seconds * 1000:10.1f} ms{ratio}  {note}")
+    ms = seconds * 1000
+    print(f"  {label:<52} {ms:10.{2 if ms < 10 else 1}f} ms{ratio}  {note}")
 
 
 def r_alpha(X: np.ndarray) -> float | None:
@@ -201,19 +203,21 @@ def main() -> None:
     parser.add_argument("--semopy-timeout", type=float, default=60.0)
     parser.add_argument("--no-cli", action="store_true")
     parser.add_argument("--no-alpha", action="store_true")
+    parser.add_argument("--no-fiml", action="store_true")
     args = parser.parse_args()
 
     if not args.no_alpha:
         alpha_cases(args)
-    print("\n== FIML, one factor, 10% MCAR, in n (25 items) ==")
-    for rows in args.fiml_rows:
-        fiml_case(rows, 25, args)
-    print("\n== FIML, one factor, 10% MCAR, in k (20,000 rows) ==")
-    for items in (10, 25, 40):
-        fiml_case(20_000, items, args)
-    print("\n== FIML with MLR (robust SEs, Yuan-Bentler test) ==")
-    fiml_case(5_000, 25, args, mlr=True)
-    fiml_case(100_000, 25, args, mlr=True)
+    if not args.no_fiml:
+        print("\n== FIML, one factor, 10% MCAR, in n (25 items) ==")
+        for rows in args.fiml_rows:
+            fiml_case(rows, 25, args)
+        print("\n== FIML, one factor, 10% MCAR, in k (20,000 rows) ==")
+        for items in (10, 25, 40):
+            fiml_case(20_000, items, args)
+        print("\n== FIML with MLR (robust SEs, Yuan-Bentler test) ==")
+        fiml_case(5_000, 25, args, mlr=True)
+        fiml_case(100_000, 25, args, mlr=True)
     if not args.no_cli:
         print("\n== CLI start (benchmarks/bench_cli.py) ==")
         out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_cli.py")],

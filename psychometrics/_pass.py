@@ -165,13 +165,16 @@ def _bincount_values(Xb: np.ndarray, missing: np.ndarray | None
     the counts are verified by :func:`verify_counts` like the counter's."""
     k = Xb.shape[1]
     with np.errstate(invalid="ignore", over="ignore"):
-        codes = Xb.astype(np.int8).astype(np.intp)
+        small = Xb.astype(np.int8)
     if missing is not None:
-        codes[missing] = 127
-    if (codes == -128).any():
+        small[missing] = 127
+    if (small == -128).any():  # checked on the bytes, before widening
         return None
+    codes = small.astype(np.intp)
     codes += 128 + 256 * np.arange(k)
-    table = np.bincount(codes.ravel(), minlength=256 * k).reshape(k, 256)[:, :255]
+    # counts do not depend on the order of the cells: ravel in memory order, so a
+    # column-major block (a DataFrame's) is not copied to row-major first
+    table = np.bincount(codes.ravel(order="K"), minlength=256 * k).reshape(k, 256)[:, :255]
     used = np.flatnonzero(table.any(axis=0))
     if used.size > MAX_COUNTED_VALUES or not used.size:
         return None

@@ -7,8 +7,10 @@ k x k covariance matrix, so a million respondents cost little more than one ``X'
 
 Split by concept: ``_alpha_data`` (the item matrix, keys and pairwise moments),
 ``_alpha_tables`` (alpha's formulas on C and R and the item tables), ``_alpha_ci`` (the
-confidence intervals); this module holds the result and :func:`alpha` itself. The
-helpers are re-exported here for ``_split_half``, ``_ordinal`` and ``correlation``.
+confidence intervals), ``_alpha_small`` (small complete data in one vectorised step, the
+path the usual 40-1,000 respondents take); this module holds the result and :func:`alpha`
+itself. The helpers are re-exported here for ``_split_half``, ``_ordinal`` and
+``correlation``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from psychometrics.coefficients._alpha_data import (  # noqa: F401 (re-exported)
     _score_item_r,
     _score_stats,
 )
+from psychometrics.coefficients._alpha_small import small_complete_fit
 from psychometrics.coefficients._alpha_tables import (  # noqa: F401 (re-exported)
     _DROP_COLUMNS,
     _DROP_INDEX,
@@ -324,8 +327,11 @@ def alpha(
         raise ValueError(f"alpha needs at least 3 respondents, got {n_rows}"
                          + (" complete rows" if missing == "listwise" else ""))
 
-    mom = _moments(X, signs=signs)
-    fit = _fit_alpha(mom, names, signs, keys_given=keys is not None)
+    # small complete data: one vectorised step (None: the general path, which warns)
+    fit = small_complete_fit(X, names, signs, keys_given=keys is not None,
+                             max_cells=_BLOCK_CELLS)
+    if fit is None:
+        fit = _fit_alpha(_moments(X, signs=signs), names, signs, keys_given=keys is not None)
 
     if ci_method == "feldt":
         interval = _feldt(fit["raw"], n_rows, fit["k"], ci)

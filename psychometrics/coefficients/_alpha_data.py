@@ -42,7 +42,8 @@ def _item_matrix(data: Any) -> tuple[np.ndarray, list[str]]:
                         f"item column {name!r} is not numeric (dtype {dtype}); recode it first"
                     )
             X = data.to_numpy(dtype=np.float64, na_value=np.nan)
-        names = [str(c) for c in data.columns]
+        # tolist() first: iterating a string Index element by element costs ~0.5 us each
+        names = [c if type(c) is str else str(c) for c in data.columns.tolist()]
     else:
         try:
             X = np.asarray(data, dtype=np.float64)
@@ -212,7 +213,7 @@ def _score_stats(sc: dict[str, np.ndarray], count: np.ndarray, sums: np.ndarray,
     sum_t = A + d * B
     sum_tt = AA + 2 * d * AB + d * d * BB
     mean_t = sum_t / n_ans
-    sd_t = math.sqrt(max((sum_tt - sum_t * mean_t) / (n_ans - 1), 0.0))
+    sd_t = _sd_from_sums(sum_t, sum_tt, n_ans)
     it = sc["item"]
     st = it[:, 0] + d * it[:, 1]
     stt = it[:, 2] + 2 * d * it[:, 3] + d * d * it[:, 4]
@@ -220,6 +221,21 @@ def _score_stats(sc: dict[str, np.ndarray], count: np.ndarray, sums: np.ndarray,
     raw_r = _score_item_r(st, stt, stx, np.diag(count), np.diag(sums), np.diag(cross), s,
                           adjust)
     return float(mean_t), float(sd_t), raw_r
+
+
+def _sd_from_sums(sum_t: float, sum_tt: float, n: float) -> float:
+    """Standard deviation from the sum and the sum of squares of ``n`` values.
+
+    A variance from raw sums carries rounding of about 1e-16 of the mean square, so a
+    constant score came out with an sd of ~1e-8 of its mean instead of 0 (found by
+    hypothesis); below 1e-12 of the mean square it is 0, the rule of
+    :func:`_score_item_r`.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = float((sum_tt - sum_t * (sum_t / n)) / np.float64(n - 1))
+    if math.isnan(var):  # a single score: undefined, as before
+        return math.nan
+    return math.sqrt(var) if var > 1e-12 * sum_tt / n else 0.0
 
 
 def _score_item_r(st: np.ndarray, stt: np.ndarray, stx: np.ndarray, N: np.ndarray,
@@ -324,7 +340,7 @@ class _MomentsView:
         n_ans = n.sum()
         sum_t, sum_tt = St.sum(), Stt.sum()
         mean_t = sum_t / n_ans
-        sd_t = math.sqrt(max((sum_tt - sum_t * mean_t) / (n_ans - 1), 0.0))
+        sd_t = _sd_from_sums(sum_t, sum_tt, n_ans)
         N = obs.T @ n
         sx = (obs * mu).T @ n
         sxx = (obs * (np.diagonal(M2, axis1=1, axis2=2) + n[:, None] * mu**2)).sum(axis=0)

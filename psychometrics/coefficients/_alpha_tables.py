@@ -303,8 +303,14 @@ def _response_freq(values: np.ndarray | None, counts: np.ndarray | None, names: 
     cells[:, -1] = 1 - responses / n_rows
     index = names if select.all() else [n for n, s in zip(names, select, strict=True) if s]
     return pd.DataFrame(cells, index=_label_index(tuple(index)),
-                        columns=_label_index((*(_value_label(v) for v in values[used]),
-                                              "miss")))
+                        columns=_freq_columns(tuple(values[used].tolist())), copy=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _freq_columns(values: tuple[float, ...]) -> pd.Index:
+    """The response table's columns (the answer labels, then ``miss``), cached like
+    :func:`_label_index`: the same few codings come back call after call."""
+    return pd.Index([*(_value_label(v) for v in values), "miss"])
 
 
 def _item_table(n: np.ndarray, cols: np.ndarray, index: pd.Index) -> pd.DataFrame:
