@@ -810,7 +810,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         if model0.meanstructure and sample.mean is not None:
             resmean.append(pd.Series((sample.mean - mu) / s_sd, index=ov, name="residual_mean"))
         implied_cov.append(pd.DataFrame(sigma, index=ov, columns=ov))
-        sample_cov.append(pd.DataFrame(sample.cov, index=ov, columns=ov))
+        # lavInspect(fit, "sampstat"): divisor N for ML (lavaan's likelihood = "normal"),
+        # the unbiased matrix (N - 1) that the GLS/ULS criterion is written in for those
+        s_cov = sample.cov * sample.n / (sample.n - 1) if estimator in LEAST_SQUARES \
+            else sample.cov
+        sample_cov.append(pd.DataFrame(s_cov, index=ov, columns=ov))
         if model0.meanstructure:
             implied_mean.append(pd.Series(mu, index=ov))
             if sample.mean is not None:
