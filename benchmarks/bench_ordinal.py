@@ -35,12 +35,16 @@ from psychometrics.structural.ordinal_stats import ordinal_sample_stats
 ROOT = Path(__file__).resolve().parents[1]
 BFI = ROOT / "tests" / "reference" / "data" / "bfi.csv"
 
-R_STAGE1 = """
+# The head of every R script here: lavaan, and the data matrix from the binary file that
+# run_r_on writes (args 1-3: path, columns, rows); the script's own arguments follow.
+R_READ = """
 suppressPackageStartupMessages(library(lavaan))
 args <- commandArgs(TRUE)
 k <- as.integer(args[2])
 x <- matrix(readBin(args[1], "double", as.integer(args[3]) * k), ncol = k)
-x <- apply(x, 2, function(v) as.integer(ordered(v)))
+"""
+
+R_STAGE1 = R_READ + """x <- apply(x, 2, function(v) as.integer(ordered(v)))
 nm <- paste0("V", 1:k)
 colnames(x) <- nm
 lev <- apply(x, 2, max)
@@ -56,6 +60,26 @@ if (length(args) > 3) {
 }
 cat(t_cor, t_gamma, t_cfa)
 """
+
+
+def bfi_five_factors() -> tuple[pd.DataFrame, str]:
+    """The 25 bfi items, listwise complete (2,436 of 2,800 rows) and named V1..V25, with the
+    five-factor model of five items each."""
+    bfi = pd.read_csv(BFI).iloc[:, :25].dropna()
+    bfi.columns = [f"V{j + 1}" for j in range(25)]
+    five = "\n".join(f"F{f + 1} =~ " + " + ".join(f"V{5 * f + j + 1}" for j in range(5))
+                     for f in range(5))
+    return bfi, five
+
+
+def run_r_on(frame: pd.DataFrame, script: str, *args: str, label: str) -> list[str] | None:
+    """``run_r`` with ``frame`` handed over as a binary file (read by ``R_READ``), so that
+    R's timings do not count reading a CSV."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.bin"
+        frame.to_numpy(dtype="<f8").T.tofile(path)  # column-major, as R's matrix
+        return run_r(script, str(path), str(frame.shape[1]), str(frame.shape[0]), *args,
+                     label=label)
 
 
 def simulated(n: int, k: int, seed: int) -> pd.DataFrame:
@@ -74,12 +98,7 @@ def line(label: str, seconds: float | None, base: float | None = None) -> None:
 
 
 def r_times(frame: pd.DataFrame, model: str | None) -> tuple[float, float, float] | None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.bin"
-        frame.to_numpy(dtype="<f8").T.tofile(path)  # column-major, as R's matrix
-        extra = [] if model is None else [model]
-        out = run_r(R_STAGE1, str(path), str(frame.shape[1]), str(frame.shape[0]), *extra,
-                    label="  R")
+    out = run_r_on(frame, R_STAGE1, *([] if model is None else [model]), label="  R")
     if out is None:
         return None
     return tuple(float(v) if v != "NA" else float("nan") for v in out[-3:])  # type: ignore[return-value]
@@ -114,10 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    bfi = pd.read_csv(BFI).iloc[:, :25].dropna()
-    bfi.columns = [f"V{j + 1}" for j in range(25)]
-    five = "\n".join(f"F{f + 1} =~ " + " + ".join(f"V{5 * f + j + 1}" for j in range(5))
-                     for f in range(5))
+    bfi, five = bfi_five_factors()
     bench("bfi, 25 items (2,800 rows, listwise)", bfi, args.repeat, not args.no_r, five)
     bench("simulated, 20 items with 5 categories", simulated(100_000, 20, 1), args.repeat,
           not args.no_r)

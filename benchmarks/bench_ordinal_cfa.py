@@ -21,26 +21,16 @@ The machine is shared (2 cores).
 from __future__ import annotations
 
 import argparse
-import tempfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import best_of, run_r
-from bench_ordinal import simulated
+from _timing import best_of
+from bench_ordinal import R_READ, bfi_five_factors, run_r_on, simulated
 
 import psychometrics as pm
 
-ROOT = Path(__file__).resolve().parents[1]
-BFI = ROOT / "tests" / "reference" / "data" / "bfi.csv"
-
-R_FIT = """
-suppressPackageStartupMessages(library(lavaan))
-args <- commandArgs(TRUE)
-k <- as.integer(args[2])
-x <- matrix(readBin(args[1], "double", as.integer(args[3]) * k), ncol = k)
-d <- as.data.frame(x)
+R_FIT = R_READ + """d <- as.data.frame(x)
 names(d) <- paste0("V", 1:k)
 model <- args[4]
 reps <- as.integer(args[5])
@@ -71,11 +61,7 @@ def bench(title: str, frame: pd.DataFrame, model: str, repeat: int, r_repeat: in
     print(f"    chisq_scaled {res.fit['chisq_scaled']:.6f}, {res.iterations} iterations")
     if not use_r:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.bin"
-        frame.to_numpy(dtype="<f8").T.tofile(path)  # column-major, as R's matrix
-        out = run_r(R_FIT, str(path), str(frame.shape[1]), str(frame.shape[0]),
-                    model.replace("\n", "; "), str(r_repeat), label="  lavaan")
+    out = run_r_on(frame, R_FIT, model.replace("\n", "; "), str(r_repeat), label="  lavaan")
     if out is None:
         return
     t_r, chisq_r = float(out[-2]), float(out[-1])
@@ -92,10 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    bfi = pd.read_csv(BFI).iloc[:, :25].dropna()
-    bfi.columns = [f"V{j + 1}" for j in range(25)]
-    five = "\n".join(f"F{f + 1} =~ " + " + ".join(f"V{5 * f + j + 1}" for j in range(5))
-                     for f in range(5))
+    bfi, five = bfi_five_factors()
     bench("bfi, 25 ordered items, 5 factors (2,800 rows, listwise)", bfi, five, args.repeat,
           args.r_repeat, not args.no_r)
     sim = simulated(args.rows, 20, 1)

@@ -23,21 +23,6 @@ COLS = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "chisq_diff", "d
         "pvalue_diff", "delta_cfi", "delta_rmsea", "delta_srmr"]
 
 
-@pytest.fixture(scope="module")
-def ev() -> pm.Evaluation:
-    return pm.evaluate(mentorship_study_path())
-
-
-def _study(tmp_path: Path, frame: pd.DataFrame | None, **changes) -> Path:
-    spec = yaml.safe_load(mentorship_study_path().read_text(encoding="utf-8"))
-    spec.update(changes)
-    if frame is not None:
-        frame.to_csv(tmp_path / "mentorship.csv", index=False)
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return path
-
-
 def _quiet(fn, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NumericalWarning)
@@ -99,12 +84,12 @@ def test_across_waves_is_the_longitudinal_model_matched_by_id(ev: pm.Evaluation)
     assert cav["message"].str.contains("fitted by ML with full-information ML").any()
 
 
-def test_eighteen_faculty_get_the_verdict_not_a_crash(tmp_path: Path) -> None:
+def test_eighteen_faculty_get_the_verdict_not_a_crash(write_study) -> None:
     data = load_mentorship()
     faculty = data[data.role == "faculty"]
     keep = set(faculty.participant_id.drop_duplicates().iloc[:18])
     small = data[(data.role != "faculty") | data.participant_id.isin(keep)]
-    ev = pm.evaluate(_study(tmp_path, small))
+    ev = pm.evaluate(write_study(small))
     assert {s.id: s.status for s in ev.sections}["invariance"] == "ok"
     v = ev.invariance_verdicts.query("across == 'role' and kind == 'groups'")
     gse = v[v["instrument"] == "gse"].iloc[0]
@@ -167,9 +152,9 @@ def test_without_a_block_the_section_says_how_to_ask_for_it(tmp_path: Path) -> N
     assert "Measurement invariance: not requested" in pm.evaluation_report(ev).html
 
 
-def test_options_reach_pm_invariance(tmp_path: Path) -> None:
+def test_options_reach_pm_invariance(write_study) -> None:
     data = load_mentorship()
-    path = _study(tmp_path, data, invariance={
+    path = write_study(data, invariance={
         "groups": ["gender"], "waves": ["baseline"], "instruments": ["who5"],
         "steps": ["configural", "metric"], "estimator": "ML", "rule": "chisq",
         "partial": False})
@@ -184,16 +169,16 @@ def test_options_reach_pm_invariance(tmp_path: Path) -> None:
     assert t["rule"].iloc[-1].startswith("chi-square difference test")
 
 
-def test_the_block_is_validated_with_lines(tmp_path: Path) -> None:
+def test_the_block_is_validated_with_lines(write_study) -> None:
     data = load_mentorship()
-    path = _study(tmp_path, data, invariance={
+    path = write_study(data, invariance={
         "groups": ["site"], "waves": ["t9"], "instruments": ["bdi"],
         "steps": ["metric", "configural"], "estimator": "WLSMV"})
     with pytest.raises(pm.DefinitionError) as info:
         pm.evaluate(path)
     shown = " | ".join(str(p) for p in info.value.problems)
     assert "invariance.estimator" in shown
-    path = _study(tmp_path, None, invariance={
+    path = write_study(None, invariance={
         "groups": ["site"], "waves": ["t9"], "instruments": ["bdi"],
         "steps": ["metric", "configural"]})
     with pytest.raises(pm.DefinitionError) as info:
@@ -203,6 +188,6 @@ def test_the_block_is_validated_with_lines(tmp_path: Path) -> None:
     for text in ("unknown group 'site'", "unknown wave 't9'",
                  "'bdi' is not one of the study's instruments", "steps start with configural"):
         assert text in shown, shown
-    path = _study(tmp_path, None, invariance={"across_waves": False})
+    path = write_study(None, invariance={"across_waves": False})
     with pytest.raises(pm.DefinitionError, match="say across which groups"):
         pm.evaluate(path)

@@ -13,26 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 import psychometrics as pm
 from psychometrics.datasets import load_mentorship, mentorship_study_path
 from psychometrics.errors import DataValidationError, MissingColumnError
-
-
-@pytest.fixture(scope="module")
-def ev() -> pm.Evaluation:
-    return pm.evaluate(mentorship_study_path())
-
-
-def _study(tmp_path: Path, frame: pd.DataFrame | None, **changes) -> Path:
-    spec = yaml.safe_load(mentorship_study_path().read_text(encoding="utf-8"))
-    spec.update(changes)
-    if frame is not None:
-        frame.to_csv(tmp_path / "mentorship.csv", index=False)
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return path
 
 
 def test_every_section_is_there_with_its_tables(ev: pm.Evaluation) -> None:
@@ -109,14 +93,14 @@ def test_reliability_per_group_and_wave_beside_the_published(ev: pm.Evaluation) 
     assert row["published_alpha"] == 0.87
 
 
-def test_a_small_group_gets_plain_caveats_not_a_crash(tmp_path: Path) -> None:
+def test_a_small_group_gets_plain_caveats_not_a_crash(write_study) -> None:
     data = load_mentorship()
     faculty = data[data.role == "faculty"]
     keep = set(faculty.participant_id.drop_duplicates().iloc[:18])
     small = data[(data.role != "faculty") | data.participant_id.isin(keep)]
     small = small[~((small.role == "faculty") & (small.gender == "male")) |
                   small.participant_id.isin(list(keep)[:2])]
-    ev = pm.evaluate(_study(tmp_path, small, min_group_size=20))
+    ev = pm.evaluate(write_study(small, min_group_size=20))
     assert [s.status for s in ev.sections] == ["ok"] * 7
     cav = ev.caveats
     assert (cav["section"] == "comparisons").any() and (cav["section"] == "reliability").any()
@@ -133,42 +117,42 @@ def test_a_small_group_gets_plain_caveats_not_a_crash(tmp_path: Path) -> None:
     assert inter.str.contains("smallest cell has|a cell is empty").all()
 
 
-def test_separate_exports_per_wave(tmp_path: Path) -> None:
+def test_separate_exports_per_wave(tmp_path: Path, write_study) -> None:
     data = load_mentorship()
     for wave, name in (("baseline", "b.csv"), ("one_year", "y.csv")):
         data[data.wave == wave].drop(columns="wave").to_csv(tmp_path / name, index=False)
-    path = _study(tmp_path, None, data=[{"path": "b.csv", "wave": "baseline"},
-                                        {"path": "y.csv", "wave": "one_year"}])
+    path = write_study(None, data=[{"path": "b.csv", "wave": "baseline"},
+                                   {"path": "y.csv", "wave": "one_year"}])
     ev = pm.evaluate(path)
     whole = pm.evaluate(mentorship_study_path())
     pd.testing.assert_frame_equal(ev.change, whole.change)
 
 
-def test_bad_data_is_named(tmp_path: Path) -> None:
+def test_bad_data_is_named(write_study) -> None:
     data = load_mentorship()
     odd = data.copy()
     odd.loc[5, "wave"] = "two_years"
     with pytest.raises(DataValidationError, match=r"row 7 \(id R006\): 'two_years'"):
-        pm.evaluate(_study(tmp_path, odd))
+        pm.evaluate(write_study(odd))
     dup = pd.concat([data, data.iloc[[0]]], ignore_index=True)
     with pytest.raises(DataValidationError, match="share a respondent id within a wave"):
-        pm.evaluate(_study(tmp_path, dup))
+        pm.evaluate(write_study(dup))
     with pytest.raises(MissingColumnError, match="group column 'gender'"):
-        pm.evaluate(_study(tmp_path, data.drop(columns="gender")))
+        pm.evaluate(write_study(data.drop(columns="gender")))
 
 
-def test_sections_follow_the_study_and_one_wave_skips_change(tmp_path: Path) -> None:
+def test_sections_follow_the_study_and_one_wave_skips_change(write_study) -> None:
     data = load_mentorship()
-    path = _study(tmp_path, data, sections=["participation", "change"],
-                  waves={"column": "wave", "order": ["baseline", "one_year"]})
+    path = write_study(data, sections=["participation", "change"],
+                       waves={"column": "wave", "order": ["baseline", "one_year"]})
     ev = pm.evaluate(path)
     assert [s.id for s in ev.sections] == ["participation", "change"]
     # without the reliability section, change still uses the baseline alpha
     whole = pm.evaluate(mentorship_study_path())
     assert list(ev.change["reliability_used"]) == pytest.approx(
         list(whole.change["reliability_used"]))
-    one = _study(tmp_path, data[data.wave == "baseline"],
-                 waves={"column": "wave", "order": ["baseline"]})
+    one = write_study(data[data.wave == "baseline"],
+                      waves={"column": "wave", "order": ["baseline"]})
     ev1 = pm.evaluate(one)
     status = {s.id: s.status for s in ev1.sections}
     assert status["change"] == "skipped" and status["comparisons"] == "ok"
@@ -182,9 +166,9 @@ def test_tables_are_written_as_csv_and_xlsx(ev: pm.Evaluation, tmp_path: Path) -
     assert np.allclose(back["mean_diff"], ev.change["mean_diff"])
 
 
-def test_an_invited_group_without_respondents_shows_zero(tmp_path: Path) -> None:
+def test_an_invited_group_without_respondents_shows_zero(write_study) -> None:
     data = load_mentorship()
-    path = _study(tmp_path, data, groups={
+    path = write_study(data, groups={
         "role": {"invited": {"resident": 150, "faculty": 75, "nurse": 20}},
         "gender": {"invited": {"female": 100}}})
     p = pm.evaluate(path).participation.set_index(["wave", "grouping", "group"])
@@ -208,12 +192,12 @@ def test_a_study_built_in_python_with_a_dataframe() -> None:
         pm.evaluate(study)
 
 
-def test_a_file_whose_wave_column_disagrees_is_named(tmp_path: Path) -> None:
+def test_a_file_whose_wave_column_disagrees_is_named(tmp_path: Path, write_study) -> None:
     data = load_mentorship()
     data[data.wave == "baseline"].to_csv(tmp_path / "b.csv", index=False)
     data[data.wave != "baseline"].to_csv(tmp_path / "y.csv", index=False)
-    path = _study(tmp_path, None, data=[{"path": "b.csv", "wave": "baseline"},
-                                        {"path": "y.csv", "wave": "baseline"}])
+    path = write_study(None, data=[{"path": "b.csv", "wave": "baseline"},
+                                   {"path": "y.csv", "wave": "baseline"}])
     with pytest.raises(DataValidationError, match=r"y\.csv: row 2 has wave = 'one_year'"):
         pm.evaluate(path)
 

@@ -16,11 +16,6 @@ CHROMIUM = browser.find_chromium()
 
 
 @pytest.fixture(scope="module")
-def ev() -> pm.Evaluation:
-    return pm.evaluate(mentorship_study_path())
-
-
-@pytest.fixture(scope="module")
 def html(ev: pm.Evaluation) -> str:
     return pm.evaluation_report(ev).html
 

@@ -282,23 +282,6 @@ def test_in_memory_path_imports_neither_dask_nor_pyarrow() -> None:
     assert out.stdout.strip() == "[]", out.stdout
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           worker_dashboard_address=None)
-        client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 def test_dask_on_a_local_cluster(dask_client) -> None:
     import dask.dataframe as dd
 

@@ -17,17 +17,6 @@ from psychometrics.datasets import load_mentorship
 pytest.importorskip("pyarrow")
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("parquet")
-    data = load_mentorship()
-    for i in range(3):
-        data.iloc[i * 40 : (i + 1) * 40].to_parquet(folder / f"part{i}.parquet")
-    csv = folder.parent / f"{folder.name}.csv"
-    data.to_csv(csv, index=False)
-    return {"dir": folder, "csv": csv}
-
-
 def _json(capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,10 +43,11 @@ def _numbers(obj: object) -> list[float]:
     ["cfa", "gse", "--missing", "fiml"],
     ["cfa", "gse", "--group", "role", "--group-equal", "loadings"],
 ])
-def test_streamed_equals_in_memory(files: dict[str, Path], capsys: pytest.CaptureFixture[str],
-                                   args: list[str]) -> None:
-    direct = _json(capsys, [args[0], args[1], str(files["csv"]), *args[2:]])
-    streamed = _json(capsys, [args[0], args[1], str(files["dir"] / "*.parquet"), *args[2:]])
+def test_streamed_equals_in_memory(parquet_files: dict[str, Path],
+                                   capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    direct = _json(capsys, [args[0], args[1], str(parquet_files["csv"]), *args[2:]])
+    streamed = _json(capsys, [args[0], args[1], str(parquet_files["dir"] / "*.parquet"),
+                              *args[2:]])
     key = args[0]
     a, b = _numbers(direct[key]), _numbers(streamed[key])
     assert len(a) == len(b) > 10
@@ -67,35 +57,25 @@ def test_streamed_equals_in_memory(files: dict[str, Path], capsys: pytest.Captur
             streamed["parallel_analysis"]["n_factors"]
 
 
-def test_progress_bar_and_errors(files: dict[str, Path],
+def test_progress_bar_and_errors(parquet_files: dict[str, Path],
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["cfa", "gse", str(files["dir"])]) == 0
+    assert main(["cfa", "gse", str(parquet_files["dir"])]) == 0
     assert "reading [" in capsys.readouterr().err
-    assert main(["efa", "acs", str(files["dir"] / "none*.parquet")]) == 2
+    assert main(["efa", "acs", str(parquet_files["dir"] / "none*.parquet")]) == 2
     assert "no file matches" in capsys.readouterr().err
-    assert main(["cfa", "gse", str(files["dir"]), "--group", "nope"]) == 2
+    assert main(["cfa", "gse", str(parquet_files["dir"]), "--group", "nope"]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "Traceback" not in err
 
 
-def test_on_a_dask_scheduler(files: dict[str, Path],
-                             capsys: pytest.CaptureFixture[str]) -> None:
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           worker_dashboard_address=None)
-    try:
-        for args in (["cfa", "gse", "--estimator", "MLR"], ["efa", "acs", "--factors", "2"]):
-            direct = _json(capsys, [args[0], args[1], str(files["csv"]), *args[2:]])
-            on_dask = _json(capsys, [args[0], args[1], str(files["dir"]), *args[2:], "--dask",
-                                     cluster.scheduler_address])
-            np.testing.assert_allclose(_numbers(on_dask[args[0]]), _numbers(direct[args[0]]),
-                                       rtol=1e-8, atol=1e-8)
-    finally:
-        cluster.close()
+def test_on_a_dask_scheduler(parquet_files: dict[str, Path],
+                             capsys: pytest.CaptureFixture[str], dask_cluster) -> None:
+    for args in (["cfa", "gse", "--estimator", "MLR"], ["efa", "acs", "--factors", "2"]):
+        direct = _json(capsys, [args[0], args[1], str(parquet_files["csv"]), *args[2:]])
+        on_dask = _json(capsys, [args[0], args[1], str(parquet_files["dir"]), *args[2:],
+                                 "--dask", dask_cluster.scheduler_address])
+        np.testing.assert_allclose(_numbers(on_dask[args[0]]), _numbers(direct[args[0]]),
+                                   rtol=1e-8, atol=1e-8)
 
 
 def _scores(path: Path) -> Any:
@@ -106,17 +86,17 @@ def _scores(path: Path) -> Any:
     return pd.read_csv(path, comment="#", index_col=0)
 
 
-def test_score_streams_parquet(files: dict[str, Path], tmp_path: Path,
+def test_score_streams_parquet(parquet_files: dict[str, Path], tmp_path: Path,
                                capsys: pytest.CaptureFixture[str]) -> None:
     import pandas as pd
 
     direct = tmp_path / "direct.csv"
-    assert main(["score", "gse,acs", str(files["csv"]), "--on-invalid", "nan", "-o",
+    assert main(["score", "gse,acs", str(parquet_files["csv"]), "--on-invalid", "nan", "-o",
                  str(direct)]) == 0
     want = _scores(direct)
     for name in ("streamed.csv", "streamed.parquet"):
         out = tmp_path / name
-        assert main(["score", "gse,acs", str(files["dir"] / "*.parquet"), "--on-invalid",
+        assert main(["score", "gse,acs", str(parquet_files["dir"] / "*.parquet"), "--on-invalid",
                      "nan", "-o", str(out)]) == 0
         got = _scores(out)
         assert list(got.index) == list(want.index)  # the rows of the whole data
@@ -141,21 +121,12 @@ def test_score_streams_parquet(files: dict[str, Path], tmp_path: Path,
     assert "unknown output format" in capsys.readouterr().err
 
 
-def test_score_on_a_dask_scheduler(files: dict[str, Path], tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           worker_dashboard_address=None)
-    try:
-        assert main(["score", "gse,acs", str(files["csv"]), "--on-invalid", "nan", "-o",
-                     str(tmp_path / "a.csv")]) == 0
-        assert main(["score", "gse,acs", str(files["dir"]), "--on-invalid", "nan", "-o",
-                     str(tmp_path / "b.parquet"), "--dask", cluster.scheduler_address]) == 0
-    finally:
-        cluster.close()
+def test_score_on_a_dask_scheduler(parquet_files: dict[str, Path], tmp_path: Path,
+                                   dask_cluster) -> None:
+    assert main(["score", "gse,acs", str(parquet_files["csv"]), "--on-invalid", "nan", "-o",
+                 str(tmp_path / "a.csv")]) == 0
+    assert main(["score", "gse,acs", str(parquet_files["dir"]), "--on-invalid", "nan", "-o",
+                 str(tmp_path / "b.parquet"), "--dask", dask_cluster.scheduler_address]) == 0
     want, got = _scores(tmp_path / "a.csv"), _scores(tmp_path / "b.parquet")
     assert list(got.index) == list(want.index)
     num = want.select_dtypes("number").columns

@@ -15,25 +15,10 @@ import psychometrics as pm
 from psychometrics.datasets import load_mentorship
 from psychometrics.errors import DataValidationError, PsychometricsWarning
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 
 KEY = ["rule", "row", "sheet_row", "column", "item", "value", "severity", "message"]
-
-
-@pytest.fixture(scope="module")
-def client():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           worker_dashboard_address=None)
-        client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 def _sorted(problems: pd.DataFrame) -> pd.DataFrame:
@@ -41,8 +26,8 @@ def _sorted(problems: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(KEY).reset_index(drop=True)
 
 
-def test_score_returns_a_dask_dataframe(client) -> None:
-    assert len(client.scheduler_info()["workers"]) == 2
+def test_score_returns_a_dask_dataframe(dask_client) -> None:
+    assert len(dask_client.scheduler_info()["workers"]) == 2
     data = load_mentorship()
     ddf = dd.from_pandas(data, npartitions=4)
     got = pm.score(ddf, ["gse", "acs", "who5"], on_invalid="nan")
@@ -53,7 +38,7 @@ def test_score_returns_a_dask_dataframe(client) -> None:
         pm.score(ddf, "gse").compute()
 
 
-def test_validation_merges_partitions(client) -> None:
+def test_validation_merges_partitions(dask_client) -> None:
     data = load_mentorship()
     data.loc[[10, 100], "response_id"] = data.loc[0, "response_id"]  # across partitions
     data.loc[[30, 90], "gse_2"] = -99  # missing codes in two partitions: counts merge
@@ -69,7 +54,7 @@ def test_validation_merges_partitions(client) -> None:
             want.counts().sort_values("rule").to_numpy().tolist()
 
 
-def test_statistics_read_a_dask_dataframe(client) -> None:
+def test_statistics_read_a_dask_dataframe(dask_client) -> None:
     rng = np.random.default_rng(8)
     f = rng.normal(size=(3000, 1))
     X = np.clip(np.round(3 + 0.8 * f + rng.normal(size=(3000, 6))), 1, 5)

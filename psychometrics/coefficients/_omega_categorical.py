@@ -138,8 +138,11 @@ def omega_categorical(
         lavaan's scale factors per item (``delta``; default 1).
     total
         Also the omega of all items and factors together (``"total"``; uses the full
-        common covariance :math:`\Lambda\Phi\Lambda'`). semTools 0.5.6 fails on this case
-        for ordered items, so it is not compared with R.
+        common covariance :math:`\Lambda\Phi\Lambda'`). semTools 0.5.6's
+        ``compRelSEM(fit, return.total = TRUE)`` fails on this case for ordered items (it
+        passes the sum of that matrix where its ``omegaCat`` needs the matrix); the total
+        is checked against semTools' ``omegaCat`` called with the matrix
+        (tests/reference/omega_categorical_total.R).
 
     Returns
     -------

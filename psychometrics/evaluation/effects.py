@@ -293,6 +293,12 @@ def effect_size(
         d_{av} = \frac{\bar D}{\sqrt{(s_x^2 + s_y^2)/2}},\qquad
         d_{rm} = \frac{\bar D}{s_D}\sqrt{2(1-r)}
 
+    d_z and d_rm are Lakens' (2013) eqs. 6 and 9. d_av's standardiser is the root mean
+    square of the two SDs, as in R's effectsize (>= 0.8.5, ``repeated_measures_d(method =
+    "av")``) and Cumming (2013, p. 291); Lakens (2013, eq. 10) divides by their mean
+    :math:`(s_x + s_y)/2` instead, which gives a d_av larger in size when the SDs differ
+    (by 2% for SDs of 5.2 and 8.0; tests/test_paired_d_lakens.py).
+
     The rank-biserial correlation is :math:`(U_1 - U_2)/(n_1 n_2)` for independent samples
     (it *is* Cliff's delta, :math:`P(X>Y) - P(X<Y)`) and
     :math:`(R_+ - R_-)/(n_d(n_d+1)/2)` of the signed ranks of the non-zero differences
@@ -336,6 +342,7 @@ def effect_size(
     evaluation of statistical models. In *What if there were no significance tests?*
     Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative
     science. *Frontiers in Psychology*, 4, 863.
+    Cumming, G. (2013). *Understanding the new statistics*. Routledge.
     Algina, J., & Keselman, H. J. (2003). Approximate confidence intervals for effect
     sizes. *Educational and Psychological Measurement*, 63, 537-553.
     Kerby, D. S. (2014). The simple difference formula. *Comprehensive Psychology*, 3.

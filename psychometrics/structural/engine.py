@@ -485,7 +485,7 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
         raise ModelError("ordered items are fitted from the rows (their thresholds, "
                          "polychorics and asymptotic covariance need the answers), not from "
                          "moments, Parquet files or a Dask DataFrame: pass a DataFrame")
-    from psychometrics.structural.ordinal_cfa import fit_ordinal
+    from psychometrics.structural.ordinal_cfa import fit_ordinal, ordinal_estimator
 
     if n_obs is not None:
         raise ModelError("ordered items need raw data (the answers), not a correlation matrix")
@@ -493,15 +493,7 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     if columns is not None:
         data = rename_columns(data, columns, covariance=False)
-    if estimator is None:
-        est = "WLSMV"
-    elif str(estimator).upper() in ESTIMATORS and str(estimator).upper() not in ("ULS",):
-        raise ModelError(f"estimator={estimator!r} is not available for ordered items (it "
-                         "fits continuous ones); ordered items are fitted by least squares: "
-                         "'WLSMV' (the default), 'WLSM', 'DWLS', 'ULSMV', 'ULSM', 'ULS' or "
-                         "'WLS'")
-    else:
-        est = str(estimator)
+    est = ordinal_estimator(estimator)
     categories = None
     if callable(item_scale):  # an instrument declares each item's answer codes
         categories = {item: list(item_scale(item).values) for item in spec.observed}
@@ -818,7 +810,11 @@ def assemble(spec: ModelSpec, rows: list[Row], models: list[Model], samples: lis
         if model0.meanstructure and sample.mean is not None:
             resmean.append(pd.Series((sample.mean - mu) / s_sd, index=ov, name="residual_mean"))
         implied_cov.append(pd.DataFrame(sigma, index=ov, columns=ov))
-        sample_cov.append(pd.DataFrame(sample.cov, index=ov, columns=ov))
+        # lavInspect(fit, "sampstat"): divisor N for ML (lavaan's likelihood = "normal"),
+        # the unbiased matrix (N - 1) that the GLS/ULS criterion is written in for those
+        s_cov = sample.cov * sample.n / (sample.n - 1) if estimator in LEAST_SQUARES \
+            else sample.cov
+        sample_cov.append(pd.DataFrame(s_cov, index=ov, columns=ov))
         if model0.meanstructure:
             implied_mean.append(pd.Series(mu, index=ov))
             if sample.mean is not None:

@@ -152,7 +152,7 @@ def invariance(
     wave: str | None = None,
     id: str | None = None,
     steps: Sequence[str] = STEPS,
-    estimator: str = "ML",
+    estimator: str | None = None,
     ordered: Sequence[str] | bool | None = None,
     rule: str = "cheung_rensvold",
     alpha: float = 0.05,
@@ -189,10 +189,13 @@ def invariance(
         matched by ``id``; respondents missing in a wave are kept (FIML).
     steps : sequence of str
         The steps, in order, from ``configural``, ``metric``, ``scalar``, ``strict``.
-    estimator : {"ML", "MLM", "MLR"}
-        As :func:`~psychometrics.structural.engine.cfa`. With a robust estimator the table
-        holds the scaled chisq, its p-value, the robust CFI, TLI and RMSEA (lavaan's
-        ``cfi.robust`` ...) and the Satorra-Bentler (2001) scaled differences.
+    estimator : {None, "ML", "MLM", "MLR"} or an estimator for ordered items, optional
+        As :func:`~psychometrics.structural.engine.cfa`: None (default) is ``"ML"`` for
+        continuous items and ``"WLSMV"`` with ``ordered``; a continuous estimator (``"ML"``
+        included) with ``ordered`` is an error, as in ``cfa`` (and lavaan). With a robust
+        estimator the table holds the scaled chisq, its p-value, the robust CFI, TLI and
+        RMSEA (lavaan's ``cfi.robust`` ...) and the Satorra-Bentler (2001) scaled
+        differences.
     ordered : list of str or bool, optional
         Ordinal items: every step is fitted by ``estimator`` (``"WLSMV"`` unless one of
         lavaan's least-squares estimators for ordered items is named), the scalar step
@@ -200,8 +203,7 @@ def invariance(
         differences are Satorra's (2000) scaled-and-shifted ones (lavaan's
         ``lavTestLRT``); across groups only, steps up to ``scalar`` (residual variances are
         not parameters in the delta parameterization); no partial releases (no score
-        tests for least-squares fits yet). See
-        :func:`~psychometrics.structural.ordinal_cfa.invariance_options`.
+        tests for least-squares fits yet).
     rule : {"cheung_rensvold", "chen", "chisq"}
         ``cheung_rensvold`` (default): a step holds when CFI drops by at most .010;
         ``chen``: it fails when CFI drops by more than .010 and RMSEA rises by more than
@@ -228,7 +230,8 @@ def invariance(
     Raises
     ------
     ModelError
-        An unknown step, rule or estimator, ``ordered``, neither or both of ``group`` and
+        An unknown step, rule or estimator, a continuous estimator with ``ordered``, the
+        strict step or ``wave`` with ``ordered``, neither or both of ``group`` and
         ``wave``, ``wave`` without ``id``.
     MissingColumnError, DataValidationError
         A named column is absent; a respondent appears twice in one wave.
@@ -293,14 +296,14 @@ def invariance(
                          f"{', '.join(STEPS)}")
     if rule not in RULES:
         raise ModelError(f"rule must be one of {', '.join(map(repr, RULES))}, got {rule!r}")
-    est = estimator.upper() if isinstance(estimator, str) else ""
     cfa_options: dict[str, Any] = {}
     if ordered:  # ordered items: WLSMV fits, thresholds at the scalar step
-        from psychometrics.structural.ordinal_cfa import invariance_options
-
-        est, steps, cfa_options = invariance_options(ordered, estimator, steps, wave)
-    elif est not in ESTIMATORS or est == "MLMV":
-        raise ModelError(f"estimator must be 'ML', 'MLM' or 'MLR', got {estimator!r}")
+        est, steps, cfa_options = _ordinal_options(ordered, estimator, steps, wave)
+    else:
+        est = "ML" if estimator is None else str(estimator).upper()
+        if est not in ESTIMATORS or est == "MLMV":
+            raise ModelError(f"estimator must be None (ML), 'ML', 'MLM' or 'MLR' for "
+                             f"continuous items, got {estimator!r}")
     if (group is None) == (wave is None):
         raise ModelError("give either group= (invariance across groups) or wave= with id= "
                          "(invariance across waves)")
@@ -435,6 +438,40 @@ def _items(data: pd.DataFrame, model: Any, columns: Mapping[str, str] | str | No
         raise MissingColumnError(f"items of the model are not in the data: "
                                  f"{', '.join(map(repr, missing))}")
     return spec, frame[list(spec.observed)]
+
+
+def _ordinal_options(ordered: Any, estimator: str | None, steps: Sequence[str],
+                     wave: str | None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """How :func:`invariance` fits ordered items: the estimator (``"WLSMV"`` for the
+    default None; a continuous one is refused by
+    :func:`~psychometrics.structural.ordinal_cfa.ordinal_estimator`), the steps (up to
+    ``scalar``; the default ladder is cut there), and the options of each
+    :func:`~psychometrics.structural.cfa` call (``ordered``, and which ``group_equal``
+    names each step adds: ``metric`` the loadings, ``scalar`` the thresholds).
+
+    Examples
+    --------
+    >>> est, steps, options = _ordinal_options(True, None, STEPS, None)
+    >>> est, steps, options["step_equal"]["scalar"]
+    ('WLSMV', ('configural', 'metric', 'scalar'), ('thresholds', 'intercepts'))
+    """
+    # imported here: a continuous ladder does not load the ordinal module
+    from psychometrics.structural.ordinal_cfa import ordinal_estimator
+
+    if wave is not None:
+        raise ModelError("invariance across waves with ordered items is not available yet "
+                         "(only across groups: group=)")
+    est = ordinal_estimator(estimator)
+    steps = tuple(steps)
+    if steps == STEPS:
+        steps = steps[:3]
+    if "strict" in steps:
+        raise ModelError("the strict step is not available for ordered items: in the delta "
+                         "parameterization the items' residual variances are not parameters; "
+                         "use steps up to 'scalar'")
+    step_equal = {"metric": ("loadings",), "scalar": ("thresholds", "intercepts"),
+                  "strict": ("residuals",)}
+    return est, steps, {"ordered": ordered, "step_equal": step_equal}
 
 
 def _free_per_group(spec: ModelSpec) -> int:

@@ -118,7 +118,7 @@ from psychometrics.structural.wls_robust import (
 )
 
 __all__ = ["ORDINAL_ESTIMATORS", "OrdinalCFAResult", "fit_ordinal", "ordered_items",
-           "ordinal_lrt"]
+           "ordinal_estimator", "ordinal_lrt"]
 
 # estimator -> (weight, standard errors, test)
 ORDINAL_ESTIMATORS: dict[str, tuple[str, str, str]] = {
@@ -130,6 +130,38 @@ ORDINAL_ESTIMATORS: dict[str, tuple[str, str, str]] = {
     "ULS": ("uls", "standard", "standard"),
     "WLS": ("wls", "standard", "standard"),
 }
+# lavaan's estimators for continuous items, refused with ordered ones (lavaan refuses them too)
+_CONTINUOUS = ("ML", "MLM", "MLMV", "MLR", "GLS")
+
+
+def ordinal_estimator(estimator: str | None) -> str:
+    """The estimator of a fit of ordered items: ``"WLSMV"`` for None (the default of
+    :func:`~psychometrics.structural.cfa` and :func:`~psychometrics.invariance`), else the
+    name upper-cased if it is one of ``ORDINAL_ESTIMATORS``.
+
+    Raises
+    ------
+    ModelError
+        A continuous estimator (``"ML"`` included: it is not mapped to WLSMV, as lavaan
+        refuses ``estimator = "ML"`` with ordered items) or an unknown name.
+
+    Examples
+    --------
+    >>> ordinal_estimator(None), ordinal_estimator("ulsmv")
+    ('WLSMV', 'ULSMV')
+    """
+    if estimator is None:
+        return "WLSMV"
+    est = str(estimator).upper()
+    if est in ORDINAL_ESTIMATORS:
+        return est
+    names = ", ".join(map(repr, ORDINAL_ESTIMATORS))
+    if est in _CONTINUOUS:
+        raise ModelError(f"estimator={estimator!r} is not available for ordered items (it "
+                         "fits continuous ones); ordered items are fitted by least squares: "
+                         f"leave estimator=None for 'WLSMV' or name one of {names}")
+    raise ModelError(f"estimator {estimator!r} is not available for ordered items; use one "
+                     f"of {names} (lavaan's default is 'WLSMV')")
 
 
 @dataclass(frozen=True, repr=False)
@@ -186,11 +218,7 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
                 collected: list[str], id_cat: str | None = None,
                 categories: Mapping[str, Sequence[float]] | None = None) -> OrdinalCFAResult:
     """The engine's ordinal path (called by :func:`~psychometrics.structural.cfa`)."""
-    est_name = estimator.upper()
-    if est_name not in ORDINAL_ESTIMATORS:
-        raise ModelError(f"estimator {estimator!r} is not available for ordered items; "
-                         f"use one of {', '.join(map(repr, ORDINAL_ESTIMATORS))} "
-                         "(lavaan's default is 'WLSMV')")
+    est_name = ordinal_estimator(estimator)
     weight, se_type, test_type = ORDINAL_ESTIMATORS[est_name]
     param = str(parameterization).lower()
     if param not in ("delta", "theta"):
@@ -776,39 +804,3 @@ def _summary(res: OrdinalCFAResult, digits: int) -> str:
     if res.messages:
         out += ["Warnings:"] + [f"  - {m}" for m in res.messages]
     return "\n".join(out).rstrip() + "\n"
-
-
-
-def invariance_options(ordered: Any, estimator: str, steps: Sequence[str],
-                       wave: str | None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """How :func:`~psychometrics.structural.invariance.invariance` fits ordered items: the
-    estimator (``"WLSMV"`` for the default ``"ML"``), the steps (up to ``scalar``; the
-    default ladder is cut there), and the options of each
-    :func:`~psychometrics.structural.cfa` call (``ordered``, and which ``group_equal``
-    names each step adds: ``metric`` the loadings, ``scalar`` the thresholds).
-
-    Examples
-    --------
-    >>> est, steps, options = invariance_options(True, "ML", ("configural", "metric",
-    ...                                          "scalar", "strict"), None)
-    >>> est, steps, options["step_equal"]["scalar"]
-    ('WLSMV', ('configural', 'metric', 'scalar'), ('thresholds', 'intercepts'))
-    """
-    if wave is not None:
-        raise ModelError("invariance across waves with ordered items is not available yet "
-                         "(only across groups: group=)")
-    est = str(estimator).upper()
-    est = "WLSMV" if est == "ML" else est
-    if est not in ORDINAL_ESTIMATORS:
-        raise ModelError(f"estimator {estimator!r} is not available for ordered items; use "
-                         f"one of {', '.join(map(repr, ORDINAL_ESTIMATORS))}")
-    steps = tuple(steps)
-    if steps == ("configural", "metric", "scalar", "strict"):
-        steps = steps[:3]
-    if "strict" in steps:
-        raise ModelError("the strict step is not available for ordered items: in the delta "
-                         "parameterization the items' residual variances are not parameters; "
-                         "use steps up to 'scalar'")
-    step_equal = {"metric": ("loadings",), "scalar": ("thresholds", "intercepts"),
-                  "strict": ("residuals",)}
-    return est, steps, {"ordered": ordered, "step_equal": step_equal}

@@ -54,7 +54,11 @@ class CFAResult(ResultMixin):
     implied_cov, implied_mean, sample_cov, sample_mean
         Model-implied and sample moments (under FIML the "sample" moments are the EM
         estimates of the unrestricted model, as in lavaan); means only with a mean
-        structure.
+        structure. ``sample_cov`` is lavaan's ``lavInspect(fit, "sampstat")``: divisor N
+        for the ML family (lavaan's default ``likelihood = "normal"``; its ``"wishart"``,
+        divisor N - 1, is not offered), the unbiased matrix (divisor N_g - 1 per group)
+        for GLS and ULS, whose criterion lavaan writes in it (a covariance matrix given
+        with ``n_obs`` is then returned as given).
     vcov : pandas.DataFrame
         Covariance matrix of the free parameters (one row per unique parameter).
     messages : tuple of str
