@@ -68,9 +68,10 @@ def is_moments(data: Any) -> bool:
 
 def read_model_moments(data: Any, spec: Any, *, group: str | None, missing: str,
                        estimator: str, columns: Mapping[str, str] | None,
-                       n_obs: int | None) -> Any:
+                       n_obs: int | None, progress: Any = None) -> Any:
     """The moments of the model's items (named as the model names them), per group: a
-    Moments is checked and restricted to them, any other source is read with them."""
+    Moments is checked and restricted to them, any other source is read with them
+    (``progress`` as :func:`psychometrics.moments`)."""
     from psychometrics.structural.partable import build_table
     from psychometrics.sufficient_statistics import Moments, moments
 
@@ -96,7 +97,8 @@ def read_model_moments(data: Any, spec: Any, *, group: str | None, missing: str,
                             f"{', '.join(map(repr, absent))}")
         m = m.select(want)
     else:
-        m = moments(data, want, by=group, patterns=missing == "fiml", fourth=robust)
+        m = moments(data, want, by=group, patterns=missing == "fiml", fourth=robust,
+                    progress=progress)
     if robust and any(st.fourth is None for st in m.groups.values()):
         raise DataError("the robust estimators need fourth-order moments: "
                         "pm.moments(..., fourth=True)")
