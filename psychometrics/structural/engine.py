@@ -138,7 +138,12 @@ def cfa(
         :class:`~psychometrics.Moments` (``by=group`` for groups, ``patterns=True`` for
         FIML, ``fourth=True`` for MLM/MLMV/MLR; FIML with MLR needs the rows) or a source
         read into moments with the model's items gives the same fit to 1e-8; groups are
-        then numbered in order of their first row in the source.
+        then numbered in order of their first row in the source. With ``ordered`` the
+        source itself is needed, not a Moments: Parquet path(s), a pyarrow Table or a Dask
+        DataFrame is read twice (the thresholds' and polychorics' tables, then each row's
+        case-wise scores for their asymptotic covariance), per batch or per partition,
+        with the in-memory result; a Moments or an iterator of batches, which cannot be
+        read again, is a DataError.
     model : str, dict, ModelSpec or instrument
         A built-in instrument id (``"gse"``) or instrument YAML path, lavaan syntax (see
         :func:`~psychometrics.factor.parse_model`), a
@@ -213,6 +218,10 @@ def cfa(
         default; ``"Wu.Estabrook.2016"`` is semTools' ``measEq.syntax(ID.cat=...)`` (free
         intercepts and latent-response scales under equal thresholds, factor means free
         only with equal intercepts), for invariance testing of ordered items.
+    progress : None, True or callable
+        For a streamed source (Parquet, Arrow): ``progress(rows, total)`` as the batches are
+        read (``True`` draws a bar on stderr); ordered items report both passes. A Dask
+        DataFrame reports on its dashboard.
 
     Returns
     -------
@@ -227,7 +236,7 @@ def cfa(
         (a ``ValueError``) Items of the model missing from the data (named), non-numeric or
         constant items, collinear items (a sample covariance matrix that is not positive
         definite), no more complete rows than items, an empty group or a group too small
-        (named).
+        (named); ordered items from a Moments or an iterator (they cannot be read twice).
     psychometrics.structural.ModelError
         (a ``ValueError``) A model with more free parameters than moments (negative degrees
         of freedom), an unsupported model (second-order factors, covariances between a
