@@ -238,3 +238,72 @@ def test_dask_equals_in_memory(client, bfi: pd.DataFrame, missing: str) -> None:
     items = [c for c in bfi.columns if c != "gender"]
     _assert_same_fit(_quiet(pm.cfa, bfi[items], M_AC, ordered=True, missing=missing),
                      _quiet(pm.cfa, ddf[items], M_AC, ordered=True, missing=missing))
+
+
+# --------------------------------------------------------------------------------------------
+# the CLI: psychometrics cfa INSTRUMENT 'data/*.parquet' --ordinal
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def raw_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The raw survey (missing codes, reverse-keyed items) as three Parquet files and a CSV."""
+    from psychometrics.datasets import load_mentorship
+
+    folder = tmp_path_factory.mktemp("raw")
+    data = load_mentorship()
+    for i in range(3):
+        data.iloc[i * 120 : (i + 1) * 120].to_parquet(folder / f"part{i}.parquet")
+    csv = folder.parent / f"{folder.name}.csv"
+    data.to_csv(csv, index=False)
+    return {"dir": folder, "csv": csv}
+
+
+def _cli_numbers(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[float]:
+    import json
+
+    from psychometrics.cli import main
+
+    def numbers(obj: object) -> list[float]:
+        if isinstance(obj, dict):
+            return [x for key in obj for x in numbers(obj[key])]
+        if isinstance(obj, list):
+            return [x for v in obj for x in numbers(v)]
+        if isinstance(obj, int | float) and not isinstance(obj, bool):
+            return [float(obj)]
+        return []
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*args, "--format", "json"]) == 0
+    return numbers(json.loads(capsys.readouterr().out)["cfa"])
+
+
+@pytest.mark.parametrize("extra", [[], ["--group", "role", "--estimator", "ULSMV"]])
+def test_cli_streams_ordered_items(raw_files: dict[str, Path],
+                                   capsys: pytest.CaptureFixture[str],
+                                   extra: list[str]) -> None:
+    from psychometrics.cli import main
+
+    direct = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["csv"]), "--ordinal", *extra])
+    streamed = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"] / "*.parquet"),
+                                     "--ordinal", *extra])
+    assert len(direct) == len(streamed) > 10
+    np.testing.assert_allclose(streamed, direct, rtol=TOL, atol=TOL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["cfa", "acs", str(raw_files["dir"]), "--ordinal"]) == 0
+    captured = capsys.readouterr()
+    assert "ordinal items: counts (1/2) [" in captured.err
+    assert "ordinal items: scores (2/2) [" in captured.err
+    assert "(ordered items, WLSMV)" in captured.out
+
+
+def test_cli_ordered_items_on_a_dask_scheduler(client, raw_files: dict[str, Path],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("dask.dataframe")
+    args = ["--ordinal", "--group", "role"]
+    direct = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["csv"]), *args])
+    on_dask = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"]), *args, "--dask",
+                                    client.scheduler.address])
+    np.testing.assert_allclose(on_dask, direct, rtol=TOL, atol=TOL)

@@ -55,16 +55,29 @@ from psychometrics.structural.ordinal_stats import (
     step1,
 )
 
-__all__ = ["rereadable", "streamed_ordinal_stats"]
+__all__ = ["Prepared", "rereadable", "streamed_ordinal_stats"]
 
 _SHOWN = 5  # row positions named in the warning about rows left out
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A re-readable source whose batches go through ``prepare`` before they are read: a
+    picklable callable from a pandas DataFrame (a batch or a Dask partition, every column)
+    to a DataFrame with the items and the group column (the CLI's keyed instrument
+    items, :func:`psychometrics.analysis._keyed_frame`)."""
+
+    source: Any
+    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+
+
 def rereadable(data: Any) -> bool:
     """True for the sources :func:`streamed_ordinal_stats` can read twice: Parquet path(s),
-    a pyarrow Table or RecordBatch, a Dask DataFrame."""
+    a pyarrow Table or RecordBatch, a Dask DataFrame (or one of them :class:`Prepared`)."""
     from psychometrics.sufficient_statistics import _is_arrow, _is_dask
 
+    if isinstance(data, Prepared):
+        return rereadable(data.source)
     if _is_dask(data) or (_is_arrow(data) and hasattr(data, "num_rows")):
         return True
     return isinstance(data, str | Path) or (isinstance(data, list | tuple) and bool(data)
@@ -147,13 +160,22 @@ class _Counts:
                        (self.left_out_at + other.left_out_at)[:_SHOWN], groups)
 
 
+def _prepared(batch: Any, prepare: Callable[[pd.DataFrame], pd.DataFrame] | None) -> Any:
+    if prepare is None:
+        return batch
+    frame = batch if isinstance(batch, pd.DataFrame) else batch.to_pandas()
+    return prepare(frame.reset_index(drop=True))
+
+
 def _count_part(batch: Any, part: int, offset: int | None, items: tuple[str, ...],
-                group: str | None, missing: str) -> _Counts:
+                group: str | None, missing: str,
+                prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> _Counts:
     """Pass 1 of a batch (``offset``: its first row's position in the source, None for a
     Dask partition, whose rows are then named by partition)."""
     from psychometrics.sufficient_statistics.group import MAX_TABLE_VALUES, _tables_of
 
-    X, labels, has_group, incomplete, every = _batch_rows(batch, items, group, missing)
+    X, labels, has_group, incomplete, every = _batch_rows(_prepared(batch, prepare), items,
+                                                          group, missing)
     dropped = np.flatnonzero(incomplete)
     at = [f"row {offset + r}" if offset is not None else f"partition {part} row {r}"
           for r in dropped[:_SHOWN]]
@@ -175,10 +197,11 @@ def _count_part(batch: Any, part: int, offset: int | None, items: tuple[str, ...
 
 
 def _scores_part(batch: Any, part: int, items: tuple[str, ...], group: str | None,
-                 missing: str, levels: list[np.ndarray], scores: dict[str, Scores]
+                 missing: str, levels: list[np.ndarray], scores: dict[str, Scores],
+                 prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
                  ) -> dict[str, np.ndarray]:
     """Pass 2 of a batch: each group's S'S."""
-    X, labels, _, _, _ = _batch_rows(batch, items, group, missing)
+    X, labels, _, _, _ = _batch_rows(_prepared(batch, prepare), items, group, missing)
     codes = category_codes(X, levels)
     out = {}
     for key, sc in scores.items():
@@ -200,17 +223,20 @@ def _add_inner(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, 
 # --------------------------------------------------------------------------------------------
 
 
-def _batches(data: Any, columns: list[str], batch_rows: int) -> tuple[Iterator[Any], int]:
-    """A fresh iterator over a Parquet or Arrow source's batches, and its row count."""
+def _batches(data: Any, columns: list[str] | None, batch_rows: int
+             ) -> tuple[Iterator[Any], int]:
+    """A fresh iterator over a Parquet or Arrow source's batches (``columns``, None: all),
+    and its row count."""
     from psychometrics.sufficient_statistics import _is_arrow, _parquet_batches
 
     if _is_arrow(data):
+        chosen = data if columns is None else data.select(columns)
         if hasattr(data, "to_batches"):
-            return iter(data.select(columns).to_batches(max_chunksize=batch_rows)), \
-                data.num_rows
-        return iter([data.select(columns)]), data.num_rows  # a RecordBatch
-    absent: list[str] = []
+            return iter(chosen.to_batches(max_chunksize=batch_rows)), data.num_rows
+        return iter([chosen]), data.num_rows  # a RecordBatch
     batches, total, names = _parquet_batches(data, None, batch_rows)
+    if columns is None:
+        return batches, total
     absent = [c for c in columns if c not in names]
     if absent:
         raise MissingColumnError(f"column(s) {absent} are not in the data (columns: {names})")
@@ -219,7 +245,7 @@ def _batches(data: Any, columns: list[str], batch_rows: int) -> tuple[Iterator[A
     return batches, total
 
 
-def _stream_pass(data: Any, columns: list[str], batch_rows: int, report: ProgressCallback,
+def _stream_pass(data: Any, columns: list[str] | None, batch_rows: int, report: ProgressCallback,
                  step: Callable[[Any, int, int], Any], add: Callable[[Any, Any], Any]) -> Any:
     from psychometrics._pass import single_threaded_blas
     from psychometrics.sufficient_statistics import _is_arrow
@@ -239,7 +265,7 @@ def _stream_pass(data: Any, columns: list[str], batch_rows: int, report: Progres
     return acc
 
 
-def _dask_pass(ddf: Any, columns: list[str], step: Callable[..., Any],
+def _dask_pass(ddf: Any, columns: list[str] | None, step: Callable[..., Any],
                add: Callable[[Any, Any], Any], *args: Any) -> Any:
     """``step(partition, i, *args)`` on the workers, merged in a tree by Dask."""
     import dask
@@ -247,7 +273,7 @@ def _dask_pass(ddf: Any, columns: list[str], step: Callable[..., Any],
     # each argument one key on the cluster, not a copy in every task (the score tables)
     shared = [dask.delayed(a, pure=True) for a in args]
     parts = [dask.delayed(step)(p, i, *shared)
-             for i, p in enumerate(ddf[columns].to_delayed())]
+             for i, p in enumerate((ddf if columns is None else ddf[columns]).to_delayed())]
     while len(parts) > 1:
         parts = [dask.delayed(add)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
                  for i in range(0, len(parts), 2)]
@@ -274,7 +300,8 @@ def streamed_ordinal_stats(
     ----------
     data
         Parquet file, directory or list of files; a pyarrow Table or RecordBatch; a Dask
-        DataFrame (each pass runs per partition on its workers).
+        DataFrame (each pass runs per partition on its workers); or one of them wrapped in
+        :class:`Prepared` (each batch prepared before it is read).
     items
         The item columns read.
     group
@@ -303,6 +330,9 @@ def streamed_ordinal_stats(
     if missing not in ("listwise", "pairwise"):
         raise ValueError(f"missing must be 'listwise' (lavaan's default for ordered items) or "
                          f"'pairwise', got {missing!r}")
+    prepare = None
+    if isinstance(data, Prepared):
+        data, prepare = data.source, data.prepare
     items_t = tuple(str(i) for i in items)
     names_l = list(items_t if names is None else names)
     if len(items_t) < 2:
@@ -312,20 +342,22 @@ def streamed_ordinal_stats(
     columns = list(items_t) + ([group] if group is not None and group not in items_t else [])
     rows = BATCH_ROWS if batch_rows is None else int(batch_rows)
     dask_source = _is_dask(data)
-    if dask_source:
+    if dask_source and prepare is None:
         absent = [c for c in columns if c not in data.columns]
         if absent:
             raise MissingColumnError(f"column(s) {absent} are not in the data (columns: "
                                      f"{[str(c) for c in data.columns]})")
 
     # -- pass 1: counts and tables --------------------------------------------------------
+    read = None if prepare is not None else columns  # prepare reads its own columns
     if dask_source:
-        counts: _Counts = _dask_pass(data, columns, _count_part, operator.add, None,
-                                     items_t, group, missing)
+        counts: _Counts = _dask_pass(data, read, _count_part, operator.add, None,
+                                     items_t, group, missing, prepare)
     else:
         counts = _stream_pass(
-            data, columns, rows, resolve_progress(progress, "ordinal items: counts (1/2)"),
-            lambda b, i, at: _count_part(b, i, at, items_t, group, missing), operator.add)
+            data, read, rows, resolve_progress(progress, "ordinal items: counts (1/2)"),
+            lambda b, i, at: _count_part(b, i, at, items_t, group, missing, prepare),
+            operator.add)
     if counts.no_group and warn is not None:
         warn(f"{counts.no_group} rows have no value in the group column {group!r} and are "
              "left out")
@@ -359,12 +391,13 @@ def streamed_ordinal_stats(
 
     # -- pass 2: the case-wise scores' cross-products -----------------------------------------
     if dask_source:
-        inner = _dask_pass(data, columns, _scores_part, _add_inner, items_t, group, missing,
-                           levels, scores)
+        inner = _dask_pass(data, read, _scores_part, _add_inner, items_t, group, missing,
+                           levels, scores, prepare)
     else:
         inner = _stream_pass(
-            data, columns, rows, resolve_progress(progress, "ordinal items: scores (2/2)"),
-            lambda b, i, at: _scores_part(b, i, items_t, group, missing, levels, scores),
+            data, read, rows, resolve_progress(progress, "ordinal items: scores (2/2)"),
+            lambda b, i, at: _scores_part(b, i, items_t, group, missing, levels, scores,
+                                          prepare),
             _add_inner)
     groups = tuple(group_result(steps[key], gamma_of(scores[key], inner[key], steps[key].nobs))
                    for key in order)
