@@ -149,6 +149,10 @@ def test_what_cannot_be_read_twice_is_refused(hs: pd.DataFrame) -> None:
     batches = iter([hs.iloc[:100], hs.iloc[100:]])
     with pytest.raises(DataError, match="can be read only once"):
         pm.cfa(batches, M_HS, ordered=True)
+    reader = pa.RecordBatchReader.from_batches(pa.Table.from_pandas(hs).schema,
+                                                pa.Table.from_pandas(hs).to_batches())
+    with pytest.raises(DataError, match="can be read only once"):
+        pm.cfa(reader, M_HS, ordered=True)
     with pytest.raises(TypeError, match="pyarrow Table or a Dask DataFrame"):
         pm.cfa({"x1": [1, 2]}, M_HS, ordered=True)
 

@@ -502,7 +502,9 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
             "needs each row's case-wise scores at those estimates; pass the source the "
             "moments were read from (a DataFrame, Parquet path(s), a pyarrow Table or a Dask "
             "DataFrame), which cfa reads twice")
-    if isinstance(data, Iterator):
+    from psychometrics.sufficient_statistics import _is_arrow
+
+    if isinstance(data, Iterator) or (_is_arrow(data) and not rereadable(data)):
         raise DataError(
             "ordered items need two passes over the rows (the polychorics, then the "
             "case-wise scores of Gamma), and an iterator of batches can be read only once: "
