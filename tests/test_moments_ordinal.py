@@ -283,7 +283,7 @@ def _cli_numbers(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[fl
     return numbers(json.loads(capsys.readouterr().out)["cfa"])
 
 
-@pytest.mark.parametrize("extra", [[], ["--group", "role", "--estimator", "ULSMV"]])
+@pytest.mark.parametrize("extra", [[], ["--estimator", "ULSMV", "--parameterization", "theta"]])
 def test_cli_streams_ordered_items(raw_files: dict[str, Path],
                                    capsys: pytest.CaptureFixture[str],
                                    extra: list[str]) -> None:
@@ -306,7 +306,7 @@ def test_cli_streams_ordered_items(raw_files: dict[str, Path],
 def test_cli_ordered_items_on_a_dask_scheduler(client, raw_files: dict[str, Path],
                                                capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("dask.dataframe")
-    args = ["--ordinal", "--group", "role"]
+    args = ["--ordinal"]
     direct = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["csv"]), *args])
     on_dask = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"]), *args, "--dask",
                                     client.scheduler.address])
