@@ -311,3 +311,19 @@ def test_cli_ordered_items_on_a_dask_scheduler(client, raw_files: dict[str, Path
     on_dask = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"]), *args, "--dask",
                                     client.scheduler.address])
     np.testing.assert_allclose(on_dask, direct, rtol=TOL, atol=TOL)
+
+
+def test_ordinal_sample_stats_of_a_streamed_source(bfi: pd.DataFrame, tmp_path: Path) -> None:
+    items = [c for c in bfi.columns if c != "gender"]
+    path = _parquet_parts(bfi, tmp_path / "bfi", parts=3)
+    want = _quiet(ordinal_sample_stats, bfi, items, group="gender", missing="pairwise")
+    got = _quiet(pm.ordinal_sample_stats, path, items, group="gender", missing="pairwise")
+    one_pass = _quiet(pm.ordinal_sample_stats, path, items, group="gender",
+                      missing="pairwise", gamma=False)
+    for a, b, c in zip(want.groups, got.groups, one_pass.groups, strict=True):
+        np.testing.assert_array_equal(b.correlation, a.correlation)
+        np.testing.assert_array_equal(c.thresholds, a.thresholds)
+        np.testing.assert_allclose(b.gamma, a.gamma, rtol=0, atol=1e-12)
+        assert c.gamma is None
+    with pytest.raises(ValueError, match="items= names the item columns"):
+        pm.ordinal_sample_stats(path)

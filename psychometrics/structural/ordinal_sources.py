@@ -292,6 +292,7 @@ def streamed_ordinal_stats(
     warn: Callable[[str], None] | None = None,
     batch_rows: int | None = None,
     progress: bool | ProgressCallback | None = None,
+    gamma: bool = True,
 ) -> OrdinalSampleStats:
     """:func:`~psychometrics.structural.ordinal_stats.ordinal_sample_stats` of a Parquet
     source, a pyarrow Table or a Dask DataFrame, in two passes (see the module docstring).
@@ -318,6 +319,8 @@ def streamed_ordinal_stats(
     batch_rows, progress
         Batch size of a Parquet/Arrow source, and ``progress(rows, total)`` for each pass
         (``True`` draws a bar on stderr); a Dask DataFrame reports on its dashboard.
+    gamma
+        Compute Gamma (the second pass); False: thresholds and polychorics from one pass.
 
     Returns
     -------
@@ -387,6 +390,10 @@ def streamed_ordinal_stats(
         n, _, (vals, tabs) = counts.groups[key]
         label = None if group is None else key
         steps[key] = step1(_code_tables(vals, tabs, levels, K), n, names_l, levels, label)
+    if not gamma:
+        return OrdinalSampleStats(
+            groups=tuple(group_result(steps[key], None) for key in order),
+            items=tuple(names_l), group_labels=None if group is None else tuple(order))
     scores = {key: score_setup(st) for key, st in steps.items()}
 
     # -- pass 2: the case-wise scores' cross-products -----------------------------------------

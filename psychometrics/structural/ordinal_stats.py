@@ -517,7 +517,10 @@ def ordinal_sample_stats(
     ----------
     data
         Respondents x items (DataFrame, or a 2-D array whose columns become ``V1`` ...),
-        ordered categories coded as numbers.
+        ordered categories coded as numbers; or Parquet path(s), a pyarrow Table or a Dask
+        DataFrame, read in batches (twice with ``gamma``:
+        :func:`~psychometrics.structural.ordinal_sources.streamed_ordinal_stats`; ``items``
+        then required).
     items
         The item columns (default: every column except ``group``).
     group
@@ -569,6 +572,13 @@ def ordinal_sample_stats(
     >>> st.threshold_names[:3], st.gamma.shape
     (('a|t1', 'a|t2', 'a|t3'), (12, 12))
     """
+    from psychometrics.structural.ordinal_sources import rereadable, streamed_ordinal_stats
+
+    if not isinstance(data, pd.DataFrame | np.ndarray) and rereadable(data):
+        if items is None:
+            raise ValueError("items= names the item columns of a streamed source")
+        return streamed_ordinal_stats(data, items, group=group, missing=missing,
+                                      categories=categories, gamma=gamma)
     X, names, levels, g_values, labels = _prepare(data, items, group, categories, missing)
     codes = category_codes(X, levels)
     if labels is None:
