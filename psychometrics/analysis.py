@@ -361,6 +361,18 @@ def _keyed_moments(frame: Any, *, inst: Instrument, columns: Columns, by: str | 
                           options, batch_id)
 
 
+def _keyed_frame(frame: pd.DataFrame, *, inst: Instrument, columns: Columns,
+                 by: str | None) -> pd.DataFrame:
+    """One batch -> the instrument's keyed items (as :func:`_keyed_moments` prepares them),
+    with the group column: what ordered items are read from, batch by batch."""
+    items = item_data(frame, inst, columns=columns, reverse=True, on_invalid="nan")
+    if by is not None:
+        if by not in frame.columns:
+            raise MissingColumnError(f"group column '{by}' is not in the data")
+        items = items.assign(**{by: frame[by].to_numpy()})
+    return items
+
+
 def instrument_moments(
     data: Any,
     instrument: Instrument | str,

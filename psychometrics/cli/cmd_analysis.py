@@ -61,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "WLSM, DWLS, ULSMV, ULSM, ULS, WLS")
     p.add_argument("--ordinal", action="store_true",
                    help="treat the items as ordered categories: thresholds and polychoric "
-                        "correlations, estimated by WLSMV unless --estimator says otherwise")
+                        "correlations, estimated by WLSMV unless --estimator says otherwise "
+                        "(Parquet files are read twice: the tables, then Gamma's scores)")
     p.add_argument("--parameterization", choices=["delta", "theta"], default="delta",
                    help="with --ordinal: scale the latent responses by their total "
                         "(delta, default) or residual (theta) variances")
@@ -241,17 +242,6 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     from psychometrics.structural.errors import DataError
 
     (inst,) = _common.instruments(args.instrument, args.overlay)
-    paths = _parquet_paths(args)
-    if paths is not None:
-        return _cfa_streamed(args, inst, paths)
-    data = _common.read(args, [inst])
-    items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
-                      on_invalid="nan")
-    if args.group:
-        if args.group not in data.columns:
-            raise MissingColumnError(f"--group: column {args.group!r} is not in {args.data}")
-        items = items.assign(**{args.group: data[args.group].to_numpy()})
-    model = args.model if args.model else inst
     # ULS and WLS also fit continuous items: only --ordinal makes them ordinal
     ordinal = args.ordinal or args.estimator in set(_ORDINAL_ESTIMATORS) - {"ULS", "WLS"}
     estimator = args.estimator or ("WLSMV" if ordinal else "ML")
@@ -266,6 +256,19 @@ def cmd_cfa(args: argparse.Namespace) -> int:
                   "fitted on listwise-complete rows, as lavaan)", file=sys.stderr)
             return 2
         options = {"ordered": True, "parameterization": args.parameterization}
+    paths = _parquet_paths(args)
+    if paths is not None:
+        if ordinal:
+            return _cfa_streamed_ordinal(args, inst, paths, estimator, options)
+        return _cfa_streamed(args, inst, paths)
+    data = _common.read(args, [inst])
+    items = item_data(data, inst, columns=_common.columns(args.columns), reverse=True,
+                      on_invalid="nan")
+    if args.group:
+        if args.group not in data.columns:
+            raise MissingColumnError(f"--group: column {args.group!r} is not in {args.data}")
+        items = items.assign(**{args.group: data[args.group].to_numpy()})
+    model = args.model if args.model else inst
     try:
         result = cfa(items, model, missing=args.missing, std_lv=args.std_lv,
                      estimator=estimator, group=args.group,
@@ -283,6 +286,39 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     structure = inst.published.structure
     if structure is not None and not args.model:
         print(f"published structure: {structure.description} ({structure.source})")
+    print(result.summary())
+    return 0
+
+
+def _cfa_streamed_ordinal(args: argparse.Namespace, inst: Any, paths: list[str],
+                          estimator: str, options: dict) -> int:
+    """cfa --ordinal of Parquet files: the keyed items read twice (thresholds and
+    polychorics, then Gamma's case-wise scores), batch by batch or on --dask."""
+    from functools import partial
+
+    from psychometrics.analysis import _keyed_frame
+    from psychometrics.factor import cfa
+    from psychometrics.structural.errors import DataError
+    from psychometrics.structural.ordinal_sources import Prepared
+
+    prepare = partial(_keyed_frame, inst=inst, columns=_common.columns(args.columns),
+                      by=args.group)
+    with streamed(args, paths) as (source, bar):
+        try:
+            result = cfa(Prepared(source, prepare), args.model if args.model else inst,
+                         missing=args.missing, std_lv=args.std_lv, estimator=estimator,
+                         group=args.group, group_equal=_list(args.group_equal),
+                         group_partial=_list(args.group_partial), progress=bar or None,
+                         **options)
+        except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    if args.format == "json":
+        print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
+                         indent=2, default=str))
+        return 0
+    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (ordered items, "
+          f"{result.estimator})")
     print(result.summary())
     return 0
 

@@ -30,6 +30,7 @@ from scipy import special
 
 from psychometrics.errors import MissingColumnError, NumericalWarning
 from psychometrics.factor._matrix import cov2cor, small_matrix_blas
+from psychometrics.progress import ProgressCallback
 from psychometrics.structural.errors import DataError, ModelError
 from psychometrics.structural.estimators import (
     FIMLObjective,
@@ -125,6 +126,7 @@ def cfa(
     ordered: bool | Sequence[str] | None = None,
     parameterization: str = "delta",
     id_cat: str | None = None,
+    progress: bool | ProgressCallback | None = None,
 ) -> CFAResult:
     """Confirmatory factor analysis by maximum likelihood (lavaan's ``cfa()``).
 
@@ -136,7 +138,12 @@ def cfa(
         :class:`~psychometrics.Moments` (``by=group`` for groups, ``patterns=True`` for
         FIML, ``fourth=True`` for MLM/MLMV/MLR; FIML with MLR needs the rows) or a source
         read into moments with the model's items gives the same fit to 1e-8; groups are
-        then numbered in order of their first row in the source.
+        then numbered in order of their first row in the source. With ``ordered`` the
+        source itself is needed, not a Moments: Parquet path(s), a pyarrow Table or a Dask
+        DataFrame is read twice (the thresholds' and polychorics' tables, then each row's
+        case-wise scores for their asymptotic covariance), per batch or per partition,
+        with the in-memory result; a Moments or an iterator of batches, which cannot be
+        read again, is a DataError.
     model : str, dict, ModelSpec or instrument
         A built-in instrument id (``"gse"``) or instrument YAML path, lavaan syntax (see
         :func:`~psychometrics.factor.parse_model`), a
@@ -211,6 +218,10 @@ def cfa(
         default; ``"Wu.Estabrook.2016"`` is semTools' ``measEq.syntax(ID.cat=...)`` (free
         intercepts and latent-response scales under equal thresholds, factor means free
         only with equal intercepts), for invariance testing of ordered items.
+    progress : None, True or callable
+        For a streamed source (Parquet, Arrow): ``progress(rows, total)`` as the batches are
+        read (``True`` draws a bar on stderr); ordered items report both passes. A Dask
+        DataFrame reports on its dashboard.
 
     Returns
     -------
@@ -225,7 +236,7 @@ def cfa(
         (a ``ValueError``) Items of the model missing from the data (named), non-numeric or
         constant items, collinear items (a sample covariance matrix that is not positive
         definite), no more complete rows than items, an empty group or a group too small
-        (named).
+        (named); ordered items from a Moments or an iterator (they cannot be read twice).
     psychometrics.structural.ModelError
         (a ``ValueError``) A model with more free parameters than moments (negative degrees
         of freedom), an unsupported model (second-order factors, covariances between a
@@ -314,7 +325,7 @@ def cfa(
     if ordinal is not None:
         return _fit_ordinal(data, spec, ordinal, estimator, parameterization, std_lv, group,
                             group_equal, group_partial, missing, columns, n_obs, id_cat,
-                            getattr(model, "item_scale", None))
+                            getattr(model, "item_scale", None), progress)
     if id_cat is not None:
         raise ModelError("id_cat is for ordered items (pass ordered=True)")
     if estimator is None:
@@ -345,7 +356,7 @@ def cfa(
     if from_moments.moments_input(data):  # read once; groups and samples from the moments
         data = from_moments.read_model_moments(data, spec, group=group, missing=miss,
                                                estimator=est_name, columns=columns,
-                                               n_obs=n_obs)
+                                               n_obs=n_obs, progress=progress)
         columns = None
     elif not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, a Moments, Parquet path(s) or a "
@@ -477,22 +488,40 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                  parameterization: str, std_lv: bool, group: str | None, group_equal: Any,
                  group_partial: Any, missing: str, columns: Mapping[str, str] | None,
                  n_obs: int | None, id_cat: str | None = None,
-                 item_scale: Callable[[str], Any] | None = None) -> CFAResult:
-    """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`)."""
-    from psychometrics.structural.samplestats_moments import moments_input
+                 item_scale: Callable[[str], Any] | None = None,
+                 progress: ProgressCallback | bool | None = None) -> CFAResult:
+    """The ordered-items path (:mod:`psychometrics.structural.ordinal_cfa`): a DataFrame,
+    or a source that can be read twice (Parquet, a pyarrow Table, a Dask DataFrame)."""
+    from collections.abc import Iterator
 
-    if moments_input(data):
-        raise ModelError("ordered items are fitted from the rows (their thresholds, "
-                         "polychorics and asymptotic covariance need the answers), not from "
-                         "moments, Parquet files or a Dask DataFrame: pass a DataFrame")
+    from psychometrics.structural.ordinal_sources import rereadable
+    from psychometrics.structural.samplestats_moments import is_moments
+
+    if is_moments(data):
+        raise DataError(
+            "ordered items need two passes over the rows: the thresholds and polychorics "
+            "come from the tables a Moments holds, but their asymptotic covariance (Gamma) "
+            "needs each row's case-wise scores at those estimates; pass the source the "
+            "moments were read from (a DataFrame, Parquet path(s), a pyarrow Table or a Dask "
+            "DataFrame), which cfa reads twice")
+    from psychometrics.sufficient_statistics import _is_arrow
+
+    if isinstance(data, Iterator) or (_is_arrow(data) and not rereadable(data)):
+        raise DataError(
+            "ordered items need two passes over the rows (the polychorics, then the "
+            "case-wise scores of Gamma), and an iterator of batches can be read only once: "
+            "write the batches to Parquet (or collect them in a pyarrow Table) and pass that")
     from psychometrics.structural.ordinal_cfa import fit_ordinal, ordinal_estimator
 
     if n_obs is not None:
         raise ModelError("ordered items need raw data (the answers), not a correlation matrix")
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    if columns is not None:
+    streamed = rereadable(data)
+    if not streamed and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, Parquet path(s), a pyarrow Table "
+                        f"or a Dask DataFrame, not {type(data).__name__}")
+    if columns is not None and not streamed:
         data = rename_columns(data, columns, covariance=False)
+        columns = None
     est = ordinal_estimator(estimator)
     categories = None
     if callable(item_scale):  # an instrument declares each item's answer codes
@@ -508,7 +537,7 @@ def _fit_ordinal(data: Any, spec: ModelSpec, ordered: Any, estimator: str,
                          group_equal=_names_tuple(group_equal, "group_equal"),
                          group_partial=_names_tuple(group_partial, "group_partial"),
                          missing=missing, warn=warn, collected=collected, id_cat=id_cat,
-                         categories=categories)
+                         categories=categories, columns=columns, progress=progress)
     for message in collected:
         warnings.warn(message, NumericalWarning, stacklevel=3)
     return result

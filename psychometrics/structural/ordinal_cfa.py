@@ -211,13 +211,18 @@ def ordered_items(ordered: Any, observed: Sequence[str]) -> list[str]:
     return [v for v in observed if v in set(names)]
 
 
-def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator: str,
+def fit_ordinal(data: Any, spec: ModelSpec, *, ordered: Any, estimator: str,
                 parameterization: str, std_lv: bool, group: str | None,
                 group_equal: tuple[str, ...], group_partial: tuple[str, ...],
                 missing: str, warn: Callable[[str], None],
                 collected: list[str], id_cat: str | None = None,
-                categories: Mapping[str, Sequence[float]] | None = None) -> OrdinalCFAResult:
-    """The engine's ordinal path (called by :func:`~psychometrics.structural.cfa`)."""
+                categories: Mapping[str, Sequence[float]] | None = None,
+                columns: Mapping[str, str] | None = None,
+                progress: Any = None) -> OrdinalCFAResult:
+    """The engine's ordinal path (called by :func:`~psychometrics.structural.cfa`): ``data``
+    a DataFrame (its columns already renamed by ``columns``), or a source read twice by
+    :func:`~psychometrics.structural.ordinal_sources.streamed_ordinal_stats` (``columns``
+    maps the model's items to its columns; ``progress`` reports both passes)."""
     est_name = ordinal_estimator(estimator)
     weight, se_type, test_type = ORDINAL_ESTIMATORS[est_name]
     param = str(parameterization).lower()
@@ -241,19 +246,15 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
     if miss not in ("listwise", "pairwise"):
         raise ModelError(f"missing={missing!r} is not available for ordered items; use "
                          "'listwise' (lavaan's default) or 'pairwise'")
-    absent = [v for v in ov_model if v not in data.columns]
-    if absent:
-        raise MissingColumnError(f"items of the model not in the data: "
-                                 f"{', '.join(map(repr, absent))}")
-    if group is not None and group not in data.columns:
-        raise MissingColumnError(f"group column {group!r} is not in the data")
-    frame = data[ov_model + ([group] if group is not None else [])]
-    if group is not None and frame[group].isna().any():
-        n_absent = int(frame[group].isna().sum())
-        warn(f"{n_absent} rows have no value in the group column {group!r} and are left out")
-        frame = frame[frame[group].notna()]
-    stats = ordinal_sample_stats(frame, ov_model, group=group, missing=miss,
-                                 categories=categories, gamma=True)
+    if isinstance(data, pd.DataFrame):
+        stats = _frame_stats(data, ov_model, group, miss, categories, warn)
+    else:  # a Parquet source, Arrow table or Dask DataFrame: two passes over its batches
+        from psychometrics.structural.ordinal_sources import streamed_ordinal_stats
+
+        read = [columns.get(v, v) for v in ov_model] if columns else ov_model
+        stats = streamed_ordinal_stats(data, read, group=group, missing=miss,
+                                       categories=categories, names=ov_model, warn=warn,
+                                       progress=progress)
     G = len(stats.groups)
     labels = [str(g.group) for g in stats.groups] if group is not None else [""]
     nth = np.bincount(stats.groups[0].threshold_item, minlength=len(ov_model))
@@ -288,6 +289,25 @@ def fit_ordinal(data: pd.DataFrame, spec: ModelSpec, *, ordered: Any, estimator:
         return _assemble(spec, rows, models, parts, stats, x, labels, converged, iterations,
                          est_name, se_type, test_type, weight, param, std_lv, miss, df,
                          collected, warn)
+
+
+def _frame_stats(data: pd.DataFrame, ov_model: list[str], group: str | None, miss: str,
+                 categories: Mapping[str, Sequence[float]] | None,
+                 warn: Callable[[str], None]) -> OrdinalSampleStats:
+    """Stage 1 of a DataFrame (rows without a group value left out, with ``warn``)."""
+    absent = [v for v in ov_model if v not in data.columns]
+    if absent:
+        raise MissingColumnError(f"items of the model not in the data: "
+                                 f"{', '.join(map(repr, absent))}")
+    if group is not None and group not in data.columns:
+        raise MissingColumnError(f"group column {group!r} is not in the data")
+    frame = data[ov_model + ([group] if group is not None else [])]
+    if group is not None and frame[group].isna().any():
+        n_absent = int(frame[group].isna().sum())
+        warn(f"{n_absent} rows have no value in the group column {group!r} and are left out")
+        frame = frame[frame[group].notna()]
+    return ordinal_sample_stats(frame, ov_model, group=group, missing=miss,
+                                categories=categories, gamma=True)
 
 
 def _wu_estabrook(id_cat: str | None) -> bool:

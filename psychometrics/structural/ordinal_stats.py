@@ -65,9 +65,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 
-from psychometrics.correlation import _bvn_cdf
 from psychometrics.errors import (
     DataValidationError,
     MissingColumnError,
@@ -75,27 +74,14 @@ from psychometrics.errors import (
     PsychometricsWarning,
 )
 from psychometrics.results import ResultMixin
+from psychometrics.structural.ordinal_bivariate import _fit_polychorics, vech_pairs
+from psychometrics.structural.ordinal_bivariate import _loglik as _loglik
+from psychometrics.structural.ordinal_gamma import gamma_of, score_crossproduct, score_setup
 
 __all__ = ["OrdinalGroupStats", "OrdinalSampleStats", "ordinal_sample_stats",
            "vech_pairs"]
 
-_SQRT_EPS = math.sqrt(np.finfo(float).eps)
-# lavaan's stand-in for the infinite outer thresholds in the case-wise scores (o1, o2)
-_OUTER = 100.0
-_CHUNK_CELLS = 1 << 22  # rows x score columns held at once while forming Gamma
-_TWO_PI = 2.0 * math.pi
-
-
-def vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """The item pairs of lavaan's ``vech(R, diagonal=FALSE)`` order.
-
-    Returns ``(first, second)`` with ``first < second``: the strictly lower triangle of a
-    p x p matrix column by column, i.e. (2,1), (3,1), ..., (p,1), (3,2), ... in 1-based
-    (row, column) terms. Position ``m`` of the correlation part of ``wls_obs`` is the pair
-    ``(first[m], second[m])``.
-    """
-    first, second = np.triu_indices(p, 1)
-    return first, second
+_CHUNK_CELLS = 1 << 22  # rows x category indicators held at once while forming the tables
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,10 +249,19 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
     if X.shape[0] == 0:
         raise ValueError("no complete rows: every row has a missing answer")
 
+    present = [np.unique(X[:, j][~np.isnan(X[:, j])]) for j in range(len(items))]
+    levels = item_levels(items, present, categories)
+    return X, items, levels, g_values, labels
+
+
+def item_levels(items: Sequence[str], present: Sequence[np.ndarray],
+                categories: Mapping[str, Sequence[float]] | None, stacklevel: int = 4
+                ) -> list[np.ndarray]:
+    """Each item's categories: the answer values that occur (``present[j]``, sorted, in the
+    rows used, all groups together), checked against ``categories`` (lavaan's ``ordered()``:
+    a value nobody chose is no category, which is warned about)."""
     levels = []
-    for j, name in enumerate(items):
-        col = X[:, j]
-        vals = np.unique(col[~np.isnan(col)])
+    for name, vals in zip(items, present, strict=True):
         if vals.size < 2:
             raise DataValidationError(
                 f"item {name!r} has "
@@ -289,118 +284,79 @@ def _prepare(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None, group
                 f"item {name!r}: categor{'y' if len(unused) == 1 else 'ies'} "
                 f"{', '.join(f'{u:g}' for u in unused)} never chosen; as lavaan, the item "
                 f"has {vals.size} categories ({vals.size - 1} thresholds)",
-                PsychometricsWarning, stacklevel=3)
+                PsychometricsWarning, stacklevel=stacklevel)
         levels.append(vals)
-    return X, items, levels, g_values, labels
+    return levels
 
 
 # --------------------------------------------------------------------------------------------
-# the bivariate normal pieces, vectorised over pairs
+# one group: step 1 from counts, Gamma's cross-product from batches of rows
 # --------------------------------------------------------------------------------------------
+#
+# Step 1 (thresholds, polychorics) and the matrix B of Gamma need only each item's
+# frequencies and the bivariate tables of the category codes; only S'S, the cross-product of
+# the case-wise scores, needs the rows, and every score is a lookup by a respondent's
+# category (pair). So a group is: code_tables (summed over batches of rows) -> step1 ->
+# score_setup -> score_crossproduct (summed over batches of rows) -> group_result. The
+# in-memory path runs it on one batch; psychometrics.structural.ordinal_sources streams it.
 
 
-def _extended_cuts(cuts: np.ndarray) -> np.ndarray:
-    p = cuts.shape[0]
-    return np.concatenate([np.full((p, 1), -np.inf), cuts, np.full((p, 1), np.inf)], axis=1)
+def category_codes(X: np.ndarray, levels: Sequence[np.ndarray]) -> np.ndarray:
+    """Answers (rows x items, NaN missing) as category codes 0 .. K_j - 1 of each item's
+    ``levels``, -1 for a missing answer."""
+    codes = np.empty(X.shape, dtype=np.intp)
+    for j, lv in enumerate(levels):
+        col = X[:, j]
+        codes[:, j] = np.where(np.isnan(col), -1, np.searchsorted(lv, np.nan_to_num(col)))
+    return codes
 
 
-def _dbinorm(x: np.ndarray, y: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Bivariate standard normal density; 0 where x or y is infinite."""
-    fin = np.isfinite(x) & np.isfinite(y)
-    xs, ys = np.where(fin, x, 0.0), np.where(fin, y, 0.0)
-    r2 = 1.0 - rho * rho
-    d = np.exp(-(xs * xs - 2 * rho * xs * ys + ys * ys) / (2 * r2)) / (_TWO_PI * np.sqrt(r2))
-    return np.where(fin, d, 0.0)
-
-
-def _pair_pi_phi(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cell probabilities (clamped below at sqrt(eps), as lavaan) and their derivative in
-    rho, for pairs with thresholds ``c1`` (P, K-1) and ``c2`` (P, K-1); +inf pads."""
-    e1, e2 = _extended_cuts(c1), _extended_cuts(c2)
-    r = rho[:, None, None]
-    F = _bvn_cdf(e1[:, :, None], e2[:, None, :], r)
-    PI = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]
-    PI = np.maximum(PI, _SQRT_EPS)
-    D = _dbinorm(e1[:, :, None], e2[:, None, :], r)
-    phi = D[:, 1:, 1:] - D[:, :-1, 1:] - D[:, 1:, :-1] + D[:, :-1, :-1]
-    return PI, phi
-
-
-def _pair_dphi(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
-    """Second derivative of the cell probabilities in rho (for Newton steps)."""
-    e1, e2 = _extended_cuts(c1), _extended_cuts(c2)
-    x, y = e1[:, :, None], e2[:, None, :]
-    r = rho[:, None, None]
-    fin = np.isfinite(x) & np.isfinite(y)
-    xs, ys = np.where(fin, x, 0.0), np.where(fin, y, 0.0)
-    r2 = 1.0 - r * r
-    q = xs * xs - 2 * r * xs * ys + ys * ys
-    D = _dbinorm(x, y, r) * (r / r2 + xs * ys / r2 - r * q / (r2 * r2))
-    D = np.where(fin, D, 0.0)
-    return D[:, 1:, 1:] - D[:, :-1, 1:] - D[:, 1:, :-1] + D[:, :-1, :-1]
-
-
-def _fit_polychorics(tables: np.ndarray, c1: np.ndarray, c2: np.ndarray, start: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum-likelihood rho of every pair with the thresholds fixed (lavaan's
-    ``lav_bvord_cor_twostep_fit``: bounds +-0.999, -log L / N).
-
-    Newton steps on the log-likelihood (Fisher scoring where the curvature is not
-    negative; at most 0.25 and only uphill), all pairs at once, to a step below 1e-10.
-    Returns rho and a convergence flag.
-    """
-    n = tables.sum(axis=(1, 2))
-    rho = np.clip(start, -0.99, 0.99)
-    done = np.zeros(rho.shape, dtype=bool)
-    lo, hi = -0.999, 0.999
-    for _ in range(200):
-        act = np.flatnonzero(~done)
-        if act.size == 0:
-            break
-        r = rho[act]
-        PI, phi = _pair_pi_phi(r, c1[act], c2[act])
-        T = tables[act]
-        ok = PI > _SQRT_EPS
-        g = np.where(ok, T * phi / PI, 0.0).sum(axis=(1, 2))
-        dphi = _pair_dphi(r, c1[act], c2[act])
-        h = np.where(ok, T * (dphi / PI - phi * phi / (PI * PI)), 0.0).sum(axis=(1, 2))
-        fisher = -n[act] * np.where(ok, phi * phi / PI, 0.0).sum(axis=(1, 2))
-        curv = np.where(h < 0, h, np.minimum(fisher, -1e-300))
-        # steps are capped: near |rho| = 1 the clamped cell probabilities make the
-        # likelihood flat, and an uncapped first step can land on that plateau
-        step = np.clip(-g / curv, -0.25, 0.25)
-        new = np.clip(r + step, lo, hi)
-        # a step that lowers the likelihood is halved (at most a few times)
-        for _half in range(30):
-            ll_new = _loglik(new, c1[act], c2[act], T)
-            ll_old = _loglik(r, c1[act], c2[act], T)
-            worse = ll_new < ll_old - 1e-12 * np.abs(ll_old)
-            if not worse.any():
-                break
-            new = np.where(worse, (new + r) / 2, new)
-        rho[act] = new
-        done[act] = np.abs(new - r) < 1e-10
-    return rho, done
-
-
-def _loglik(rho: np.ndarray, c1: np.ndarray, c2: np.ndarray, tables: np.ndarray
-            ) -> np.ndarray:
-    PI, _ = _pair_pi_phi(rho, c1, c2)
-    return (tables * np.log(PI)).sum(axis=(1, 2))
-
-
-# --------------------------------------------------------------------------------------------
-# one group
-# --------------------------------------------------------------------------------------------
-
-
-def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
-                 label: str | None, with_gamma: bool) -> OrdinalGroupStats:
-    """``codes``: rows x items, categories 0 .. K_j - 1, -1 for a missing answer (pairwise:
-    each item's thresholds use its answers, each pair's table the rows answering both, and a
-    missing answer scores 0, as lavaan's NA-skipping cross-products)."""
+def code_tables(codes: np.ndarray, K: int) -> np.ndarray:
+    """Every bivariate table of the category codes: ``T[i, a, j, b]`` counts the rows with
+    item i in category a and item j in category b (a missing answer, code -1, counts
+    nowhere; the diagonal blocks hold the items' frequencies). One cross-product of the
+    category indicators, in chunks of rows; the tables of separate batches add up."""
     N, p = codes.shape
+    onehot_offsets = np.arange(p) * K
+    T = np.zeros((p * K, p * K))
+    chunk = max(1, _CHUNK_CELLS // (p * K))
+    for s in range(0, N, chunk):
+        c = codes[s : s + chunk]
+        oh = np.zeros((c.shape[0], p * K))
+        r_i, c_j = np.nonzero(c >= 0)
+        oh[r_i, onehot_offsets[c_j] + c[r_i, c_j]] = 1.0
+        T += oh.T @ oh
+    return T.reshape(p, K, p, K)
+
+
+@dataclass(frozen=True)
+class Step1:
+    """A group's thresholds and polychoric correlations, with the counts they came from
+    (what :func:`score_setup` needs for Gamma)."""
+
+    label: str | None
+    nobs: int
+    items: tuple[str, ...]
+    levels: tuple[np.ndarray, ...]
+    ncat: np.ndarray  # (p,) categories per item
+    freq: np.ndarray  # (p, K) frequencies, zero past an item's last category
+    cuts: np.ndarray  # (p, K - 1) thresholds, +inf past an item's last one
+    tables: np.ndarray  # (P, K, K) the pairs' tables (rows: item `first`), vech order
+    rho: np.ndarray  # (P,) polychoric correlations, vech order
+    zero_pairs: tuple[tuple[str, str], ...]
+
+    @property
+    def th_start(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.ncat - 1)[:-1]]).astype(np.intp)
+
+
+def step1(T: np.ndarray, nobs: int, items: Sequence[str], levels: Sequence[np.ndarray],
+          label: str | None) -> Step1:
+    """Thresholds and polychoric correlations of one group from its tables ``T``
+    (:func:`code_tables`; ``nobs`` the group's rows)."""
+    N = int(nobs)
+    p = len(items)
+    items = list(items)
     ncat = np.array([lv.size for lv in levels])
     K = int(ncat.max())
     where = "" if label is None else f" in group {label!r}"
@@ -408,8 +364,7 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
     # --- step 1: thresholds per item (the probit MLE without covariates is closed-form)
     freq = np.zeros((p, K), dtype=np.int64)
     for j in range(p):
-        cj = codes[:, j]
-        freq[j, : ncat[j]] = np.bincount(cj[cj >= 0], minlength=ncat[j])
+        freq[j, : ncat[j]] = np.rint(np.diagonal(T[j, : ncat[j], j, : ncat[j]]))
         if (freq[j, : ncat[j]] == 0).any():
             raise DataValidationError(
                 f"some categories of item {items[j]!r} are empty{where} (lavaan needs every "
@@ -420,26 +375,11 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
     for j in range(p):
         cum = np.cumsum(freq[j, : ncat[j]])[:-1] / freq[j].sum()
         cuts[j, : ncat[j] - 1] = ndtri(cum)
-    nth = ncat - 1
-    th_item = np.repeat(np.arange(p), nth)
-    th_start = np.concatenate([[0], np.cumsum(nth)[:-1]])
-    thresholds = np.concatenate([cuts[j, : nth[j]] for j in range(p)])
-    th_names = tuple(f"{items[j]}|t{k + 1}" for j in range(p) for k in range(nth[j]))
 
     # --- step 2: polychoric correlation of every pair, thresholds fixed
     first, second = vech_pairs(p)
     P = first.size
-    onehot_offsets = np.arange(p) * K
-    # all pair tables from one cross-product of the category indicators
-    T = np.zeros((p * K, p * K))
-    chunk = max(1, _CHUNK_CELLS // (p * K))
-    for s in range(0, N, chunk):
-        c = codes[s : s + chunk]
-        oh = np.zeros((c.shape[0], p * K))
-        r_i, c_j = np.nonzero(c >= 0)
-        oh[r_i, onehot_offsets[c_j] + c[r_i, c_j]] = 1.0
-        T += oh.T @ oh
-    tables = T.reshape(p, K, p, K)[first, :, second, :]  # (P, K, K), rows: item `first`
+    tables = T[first, :, second, :]  # (P, K, K), rows: item `first`
     c1, c2 = cuts[first], cuts[second]
     work = tables.copy()
     rho = np.full(P, np.nan)
@@ -461,7 +401,7 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
                 n_two_empty += 1
                 warnings.warn(f"two empty cells in the 2 x 2 table of {items[first[m]]!r} x "
                               f"{items[second[m]]!r}: their polychoric correlation is set to "
-                              f"{rho[m]:+.0f} (as lavaan)", NumericalWarning, stacklevel=3)
+                              f"{rho[m]:+.0f} (as lavaan)", NumericalWarning, stacklevel=4)
             elif empty.size == 1:
                 add = 0.5 if empty[0] in (0, 3) else -0.5
                 sub = sub + add * np.array([[1.0, -1.0], [-1.0, 1.0]])
@@ -485,148 +425,64 @@ def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
                          "nothing to them)")
         warnings.warn(f"{len(zero_pairs)} bivariate table(s){where} have empty cells: "
                       f"{shown}{more}" + "".join(f"; {n}" for n in notes),
-                      NumericalWarning, stacklevel=3)
+                      NumericalWarning, stacklevel=4)
     todo = np.flatnonzero(~fixed)
     if todo.size:
-        # start: the Pearson correlations of the codes (missing answers at the mean)
-        x = np.where(codes >= 0, codes, np.nan).astype(float)
-        x = np.nan_to_num((x - np.nanmean(x, axis=0)) / np.nanstd(x, axis=0))
-        pearson = (x.T @ x / N)[first, second]
+        # start: the Pearson correlations of the codes (missing answers at the item's mean,
+        # standardised over its answers, divided by N), from the tables
+        a = np.arange(K, dtype=float)
+        n_j = freq.sum(axis=1)
+        m_j = (freq * a).sum(axis=1) / n_j
+        sd_j = np.sqrt((freq * (a - m_j[:, None]) ** 2).sum(axis=1) / n_j)
+        Z = np.where(freq > 0, (a - m_j[:, None]) / sd_j[:, None], 0.0)
+        pearson = np.einsum("mab,ma,mb->m", tables, Z[first], Z[second]) / N
         start = np.where(np.abs(pearson[todo]) < 1, pearson[todo], 0.0)
         est, conv = _fit_polychorics(work[todo], c1[todo], c2[todo], start)
         rho[todo] = est
         for m in todo[~conv]:
             warnings.warn(f"the polychoric correlation of {items[first[m]]!r} and "
                           f"{items[second[m]]!r}{where} did not converge", NumericalWarning,
-                          stacklevel=3)
+                          stacklevel=4)
     for m in np.flatnonzero(np.abs(rho) > 0.99):
         warnings.warn(f"the polychoric correlation of {items[first[m]]!r} and "
                       f"{items[second[m]]!r}{where} is (nearly) 1.0 ({rho[m]:.4f})",
-                      NumericalWarning, stacklevel=3)
-    R = np.eye(p)
-    R[second, first] = rho
-    R[first, second] = rho
+                      NumericalWarning, stacklevel=4)
+    return Step1(label=label, nobs=N, items=tuple(items), levels=tuple(levels), ncat=ncat,
+                 freq=freq, cuts=cuts, tables=tables, rho=rho, zero_pairs=tuple(zero_pairs))
 
-    gamma = _gamma(codes, tables, cuts, ncat, rho, th_start, first, second) if with_gamma \
-        else None
+
+def group_result(st: Step1, gamma: np.ndarray | None) -> OrdinalGroupStats:
+    """The :class:`OrdinalGroupStats` of a group's step 1 and its Gamma."""
+    p = len(st.items)
+    nth = st.ncat - 1
+    first, second = vech_pairs(p)
+    R = np.eye(p)
+    R[second, first] = st.rho
+    R[first, second] = st.rho
     return OrdinalGroupStats(
-        group=label, nobs=int(N), items=tuple(items),
-        categories=tuple(tuple(float(v) for v in lv) for lv in levels),
-        frequencies=tuple(tuple(int(f) for f in freq[j, : ncat[j]]) for j in range(p)),
-        thresholds=thresholds, threshold_names=th_names, threshold_item=th_item,
-        correlation=R, gamma=gamma, zero_cell_pairs=tuple(zero_pairs),
+        group=st.label, nobs=st.nobs, items=st.items,
+        categories=tuple(tuple(float(v) for v in lv) for lv in st.levels),
+        frequencies=tuple(tuple(int(f) for f in st.freq[j, : st.ncat[j]]) for j in range(p)),
+        thresholds=np.concatenate([st.cuts[j, : nth[j]] for j in range(p)]),
+        threshold_names=tuple(f"{st.items[j]}|t{k + 1}" for j in range(p)
+                              for k in range(nth[j])),
+        threshold_item=np.repeat(np.arange(p), nth),
+        correlation=R, gamma=gamma, zero_cell_pairs=st.zero_pairs,
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Gamma (Muthén 1984) from the case-wise scores
-# --------------------------------------------------------------------------------------------
-
-
-def _bounds(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Upper and lower threshold of each category, with lavaan's +-100 outside."""
-    p = cuts.shape[0]
-    c = np.where(np.isinf(cuts), _OUTER, cuts)
-    upper = np.concatenate([c, np.full((p, 1), _OUTER)], axis=1)
-    lower = np.concatenate([np.full((p, 1), -_OUTER), c], axis=1)
-    return upper, lower
-
-
-def _gamma(codes: np.ndarray, tables: np.ndarray, cuts: np.ndarray, ncat: np.ndarray,
-           rho: np.ndarray, th_start: np.ndarray, first: np.ndarray, second: np.ndarray
-           ) -> np.ndarray:
-    r"""lavaan's ``muthen1984``: :math:`N B^{-1} (S'S) B^{-T}` with S the case-wise scores of
-    (thresholds, correlations) and B their sensitivity matrix (block triangular: threshold
-    blocks per item, the correlations' dependence on the thresholds, a diagonal for the
-    correlations). Every score is a function of a respondent's category or pair of
-    categories, so the score tables are built per category and gathered per row."""
-    N, p = codes.shape
-    K = cuts.shape[1] + 1
-    nth = ncat - 1
-    q = int(nth.sum())
-    P = first.size
-    upper, lower = _bounds(cuts)
-    dens_u, dens_l = np.exp(-upper ** 2 / 2) / math.sqrt(_TWO_PI), \
-        np.exp(-lower ** 2 / 2) / math.sqrt(_TWO_PI)
-    prob = ndtr(upper) - ndtr(lower)  # (p, K): category probabilities
-    # univariate threshold scores: category c of item j, threshold k (lav_uvord_scores)
-    kk = np.arange(K - 1)
-    cc = np.arange(K)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        S1 = ((cc == kk)[None] * dens_u[:, :, None] - (cc == kk + 1)[None] * dens_l[:, :, None]
-              ) / prob[:, :, None]  # (p, K, K-1)
-    S1 = np.nan_to_num(S1, nan=0.0, posinf=0.0, neginf=0.0)
-
-    # bivariate scores per cell (lav_bvord_cor_scores_cache), pairs at once
-    PI, phi = _pair_pi_phi(rho, cuts[first], cuts[second])
-    lik = np.where(PI <= _SQRT_EPS, np.nan, PI)
-    R = np.sqrt(1 - rho * rho)[:, None, None]
-    r = rho[:, None, None]
-    u1, l1 = upper[first][:, :, None], lower[first][:, :, None]  # (P, K, 1): item `first`
-    u2, l2 = upper[second][:, None, :], lower[second][:, None, :]  # (P, 1, K)
-    du1, dl1 = dens_u[first][:, :, None], dens_l[first][:, :, None]
-    du2, dl2 = dens_u[second][:, None, :], dens_l[second][:, None, :]
-    z1_up = du1 * (ndtr((u2 - r * u1) / R) - ndtr((l2 - r * u1) / R))
-    z1_lo = dl1 * (ndtr((u2 - r * l1) / R) - ndtr((l2 - r * l1) / R))
-    z2_up = du2 * (ndtr((u1 - r * u2) / R) - ndtr((l1 - r * u2) / R))
-    z2_lo = dl2 * (ndtr((u1 - r * l2) / R) - ndtr((l1 - r * l2) / R))
-    a_is = (np.arange(K)[:, None] == kk)  # (K, K-1): category a has upper threshold k
-    a_next = (np.arange(K)[:, None] == kk + 1)  # category a has lower threshold k
-    # d log lik / d threshold k of item `first` in cell (a, b): (P, K, K, K-1)
-    d_th1 = (a_is[None, :, None, :] * z1_up[..., None]
-             - a_next[None, :, None, :] * z1_lo[..., None]) / lik[..., None]
-    d_th2 = (a_is[None, None, :, :] * z2_up[..., None]
-             - a_next[None, None, :, :] * z2_lo[..., None]) / lik[..., None]
-    d_rho = phi / lik
-    d_th1, d_th2, d_rho = (np.nan_to_num(v, nan=0.0) for v in (d_th1, d_th2, d_rho))
-
-    # B: A11 (threshold blocks), A21 (correlations on thresholds), A22 (diagonal)
-    A11_inv = np.zeros((q, q))
-    for j in range(p):
-        s = slice(th_start[j], th_start[j] + nth[j])
-        Sj = S1[j, : ncat[j], : nth[j]]
-        cj = codes[:, j]
-        fj = np.bincount(cj[cj >= 0], minlength=ncat[j]).astype(float)
-        A11_inv[s, s] = np.linalg.inv(Sj.T @ (fj[:, None] * Sj))
-    w = tables * d_rho
-    A22 = (w * d_rho).sum(axis=(1, 2))
-    A21 = np.zeros((P, q))
-    a21_first = np.einsum("pab,pabk->pk", w, d_th1)
-    a21_second = np.einsum("pab,pabk->pk", w, d_th2)
-    for m in range(P):  # scatter into each pair's two items' threshold columns
-        i, j = first[m], second[m]
-        A21[m, th_start[i] : th_start[i] + nth[i]] = a21_first[m, : nth[i]]
-        A21[m, th_start[j] : th_start[j] + nth[j]] = a21_second[m, : nth[j]]
-    if (A22 == 0).any():
-        warnings.warn("trouble constructing the weight matrix: a polychoric correlation has "
-                      "no information (used a generalised inverse, as lavaan)",
-                      NumericalWarning, stacklevel=4)
-        A22_inv = np.linalg.pinv(np.diag(A22))
-    else:
-        A22_inv = np.diag(1.0 / A22)
-    B_inv = np.zeros((q + P, q + P))
-    B_inv[:q, :q] = A11_inv
-    B_inv[q:, q:] = A22_inv
-    B_inv[q:, :q] = -A22_inv @ A21 @ A11_inv
-
-    # S'S accumulated over chunks of rows; each row's scores are gathered from the tables
-    th_cols = np.concatenate([th_start[j] + np.arange(nth[j]) for j in range(p)])
-    th_item = np.repeat(np.arange(p), nth)
-    th_k = np.concatenate([np.arange(nth[j]) for j in range(p)])
-    inner = np.zeros((q + P, q + P))
-    chunk = max(1, _CHUNK_CELLS // (q + P))
-    flat_rho = d_rho.reshape(P, K * K)
-    for s in range(0, N, chunk):
-        c = codes[s : s + chunk]
-        sc = np.empty((c.shape[0], q + P))
-        ok = c >= 0
-        c0 = np.where(ok, c, 0)
-        sc[:, th_cols] = np.where(ok[:, th_item], S1[th_item, c0[:, th_item], th_k], 0.0)
-        cell = c0[:, first] * K + c0[:, second]
-        sc[:, q:] = np.where(ok[:, first] & ok[:, second],
-                             flat_rho[np.arange(P)[None, :], cell], 0.0)
-        inner += sc.T @ sc
-    return N * (B_inv @ inner @ B_inv.T)
+def _group_stats(codes: np.ndarray, items: list[str], levels: list[np.ndarray],
+                 label: str | None, with_gamma: bool) -> OrdinalGroupStats:
+    """``codes``: rows x items, categories 0 .. K_j - 1, -1 for a missing answer (pairwise:
+    each item's thresholds use its answers, each pair's table the rows answering both, and a
+    missing answer scores 0, as lavaan's NA-skipping cross-products)."""
+    K = max(lv.size for lv in levels)
+    st = step1(code_tables(codes, K), codes.shape[0], items, levels, label)
+    gamma = None
+    if with_gamma:
+        scores = score_setup(st)
+        gamma = gamma_of(scores, score_crossproduct(codes, scores), st.nobs)
+    return group_result(st, gamma)
 
 
 # --------------------------------------------------------------------------------------------
@@ -661,7 +517,10 @@ def ordinal_sample_stats(
     ----------
     data
         Respondents x items (DataFrame, or a 2-D array whose columns become ``V1`` ...),
-        ordered categories coded as numbers.
+        ordered categories coded as numbers; or Parquet path(s), a pyarrow Table or a Dask
+        DataFrame, read in batches (twice with ``gamma``:
+        :func:`~psychometrics.structural.ordinal_sources.streamed_ordinal_stats`; ``items``
+        then required).
     items
         The item columns (default: every column except ``group``).
     group
@@ -713,11 +572,15 @@ def ordinal_sample_stats(
     >>> st.threshold_names[:3], st.gamma.shape
     (('a|t1', 'a|t2', 'a|t3'), (12, 12))
     """
+    from psychometrics.structural.ordinal_sources import rereadable, streamed_ordinal_stats
+
+    if not isinstance(data, pd.DataFrame | np.ndarray) and rereadable(data):
+        if items is None:
+            raise ValueError("items= names the item columns of a streamed source")
+        return streamed_ordinal_stats(data, items, group=group, missing=missing,
+                                      categories=categories, gamma=gamma)
     X, names, levels, g_values, labels = _prepare(data, items, group, categories, missing)
-    codes = np.empty(X.shape, dtype=np.intp)
-    for j, lv in enumerate(levels):
-        col = X[:, j]
-        codes[:, j] = np.where(np.isnan(col), -1, np.searchsorted(lv, np.nan_to_num(col)))
+    codes = category_codes(X, levels)
     if labels is None:
         groups = (_group_stats(codes, names, levels, None, gamma),)
     else:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psychometrics.structural.errors import DataError, ModelError
+from psychometrics.structural.errors import DataError
 from psychometrics.structural.estimators import FIMLObjective
 from psychometrics.structural.matrices import Model, jacobian, moment_index
 from psychometrics.structural.partable import NU, THETA, Row
@@ -445,11 +445,15 @@ def robust_pieces(models: list[Model], samples: list[Sample], x: np.ndarray,
         piece.x_idx = exogenous_idx(model)
         piece.x_moments = x_moments(len(model.ov), piece.x_idx, ms)
         if piece.x_idx and estimator in ("MLM", "MLMV"):
-            if sample.data is None:
-                raise ModelError(f"estimator={estimator!r} with fixed covariates (fixed.x) "
-                                 "needs the rows, not moments: use estimator='MLR' or pass "
-                                 "the data")
-            piece.Gamma = gamma_fixed_x(sample.data, piece.x_idx, ms)
+            if sample.data is not None:
+                piece.Gamma = gamma_fixed_x(sample.data, piece.x_idx, ms)
+            else:  # the same Gamma, linear in the fourth-order moments
+                from psychometrics.structural.samplestats_moments import (
+                    gamma_fixed_x_from_fourth,
+                )
+
+                assert sample.fourth is not None
+                piece.Gamma = gamma_fixed_x_from_fourth(sample.fourth, piece.x_idx, ms)
         if estimator == "MLR":
             piece.A1 = nt_weight(sample.cov, ms)
             if ms:

@@ -18,6 +18,9 @@ collected by :func:`psychometrics.moments`): with ``y = x - xbar`` and ``z = (x,
 
 is ``[[S2, S3], [S3', S4 - s s']] / N`` about the sample moments and, about the model's
 ``(mu, Sigma)``, the same sums shifted to ``d = xbar - mu`` (Pébay 2008).
+With fixed covariates (fixed.x, MLM/MLMV) lavaan's Gamma is that of ``z`` minus its
+regression fit on the covariates, a linear map of the same ``z``
+(:func:`gamma_fixed_x_from_fourth`).
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ from psychometrics.structural.samplestats import (
     saturated_model,
 )
 
-__all__ = ["gamma_from_fourth", "is_moments", "moment_groups", "moments_input",
-           "read_model_moments", "sample_from_moments"]
+__all__ = ["gamma_fixed_x_from_fourth", "gamma_from_fourth", "is_moments", "moment_groups",
+           "moments_input", "read_model_moments", "sample_from_moments"]
 
 MISSING_GROUP = "(missing)"
 
@@ -68,9 +71,10 @@ def is_moments(data: Any) -> bool:
 
 def read_model_moments(data: Any, spec: Any, *, group: str | None, missing: str,
                        estimator: str, columns: Mapping[str, str] | None,
-                       n_obs: int | None) -> Any:
+                       n_obs: int | None, progress: Any = None) -> Any:
     """The moments of the model's items (named as the model names them), per group: a
-    Moments is checked and restricted to them, any other source is read with them."""
+    Moments is checked and restricted to them, any other source is read with them
+    (``progress`` as :func:`psychometrics.moments`)."""
     from psychometrics.structural.partable import build_table
     from psychometrics.sufficient_statistics import Moments, moments
 
@@ -96,7 +100,8 @@ def read_model_moments(data: Any, spec: Any, *, group: str | None, missing: str,
                             f"{', '.join(map(repr, absent))}")
         m = m.select(want)
     else:
-        m = moments(data, want, by=group, patterns=missing == "fiml", fourth=robust)
+        m = moments(data, want, by=group, patterns=missing == "fiml", fourth=robust,
+                    progress=progress)
     if robust and any(st.fourth is None for st in m.groups.values()):
         raise DataError("the robust estimators need fourth-order moments: "
                         "pm.moments(..., fourth=True)")
@@ -224,3 +229,39 @@ def gamma_from_fourth(f: dict[str, Any], mu: np.ndarray | None, sigma: np.ndarra
         return G4
     G3 = (s3[:, i, j] - n * np.outer(d, sv)) / n
     return np.block([[s2 / n, G3], [G3.T, G4]])
+
+
+def gamma_fixed_x_from_fourth(f: dict[str, Any], x_idx: tuple[int, ...],
+                              meanstructure: bool) -> np.ndarray:
+    r""":func:`~psychometrics.structural.robust.gamma_fixed_x` (lavaan's sample Gamma with
+    ``fixed.x = TRUE``, for MLM/MLMV) from the central sums of orders 2-4 of the complete
+    rows.
+
+    lavaan replaces each row's non-covariates by their least-squares fit on the covariates,
+    :math:`\hat y = A y` about the means (:math:`A` the identity on the covariates and the
+    regression slopes :math:`S_{yx} S_{xx}^{-1}` from the covariates to the others, zero
+    elsewhere), and takes the covariance of :math:`z = ((I - A) y, \mathrm{vech}(y y') -
+    \mathrm{vech}(A y y' A'))`. That is linear in :math:`w = (y, \mathrm{vech}(y y'))`:
+    :math:`z = T w`, so :math:`\Gamma = T\, \mathrm{Cov}(w)\, T'` with
+    :math:`\mathrm{Cov}(w)` the sample Gamma of :func:`gamma_from_fourth`.
+    """
+    n = float(f["n"])
+    p = f["mean"].size
+    x = list(x_idx)
+    y = [k for k in range(p) if k not in x_idx]
+    S = f["c2"] / n
+    A = np.zeros((p, p))
+    A[x, x] = 1.0
+    if y:
+        A[np.ix_(y, x)] = np.linalg.solve(S[np.ix_(x, x)], S[np.ix_(x, y)]).T
+    i, j = moment_index(p)
+    # vech(A y y' A')_(ij) = sum_kl A_ik A_jl y_k y_l, each vech entry (k, l), k != l, twice
+    L = np.eye(i.size) - (A[i][:, i] * A[j][:, j]
+                          + A[i][:, j] * A[j][:, i] * (i != j)[None, :])
+    G = gamma_from_fourth(f, None, None, meanstructure)
+    if not meanstructure:
+        return L @ G @ L.T
+    T = np.zeros((p + i.size, p + i.size))
+    T[:p, :p] = np.eye(p) - A
+    T[p:, p:] = L
+    return T @ G @ T.T
