@@ -656,9 +656,9 @@ def evaluate(study: str | os.PathLike[str] | Study | LoadedStudy, *,
     ['participation', 'validation', 'reliability', 'invariance', 'scores', 'change', 'comparisons']
     >>> p = ev.participation
     >>> p[(p.wave == "one_year") & (p.grouping == "role")][["group", "n", "invited"]]
-          group    n  invited
-    6   faculty   53     75.0
-    7  resident  109    150.0
+          group   n  invited
+    6   faculty  16     28.0
+    7  resident  37     89.0
     """
     loaded = study if isinstance(study, LoadedStudy) else load_study(
         study, check_files=data is None)
