@@ -314,9 +314,9 @@ def alpha(
     if source is not None:
         return _alpha_from_moments(source, keys=keys, missing=missing, ci=ci,
                                    ci_method=ci_method)
-    X, names = _item_matrix(data)
+    X, names = _item_matrix(data, integers=True)
     signs = _parse_keys(keys, names)
-    if missing == "listwise":
+    if missing == "listwise" and X.dtype.kind == "f":  # integer columns have no missing cell
         complete_rows = ~np.isnan(X).any(axis=1)
         if not complete_rows.all():
             X = X[complete_rows]
@@ -328,7 +328,8 @@ def alpha(
                          + (" complete rows" if missing == "listwise" else ""))
 
     # small complete data: one vectorised step (None: the general path, which warns)
-    fit = small_complete_fit(X, names, signs, keys_given=keys is not None,
+    small = X if X.dtype.kind == "f" or X.size > _BLOCK_CELLS else X.astype(np.float64)
+    fit = small_complete_fit(small, names, signs, keys_given=keys is not None,
                              max_cells=_BLOCK_CELLS)
     if fit is None:
         fit = _fit_alpha(_moments(X, signs=signs), names, signs, keys_given=keys is not None)
@@ -342,7 +343,8 @@ def alpha(
     else:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         good = fit["good"]
-        boots = _bootstrap_alphas(X[:, good], signs[good], n_boot, rng,
+        boots = _bootstrap_alphas(X[:, good].astype(np.float64, copy=False), signs[good],
+                                  n_boot, rng,
                                   resolve_progress(progress, "bootstrap alpha"))
         bad = ~np.isfinite(boots)
         if bad.all():

@@ -23,18 +23,22 @@ from psychometrics.factor._matrix import cov2cor
 # --------------------------------------------------------------------------------------------
 
 
-def _item_matrix(data: Any) -> tuple[np.ndarray, list[str]]:
+def _item_matrix(data: Any, *, integers: bool = False) -> tuple[np.ndarray, list[str]]:
     """Items as a float64 matrix (rows = respondents) and their names.
 
     DataFrame columns must be numeric (nullable integer columns are fine: ``pd.NA`` becomes
     NaN). A 2-D array gets psych's names ``V1 ... Vk``. No copy is made when the DataFrame
-    already holds one float64 block.
+    already holds one float64 block. With ``integers=True`` a frame of plain numpy integer
+    (or bool) columns is returned as integers (no missing cells are possible), for callers
+    whose blocked pass widens a cache-sized block at a time instead of the whole matrix.
     """
     if isinstance(data, pd.DataFrame):
         # float64 columns (one block, or interleaved): no per-column checks or conversion
         # (reading ``data.dtypes`` builds a Series, which costs more than this)
         X = data.to_numpy()
-        if X.dtype != np.float64:
+        if integers and X.dtype.kind in "iub":
+            pass  # int64 from read_csv: widened block by block by the pass
+        elif X.dtype != np.float64:
             for name, dtype in data.dtypes.items():
                 if not (pd.api.types.is_numeric_dtype(dtype)
                         or pd.api.types.is_bool_dtype(dtype)):
