@@ -577,12 +577,15 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
     theta = pack(mean0, pairwise_start(groups, low, mean0, var0))
     evaluations = 0
     converged = False
+    final = None
     while evaluations < max_iter:
         t1, ll = em(theta)
-        t2, _ = em(t1)
+        t2, ll1 = em(t1)
         evaluations += 2
         if np.max(np.abs(t2 - t1)) < tol:
-            theta, converged = t2, True
+            # t1 is converged (its EM step moves it by less than tol) and its
+            # log-likelihood is known: no further pass over the patterns
+            theta, converged, final = t1, True, ll1
             break
         r = t1 - theta
         v = t2 - t1 - r
@@ -600,8 +603,9 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
             converged = True
             break
     mu, sigma = unpack(theta)
-    try:
-        final = em_step_loglik(groups, mu, sigma, n_total, low)[2]
-    except np.linalg.LinAlgError:
-        final = -math.inf
+    if final is None:
+        try:
+            final = em_step_loglik(groups, mu, sigma, n_total, low)[2]
+        except np.linalg.LinAlgError:
+            final = -math.inf
     return mu, sigma, final, evaluations, converged
