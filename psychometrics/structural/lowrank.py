@@ -47,6 +47,9 @@ LOG2PI = math.log(2.0 * math.pi)
 
 # elements of the per-chunk (rows x slots x parameters) arrays of the Gram sums
 _CHUNK = 2_000_000
+# elements of the Hessian's per-chunk (rows x slots x parameters) buffers: small enough
+# to stay in cache (larger chunks were slower, measured at 100,000 x 25)
+_HCHUNK = 100_000
 # largest p^4 for which the information's pattern sums go through a p^4 tensor
 _FOURTH_MAX = 3_000_000
 
@@ -57,34 +60,41 @@ def light(grp: PatternStack) -> bool:
     return grp.mis.shape[1] < grp.k
 
 
-def cholesky_inverse(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``L^-1`` and ``log|A|`` for a stack of small positive definite matrices
-    ``A = L L'``, column by column across the whole stack (batched LAPACK calls cost
-    about a microsecond per matrix, which dominates for thousands of 2 x 2 and 3 x 3
-    blocks; larger blocks go to LAPACK).
+def cholesky_inverse(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``L^-1``, ``A^-1 = L^-T L^-1`` and ``log|A|`` for a stack of small positive definite
+    matrices ``A = L L'``.
+
+    Up to 8 x 8 the factorisation runs element by element across the whole stack on a
+    (m, m, g) copy, so that every operation is on contiguous length-g vectors: batched
+    LAPACK calls cost about a microsecond per matrix, which dominates for thousands of
+    small blocks (2-4 times slower at 100,000 x 25); larger blocks go to LAPACK.
     Raises ``LinAlgError`` when a matrix is not positive definite."""
     m = A.shape[1]
-    if m > 3:  # beyond 3 x 3 the column loop costs more than LAPACK's per-matrix overhead
+    if m > 8:
         c = np.linalg.cholesky(A)
-        return np.linalg.inv(c), 2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1)
-    L = np.zeros_like(A)
+        Linv = np.linalg.inv(c)
+        return (Linv, np.swapaxes(Linv, 1, 2) @ Linv,
+                2.0 * np.sum(np.log(np.diagonal(c, axis1=1, axis2=2)), axis=1))
+    At = np.ascontiguousarray(A.transpose(1, 2, 0))
+    L = np.zeros_like(At)
     for j in range(m):
-        lj = L[:, j, :j]
-        s = A[:, j, j] - np.sum(lj * lj, axis=1)
+        lj = L[j, :j]
+        s = At[j, j] - np.einsum("kg,kg->g", lj, lj)
         if not np.all(s > 0):
             raise np.linalg.LinAlgError("a block is not positive definite")
         d = np.sqrt(s)
-        L[:, j, j] = d
+        L[j, j] = d
         if j + 1 < m:
-            L[:, j + 1:, j] = (A[:, j + 1:, j]
-                               - np.sum(L[:, j + 1:, :j] * lj[:, None, :], axis=2)) / d[:, None]
-    Minv = np.zeros_like(A)
-    diag = np.diagonal(L, axis1=1, axis2=2)
+            L[j + 1:, j] = (At[j + 1:, j] - np.einsum("ikg,kg->ig", L[j + 1:, :j], lj)) / d
+    M = np.zeros_like(At)  # L^-1, row by row (forward substitution)
     for i in range(m):
-        row = -np.sum(L[:, i, :i, None] * Minv[:, :i, :], axis=1)
-        row[:, i] += 1.0
-        Minv[:, i, :] = row / diag[:, i, None]
-    return Minv, 2.0 * np.sum(np.log(diag), axis=1)
+        inv_d = 1.0 / L[i, i]
+        M[i, i] = inv_d
+        if i:
+            M[i, :i] = -np.einsum("kg,kjg->jg", L[i, :i], M[:i, :i]) * inv_d
+    Ainv = np.einsum("kag,kbg->gab", M, M)
+    logdet = 2.0 * np.sum(np.log(np.array([L[i, i] for i in range(m)])), axis=0)
+    return np.ascontiguousarray(M.transpose(2, 0, 1)), Ainv, logdet
 
 
 @dataclass
@@ -149,13 +159,14 @@ class LowRankPatterns:
             grp = part.grp
             zf[part.mean_flat] = sq[:, None] * (grp.m - mu[grp.obs])
         Y = Z @ K
-        quad = np.sum(Z * Y, axis=1)
+        quad = np.einsum("ij,ij->i", Z, Y)
         Ytil = np.zeros_like(Z)
         yf, ytf = Y.reshape(-1), Ytil.reshape(-1)
         Kf = K.reshape(-1)
         Abar = np.zeros(self.p * self.p)
         loglik = 0.0
         pieces: list[tuple[_Part, np.ndarray | None]] = []
+        inverses: list[np.ndarray | None] = []
         for part in self.parts:
             grp = part.grp
             n = grp.n
@@ -164,25 +175,27 @@ class LowRankPatterns:
             if mcount == 0:
                 q = quad[part.rows]
                 pieces.append((part, None))
+                inverses.append(None)
             else:
                 Kmm = Kf[part.mm_flat].reshape(grp.count, mcount, mcount)
-                Linv, logdet_mm = cholesky_inverse(Kmm)
+                Linv, A, logdet_mm = cholesky_inverse(Kmm)  # A: K_mm^-1 per pattern
                 logdets = logdets + logdet_mm
                 y = yf[part.mis_flat]
-                Li = Linv[part.pid]
-                v = np.sum(Li * y[:, None, :], axis=2)
-                q = quad[part.rows] - np.sum(v * v, axis=1)
-                ytf[part.mis_flat] = np.sum(Li * v[:, :, None], axis=1)
-                A = np.swapaxes(Linv, 1, 2) @ Linv  # K_mm^-1 per pattern
+                # per row K_mm^-1 (Kz)_m and its product with (Kz)_m, by einsum over the
+                # gathered blocks (no rows x m x m temporaries)
+                t = np.einsum("rij,rj->ri", np.take(A, part.pid, axis=0), y)
+                q = quad[part.rows] - np.einsum("ri,ri->r", y, t)
+                ytf[part.mis_flat] = t
                 Abar += np.bincount(part.mm_flat, weights=(n[:, None, None] * A).ravel(),
                                     minlength=self.p * self.p)
                 pieces.append((part, Linv))
+                inverses.append(A)
             loglik += -0.5 * (float(np.sum(n * (grp.k * LOG2PI + logdets)))
                               + float(np.sum(q)))
         Abar = Abar.reshape(self.p, self.p)
         Zy = Z - Ytil
         U = Zy @ K if need_u else None
-        return LowRankEval(self, loglik, K, Zy, U, (Abar + Abar.T) / 2.0, pieces)
+        return LowRankEval(self, loglik, K, Zy, U, (Abar + Abar.T) / 2.0, pieces, inverses)
 
 
 @dataclass
@@ -198,7 +211,16 @@ class LowRankEval:
     U: np.ndarray | None
     Abar: np.ndarray
     pieces: list[tuple[_Part, np.ndarray | None]]
+    # per light stack ``K_mm^-1`` (g x m x m; None for the complete pattern)
+    inverses: list[np.ndarray | None] = field(default_factory=list)
     _cache: dict[str, Any] = field(default_factory=dict)
+
+    def with_u(self) -> LowRankEval:
+        """This evaluation with ``U = Zy K`` (the gradient's rows), formed if it was left
+        out (``need_u=False``)."""
+        if self.U is None:
+            self.U = self.Zy @ self.K
+        return self
 
     # -- the EM step ---------------------------------------------------------------------
     def em_sums(self, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -226,8 +248,11 @@ class LowRankEval:
 
     # -- the information -----------------------------------------------------------------
     def _basis(self, B: np.ndarray, N: float) -> dict[str, Any]:
+        # B is rebuilt from the same estimates by each caller (the standard errors, the
+        # modification indices): compare values, not identity, so F is formed once
         cached = self._cache.get("B")
-        if cached is not None and cached is B:
+        if (cached is not None and self._cache.get("N") == N
+                and (cached is B or (cached.shape == B.shape and np.array_equal(cached, B)))):
             return self._cache
         assert self.U is not None
         C = B.T @ self.K
@@ -268,13 +293,13 @@ class LowRankEval:
         # sparse product in compiled code instead of scattering every pattern's outer product
         rows, cols, vals = [], [], []
         start = 0
-        for part, Linv in self.pieces:
-            if Linv is None:
+        for (part, Linv), Amm in zip(self.pieces, self.inverses, strict=True):
+            if Linv is None or Amm is None:
                 continue
             grp = part.grp
             m = grp.mis.shape[1]
             ta, tb = np.triu_indices(m)
-            A = (np.swapaxes(Linv, 1, 2) @ Linv)[:, ta, tb]
+            A = Amm[:, ta, tb]
             A = A * np.where(ta == tb, 0.5, 1.0) * np.sqrt(grp.n / N)[:, None]
             rows.append(np.repeat(np.arange(start, start + grp.count), len(ta)))
             cols.append((grp.mis[:, ta] * p + grp.mis[:, tb]).ravel())
@@ -362,6 +387,7 @@ class LowRankEval:
                 + Q0[np.ix_(bv, bv)] * QG[np.ix_(bu, bu)])
         E = Q0[:, bu] * qbar[bv] + Q0[:, bv] * qbar[bu]
         R = len(bu)
+        gram = np.zeros((R, R))
         for (part, _), Vt, sq in zip(self.pieces, self._vts(c), self.patterns.sqrt_n,
                                      strict=True):
             if Vt is None:
@@ -370,17 +396,28 @@ class LowRankEval:
             rows, pid = part.rows, part.pid
             Vu, Vv = Vt[:, :, bu], Vt[:, :, bv]
             qu, qv = Qrows[np.ix_(rows, bu)], Qrows[np.ix_(rows, bv)]
-            step = max(1, _CHUNK // max(m * R, 1))
+            # chunks that stay in cache, filled in place (np.take into two buffers; "clip"
+            # is unbuffered, and the indices are valid): the rows x m x R temporaries of
+            # the plain expression cost several times the product itself
+            step = max(1, _HCHUNK // max(m * R, 1))
+            buf = np.empty((min(step, len(rows)), m, R))
+            buf2 = np.empty_like(buf)
             for lo in range(0, len(rows), step):
-                sl = slice(lo, lo + step)
-                pc = pid[sl]
-                h = qu[sl, None, :] * Vv[pc] + qv[sl, None, :] * Vu[pc]
-                h = h.reshape(-1, R)
-                term -= h.T @ h / N  # A'A: numpy takes the symmetric rank-k product
+                pc = pid[lo:lo + step]
+                h, h2 = buf[:len(pc)], buf2[:len(pc)]
+                np.take(Vv, pc, axis=0, out=h, mode="clip")
+                h *= qu[lo:lo + step, None, :]
+                np.take(Vu, pc, axis=0, out=h2, mode="clip")
+                h2 *= qv[lo:lo + step, None, :]
+                h += h2
+                hr = h.reshape(-1, R)
+                gram += hr.T @ hr  # A'A: numpy takes the symmetric rank-k product
             qm = Qrows[part.mean_rows]
             hm = (Vt[:, :, bu] * qm[:, None, bv] + Vt[:, :, bv] * qm[:, None, bu])
             hm *= (sq / N)[:, None, None]
-            E -= np.einsum("gax,gar->xr", Vt, hm)
+            # sum over patterns and slots as one product (einsum does not use BLAS here)
+            E -= Vt.reshape(-1, Vt.shape[2]).T @ hm.reshape(-1, R)
+        term -= gram / N
         term_all[np.ix_(act, act)] = term
         E_all[:, act] = E
         return term_all, E_all

@@ -296,34 +296,69 @@ def _scatter_factor(scatter: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows[keep], pid[keep]
 
 
+def _pattern_order(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by missing-data pattern: ``(order, heads, pattern)`` with ``order`` the
+    row order, ``heads`` the positions in it where a pattern starts and ``pattern`` each
+    row's pattern number (in ``order``'s numbering). The mask's bits are packed into
+    64-bit words (one word up to 64 items), sorted by one argsort (``lexsort`` over the
+    words beyond 64 items): sorting integers is several times faster than ``np.unique``
+    on byte strings."""
+    n = observed.shape[0]
+    packed = np.packbits(observed, axis=1)
+    width = -(-packed.shape[1] // 8) * 8
+    if width != packed.shape[1]:
+        packed = np.concatenate(
+            [packed, np.zeros((n, width - packed.shape[1]), dtype=np.uint8)], axis=1)
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    if words.shape[1] == 1:
+        order = np.argsort(words[:, 0], kind="stable")
+    else:
+        order = np.lexsort(words.T[::-1])
+    w = words[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = np.any(w[1:] != w[:-1], axis=1)
+    heads = np.flatnonzero(new)
+    pattern = np.empty(n, dtype=np.intp)
+    pattern[order] = np.cumsum(new) - 1
+    return order, heads, pattern
+
+
 def pattern_stacks(X: np.ndarray, observed: np.ndarray) -> list[PatternStack]:
     """Group rows by missing-data pattern and stack the patterns by their number of
-    observed items: one sort of the rows, then per stack the pattern means as segment
-    sums (``np.add.reduceat``) over the rows in pattern order, and the factor rows of
-    each pattern's scatter (its centred rows, or for patterns with more rows than items
-    an eigen-decomposition of the scatter), with no loop over patterns or rows."""
-    packed = np.packbits(observed, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    order = np.argsort(inverse, kind="stable")
-    counts = np.bincount(inverse, minlength=len(first))
-    pat_obs = observed[first]
+    observed items: one sort of the rows (by the stack, then the pattern), then per stack
+    the pattern means as segment sums (``np.add.reduceat``) over the rows, which are a
+    contiguous slice of that order, and the factor rows of each pattern's scatter (its
+    centred rows, or for patterns with more rows than items an eigen-decomposition of the
+    scatter), with no loop over rows."""
+    order, heads, pattern = _pattern_order(observed)
+    counts = np.diff(np.append(heads, len(order)))
+    pat_obs = observed[order[heads]]
     k_of = pat_obs.sum(axis=1)
     p = X.shape[1]
+    # patterns in stack order (most observed items first, then by pattern), and the rows
+    # in that order: each stack and each pattern is then a contiguous run of rows
+    rank = np.argsort(-k_of, kind="stable")
+    pos = np.empty_like(rank)
+    pos[rank] = np.arange(len(rank))
+    row_pat = pos[pattern[order]]
+    order = order[np.argsort(row_pat, kind="stable")]
+    counts, pat_obs, k_of = counts[rank], pat_obs[rank], k_of[rank]
+    row_start = np.concatenate([[0], np.cumsum(counts)])
     groups = []
-    for k in sorted(set(k_of.tolist()), reverse=True):
-        pats = np.flatnonzero(k_of == k)
-        g = len(pats)
-        obs = np.nonzero(pat_obs[pats])[1].reshape(g, k)
-        mis = np.nonzero(~pat_obs[pats])[1].reshape(g, p - k)
-        local = np.full(len(first), -1)
-        local[pats] = np.arange(g)
-        sel = order[local[inverse[order]] >= 0]  # this stack's rows, in pattern order
-        pid = local[inverse[sel]]
-        n = counts[pats]
-        Xo = X[sel[:, None], obs[pid]]
-        starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    k_vals, k_first = np.unique(-k_of, return_index=True)
+    bounds = np.append(k_first, len(k_of))
+    for j, k in enumerate((-k_vals).tolist()):
+        a, b = int(bounds[j]), int(bounds[j + 1])
+        g = b - a
+        obs = np.nonzero(pat_obs[a:b])[1].reshape(g, k)
+        mis = np.nonzero(~pat_obs[a:b])[1].reshape(g, p - k)
+        n = counts[a:b]
+        sel = order[row_start[a]:row_start[b]]  # this stack's rows, in pattern order
+        pid = np.repeat(np.arange(g), n)
+        # the observed cells of each row, in item order (a boolean gather: the rows of a
+        # stack all have k of them)
+        Xo = X[sel][observed[sel]].reshape(len(sel), k)
+        starts = row_start[a:b] - row_start[a]
         m = np.add.reduceat(Xo, starts, axis=0) / n[:, None] if k else np.zeros((g, 0))
         Xc = Xo - m[pid]
         # patterns with at most k rows keep their centred rows (rank n_g - 1; single rows
@@ -333,20 +368,13 @@ def pattern_stacks(X: np.ndarray, observed: np.ndarray) -> list[PatternStack]:
         fac, fac_pid = Xc[small_row], pid[small_row]
         if big.any():
             bp = np.flatnonzero(big)
-            scatter = np.zeros((len(bp), k, k))
-            where = np.full(g, -1)
-            where[bp] = np.arange(len(bp))
-            rows_big = np.flatnonzero(big[pid])
-            if len(bp) == 1:
-                xc = Xc[rows_big]
-                scatter[0] = xc.T @ xc
-            step = max(1, _CHUNK // max(k * k, 1))
-            for lo in range(0, len(rows_big) if len(bp) > 1 else 0, step):
-                rb = rows_big[lo:lo + step]
-                xc, pc = Xc[rb], where[pid[rb]]
-                heads = np.flatnonzero(np.concatenate([[True], pc[1:] != pc[:-1]]))
-                scatter[pc[heads]] += np.add.reduceat(xc[:, :, None] * xc[:, None, :],
-                                                      heads, axis=0)
+            scatter = np.empty((len(bp), k, k))
+            # one BLAS product per pattern with more rows than items (at most N / k of
+            # them, each a contiguous run of rows): far cheaper than the rows x k x k
+            # outer products
+            for i, gi in enumerate(bp.tolist()):
+                xc = Xc[starts[gi]:starts[gi] + n[gi]]
+                scatter[i] = xc.T @ xc
             scatter = (scatter + np.swapaxes(scatter, 1, 2)) / 2.0
             bf, bpid = _scatter_factor(scatter)
             fac = np.concatenate([fac, bf])
@@ -549,12 +577,15 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
     theta = pack(mean0, pairwise_start(groups, low, mean0, var0))
     evaluations = 0
     converged = False
+    final = None
     while evaluations < max_iter:
         t1, ll = em(theta)
-        t2, _ = em(t1)
+        t2, ll1 = em(t1)
         evaluations += 2
         if np.max(np.abs(t2 - t1)) < tol:
-            theta, converged = t2, True
+            # t1 is converged (its EM step moves it by less than tol) and its
+            # log-likelihood is known: no further pass over the patterns
+            theta, converged, final = t1, True, ll1
             break
         r = t1 - theta
         v = t2 - t1 - r
@@ -572,8 +603,9 @@ def em_saturated(groups: list[PatternStack], mean0: np.ndarray, var0: np.ndarray
             converged = True
             break
     mu, sigma = unpack(theta)
-    try:
-        final = em_step_loglik(groups, mu, sigma, n_total, low)[2]
-    except np.linalg.LinAlgError:
-        final = -math.inf
+    if final is None:
+        try:
+            final = em_step_loglik(groups, mu, sigma, n_total, low)[2]
+        except np.linalg.LinAlgError:
+            final = -math.inf
     return mu, sigma, final, evaluations, converged

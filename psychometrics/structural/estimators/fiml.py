@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from psychometrics.structural.estimators.base import Objective, State, transpose_last
-from psychometrics.structural.lowrank import LowRankPatterns
+from psychometrics.structural.lowrank import LowRankEval, LowRankPatterns
 from psychometrics.structural.matrices import Model
 from psychometrics.structural.samplestats import (
     LOG2PI,
@@ -47,6 +47,9 @@ class FIMLObjective(Objective):
         # ask for again at the same estimates (one Hessian, not two)
         self._last_state: tuple[bytes, State | None] | None = None
         self._last_deriv: tuple[bytes, int, bool, Any] | None = None
+        # The low-rank pieces of the last value(): the optimiser asks for the state at the
+        # point its line search accepted, so state() reuses them (one pass, not two)
+        self._last_value: tuple[bytes, LowRankEval] | None = None
 
     def value(self, x: np.ndarray) -> float:
         sigma, mu = self.model.implied(x)
@@ -55,6 +58,7 @@ class FIMLObjective(Objective):
             if self.low is None or full is None or not self.low.light:
                 return -patterns_loglik(self.groups, mu, sigma) / self.N
             ev = self.low.evaluate(mu, *full, need_u=False)
+            self._last_value = (x.tobytes(), ev)
             rest = patterns_loglik(self.low.direct, mu, sigma) if self.low.direct else 0.0
             return -(ev.loglik + rest) / self.N
         except np.linalg.LinAlgError:
@@ -89,10 +93,14 @@ class FIMLObjective(Objective):
         direct = self.groups
         low = None
         if self.low is not None and full is not None and self.low.light:
-            try:
-                low = self.low.evaluate(mu, *full)
-            except np.linalg.LinAlgError:
-                return None
+            last = self._last_value
+            if last is not None and last[0] == x.tobytes():
+                low = last[1].with_u()
+            else:
+                try:
+                    low = self.low.evaluate(mu, *full)
+                except np.linalg.LinAlgError:
+                    return None
             loglik += low.loglik
             M_low, gm_low = low.gradient_parts(self.N)
             M += M_low
