@@ -50,6 +50,8 @@ _CHUNK = 2_000_000
 # elements of the Hessian's per-chunk (rows x slots x parameters) buffers: small enough
 # to stay in cache (larger chunks were slower, measured at 100,000 x 25)
 _HCHUNK = 100_000
+_GRAM_DEPTH = 32  # the Hessian's Gram products: at least this many R of depth ...
+_GRAM_CELLS = 4_000_000  # ... within buffers of at most this many elements (32 MB)
 # largest p^4 for which the information's pattern sums go through a p^4 tensor
 _FOURTH_MAX = 3_000_000
 
@@ -399,7 +401,11 @@ class LowRankEval:
             # chunks that stay in cache, filled in place (np.take into two buffers; "clip"
             # is unbuffered, and the indices are valid): the rows x m x R temporaries of
             # the plain expression cost several times the product itself
-            step = max(1, _HCHUNK // max(m * R, 1))
+            # (but never so few rows that the Gram product's inner dimension falls below
+            # a few R: with hundreds of parameters, e.g. the saturated model of MLR's h1,
+            # thin products run far below BLAS speed)
+            step = max(1, _HCHUNK // max(m * R, 1),
+                       min(_GRAM_DEPTH * R, _GRAM_CELLS // max(R, 1)) // max(m, 1))
             buf = np.empty((min(step, len(rows)), m, R))
             buf2 = np.empty_like(buf)
             for lo in range(0, len(rows), step):
