@@ -134,8 +134,9 @@ def _objectives(seed: int, n: int, p: int, rate: float, constant: bool = False):
             FIMLObjective(model, sample, low_rank=False), x)
 
 
-@settings(max_examples=12, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), n=st.integers(150, 400), p=st.integers(10, 20),
+# (the per-pattern reference costs seconds per example at 20 items: few examples, in CI time)
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(150, 300), p=st.integers(10, 16),
        rate=st.sampled_from([0.1, 0.25, 0.4]))
 def test_fiml_with_large_blocks_equals_pattern_by_pattern(seed: int, n: int, p: int,
                                                           rate: float) -> None:
@@ -171,13 +172,17 @@ def test_fiml_with_a_constant_item_is_refused() -> None:
         _objectives(3, 200, 6, 0.1, constant=True)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(60, 300), p=st.integers(3, 14),
        rate=st.sampled_from([0.05, 0.2, 0.4]))
 def test_em_returns_a_fixed_point_with_its_own_loglik(seed: int, n: int, p: int,
                                                       rate: float) -> None:
     """The EM's h1: its log-likelihood is the reference one at the returned estimates, and
     one plain EM step (row by row, written here) moves them by less than 1e-7."""
+    # a saturated model with far more moments than answered cells per moment (14 items,
+    # 60 rows, 40% missing) converges in thousands of EM steps, minutes in CI: the fixed
+    # point is checked where the h1 is well determined (>= 8 answers per item per item)
+    assume(n * (1 - rate) >= 8 * p)
     X, observed = _holed(seed, n, p, rate)
     stacks = pattern_stacks(X, observed)
     mean0, var0 = np.nanmean(X, axis=0), np.nanvar(X, axis=0)
