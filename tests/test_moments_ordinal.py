@@ -249,20 +249,6 @@ def test_dask_equals_in_memory(client, bfi: pd.DataFrame, missing: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def raw_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The raw survey (missing codes, reverse-keyed items) as three Parquet files and a CSV."""
-    from psychometrics.datasets import load_mentorship
-
-    folder = tmp_path_factory.mktemp("raw")
-    data = load_mentorship()
-    for i in range(3):
-        data.iloc[i * 120 : (i + 1) * 120].to_parquet(folder / f"part{i}.parquet")
-    csv = folder.parent / f"{folder.name}.csv"
-    data.to_csv(csv, index=False)
-    return {"dir": folder, "csv": csv}
-
-
 def _cli_numbers(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[float]:
     import json
 
@@ -284,31 +270,31 @@ def _cli_numbers(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[fl
 
 
 @pytest.mark.parametrize("extra", [[], ["--estimator", "ULSMV", "--parameterization", "theta"]])
-def test_cli_streams_ordered_items(raw_files: dict[str, Path],
+def test_cli_streams_ordered_items(parquet_files: dict[str, Path],
                                    capsys: pytest.CaptureFixture[str],
                                    extra: list[str]) -> None:
     from psychometrics.cli import main
 
-    direct = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["csv"]), "--ordinal", *extra])
-    streamed = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"] / "*.parquet"),
+    direct = _cli_numbers(capsys, ["cfa", "acs", str(parquet_files["csv"]), "--ordinal", *extra])
+    streamed = _cli_numbers(capsys, ["cfa", "acs", str(parquet_files["dir"] / "*.parquet"),
                                      "--ordinal", *extra])
     assert len(direct) == len(streamed) > 10
     np.testing.assert_allclose(streamed, direct, rtol=TOL, atol=TOL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert main(["cfa", "acs", str(raw_files["dir"]), "--ordinal"]) == 0
+        assert main(["cfa", "acs", str(parquet_files["dir"]), "--ordinal"]) == 0
     captured = capsys.readouterr()
     assert "ordinal items: counts (1/2) [" in captured.err
     assert "ordinal items: scores (2/2) [" in captured.err
     assert "(ordered items, WLSMV)" in captured.out
 
 
-def test_cli_ordered_items_on_a_dask_scheduler(client, raw_files: dict[str, Path],
+def test_cli_ordered_items_on_a_dask_scheduler(client, parquet_files: dict[str, Path],
                                                capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("dask.dataframe")
     args = ["--ordinal"]
-    direct = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["csv"]), *args])
-    on_dask = _cli_numbers(capsys, ["cfa", "acs", str(raw_files["dir"]), *args, "--dask",
+    direct = _cli_numbers(capsys, ["cfa", "acs", str(parquet_files["csv"]), *args])
+    on_dask = _cli_numbers(capsys, ["cfa", "acs", str(parquet_files["dir"]), *args, "--dask",
                                     client.scheduler.address])
     np.testing.assert_allclose(on_dask, direct, rtol=TOL, atol=TOL)
 

@@ -277,15 +277,22 @@ def cmd_cfa(args: argparse.Namespace) -> int:
     except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return _print_cfa(args, inst, result, ordinal=ordinal, structure=True)
+
+
+def _print_cfa(args: argparse.Namespace, inst: Any, result: Any, *, ordinal: bool,
+               structure: bool) -> int:
+    """The cfa command's output (JSON, or a heading and the summary) of an in-memory or
+    streamed fit; ``structure``: name the instrument's published structure it fits."""
     if args.format == "json":
         print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
                          indent=2, default=str))
         return 0
     what = f"ordered items, {result.estimator}" if ordinal else "keyed items"
     print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] ({what})")
-    structure = inst.published.structure
-    if structure is not None and not args.model:
-        print(f"published structure: {structure.description} ({structure.source})")
+    published = inst.published.structure
+    if structure and published is not None and not args.model:
+        print(f"published structure: {published.description} ({published.source})")
     print(result.summary())
     return 0
 
@@ -313,14 +320,7 @@ def _cfa_streamed_ordinal(args: argparse.Namespace, inst: Any, paths: list[str],
         except DataError as exc:  # the data cannot carry the model: invalid data (exit 1)
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    if args.format == "json":
-        print(json.dumps({"provenance": [inst.provenance()], "cfa": result.to_dict()},
-                         indent=2, default=str))
-        return 0
-    print(f"Confirmatory factor analysis of {inst.name} [{inst.id}] (ordered items, "
-          f"{result.estimator})")
-    print(result.summary())
-    return 0
+    return _print_cfa(args, inst, result, ordinal=True, structure=False)
 
 
 def _cfa_streamed(args: argparse.Namespace, inst: Any, paths: list[str]) -> int:
