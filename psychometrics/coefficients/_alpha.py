@@ -442,19 +442,8 @@ def _fit_alpha_unchecked(mom: _Moments, names: list[str], signs: np.ndarray, *,
     # (without keys and missing answers that is R itself)
     if not keys_given:
         R_pw = R if mom.complete else mom.pairwise_correlation()[np.ix_(gi, gi)]
-        undefined = np.argwhere(~np.isfinite(R_pw))
-        if undefined.size:
-            # the check is advice only: without every pairwise correlation there is no
-            # first component to read signs from, and alpha itself does not need one
-            i, j = undefined[0]
-            warnings.warn(f"the check for items to reverse was skipped: the correlation of "
-                          f"{gnames[i]!r} and {gnames[j]!r} over the respondents answering "
-                          f"both is undefined (one of them has a single value there)",
-                          NumericalWarning, stacklevel=4)
-            negative = []
-        else:
-            negative = _advise_reversal(R_pw, gnames, "alpha", stacklevel=4,
-                                        spectrum=spectrum if R_pw is R else None)
+        negative = _advise_reversal(R_pw, gnames, "alpha", stacklevel=4,
+                                    spectrum=spectrum if R_pw is R else None)
     else:
         negative = []
     if eig[0] < _EPS * k:

@@ -76,7 +76,17 @@ def _first_component_loadings(R: np.ndarray, spectrum: _Spectrum | None = None) 
 def _advise_reversal(R: np.ndarray, names: Sequence[str], function: str,
                      stacklevel: int, spectrum: _Spectrum | None = None) -> list[str]:
     """psych's key check: name the items loading negatively on the first principal component
-    of R in a warning advising to reverse them, and return their names."""
+    of R in a warning advising to reverse them, and return their names. Without every
+    correlation (a pairwise one can be undefined) there is no first component: the check is
+    advice only, so it is skipped with a warning naming the pair."""
+    undefined = np.argwhere(~np.isfinite(R))
+    if undefined.size:
+        i, j = undefined[0]
+        warnings.warn(f"the check for items to reverse was skipped: the correlation of "
+                      f"{names[i]!r} and {names[j]!r} over the respondents answering "
+                      f"both is undefined (one of them has a single value there)",
+                      NumericalWarning, stacklevel=stacklevel + 1)
+        return []
     loadings = _first_component_loadings(R, spectrum)
     negative = [names[j] for j in np.flatnonzero(loadings < 0)]
     if negative:
